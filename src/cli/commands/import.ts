@@ -1,0 +1,72 @@
+import type { Config } from '../../config.js';
+import { parseAssignments } from '../../ingest/files.js';
+import type { FileFormat, ImportKind, ImportSummary } from '../../model/import.js';
+import { withStore } from '../open-store.js';
+import { formatCount, formatTable, type Output } from '../output.js';
+import { fileProgress } from '../progress.js';
+
+export interface ImportCommandOptions {
+  format?: FileFormat;
+  skipInvalid?: boolean;
+  map?: string[];
+  set?: string[];
+  json?: boolean;
+}
+
+/** `funnelscope import KIND FILE…`: each file is its own all-or-nothing import; the first failure stops. */
+export async function importCommand(
+  config: Config,
+  kind: ImportKind,
+  files: string[],
+  options: ImportCommandOptions,
+  output: Output,
+): Promise<number> {
+  const columnMap = parseAssignments(options.map ?? [], '--map');
+  const constants = parseAssignments(options.set ?? [], '--set');
+  const summaries: ImportSummary[] = [];
+  await withStore(config, async (store) => {
+    for (const file of files) {
+      const progress = await fileProgress(file, output.isTTY && !options.json).catch(() => ({
+        update: () => undefined,
+        stop: () => undefined,
+      }));
+      try {
+        summaries.push(
+          await store.importFile(kind, file, {
+            project: config.project,
+            skipInvalid: Boolean(options.skipInvalid),
+            ...(options.format ? { format: options.format } : {}),
+            columnMap,
+            constants,
+            onProgress: progress.update,
+          }),
+        );
+      } finally {
+        progress.stop();
+      }
+    }
+  });
+  if (options.json) {
+    output.out(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2));
+    return 0;
+  }
+  output.out(
+    formatTable(
+      ['file', 'read', 'imported', 'updated', 'duplicates', 'rejected', 'events/s'],
+      summaries.map((s) => [
+        s.file,
+        formatCount(s.rowsRead),
+        formatCount(s.imported),
+        formatCount(s.updated),
+        formatCount(s.duplicates),
+        formatCount(s.rejected),
+        formatCount(Math.round(s.rowsRead / Math.max(s.seconds, 1e-6))),
+      ]),
+    ),
+  );
+  for (const s of summaries) {
+    if (s.rejectsFile) output.out(`${s.rejected} rejected row(s) of ${s.file} written to ${s.rejectsFile}`);
+    if (s.identityLinks) output.out(`${s.identityLinks} identity link(s) merged distinct ids into persons`);
+  }
+  return 0;
+}

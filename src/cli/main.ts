@@ -1,0 +1,93 @@
+import { Command, Option } from 'commander';
+import { resolveConfig } from '../config.js';
+import { fileFormats, type ImportKind, importKinds } from '../model/import.js';
+import { type Output, processOutput, reportError } from './output.js';
+
+interface GlobalFlags {
+  db?: string;
+  project?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Builds the command tree. Each action loads its module lazily, so `--help` never loads DuckDB. */
+export function buildProgram(output: Output, setExit: (code: number) => void): Command {
+  const program = new Command('funnelscope')
+    .description('Self-hosted sales-funnel analytics: ad spend → events → CRM deal stages → revenue')
+    .version('0.1.0')
+    .option('--db <path>', 'DuckDB file of the store (env FUNNELSCOPE_DB; default ./funnelscope.duckdb; :memory: allowed)')
+    .option('--project <name>', 'project the command reads or writes (env FUNNELSCOPE_PROJECT; default "default")')
+    .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) })
+    .showHelpAfterError();
+  const config = () => resolveConfig(program.opts<GlobalFlags>());
+
+  program
+    .command('import')
+    .description('import files: events (NDJSON in the Segment spec, CSV, Parquet; .gz too), deals, deal-stages, spend (CSV)')
+    .addArgument(program.createArgument('<kind>', 'what the files hold').choices(importKinds))
+    .argument('<files...>', 'files to import; each lands whole or not at all')
+    .addOption(new Option('--format <format>', 'file format when the name does not tell').choices(fileFormats))
+    .option('--skip-invalid', 'import the good rows; write the rejected ones with reasons to FILE.rejected.ndjson')
+    .option('--map <field=column>', 'read a field from a differently named column (repeatable; a=b,c=d)', collect)
+    .option('--set <field=value>', 'give a field the same value on every row (repeatable)', collect)
+    .option('--json', 'print the summary as JSON')
+    .action(async (kind: ImportKind, files: string[], options) => {
+      const { importCommand } = await import('./commands/import.js');
+      setExit(await importCommand(config(), kind, files, options, output));
+    });
+
+  const people = program.command('people').description('persons: all distinct ids of one human, merged');
+  people
+    .command('show')
+    .description('print a person found by any of its ids: ids, traits, groups, deals, recent events')
+    .argument('<id>', 'a userId, anonymousId or person id')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const { peopleShowCommand } = await import('./commands/people.js');
+      setExit(await peopleShowCommand(config(), id, options, output));
+    });
+
+  program
+    .command('demo')
+    .description('fill the store with a generated B2B SaaS business (deterministic for a seed)')
+    .option('--seed <n>', 'random seed', '42')
+    .option('--visitors <n>', 'number of visitors', '50000')
+    .option('--days <n>', 'days of history', '180')
+    .option('--end-date <YYYY-MM-DD>', 'last day of the data (default: yesterday, UTC)')
+    .option('--if-empty', 'do nothing when the project already has events')
+    .option('--json', 'print the import summaries as JSON')
+    .action(async (options) => {
+      const { demoCommand } = await import('./commands/demo.js');
+      setExit(await demoCommand(config(), options, output));
+    });
+
+  program
+    .command('status')
+    .description('what the store holds: events, persons, deals, spend, and the last imports')
+    .option('--json', 'print as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { statusCommand } = await import('./commands/status.js');
+      setExit(await statusCommand(config(), options, output));
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code (0 ok, 2 a FunnelscopeError, 1 a bug). */
+export async function main(argv: string[], output: Output = processOutput): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(output, (code) => {
+    exitCode = code;
+  });
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    const commanderError = error as { code?: string; exitCode?: number };
+    if (typeof commanderError.code === 'string' && commanderError.code.startsWith('commander.')) {
+      return commanderError.exitCode ?? 1;
+    }
+    return reportError(error, output, argv.includes('--json'));
+  }
+}

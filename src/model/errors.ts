@@ -1,0 +1,54 @@
+/** Where in the input an error was found: at least one of these is set whenever the input has a place. */
+export interface ErrorDetails {
+  file?: string;
+  line?: number;
+  row?: number;
+  field?: string;
+  value?: string;
+  [key: string]: unknown;
+}
+
+/** Stable error codes: tests and API clients match on these, never on message text. */
+export type ErrorCode =
+  | 'invalid_argument'
+  | 'invalid_input'
+  | 'file_not_found'
+  | 'unsupported_format'
+  | 'not_found'
+  | 'store_too_new'
+  | 'store_error'
+  | 'internal';
+
+const statusByCode: Record<ErrorCode, number> = {
+  invalid_argument: 400,
+  invalid_input: 400,
+  file_not_found: 404,
+  unsupported_format: 415,
+  not_found: 404,
+  store_too_new: 409,
+  store_error: 500,
+  internal: 500,
+};
+
+/** The one error type of funnelscope: a stable code, a message naming the place, an HTTP status. */
+export class FunnelscopeError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FunnelscopeError';
+    this.code = code;
+    this.status = statusByCode[code];
+    this.details = details;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; status: number; details: ErrorDetails } } {
+    return { error: { code: this.code, message: this.message, status: this.status, details: this.details } };
+  }
+}
+
+export function isFunnelscopeError(error: unknown): error is FunnelscopeError {
+  return error instanceof FunnelscopeError;
+}

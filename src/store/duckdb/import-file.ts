@@ -1,0 +1,436 @@
+import { stat, writeFile } from 'node:fs/promises';
+import { listValue } from '@duckdb/node-api';
+import { FunnelscopeError } from '../../model/errors.js';
+import type { FileFormat, ImportKind, ImportOptions, ImportSummary, RejectedRow } from '../../model/import.js';
+import { detectFormat } from '../../ingest/files.js';
+import { fieldForColumn, propertyNameForColumn } from '../../ingest/segment-fields.js';
+import { tableSpecs } from '../../ingest/table-specs.js';
+import { quoteIdentifier } from '../sql/quote.js';
+import type { DuckDBDatabase } from './duckdb-database.js';
+import {
+  eventColumns,
+  type FlatColumn,
+  type FlatLayout,
+  csvMessagesSql,
+  type MessagesSql,
+  ndjsonMessagesSql,
+  parquetMessagesSql,
+  stageEventsSql,
+} from './queries/stage-events.js';
+import { loadTableSql, resolveTableLayout, stageTableSql } from './queries/stage-table.js';
+import { updatePersons } from './update-persons.js';
+
+/** A bad record as staged: where it is and what is wrong with it ('field|reason'). */
+interface StagedError {
+  row_no: bigint | number;
+  item_no: number | null;
+  error: string;
+}
+
+/**
+ * Imports one file into the store. Reading, parsing and validation happen in temp tables; the stored tables
+ * change only in the final transaction, so a file lands whole, or (on a bad row without --skip-invalid, or any
+ * failure) not at all.
+ */
+export async function importFile(
+  db: DuckDBDatabase,
+  kind: ImportKind,
+  file: string,
+  options: ImportOptions,
+): Promise<ImportSummary> {
+  const started = performance.now();
+  const format = detectFormat(file, options.format);
+  await assertReadable(file);
+  if (kind !== 'events' && format !== 'csv') {
+    throw new FunnelscopeError('unsupported_format', `${file}: ${kind} are imported from CSV files`, { file });
+  }
+  await db.run('SET enable_progress_bar = true');
+  await db.run('SET enable_progress_bar_print = false');
+  const stopProgress = watchProgress(db, options.onProgress);
+  try {
+    const result = kind === 'events' ? await importEvents(db, file, format, options) : await importTable(db, kind, file, options);
+    return { ...result, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    stopProgress();
+    await db.run('DROP TABLE IF EXISTS stage_events; DROP TABLE IF EXISTS stage_lines;').catch(() => undefined);
+    await db.run('DROP TABLE IF EXISTS stage_rows; DROP TABLE IF EXISTS stage_ok; DROP TABLE IF EXISTS stage_new;').catch(() => undefined);
+    await db.run('DROP TABLE IF EXISTS stage_csv_rejects; DROP TABLE IF EXISTS stage_csv_scans;').catch(() => undefined);
+  }
+}
+
+async function assertReadable(file: string): Promise<void> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error('not a file');
+  } catch (cause) {
+    throw new FunnelscopeError('file_not_found', `${file}: no such file`, { file }, { cause });
+  }
+}
+
+function watchProgress(db: DuckDBDatabase, onProgress?: (fraction: number) => void): () => void {
+  if (!onProgress) return () => undefined;
+  const timer = setInterval(() => {
+    const fraction = db.progress();
+    if (fraction >= 0) onProgress(Math.min(1, fraction));
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    onProgress(1);
+  };
+}
+
+async function describeColumns(db: DuckDBDatabase, sql: string, file: string): Promise<FlatColumn[]> {
+  try {
+    const rows = await db.rows<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${sql}`, { file });
+    return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
+  } catch (cause) {
+    throw new FunnelscopeError('invalid_input', `${file}: cannot read the file: ${firstLine(cause)}`, { file }, { cause });
+  }
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof FunnelscopeError && error.cause instanceof Error ? error.cause.message : String((error as Error).message ?? error);
+  return message.split('\n')[0] ?? message;
+}
+
+const csvReader = `read_csv($file, all_varchar = true, header = true)`;
+
+function flatLayout(columns: FlatColumn[]): FlatLayout {
+  const layout: FlatLayout = { fields: {}, properties: [] };
+  for (const column of columns) {
+    const field = fieldForColumn(column.name);
+    if (field !== undefined && layout.fields[field] === undefined) layout.fields[field] = column.name;
+    else layout.properties.push({ column: column.name, property: propertyNameForColumn(column.name) });
+  }
+  return layout;
+}
+
+async function runStaging(
+  db: DuckDBDatabase,
+  statements: string[],
+  file: string,
+  params: Record<string, string> = {},
+): Promise<void> {
+  try {
+    for (const sql of statements) {
+      const bound = Object.fromEntries(
+        Object.entries({ file, ...params }).filter(([name]) => new RegExp(`\\$${name}\\b`).test(sql)),
+      );
+      await db.run(sql, Object.keys(bound).length > 0 ? bound : undefined);
+    }
+  } catch (cause) {
+    throw new FunnelscopeError('invalid_input', `${file}: cannot read the file: ${firstLine(cause)}`, { file }, { cause });
+  }
+}
+
+/** Structural CSV errors DuckDB's reader set aside: the record number (line, header = 1) and the text. */
+async function csvRejects(db: DuckDBDatabase): Promise<{ line: number; reason: string; input: string }[]> {
+  const exists = await db.value<bigint>(
+    `SELECT count(*) FROM duckdb_tables() WHERE table_name = 'stage_csv_rejects' AND temporary`,
+  );
+  if (Number(exists) === 0) return [];
+  const rows = await db.rows<{ line: bigint; error_message: string; csv_line: string }>(
+    `SELECT line, error_message, csv_line FROM stage_csv_rejects ORDER BY line`,
+  );
+  return rows.map((r) => ({ line: Number(r.line), reason: r.error_message, input: r.csv_line }));
+}
+
+/** CSV rows are numbered as read; rows DuckDB set aside shift later rows' lines. Header is line 1. */
+function csvLineOf(rowNo: number, rejectLines: readonly number[]): number {
+  let line = rowNo + 1;
+  for (const rejected of rejectLines) if (rejected <= line) line += 1;
+  return line;
+}
+
+function splitError(error: string): { field: string; reason: string } {
+  const bar = error.indexOf('|');
+  return { field: error.slice(0, bar), reason: error.slice(bar + 1) };
+}
+
+interface Staged {
+  errors: StagedError[];
+  errorCount: number;
+  structural: { line: number; reason: string; input: string }[];
+}
+
+/** The place of a staged record in the file, in the words of its format. */
+function placeOf(format: FileFormat, rowNo: number, itemNo: number | null, rejectLines: readonly number[]) {
+  if (format === 'parquet') return { row: rowNo };
+  if (format === 'csv') return { line: csvLineOf(rowNo, rejectLines) };
+  return itemNo === null ? { line: rowNo } : { line: rowNo, item: itemNo };
+}
+
+function describePlace(place: { line?: number; row?: number; item?: number }): string {
+  if (place.row !== undefined) return `row ${place.row}`;
+  return place.item !== undefined ? `line ${place.line}, batch item ${place.item}` : `line ${place.line}`;
+}
+
+/** Aborts with the first bad record of the file (smallest line), or returns all rejected rows with their input. */
+async function collectRejects(
+  file: string,
+  format: FileFormat,
+  staged: Staged,
+  options: ImportOptions,
+  readInputs: (rowNos: number[]) => Promise<Map<number, unknown>>,
+): Promise<RejectedRow[]> {
+  const rejectLines = staged.structural.map((r) => r.line);
+  const inputs = options.skipInvalid ? await readInputs(staged.errors.map((e) => Number(e.row_no))) : new Map();
+  const rows: RejectedRow[] = [
+    ...staged.structural.map((r): RejectedRow => ({ line: r.line, field: "line", reason: r.reason, input: r.input })),
+    ...staged.errors.map((e) => {
+      const input = inputs.get(Number(e.row_no));
+      const row: RejectedRow = { ...placeOf(format, Number(e.row_no), e.item_no, rejectLines), ...splitError(e.error) };
+      if (input !== undefined) row.input = e.item_no === null ? input : batchItem(input, e.item_no);
+      return row;
+    }),
+  ].sort((a, b) => (a.line ?? a.row ?? 0) - (b.line ?? b.row ?? 0) || (a.item ?? 0) - (b.item ?? 0));
+  const total = staged.structural.length + staged.errorCount;
+  if (!options.skipInvalid) {
+    const first = rows[0] as RejectedRow;
+    const more = total > 1 ? ` (and ${total - 1} more bad record${total > 2 ? 's' : ''})` : '';
+    throw new FunnelscopeError(
+      'invalid_input',
+      `${file}, ${describePlace(first)}: ${first.field}: ${first.reason}${more}; nothing of this file was imported ` +
+        `(use --skip-invalid to import the good rows)`,
+      { file, ...placeOfDetails(first), field: first.field, reason: first.reason, rejected: total },
+    );
+  }
+  return rows;
+}
+
+/** The k-th (1-based) item of a batch line, as text. */
+function batchItem(line: unknown, item: number): unknown {
+  try {
+    const parsed = JSON.parse(String(line)) as { batch?: unknown[] };
+    return JSON.stringify(parsed.batch?.[item - 1]);
+  } catch {
+    return line;
+  }
+}
+
+function placeOfDetails(row: RejectedRow): { line?: number; row?: number; item?: number } {
+  const place: { line?: number; row?: number; item?: number } = {};
+  if (row.line !== undefined) place.line = row.line;
+  if (row.row !== undefined) place.row = row.row;
+  if (row.item !== undefined) place.item = row.item;
+  return place;
+}
+
+async function writeRejects(file: string, rows: RejectedRow[]): Promise<string | undefined> {
+  if (rows.length === 0) return undefined;
+  const target = `${file}.rejected.ndjson`;
+  await writeFile(target, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return target;
+}
+
+async function readStagedErrors(db: DuckDBDatabase, table: string, all: boolean): Promise<{ errors: StagedError[]; count: number }> {
+  const count = Number(await db.value<bigint>(`SELECT count(*) FROM ${table} WHERE error IS NOT NULL`));
+  if (count === 0) return { errors: [], count };
+  const columns = table === 'stage_events' ? 'row_no, item_no, error' : 'row_no, NULL::INTEGER AS item_no, error';
+  const errors = await db.rows<StagedError>(
+    `SELECT ${columns} FROM ${table} WHERE error IS NOT NULL ORDER BY row_no ${table === 'stage_events' ? ', item_no' : ''} ${all ? '' : 'LIMIT 1'}`,
+  );
+  return { errors, count };
+}
+
+async function readCsvRows(db: DuckDBDatabase, file: string, rowNos: number[]): Promise<Map<number, unknown>> {
+  if (rowNos.length === 0) return new Map();
+  const rows = await db.rows<Record<string, unknown>>(
+    `SELECT * FROM (SELECT row_number() OVER () AS row_no, *
+       FROM read_csv($file, all_varchar = true, header = true, store_rejects = true,
+                     rejects_table = 'stage_input_rejects', rejects_scan = 'stage_input_scans'))
+     WHERE row_no IN (SELECT unnest($rows))`,
+    { file, rows: listValue(rowNos.map((n) => BigInt(n))) },
+  );
+  await db.run('DROP TABLE IF EXISTS stage_input_rejects; DROP TABLE IF EXISTS stage_input_scans;');
+  return new Map(
+    rows.map(({ row_no, ...rest }) => [Number(row_no), rest]),
+  );
+}
+
+async function readLines(db: DuckDBDatabase, file: string, rowNos: number[]): Promise<Map<number, unknown>> {
+  if (rowNos.length === 0) return new Map();
+  const rows = await db.rows<{ row_no: bigint; line: string }>(
+    `SELECT * FROM (SELECT row_number() OVER () AS row_no, line
+       FROM read_csv($file, columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x01\\x02', quote = '',
+                     escape = '', new_line = '\\n', auto_detect = false, strict_mode = false))
+     WHERE row_no IN (SELECT unnest($rows))`,
+    { file, rows: listValue(rowNos.map((n) => BigInt(n))) },
+  );
+  return new Map(rows.map((r) => [Number(r.row_no), r.line.replace(/\r$/, '')]));
+}
+
+async function readParquetRows(db: DuckDBDatabase, file: string, rowNos: number[]): Promise<Map<number, unknown>> {
+  if (rowNos.length === 0) return new Map();
+  const rows = await db.rows<Record<string, unknown>>(
+    `SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS row_no FROM read_parquet($file, file_row_number = true)
+     WHERE file_row_number + 1 IN (SELECT unnest($rows))`,
+    { file, rows: listValue(rowNos.map((n) => BigInt(n))) },
+  );
+  return new Map(rows.map(({ row_no, ...rest }) => [Number(row_no), jsonSafe(rest)]));
+}
+
+function jsonSafe(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+}
+
+async function importEvents(
+  db: DuckDBDatabase,
+  file: string,
+  format: FileFormat,
+  options: ImportOptions,
+): Promise<Omit<ImportSummary, 'seconds'>> {
+  let messagesSql: (numbered: boolean) => MessagesSql;
+  if (format === 'ndjson') {
+    messagesSql = ndjsonMessagesSql;
+  } else if (format === 'csv') {
+    const columns = await describeColumns(db, csvReader, file);
+    messagesSql = (numbered) => csvMessagesSql(flatLayout(columns), columns, numbered);
+  } else {
+    const columns = await describeColumns(db, 'read_parquet($file)', file);
+    messagesSql = () => parquetMessagesSql(flatLayout(columns), columns);
+  }
+  await runStaging(db, stageEventsSql(messagesSql(format === 'parquet')), file);
+  if (format !== 'parquet') {
+    const [check] = await db.rows<{ bad: boolean; repeated: boolean }>(
+      `SELECT count(error) > 0 AS bad, count(*) FILTER (WHERE error IS NULL) > count(DISTINCT message_id) FILTER (WHERE error IS NULL) AS repeated
+       FROM stage_events`,
+    );
+    const rejectsSeen = format === 'csv' && (await csvRejects(db)).length > 0;
+    if (check?.bad || check?.repeated || rejectsSeen) {
+      await db.run('DROP TABLE IF EXISTS stage_csv_rejects; DROP TABLE IF EXISTS stage_csv_scans;');
+      await runStaging(db, stageEventsSql(messagesSql(true)), file);
+    }
+  }
+  const rowsRead = Number(await db.value<bigint>('SELECT count(*) FROM stage_events'));
+  const structural = format === 'csv' ? await csvRejects(db) : [];
+  const { errors, count } = await readStagedErrors(db, 'stage_events', options.skipInvalid);
+  let rejectedRows: RejectedRow[] = [];
+  if (count + structural.length > 0) {
+    const reader = format === 'csv' ? readCsvRows : format === 'ndjson' ? readLines : readParquetRows;
+    rejectedRows = await collectRejects(file, format, { errors, errorCount: count, structural }, options, (rows) =>
+      reader(db, file, rows),
+    );
+  }
+
+  const project = options.project;
+  const columnList = eventColumns.map((c) => quoteIdentifier(c)).join(', ');
+  const result = await db.transaction(async () => {
+    // First occurrence of a message id in the file, and only ids the project has not stored yet. The window
+    // and the anti-join are skipped when they cannot remove anything (a first import of a duplicate-free file).
+    const [shape] = await db.rows<{ valid: bigint; ids: bigint; stored: boolean }>(
+      `SELECT count(*) AS valid, count(DISTINCT message_id) AS ids,
+              EXISTS (SELECT 1 FROM events WHERE project_id = $project) AS stored
+       FROM stage_events WHERE error IS NULL`,
+      { project },
+    );
+    const firstPerId =
+      Number(shape?.valid) === Number(shape?.ids)
+        ? 'SELECT * FROM stage_events WHERE error IS NULL'
+        : `SELECT * FROM stage_events WHERE error IS NULL
+           QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY row_no, item_no) = 1`;
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE stage_new AS
+       SELECT * FROM (${firstPerId}) s
+       ${shape?.stored ? 'WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.project_id = $project AND e.message_id = s.message_id)' : ''}`,
+      shape?.stored ? { project } : undefined,
+    );
+    const received = new Date().toISOString();
+    await db.run(
+      `INSERT INTO events (project_id, ${columnList})
+       SELECT $project, ${eventColumns.map((c) => (c === 'received_at' ? `$received::TIMESTAMP` : quoteIdentifier(c))).join(', ')}
+       FROM stage_new`,
+      { project, received: received.replace('Z', '') },
+    );
+    const imported = Number(await db.value<bigint>('SELECT count(*) FROM stage_new'));
+    const identityLinks = await updatePersons(db, project);
+    const summary: Omit<ImportSummary, 'seconds'> = {
+      kind: 'events',
+      file,
+      format,
+      rowsRead: rowsRead + structural.length,
+      imported,
+      updated: 0,
+      duplicates: rowsRead - count - imported,
+      rejected: count + structural.length,
+      identityLinks,
+    };
+    await logImport(db, project, summary);
+    return summary;
+  });
+  const rejectsFile = options.skipInvalid ? await writeRejects(file, rejectedRows) : undefined;
+  if (rejectsFile) result.rejectsFile = rejectsFile;
+  return result;
+}
+
+async function importTable(
+  db: DuckDBDatabase,
+  kind: Exclude<ImportKind, 'events'>,
+  file: string,
+  options: ImportOptions,
+): Promise<Omit<ImportSummary, 'seconds'>> {
+  const spec = tableSpecs[kind];
+  const columns = await describeColumns(db, csvReader, file);
+  const layout = resolveTableLayout(
+    spec,
+    columns.map((c) => c.name),
+    options.columnMap,
+    options.constants,
+    file,
+  );
+  await runStaging(db, [stageTableSql(spec, layout)], file, layout.params);
+  const rowsRead = Number(await db.value<bigint>('SELECT count(*) FROM stage_rows'));
+  const structural = await csvRejects(db);
+  const { errors, count } = await readStagedErrors(db, 'stage_rows', options.skipInvalid);
+  let rejectedRows: RejectedRow[] = [];
+  if (count + structural.length > 0) {
+    rejectedRows = await collectRejects(file, 'csv', { errors, errorCount: count, structural }, options, (rows) =>
+      readCsvRows(db, file, rows),
+    );
+  }
+  const project = options.project;
+  const sql = loadTableSql(spec);
+  const result = await db.transaction(async () => {
+    await db.run(sql.keepLast);
+    const [classified] = await db.rows<{ new_rows: bigint; changed_rows: bigint; same_rows: bigint }>(sql.classify, {
+      project,
+    });
+    if (sql.update && Number(classified?.changed_rows ?? 0) > 0) await db.run(sql.update, { project });
+    await db.run(sql.insert, { project });
+    const imported = Number(classified?.new_rows ?? 0);
+    const updated = spec.updates ? Number(classified?.changed_rows ?? 0) : 0;
+    const summary: Omit<ImportSummary, 'seconds'> = {
+      kind,
+      file,
+      format: 'csv',
+      rowsRead: rowsRead + structural.length,
+      imported,
+      updated,
+      duplicates: rowsRead - count - imported - updated,
+      rejected: count + structural.length,
+    };
+    await logImport(db, project, summary);
+    return summary;
+  });
+  const rejectsFile = options.skipInvalid ? await writeRejects(file, rejectedRows) : undefined;
+  if (rejectsFile) result.rejectsFile = rejectsFile;
+  return result;
+}
+
+async function logImport(db: DuckDBDatabase, project: string, s: Omit<ImportSummary, 'seconds'>): Promise<void> {
+  await db.run(
+    `INSERT INTO import_log (project_id, kind, file, format, rows_read, imported, updated, duplicates, rejected)
+     VALUES ($project, $kind, $file, $format, $rowsRead, $imported, $updated, $duplicates, $rejected)`,
+    {
+      project,
+      kind: s.kind,
+      file: s.file,
+      format: s.format,
+      rowsRead: s.rowsRead,
+      imported: s.imported,
+      updated: s.updated,
+      duplicates: s.duplicates,
+      rejected: s.rejected,
+    },
+  );
+}

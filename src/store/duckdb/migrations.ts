@@ -1,0 +1,134 @@
+/**
+ * Versioned schema of the DuckDB store. A migration is never edited once released: a change to the schema is a
+ * new entry at the end. `schema_migrations` records what a file has; a binary refuses a file newer than it knows.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: readonly string[];
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'records',
+    statements: [
+      `CREATE TABLE projects (
+        project_id VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        timezone VARCHAR NOT NULL DEFAULT 'UTC',
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+      )`,
+      `INSERT INTO projects (project_id, name) VALUES ('default', 'Default project')`,
+      // One row per accepted message. ts and received_at are UTC. properties holds the traits of identify and
+      // group calls; groups maps group type to key ({"company": "acme"}).
+      `CREATE TABLE events (
+        project_id VARCHAR NOT NULL,
+        message_id VARCHAR NOT NULL,
+        ts TIMESTAMP NOT NULL,
+        received_at TIMESTAMP NOT NULL,
+        type VARCHAR NOT NULL,
+        event VARCHAR NOT NULL,
+        distinct_id VARCHAR NOT NULL,
+        user_id VARCHAR,
+        anonymous_id VARCHAR,
+        properties JSON,
+        context JSON,
+        groups JSON,
+        session_id VARCHAR,
+        url VARCHAR,
+        path VARCHAR,
+        referrer VARCHAR,
+        utm_source VARCHAR,
+        utm_medium VARCHAR,
+        utm_campaign VARCHAR,
+        utm_term VARCHAR,
+        utm_content VARCHAR,
+        channel VARCHAR,
+        device_type VARCHAR,
+        os VARCHAR,
+        browser VARCHAR,
+        country VARCHAR,
+        revenue DOUBLE
+      )`,
+      // Raw identity facts: each row says two distinct ids are the same person (identify userId+anonymousId,
+      // alias previousId -> userId, or a message carrying both ids). user_id is the known (user) side.
+      `CREATE TABLE identity_links (
+        project_id VARCHAR NOT NULL,
+        user_id VARCHAR NOT NULL,
+        other_id VARCHAR NOT NULL,
+        first_seen TIMESTAMP NOT NULL,
+        PRIMARY KEY (project_id, user_id, other_id)
+      )`,
+      // The resolved partition: every linked distinct id -> its person. Ids absent here are their own person.
+      `CREATE TABLE person_map (
+        project_id VARCHAR NOT NULL,
+        distinct_id VARCHAR NOT NULL,
+        person_id VARCHAR NOT NULL,
+        PRIMARY KEY (project_id, distinct_id)
+      )`,
+      `CREATE TABLE deals (
+        project_id VARCHAR NOT NULL,
+        deal_id VARCHAR NOT NULL,
+        name VARCHAR,
+        user_id VARCHAR,
+        email VARCHAR,
+        account_key VARCHAR,
+        owner VARCHAR,
+        pipeline VARCHAR,
+        stage VARCHAR,
+        amount DOUBLE,
+        currency VARCHAR,
+        created_at TIMESTAMP,
+        closed_at TIMESTAMP,
+        status VARCHAR NOT NULL,
+        lost_reason VARCHAR,
+        source_channel VARCHAR,
+        properties JSON,
+        PRIMARY KEY (project_id, deal_id)
+      )`,
+      `CREATE TABLE deal_stage_changes (
+        project_id VARCHAR NOT NULL,
+        deal_id VARCHAR NOT NULL,
+        stage VARCHAR NOT NULL,
+        entered_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (project_id, deal_id, stage, entered_at)
+      )`,
+      `CREATE TABLE spend (
+        project_id VARCHAR NOT NULL,
+        date DATE NOT NULL,
+        channel VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        campaign VARCHAR NOT NULL,
+        cost DOUBLE NOT NULL,
+        currency VARCHAR,
+        impressions BIGINT,
+        clicks BIGINT,
+        PRIMARY KEY (project_id, date, channel, source, campaign)
+      )`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'import-log',
+    statements: [
+      // One row per file import that committed: what was read and kept, so `status` can show the history.
+      `CREATE SEQUENCE import_log_seq START 1`,
+      `CREATE TABLE import_log (
+        import_id BIGINT PRIMARY KEY DEFAULT nextval('import_log_seq'),
+        project_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        file VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        rows_read BIGINT NOT NULL,
+        imported BIGINT NOT NULL,
+        updated BIGINT NOT NULL,
+        duplicates BIGINT NOT NULL,
+        rejected BIGINT NOT NULL,
+        finished_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+      )`,
+    ],
+  },
+];
+
+export const latestSchemaVersion: number = migrations[migrations.length - 1]?.version ?? 0;
