@@ -67,3 +67,22 @@ function splitTopLevelCommas(text: string): string[] {
 function unquote(value: string): string {
   return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
 }
+
+export const csvDelimiters = [',', ';', '\t', '|'] as const;
+export type CsvDelimiter = (typeof csvDelimiters)[number];
+
+/**
+ * The delimiter of a CSV file, from its header line: the candidate that occurs most outside quotes (a comma on a
+ * tie or when none occurs). Read from the header alone, so one malformed row later cannot mislead it.
+ */
+export function delimiterOfHeader(headerLine: string): CsvDelimiter {
+  const counts = new Map<CsvDelimiter, number>(csvDelimiters.map((d) => [d, 0]));
+  let quoted = false;
+  for (const ch of headerLine) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch as CsvDelimiter)) counts.set(ch as CsvDelimiter, (counts.get(ch as CsvDelimiter) ?? 0) + 1);
+  }
+  let best: CsvDelimiter = ',';
+  for (const d of csvDelimiters) if ((counts.get(d) ?? 0) > (counts.get(best) ?? 0)) best = d;
+  return best;
+}

@@ -1,8 +1,9 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { open, stat, writeFile } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import { listValue } from '@duckdb/node-api';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { FileFormat, ImportKind, ImportOptions, ImportSummary, RejectedRow } from '../../model/import.js';
-import { detectFormat } from '../../ingest/files.js';
+import { type CsvDelimiter, delimiterOfHeader, detectFormat } from '../../ingest/files.js';
 import { fieldForColumn, propertyNameForColumn } from '../../ingest/segment-fields.js';
 import { tableSpecs } from '../../ingest/table-specs.js';
 import { quoteIdentifier } from '../sql/quote.js';
@@ -17,6 +18,7 @@ import {
   parquetMessagesSql,
   stageEventsSql,
 } from './queries/stage-events.js';
+import { describeRejects, readCsvSql } from './queries/csv-reader.js';
 import { loadTableSql, resolveTableLayout, stageTableSql } from './queries/stage-table.js';
 import { updatePersons } from './update-persons.js';
 
@@ -82,6 +84,7 @@ function watchProgress(db: DuckDBDatabase, onProgress?: (fraction: number) => vo
 async function describeColumns(db: DuckDBDatabase, sql: string, file: string): Promise<FlatColumn[]> {
   try {
     const rows = await db.rows<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${sql}`, { file });
+    await db.run(`DROP TABLE IF EXISTS ${describeRejects.table}; DROP TABLE IF EXISTS ${describeRejects.scan};`);
     return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
   } catch (cause) {
     throw new FunnelscopeError('invalid_input', `${file}: cannot read the file: ${firstLine(cause)}`, { file }, { cause });
@@ -93,11 +96,54 @@ function firstLine(error: unknown): string {
   return message.split('\n')[0] ?? message;
 }
 
-const csvReader = `read_csv($file, all_varchar = true, header = true)`;
+/** The header line of a (possibly gzipped) file, for the delimiter. */
+async function csvDelimiter(file: string): Promise<CsvDelimiter> {
+  const handle = await open(file);
+  try {
+    const buffer = Buffer.alloc(65536);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    let head: Buffer = buffer.subarray(0, bytesRead);
+    if (head[0] === 0x1f && head[1] === 0x8b) {
+      head = await new Promise<Buffer>((resolve) => {
+        const chunks: Buffer[] = [];
+        const gunzip = createGunzip();
+        gunzip.on('data', (c: Buffer) => chunks.push(c));
+        gunzip.on('error', () => resolve(Buffer.concat(chunks)));
+        gunzip.on('end', () => resolve(Buffer.concat(chunks)));
+        gunzip.end(head);
+      });
+    }
+    return delimiterOfHeader(head.toString('utf8').split('\n')[0] ?? '');
+  } finally {
+    await handle.close();
+  }
+}
 
-function flatLayout(columns: FlatColumn[]): FlatLayout {
+/**
+ * Which column feeds which message field: --map first (`--map user_id=session`), then the known column names;
+ * every other column is a property.
+ */
+function flatLayout(columns: FlatColumn[], file: string, columnMap: Record<string, string> = {}): FlatLayout {
   const layout: FlatLayout = { fields: {}, properties: [] };
+  const mapped = new Set<string>();
+  for (const [name, column] of Object.entries(columnMap)) {
+    const field = fieldForColumn(name);
+    if (field === undefined) {
+      throw new FunnelscopeError('invalid_argument', `--map ${name}=…: events have no field "${name}"`, { field: name });
+    }
+    const found = columns.find((c) => c.name === column) ?? columns.find((c) => c.name.toLowerCase() === column.toLowerCase());
+    if (!found) {
+      throw new FunnelscopeError(
+        'invalid_input',
+        `${file}: --map ${name}=${column}: the file has no column "${column}" (columns: ${columns.map((c) => c.name).join(', ')})`,
+        { file, field: name },
+      );
+    }
+    layout.fields[field] = found.name;
+    mapped.add(found.name);
+  }
   for (const column of columns) {
+    if (mapped.has(column.name)) continue;
     const field = fieldForColumn(column.name);
     if (field !== undefined && layout.fields[field] === undefined) layout.fields[field] = column.name;
     else layout.properties.push({ column: column.name, property: propertyNameForColumn(column.name) });
@@ -237,8 +283,7 @@ async function readCsvRows(db: DuckDBDatabase, file: string, rowNos: number[]): 
   if (rowNos.length === 0) return new Map();
   const rows = await db.rows<Record<string, unknown>>(
     `SELECT * FROM (SELECT row_number() OVER () AS row_no, *
-       FROM read_csv($file, all_varchar = true, header = true, store_rejects = true,
-                     rejects_table = 'stage_input_rejects', rejects_scan = 'stage_input_scans'))
+       FROM ${readCsvSql(await csvDelimiter(file), { table: 'stage_input_rejects', scan: 'stage_input_scans' })})
      WHERE row_no IN (SELECT unnest($rows))`,
     { file, rows: listValue(rowNos.map((n) => BigInt(n))) },
   );
@@ -280,15 +325,24 @@ async function importEvents(
   format: FileFormat,
   options: ImportOptions,
 ): Promise<Omit<ImportSummary, 'seconds'>> {
+  if (Object.keys(options.constants ?? {}).length > 0) {
+    throw new FunnelscopeError('invalid_argument', '--set applies to deals, deal-stages and spend imports', { field: '--set' });
+  }
+  if (format === 'ndjson' && Object.keys(options.columnMap ?? {}).length > 0) {
+    throw new FunnelscopeError('invalid_argument', '--map applies to CSV and Parquet files; NDJSON uses Segment field names', {
+      field: '--map',
+    });
+  }
   let messagesSql: (numbered: boolean) => MessagesSql;
   if (format === 'ndjson') {
     messagesSql = ndjsonMessagesSql;
   } else if (format === 'csv') {
-    const columns = await describeColumns(db, csvReader, file);
-    messagesSql = (numbered) => csvMessagesSql(flatLayout(columns), columns, numbered);
+    const delimiter = await csvDelimiter(file);
+    const columns = await describeColumns(db, readCsvSql(delimiter, describeRejects), file);
+    messagesSql = (numbered) => csvMessagesSql(flatLayout(columns, file, options.columnMap), columns, numbered, delimiter);
   } else {
     const columns = await describeColumns(db, 'read_parquet($file)', file);
-    messagesSql = () => parquetMessagesSql(flatLayout(columns), columns);
+    messagesSql = () => parquetMessagesSql(flatLayout(columns, file, options.columnMap), columns);
   }
   await runStaging(db, stageEventsSql(messagesSql(format === 'parquet')), file);
   if (format !== 'parquet') {
@@ -370,7 +424,8 @@ async function importTable(
   options: ImportOptions,
 ): Promise<Omit<ImportSummary, 'seconds'>> {
   const spec = tableSpecs[kind];
-  const columns = await describeColumns(db, csvReader, file);
+  const delimiter = await csvDelimiter(file);
+  const columns = await describeColumns(db, readCsvSql(delimiter, describeRejects), file);
   const layout = resolveTableLayout(
     spec,
     columns.map((c) => c.name),
@@ -378,7 +433,7 @@ async function importTable(
     options.constants,
     file,
   );
-  await runStaging(db, [stageTableSql(spec, layout)], file, layout.params);
+  await runStaging(db, [stageTableSql(spec, layout, delimiter)], file, layout.params);
   const rowsRead = Number(await db.value<bigint>('SELECT count(*) FROM stage_rows'));
   const structural = await csvRejects(db);
   const { errors, count } = await readStagedErrors(db, 'stage_rows', options.skipInvalid);

@@ -1,5 +1,7 @@
 import { defaultGroupType, eventNameByType, type MessageField } from '../../../ingest/segment-fields.js';
 import { quoteIdentifier } from '../../sql/quote.js';
+import type { CsvDelimiter } from '../../../ingest/files.js';
+import { readCsvSql, stageRejects } from './csv-reader.js';
 import { timestampSql } from './parse-values.js';
 
 /**
@@ -50,20 +52,20 @@ export function ndjsonMessagesSql(numbered: boolean): MessagesSql {
        FROM read_csv($file, columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x01\\x02', quote = '',
                      escape = '', new_line = '\\n', auto_detect = false, strict_mode = false)`,
     ],
-    select: `WITH parsed AS (
+    select: `WITH parsed AS MATERIALIZED (
        SELECT row_no, line, try(json_transform(line, ${messageStruct})) AS j
        FROM stage_lines WHERE line IS NOT NULL AND trim(line) <> ''
      ), items AS (
        SELECT row_no, NULL::INTEGER AS item_no, line, j FROM parsed WHERE j IS NULL OR j.batch IS NULL
        UNION ALL
-       SELECT row_no, item_no::INTEGER, item AS line, try(json_transform(item, ${messageStruct})) AS j
+       SELECT row_no, item_no::INTEGER, item::VARCHAR AS line, try(json_transform(item, ${messageStruct})) AS j
        FROM (SELECT row_no, unnest(j.batch) AS item, unnest(range(1, len(j.batch) + 1)) AS item_no
              FROM parsed WHERE j.batch IS NOT NULL)
      )
      SELECT row_no, item_no,
        CASE WHEN j IS NULL THEN 'line|not valid JSON (a truncated or malformed line)'
             WHEN j.type IS NULL AND j.event IS NULL AND j.userId IS NULL AND j.anonymousId IS NULL
-                 AND json_type(line) <> 'OBJECT' THEN 'line|not a JSON object'
+                 AND coalesce(try(json_type(line)), '') <> 'OBJECT' THEN 'line|not a JSON object'
        END AS parse_error,
        j.type AS type, j.messageId AS message_id,
        coalesce(j.timestamp, j.originalTimestamp, j.sentAt, j.receivedAt) AS timestamp,
@@ -115,7 +117,8 @@ export interface FlatLayout {
 function csvPropertyJson(column: string): string {
   const c = quoteIdentifier(column);
   return `CASE WHEN ${c} IS NULL OR ${c} = '' THEN NULL
-    WHEN regexp_full_match(${c}, '-?(0|[1-9][0-9]{0,14})(\\.[0-9]+)?') THEN ${c}::DOUBLE::JSON
+    WHEN regexp_full_match(${c}, '-?(0|[1-9][0-9]{0,14})') THEN ${c}::BIGINT::JSON
+    WHEN regexp_full_match(${c}, '-?(0|[1-9][0-9]{0,14})\\.[0-9]+') THEN ${c}::DOUBLE::JSON
     WHEN lower(${c}) IN ('true', 'false') THEN lower(${c})::JSON
     ELSE to_json(${c}) END`;
 }
@@ -206,14 +209,18 @@ function flatPromotedSql(layout: FlatLayout): string {
 }
 
 /** CSV: read all-text with DuckDB's sniffer for the dialect; rows with the wrong column count go to rejects. */
-export function csvMessagesSql(layout: FlatLayout, columns: FlatColumn[], numbered: boolean): MessagesSql {
+export function csvMessagesSql(
+  layout: FlatLayout,
+  columns: FlatColumn[],
+  numbered: boolean,
+  delimiter: CsvDelimiter,
+): MessagesSql {
   return {
     setup: [],
     select: `SELECT *, ${flatPromotedSql(layout)} AS p FROM (
        SELECT row_no, NULL::INTEGER AS item_no, ${flatSelectSql(layout, columns, false)}
        FROM (SELECT ${rowNumberSql(numbered)} AS row_no, *
-             FROM read_csv($file, all_varchar = true, header = true, store_rejects = true,
-                           rejects_table = 'stage_csv_rejects', rejects_scan = 'stage_csv_scans')))`,
+             FROM ${readCsvSql(delimiter, stageRejects)}))`,
     cleanup: [],
     checkShapes: false,
   };

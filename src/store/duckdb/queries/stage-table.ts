@@ -1,6 +1,8 @@
 import { FunnelscopeError } from '../../../model/errors.js';
 import { dealStatusSynonyms, type FieldSpec, type TableSpec } from '../../../ingest/table-specs.js';
 import { quoteIdentifier, stringLiteral } from '../../sql/quote.js';
+import type { CsvDelimiter } from '../../../ingest/files.js';
+import { readCsvSql, stageRejects } from './csv-reader.js';
 import { dateSql, integerSql, numberSql, timestampSql } from './parse-values.js';
 
 /** Where each field's value comes from in one file. */
@@ -139,7 +141,7 @@ const sqlTypes: Record<FieldSpec['type'], string> = {
 };
 
 /** CSV → stage_rows(row_no, error, <fields typed>, properties): every value parsed, every failure named. */
-export function stageTableSql(spec: TableSpec, layout: TableLayout): string {
+export function stageTableSql(spec: TableSpec, layout: TableLayout, delimiter: CsvDelimiter): string {
   const raws = spec.fields.map((f) => `${rawSql(layout.sources.get(f.name) ?? { absent: true })} AS ${quoteIdentifier(`raw_${f.name}`)}`);
   const parsed = spec.fields.map(
     (f) => `(${parsedSql(f, quoteIdentifier(`raw_${f.name}`))})::${sqlTypes[f.type]} AS ${quoteIdentifier(f.name)}`,
@@ -165,8 +167,7 @@ export function stageTableSql(spec: TableSpec, layout: TableLayout): string {
   return `CREATE OR REPLACE TEMP TABLE stage_rows AS
     WITH r AS (
       SELECT row_number() OVER () AS row_no, *
-      FROM read_csv($file, all_varchar = true, header = true, store_rejects = true,
-                    rejects_table = 'stage_csv_rejects', rejects_scan = 'stage_csv_scans')
+      FROM ${readCsvSql(delimiter, stageRejects)}
     ), raw AS (
       SELECT row_no, ${raws.join(', ')}, ${properties} AS properties FROM r
     ), parsed AS (
