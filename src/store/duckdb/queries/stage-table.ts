@@ -153,7 +153,7 @@ export function stageTableSql(spec: TableSpec, layout: TableLayout, delimiter: C
     if (f.required) list.push(`WHEN ${raw} IS NULL THEN ${stringLiteral(`${f.name}|missing`)}`);
     if (f.type !== 'text') {
       list.push(
-        `WHEN ${raw} IS NOT NULL AND (${value} IS NULL OR (${sqlTypes[f.type]} = 'DOUBLE' AND NOT isfinite(${value}::DOUBLE))) THEN ${stringLiteral(`${f.name}|"`)} || ${raw} || ${stringLiteral(`" is not ${typeWords[f.type]}`)}`,
+        `WHEN ${raw} IS NOT NULL AND ${value} IS NULL THEN ${stringLiteral(`${f.name}|"`)} || ${raw} || ${stringLiteral(`" is not ${typeWords[f.type]}`)}`,
       );
     }
     return list;
