@@ -15,7 +15,10 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
   const program = new Command('funnelscope')
     .description('Self-hosted sales-funnel analytics: ad spend → events → CRM deal stages → revenue')
     .version('0.1.0')
-    .option('--db <path>', 'DuckDB file of the store (env FUNNELSCOPE_DB; default ./funnelscope.duckdb; :memory: allowed)')
+    .option(
+      '--db <path>',
+      'DuckDB file of the store (env FUNNELSCOPE_DB; default ./funnelscope.duckdb; :memory: allowed)',
+    )
     .option('--project <name>', 'project the command reads or writes (env FUNNELSCOPE_PROJECT; default "default")')
     .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) })
     .showHelpAfterError();
@@ -23,7 +26,9 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
 
   program
     .command('import')
-    .description('import files: events (NDJSON in the Segment spec, CSV, Parquet; .gz too), deals, deal-stages, spend (CSV)')
+    .description(
+      'import files: events (NDJSON in the Segment spec, CSV, Parquet; .gz too), deals, deal-stages, spend (CSV)',
+    )
     .addArgument(program.createArgument('<kind>', 'what the files hold').choices(importKinds))
     .argument('<files...>', 'files to import; each lands whole or not at all')
     .addOption(new Option('--format <format>', 'file format when the name does not tell').choices(fileFormats))

@@ -24,7 +24,9 @@ export function reportError(error: unknown, output: Output, json: boolean): numb
     output.err(String((error as Error)?.stack));
     let cause = (error as Error)?.cause;
     while (cause) {
-      output.err(`caused by: ${String((cause as Error).message ?? cause)} ${JSON.stringify((cause as FunnelscopeError).details ?? {})}`);
+      output.err(
+        `caused by: ${String((cause as Error).message ?? cause)} ${JSON.stringify((cause as FunnelscopeError).details ?? {})}`,
+      );
       cause = (cause as Error).cause;
     }
   }

@@ -2,7 +2,10 @@ import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 
 /** A progress bar on the terminal (stderr) with throughput and ETA; nothing when not a TTY. */
-export async function fileProgress(file: string, enabled: boolean): Promise<{ update: (f: number) => void; stop: () => void }> {
+export async function fileProgress(
+  file: string,
+  enabled: boolean,
+): Promise<{ update: (f: number) => void; stop: () => void }> {
   if (!enabled) return { update: () => undefined, stop: () => undefined };
   const bytes = (await stat(file)).size;
   const started = performance.now();

@@ -67,7 +67,9 @@ describe('deals, stage history and spend from CSV', () => {
 
     const stages = join(dir, 'stages.csv');
     await writeFile(stages, 'deal_id,stage,entered_at\n17,lead,2024-03-01T09:00:00Z\n17,won,2024-03-20T15:00:00Z\n');
-    expect((await runCliJson<Summary>(['--db', db, 'import', 'deal-stages', stages, '--json'])).json).toMatchObject({ imported: 2 });
+    expect((await runCliJson<Summary>(['--db', db, 'import', 'deal-stages', stages, '--json'])).json).toMatchObject({
+      imported: 2,
+    });
     expect((await runCliJson<Summary>(['--db', db, 'import', 'deal-stages', stages, '--json'])).json).toMatchObject({
       imported: 0,
       duplicates: 2,
@@ -105,10 +107,27 @@ describe('deals, stage history and spend from CSV', () => {
   it('imports daily spend with a constant channel, and updates a restated day', async () => {
     const db = join(dir, 'spend.duckdb');
     const file = join(dir, 'spend.csv');
-    await writeFile(file, 'Day,Campaign,Cost,Impr.,Clicks\n2024-05-01,brand,120.50,10000,300\n2024-05-02,brand,99.10,9000,"1,250"\n');
-    const args = ['--db', db, 'import', 'spend', file, '--map', 'date=Day,cost=Cost,impressions=Impr.', '--set', 'channel=Paid Search,source=google', '--json'];
+    await writeFile(
+      file,
+      'Day,Campaign,Cost,Impr.,Clicks\n2024-05-01,brand,120.50,10000,300\n2024-05-02,brand,99.10,9000,"1,250"\n',
+    );
+    const args = [
+      '--db',
+      db,
+      'import',
+      'spend',
+      file,
+      '--map',
+      'date=Day,cost=Cost,impressions=Impr.',
+      '--set',
+      'channel=Paid Search,source=google',
+      '--json',
+    ];
     expect((await runCliJson<Summary>(args)).json).toMatchObject({ imported: 2, rejected: 0 });
-    await writeFile(file, 'Day,Campaign,Cost,Impr.,Clicks\n2024-05-01,brand,130.00,10000,300\n2024-05-02,brand,99.10,9000,"1,250"\n');
+    await writeFile(
+      file,
+      'Day,Campaign,Cost,Impr.,Clicks\n2024-05-01,brand,130.00,10000,300\n2024-05-02,brand,99.10,9000,"1,250"\n',
+    );
     expect((await runCliJson<Summary>(args)).json).toMatchObject({ imported: 0, updated: 1, duplicates: 1 });
     const rows = await query<{ date: Date; cost: number; clicks: bigint; channel: string }>(
       db,
@@ -129,20 +148,42 @@ describe.skipIf(!haveOlist)('the Olist marketing funnel (real, CC BY-NC-SA, read
   it('loads 8,000 MQLs as leads and 842 closed deals onto them via --map', async () => {
     const db = join(dir, 'olist.duckdb');
     const mql = await runCliJson<Summary>([
-      '--db', db, 'import', 'deals', join(olist, 'olist_marketing_qualified_leads_dataset.csv'),
-      '--map', 'deal_id=mql_id,created_at=first_contact_date,source_channel=origin', '--set', 'stage=mql', '--json',
+      '--db',
+      db,
+      'import',
+      'deals',
+      join(olist, 'olist_marketing_qualified_leads_dataset.csv'),
+      '--map',
+      'deal_id=mql_id,created_at=first_contact_date,source_channel=origin',
+      '--set',
+      'stage=mql',
+      '--json',
     ]);
     expect(mql.json).toMatchObject({ rowsRead: 8000, imported: 8000, rejected: 0 });
     const won = await runCliJson<Summary>([
-      '--db', db, 'import', 'deals', join(olist, 'olist_closed_deals_dataset.csv'),
-      '--map', 'deal_id=mql_id,closed_at=won_date,owner=sr_id,amount=declared_monthly_revenue',
-      '--set', 'status=won,stage=won', '--json',
+      '--db',
+      db,
+      'import',
+      'deals',
+      join(olist, 'olist_closed_deals_dataset.csv'),
+      '--map',
+      'deal_id=mql_id,closed_at=won_date,owner=sr_id,amount=declared_monthly_revenue',
+      '--set',
+      'status=won,stage=won',
+      '--json',
     ]);
     expect(won.json).toMatchObject({ rowsRead: 842, imported: 0, updated: 842, rejected: 0 });
     const again = await runCliJson<Summary>([
-      '--db', db, 'import', 'deals', join(olist, 'olist_closed_deals_dataset.csv'),
-      '--map', 'deal_id=mql_id,closed_at=won_date,owner=sr_id,amount=declared_monthly_revenue',
-      '--set', 'status=won,stage=won', '--json',
+      '--db',
+      db,
+      'import',
+      'deals',
+      join(olist, 'olist_closed_deals_dataset.csv'),
+      '--map',
+      'deal_id=mql_id,closed_at=won_date,owner=sr_id,amount=declared_monthly_revenue',
+      '--set',
+      'status=won,stage=won',
+      '--json',
     ]);
     expect(again.json).toMatchObject({ imported: 0, updated: 0, duplicates: 842 });
     const [counts] = await query<{ total: bigint; won: bigint; open: bigint; organic: bigint }>(
@@ -154,7 +195,9 @@ describe.skipIf(!haveOlist)('the Olist marketing funnel (real, CC BY-NC-SA, read
     expect(Number(counts?.won)).toBe(842);
     expect(Number(counts?.open)).toBe(8000 - 842);
     // Independent count of the file: lines whose origin column is organic_search.
-    const lines = (await readFile(join(olist, 'olist_marketing_qualified_leads_dataset.csv'), 'utf8')).trim().split('\n');
+    const lines = (await readFile(join(olist, 'olist_marketing_qualified_leads_dataset.csv'), 'utf8'))
+      .trim()
+      .split('\n');
     expect(Number(counts?.organic)).toBe(lines.filter((l) => l.endsWith(',organic_search')).length);
   });
 });

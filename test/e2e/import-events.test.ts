@@ -26,7 +26,13 @@ function ottoAsSegmentNdjson(): string[] {
   return sessions.flatMap((line) => {
     const s = JSON.parse(line) as { session: number; events: { aid: number; ts: number; type: string }[] };
     return s.events.map((e) =>
-      JSON.stringify({ type: 'track', userId: String(s.session), event: e.type, timestamp: e.ts, properties: { aid: e.aid } }),
+      JSON.stringify({
+        type: 'track',
+        userId: String(s.session),
+        event: e.type,
+        timestamp: e.ts,
+        properties: { aid: e.aid },
+      }),
     );
   });
 }
@@ -50,11 +56,15 @@ async function eventCounts(db: string, project = 'default') {
       `SELECT event, count(*) AS n FROM events WHERE project_id = $project GROUP BY event ORDER BY event`,
       { project },
     );
-    const [range] = await store.db.rows<{ first: Date; last: Date }>(
-      `SELECT min(ts) AS first, max(ts) AS last FROM events WHERE project_id = $project`,
-      { project },
-    );
-    return { counts: await store.counts(project), byEvent: Object.fromEntries(byEvent.map((r) => [r.event, Number(r.n)])), range };
+    const [range = { first: new Date(Number.NaN), last: new Date(Number.NaN) }] = await store.db.rows<{
+      first: Date;
+      last: Date;
+    }>(`SELECT min(ts) AS first, max(ts) AS last FROM events WHERE project_id = $project`, { project });
+    return {
+      counts: await store.counts(project),
+      byEvent: Object.fromEntries(byEvent.map((r) => [r.event, Number(r.n)])),
+      range,
+    };
   } finally {
     await store.close();
   }
@@ -155,7 +165,13 @@ describe('bad input: all-or-nothing per file, errors that name the line and fiel
     return db;
   }
 
-  const corruptions: { name: string; make: (l: string[]) => string[]; line: number; field: string; format: 'ndjson' | 'csv' }[] = [
+  const corruptions: {
+    name: string;
+    make: (l: string[]) => string[];
+    line: number;
+    field: string;
+    format: 'ndjson' | 'csv';
+  }[] = [
     {
       name: 'a truncated line',
       make: (l) => l.map((x, i) => (i === 199 ? x.slice(0, Math.floor(x.length / 2)) : x)),
@@ -177,7 +193,8 @@ describe('bad input: all-or-nothing per file, errors that name the line and fiel
     },
     {
       name: 'a bad timestamp',
-      make: (l) => l.map((x, i) => (i === 149 ? x.replace(/"timestamp":\d+/, '"timestamp":"2022-13-45T10:00:00Z"') : x)),
+      make: (l) =>
+        l.map((x, i) => (i === 149 ? x.replace(/"timestamp":\d+/, '"timestamp":"2022-13-45T10:00:00Z"') : x)),
       line: 150,
       field: 'timestamp',
       format: 'ndjson',
@@ -199,7 +216,10 @@ describe('bad input: all-or-nothing per file, errors that name the line and fiel
       expect(skipped.code).toBe(0);
       // 862 lines: 1 rejected, the first 100 already stored, the other 761 new.
       expect(skipped.json).toMatchObject({ rowsRead: 862, rejected: 1, imported: 761, duplicates: 100 });
-      const rejects = (await readFile(`${bad}.rejected.ndjson`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const rejects = (await readFile(`${bad}.rejected.ndjson`, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(rejects).toHaveLength(1);
       expect(rejects[0]).toMatchObject({ line: c.line, field: c.field });
       expect(rejects[0].input).toBe(c.make(lines)[c.line - 1]);
@@ -217,9 +237,21 @@ describe('bad input: all-or-nothing per file, errors that name the line and fiel
     const failed = await runCliJson<ErrorBody>(['--db', db, 'import', 'events', bad, ...ottoMap, '--json']);
     expect(failed.code).toBe(2);
     expect(failed.json.error.details).toMatchObject({ line: 11 });
-    const skipped = await runCliJson<Summary>(['--db', db, 'import', 'events', bad, ...ottoMap, '--skip-invalid', '--json']);
+    const skipped = await runCliJson<Summary>([
+      '--db',
+      db,
+      'import',
+      'events',
+      bad,
+      ...ottoMap,
+      '--skip-invalid',
+      '--json',
+    ]);
     expect(skipped.json).toMatchObject({ rowsRead: 862, imported: 860, rejected: 2 });
-    const rejects = (await readFile(`${bad}.rejected.ndjson`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const rejects = (await readFile(`${bad}.rejected.ndjson`, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rejects.map((r) => [r.line, r.field])).toEqual([
       [11, 'line'],
       [51, 'timestamp'],
@@ -234,7 +266,16 @@ describe('bad input: all-or-nothing per file, errors that name the line and fiel
     await writeFile(join(dir, 'x.xlsx'), 'x');
     const format = await runCliJson<ErrorBody>(['--db', db, 'import', 'events', join(dir, 'x.xlsx'), '--json']);
     expect(format.json.error.code).toBe('unsupported_format');
-    const map = await runCliJson<ErrorBody>(['--db', db, 'import', 'events', ottoCsv, '--map', 'colour=type', '--json']);
+    const map = await runCliJson<ErrorBody>([
+      '--db',
+      db,
+      'import',
+      'events',
+      ottoCsv,
+      '--map',
+      'colour=type',
+      '--json',
+    ]);
     expect(map.json.error).toMatchObject({ code: 'invalid_argument', details: { field: 'colour' } });
   });
 });

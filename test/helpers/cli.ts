@@ -32,7 +32,10 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
 }
 
 /** Runs the CLI and parses its stdout as JSON. */
-export async function runCliJson<T = unknown>(args: string[], env?: Record<string, string>): Promise<{ code: number; json: T; stderr: string }> {
+export async function runCliJson<T = unknown>(
+  args: string[],
+  env?: Record<string, string>,
+): Promise<{ code: number; json: T; stderr: string }> {
   const result = await runCli(args, env);
   let json: T;
   try {

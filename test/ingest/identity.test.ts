@@ -56,7 +56,11 @@ describe('identity resolution', () => {
         const shuffled = [...all];
         order.forEach((n, i) => {
           const j = n % shuffled.length;
-          if (shuffled.length > 0) [shuffled[i % shuffled.length], shuffled[j]] = [shuffled[j] as IdentityLink, shuffled[i % shuffled.length] as IdentityLink];
+          if (shuffled.length > 0)
+            [shuffled[i % shuffled.length], shuffled[j]] = [
+              shuffled[j] as IdentityLink,
+              shuffled[i % shuffled.length] as IdentityLink,
+            ];
         });
         const batches: IdentityLink[][] = [[]];
         const cut = cuts[Symbol.iterator]();

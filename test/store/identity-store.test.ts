@@ -42,37 +42,62 @@ describe('identity through the store', () => {
   it('any order of identify/alias calls, split over files, gives the union-find partition', async () => {
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 4 }), async (calls, files) => {
-        run += 1;
-        const store = await DuckDBStore.open({ path: ':memory:' });
-        try {
-          const messages = calls.map((c, i) => ({ ...c, messageId: `m${i}`, timestamp: 1_700_000_000 + i }));
-          const size = Math.ceil(messages.length / files);
-          for (let f = 0; f * size < messages.length; f += 1) {
-            const path = join(dir, `run${run}-${f}.ndjson`);
-            await writeFile(path, messages.slice(f * size, (f + 1) * size).map((m) => JSON.stringify(m)).join('\n'));
-            await store.importFile('events', path, { project: 'default', skipInvalid: false });
+      fc.asyncProperty(
+        fc.array(call, { minLength: 1, maxLength: 25 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (calls, files) => {
+          run += 1;
+          const store = await DuckDBStore.open({ path: ':memory:' });
+          try {
+            const messages = calls.map((c, i) => ({ ...c, messageId: `m${i}`, timestamp: 1_700_000_000 + i }));
+            const size = Math.ceil(messages.length / files);
+            for (let f = 0; f * size < messages.length; f += 1) {
+              const path = join(dir, `run${run}-${f}.ndjson`);
+              await writeFile(
+                path,
+                messages
+                  .slice(f * size, (f + 1) * size)
+                  .map((m) => JSON.stringify(m))
+                  .join('\n'),
+              );
+              await store.importFile('events', path, { project: 'default', skipInvalid: false });
+            }
+            const pairs = calls.flatMap((c): [string, string][] =>
+              c.type === 'identify'
+                ? [[c.userId, c.anonymousId]]
+                : c.type === 'alias' && c.userId !== c.previousId
+                  ? [[c.userId, c.previousId]]
+                  : [],
+            );
+            const ids = [
+              ...new Set(
+                calls.flatMap((c): string[] => [
+                  ...('userId' in c ? [c.userId] : []),
+                  ...('anonymousId' in c ? [c.anonymousId] : []),
+                  ...('previousId' in c ? [c.previousId] : []),
+                ]),
+              ),
+            ];
+            const rows = await store.db.rows<{ distinct_id: string; person_id: string }>(
+              `SELECT i.id AS distinct_id, coalesce(m.person_id, i.id) AS person_id
+             FROM (SELECT unnest(?::VARCHAR[]) AS id) i LEFT JOIN person_map m ON m.distinct_id = i.id`.replace(
+                '?',
+                `['${ids.join("','")}']`,
+              ),
+            );
+            const groups = new Map<string, string[]>();
+            for (const r of rows) groups.set(r.person_id, [...(groups.get(r.person_id) ?? []), r.distinct_id]);
+            expect(canonical([...groups.values()])).toEqual(referencePartition(pairs, ids));
+            // Every person shows all of its ids, whichever id it is looked up by.
+            for (const group of groups.values()) {
+              const person = await store.getPerson('default', group[0] as string);
+              if (person) expect([...person.distinctIds].sort()).toEqual([...group].sort());
+            }
+          } finally {
+            await store.close();
           }
-          const pairs = calls.flatMap((c): [string, string][] =>
-            c.type === 'identify' ? [[c.userId, c.anonymousId]] : c.type === 'alias' && c.userId !== c.previousId ? [[c.userId, c.previousId]] : [],
-          );
-          const ids = [...new Set(calls.flatMap((c) => ('userId' in c ? [c.userId] : []).concat('anonymousId' in c ? [c.anonymousId] : [], 'previousId' in c ? [c.previousId] : [])))];
-          const rows = await store.db.rows<{ distinct_id: string; person_id: string }>(
-            `SELECT i.id AS distinct_id, coalesce(m.person_id, i.id) AS person_id
-             FROM (SELECT unnest(?::VARCHAR[]) AS id) i LEFT JOIN person_map m ON m.distinct_id = i.id`.replace('?', `['${ids.join("','")}']`),
-          );
-          const groups = new Map<string, string[]>();
-          for (const r of rows) groups.set(r.person_id, [...(groups.get(r.person_id) ?? []), r.distinct_id]);
-          expect(canonical([...groups.values()])).toEqual(referencePartition(pairs, ids));
-          // Every person shows all of its ids, whichever id it is looked up by.
-          for (const group of groups.values()) {
-            const person = await store.getPerson('default', group[0] as string);
-            if (person) expect([...person.distinctIds].sort()).toEqual([...group].sort());
-          }
-        } finally {
-          await store.close();
-        }
-      }),
+        },
+      ),
       { numRuns: 25 },
     );
   });

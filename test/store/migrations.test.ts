@@ -32,7 +32,9 @@ describe('schema migrations', () => {
   it('an older binary refuses a newer file with a clear error and leaves it unchanged', async () => {
     const path = join(dir, 'future.duckdb');
     const db = await DuckDBDatabase.open({ path });
-    await db.run(`INSERT INTO schema_migrations VALUES (${latestSchemaVersion + 1}, 'from the future', now()::TIMESTAMP)`);
+    await db.run(
+      `INSERT INTO schema_migrations VALUES (${latestSchemaVersion + 1}, 'from the future', now()::TIMESTAMP)`,
+    );
     db.close();
     const result = await runCliJson<{ error: { code: string; message: string } }>(['--db', path, 'status', '--json']);
     expect(result.code).toBe(2);

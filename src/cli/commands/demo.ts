@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../config.js';
-import { type DemoData, generateDemo } from '../../demo/generate-demo.js';
+import { type DemoData, generateDemo } from '../../demo/demo-business.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportKind, ImportSummary } from '../../model/import.js';
 import { withStore } from '../open-store.js';
@@ -20,7 +20,9 @@ export interface DemoCommandOptions {
 function positiveInteger(value: string, option: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) {
-    throw new FunnelscopeError('invalid_argument', `${option} "${value}": expected a positive whole number`, { field: option });
+    throw new FunnelscopeError('invalid_argument', `${option} "${value}": expected a positive whole number`, {
+      field: option,
+    });
   }
   return n;
 }
@@ -61,7 +63,9 @@ export async function demoCommand(config: Config, options: DemoCommandOptions, o
     endDate: options.endDate ?? yesterdayUtc(),
   };
   if (!/^\d{4}-\d{2}-\d{2}$/.test(demoOptions.endDate) || Number.isNaN(Date.parse(demoOptions.endDate))) {
-    throw new FunnelscopeError('invalid_argument', `--end-date "${demoOptions.endDate}": expected YYYY-MM-DD`, { field: '--end-date' });
+    throw new FunnelscopeError('invalid_argument', `--end-date "${demoOptions.endDate}": expected YYYY-MM-DD`, {
+      field: '--end-date',
+    });
   }
   const summaries = await withStore(config, async (store) => {
     if (options.ifEmpty && (await store.counts(config.project)).events > 0) return undefined;
@@ -83,7 +87,13 @@ export async function demoCommand(config: Config, options: DemoCommandOptions, o
     return 0;
   }
   if (options.json) {
-    output.out(JSON.stringify(summaries.map(({ file: _file, ...s }) => s), null, 2));
+    output.out(
+      JSON.stringify(
+        summaries.map(({ file: _file, ...s }) => s),
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   const by = (kind: ImportKind) => summaries.find((s) => s.kind === kind);
@@ -91,8 +101,12 @@ export async function demoCommand(config: Config, options: DemoCommandOptions, o
     `demo data (seed ${demoOptions.seed}, ${formatCount(demoOptions.visitors)} visitors, ${demoOptions.days} days to ${demoOptions.endDate}) ` +
       `imported into ${config.dbPath}, project ${config.project}:`,
   );
-  output.out(`  ${formatCount(by('events')?.imported ?? 0)} events, ${formatCount(by('events')?.identityLinks ?? 0)} identity links`);
-  output.out(`  ${formatCount(by('deals')?.imported ?? 0)} deals with ${formatCount(by('deal-stages')?.imported ?? 0)} stage changes`);
+  output.out(
+    `  ${formatCount(by('events')?.imported ?? 0)} events, ${formatCount(by('events')?.identityLinks ?? 0)} identity links`,
+  );
+  output.out(
+    `  ${formatCount(by('deals')?.imported ?? 0)} deals with ${formatCount(by('deal-stages')?.imported ?? 0)} stage changes`,
+  );
   output.out(`  ${formatCount(by('spend')?.imported ?? 0)} daily spend rows`);
   output.out(`try: funnelscope people show <a userId>, funnelscope status`);
   return 0;

@@ -5,10 +5,18 @@ import { withStore } from '../open-store.js';
 import type { Output } from '../output.js';
 
 /** `funnelscope people show ID`: the person behind any of its distinct ids. */
-export async function peopleShowCommand(config: Config, id: string, options: { json?: boolean }, output: Output): Promise<number> {
+export async function peopleShowCommand(
+  config: Config,
+  id: string,
+  options: { json?: boolean },
+  output: Output,
+): Promise<number> {
   const person = await withStore(config, (store) => store.getPerson(config.project, id));
   if (!person) {
-    throw new FunnelscopeError('not_found', `no person with the id "${id}" in project ${config.project}`, { field: 'id', value: id });
+    throw new FunnelscopeError('not_found', `no person with the id "${id}" in project ${config.project}`, {
+      field: 'id',
+      value: id,
+    });
   }
   output.out(options.json ? JSON.stringify(person, null, 2) : formatPerson(person));
   return 0;
@@ -22,13 +30,16 @@ export function formatPerson(person: PersonReport): string {
   ];
   const traits = Object.entries(person.traits);
   lines.push(`traits      ${traits.length === 0 ? '–' : ''}`);
-  for (const [key, value] of traits) lines.push(`  ${key.padEnd(18)} ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  for (const [key, value] of traits)
+    lines.push(`  ${key.padEnd(18)} ${typeof value === 'string' ? value : JSON.stringify(value)}`);
   const groups = Object.entries(person.groups);
   if (groups.length > 0) lines.push(`groups      ${groups.map(([t, keys]) => `${t}: ${keys.join(', ')}`).join('; ')}`);
   if (person.deals.length > 0) {
     lines.push('deals');
     for (const d of person.deals) {
-      lines.push(`  ${d.dealId.padEnd(14)} ${(d.status).padEnd(5)} ${(d.stage ?? '').padEnd(12)} ${d.amount ?? ''}  ${d.name ?? ''}`);
+      lines.push(
+        `  ${d.dealId.padEnd(14)} ${(d.status).padEnd(5)} ${(d.stage ?? '').padEnd(12)} ${d.amount ?? ''}  ${d.name ?? ''}`,
+      );
     }
   }
   lines.push('recent events');

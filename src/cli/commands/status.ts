@@ -32,7 +32,10 @@ export async function statusCommand(config: Config, options: { json?: boolean },
   if (counts.firstEvent) output.out(`events from ${counts.firstEvent} to ${counts.lastEvent}`);
   if (imports.length > 0) {
     output.out('\nlast imports');
-    for (const i of imports) output.out(`  ${i.finished_at.toISOString()}  ${i.kind.padEnd(11)} ${formatCount(Number(i.imported)).padStart(10)}  ${i.file}`);
+    for (const i of imports)
+      output.out(
+        `  ${i.finished_at.toISOString()}  ${i.kind.padEnd(11)} ${formatCount(Number(i.imported)).padStart(10)}  ${i.file}`,
+      );
   }
   return 0;
 }

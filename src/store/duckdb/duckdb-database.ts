@@ -83,7 +83,8 @@ export class DuckDBDatabase {
     try {
       const started = trace ? performance.now() : 0;
       await this.connection.run(sql, params);
-      if (trace) console.error(`[sql ${(performance.now() - started).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 100)}`);
+      if (trace)
+        console.error(`[sql ${(performance.now() - started).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 100)}`);
     } catch (cause) {
       throw queryError(sql, cause);
     }

@@ -1,24 +1,24 @@
 import { open, stat, writeFile } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { listValue } from '@duckdb/node-api';
-import { FunnelscopeError } from '../../model/errors.js';
-import type { FileFormat, ImportKind, ImportOptions, ImportSummary, RejectedRow } from '../../model/import.js';
 import { type CsvDelimiter, delimiterOfHeader, detectFormat } from '../../ingest/files.js';
 import { fieldForColumn, propertyNameForColumn } from '../../ingest/segment-fields.js';
 import { tableSpecs } from '../../ingest/table-specs.js';
+import { FunnelscopeError } from '../../model/errors.js';
+import type { FileFormat, ImportKind, ImportOptions, ImportSummary, RejectedRow } from '../../model/import.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import type { DuckDBDatabase } from './duckdb-database.js';
+import { describeRejects, readCsvSql } from './queries/csv-reader.js';
 import {
+  csvMessagesSql,
   eventColumns,
   type FlatColumn,
   type FlatLayout,
-  csvMessagesSql,
   type MessagesSql,
   ndjsonMessagesSql,
   parquetMessagesSql,
   stageEventsSql,
 } from './queries/stage-events.js';
-import { describeRejects, readCsvSql } from './queries/csv-reader.js';
 import { loadTableSql, resolveTableLayout, stageTableSql } from './queries/stage-table.js';
 import { updatePersons } from './update-persons.js';
 
@@ -50,13 +50,18 @@ export async function importFile(
   await db.run('SET enable_progress_bar_print = false');
   const stopProgress = watchProgress(db, options.onProgress);
   try {
-    const result = kind === 'events' ? await importEvents(db, file, format, options) : await importTable(db, kind, file, options);
+    const result =
+      kind === 'events' ? await importEvents(db, file, format, options) : await importTable(db, kind, file, options);
     return { ...result, seconds: (performance.now() - started) / 1000 };
   } finally {
     stopProgress();
     await db.run('DROP TABLE IF EXISTS stage_events; DROP TABLE IF EXISTS stage_lines;').catch(() => undefined);
-    await db.run('DROP TABLE IF EXISTS stage_rows; DROP TABLE IF EXISTS stage_ok; DROP TABLE IF EXISTS stage_new;').catch(() => undefined);
-    await db.run('DROP TABLE IF EXISTS stage_csv_rejects; DROP TABLE IF EXISTS stage_csv_scans;').catch(() => undefined);
+    await db
+      .run('DROP TABLE IF EXISTS stage_rows; DROP TABLE IF EXISTS stage_ok; DROP TABLE IF EXISTS stage_new;')
+      .catch(() => undefined);
+    await db
+      .run('DROP TABLE IF EXISTS stage_csv_rejects; DROP TABLE IF EXISTS stage_csv_scans;')
+      .catch(() => undefined);
   }
 }
 
@@ -87,12 +92,20 @@ async function describeColumns(db: DuckDBDatabase, sql: string, file: string): P
     await db.run(`DROP TABLE IF EXISTS ${describeRejects.table}; DROP TABLE IF EXISTS ${describeRejects.scan};`);
     return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
   } catch (cause) {
-    throw new FunnelscopeError('invalid_input', `${file}: cannot read the file: ${firstLine(cause)}`, { file }, { cause });
+    throw new FunnelscopeError(
+      'invalid_input',
+      `${file}: cannot read the file: ${firstLine(cause)}`,
+      { file },
+      { cause },
+    );
   }
 }
 
 function firstLine(error: unknown): string {
-  const message = error instanceof FunnelscopeError && error.cause instanceof Error ? error.cause.message : String((error as Error).message ?? error);
+  const message =
+    error instanceof FunnelscopeError && error.cause instanceof Error
+      ? error.cause.message
+      : String((error as Error).message ?? error);
   return message.split('\n')[0] ?? message;
 }
 
@@ -129,9 +142,12 @@ function flatLayout(columns: FlatColumn[], file: string, columnMap: Record<strin
   for (const [name, column] of Object.entries(columnMap)) {
     const field = fieldForColumn(name);
     if (field === undefined) {
-      throw new FunnelscopeError('invalid_argument', `--map ${name}=…: events have no field "${name}"`, { field: name });
+      throw new FunnelscopeError('invalid_argument', `--map ${name}=…: events have no field "${name}"`, {
+        field: name,
+      });
     }
-    const found = columns.find((c) => c.name === column) ?? columns.find((c) => c.name.toLowerCase() === column.toLowerCase());
+    const found =
+      columns.find((c) => c.name === column) ?? columns.find((c) => c.name.toLowerCase() === column.toLowerCase());
     if (!found) {
       throw new FunnelscopeError(
         'invalid_input',
@@ -165,7 +181,12 @@ async function runStaging(
       await db.run(sql, Object.keys(bound).length > 0 ? bound : undefined);
     }
   } catch (cause) {
-    throw new FunnelscopeError('invalid_input', `${file}: cannot read the file: ${firstLine(cause)}`, { file }, { cause });
+    throw new FunnelscopeError(
+      'invalid_input',
+      `${file}: cannot read the file: ${firstLine(cause)}`,
+      { file },
+      { cause },
+    );
   }
 }
 
@@ -222,7 +243,7 @@ async function collectRejects(
   const rejectLines = staged.structural.map((r) => r.line);
   const inputs = options.skipInvalid ? await readInputs(staged.errors.map((e) => Number(e.row_no))) : new Map();
   const rows: RejectedRow[] = [
-    ...staged.structural.map((r): RejectedRow => ({ line: r.line, field: "line", reason: r.reason, input: r.input })),
+    ...staged.structural.map((r): RejectedRow => ({ line: r.line, field: 'line', reason: r.reason, input: r.input })),
     ...staged.errors.map((e) => {
       const input = inputs.get(Number(e.row_no));
       const row: RejectedRow = { ...placeOf(format, Number(e.row_no), e.item_no, rejectLines), ...splitError(e.error) };
@@ -269,7 +290,11 @@ async function writeRejects(file: string, rows: RejectedRow[]): Promise<string |
   return target;
 }
 
-async function readStagedErrors(db: DuckDBDatabase, table: string, all: boolean): Promise<{ errors: StagedError[]; count: number }> {
+async function readStagedErrors(
+  db: DuckDBDatabase,
+  table: string,
+  all: boolean,
+): Promise<{ errors: StagedError[]; count: number }> {
   const count = Number(await db.value<bigint>(`SELECT count(*) FROM ${table} WHERE error IS NOT NULL`));
   if (count === 0) return { errors: [], count };
   const columns = table === 'stage_events' ? 'row_no, item_no, error' : 'row_no, NULL::INTEGER AS item_no, error';
@@ -288,9 +313,7 @@ async function readCsvRows(db: DuckDBDatabase, file: string, rowNos: number[]): 
     { file, rows: listValue(rowNos.map((n) => BigInt(n))) },
   );
   await db.run('DROP TABLE IF EXISTS stage_input_rejects; DROP TABLE IF EXISTS stage_input_scans;');
-  return new Map(
-    rows.map(({ row_no, ...rest }) => [Number(row_no), rest]),
-  );
+  return new Map(rows.map(({ row_no, ...rest }) => [Number(row_no), rest]));
 }
 
 async function readLines(db: DuckDBDatabase, file: string, rowNos: number[]): Promise<Map<number, unknown>> {
@@ -326,12 +349,18 @@ async function importEvents(
   options: ImportOptions,
 ): Promise<Omit<ImportSummary, 'seconds'>> {
   if (Object.keys(options.constants ?? {}).length > 0) {
-    throw new FunnelscopeError('invalid_argument', '--set applies to deals, deal-stages and spend imports', { field: '--set' });
+    throw new FunnelscopeError('invalid_argument', '--set applies to deals, deal-stages and spend imports', {
+      field: '--set',
+    });
   }
   if (format === 'ndjson' && Object.keys(options.columnMap ?? {}).length > 0) {
-    throw new FunnelscopeError('invalid_argument', '--map applies to CSV and Parquet files; NDJSON uses Segment field names', {
-      field: '--map',
-    });
+    throw new FunnelscopeError(
+      'invalid_argument',
+      '--map applies to CSV and Parquet files; NDJSON uses Segment field names',
+      {
+        field: '--map',
+      },
+    );
   }
   let messagesSql: (numbered: boolean) => MessagesSql;
   if (format === 'ndjson') {
@@ -339,7 +368,8 @@ async function importEvents(
   } else if (format === 'csv') {
     const delimiter = await csvDelimiter(file);
     const columns = await describeColumns(db, readCsvSql(delimiter, describeRejects), file);
-    messagesSql = (numbered) => csvMessagesSql(flatLayout(columns, file, options.columnMap), columns, numbered, delimiter);
+    messagesSql = (numbered) =>
+      csvMessagesSql(flatLayout(columns, file, options.columnMap), columns, numbered, delimiter);
   } else {
     const columns = await describeColumns(db, 'read_parquet($file)', file);
     messagesSql = () => parquetMessagesSql(flatLayout(columns, file, options.columnMap), columns);

@@ -27,10 +27,9 @@ export async function updatePersons(db: DuckDBDatabase, project: string): Promis
     await db.run('DROP TABLE stage_links');
     return 0;
   }
-  await db.run(
-    `INSERT INTO identity_links SELECT $project, user_id, other_id, first_seen FROM stage_links`,
-    { project },
-  );
+  await db.run(`INSERT INTO identity_links SELECT $project, user_id, other_id, first_seen FROM stage_links`, {
+    project,
+  });
   // Every member of every person a new link touches.
   const existing = await db.rows<{ distinct_id: string; person_id: string }>(
     `SELECT distinct_id, person_id FROM person_map
@@ -65,10 +64,11 @@ export async function updatePersons(db: DuckDBDatabase, project: string): Promis
     ids: idList,
   });
   const distinctIds = [...resolved.keys()];
-  await db.run(
-    `INSERT INTO person_map SELECT $project, unnest($ids), unnest($persons)`,
-    { project, ids: listValue(distinctIds), persons: listValue(distinctIds.map((id) => resolved.get(id) as string)) },
-  );
+  await db.run(`INSERT INTO person_map SELECT $project, unnest($ids), unnest($persons)`, {
+    project,
+    ids: listValue(distinctIds),
+    persons: listValue(distinctIds.map((id) => resolved.get(id) as string)),
+  });
   await db.run('DROP TABLE stage_links');
   return links.length;
 }

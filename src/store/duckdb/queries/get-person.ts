@@ -57,10 +57,16 @@ export async function getPerson(db: DuckDBDatabase, project: string, id: string)
     const groups: Record<string, string[]> = {};
     for (const r of groupRows) {
       const key = String(r.key).replace(/^"|"$/g, '');
-      (groups[r.type] ??= []).push(key);
+      groups[r.type] = [...(groups[r.type] ?? []), key];
     }
     const email = typeof traits.email === 'string' ? traits.email : null;
-    const deals = await db.rows<{ deal_id: string; name: string | null; status: string; stage: string | null; amount: number | null }>(
+    const deals = await db.rows<{
+      deal_id: string;
+      name: string | null;
+      status: string;
+      stage: string | null;
+      amount: number | null;
+    }>(
       `SELECT deal_id, name, status, stage, amount FROM deals
        WHERE project_id = $project
          AND (user_id IN (SELECT distinct_id FROM person_ids) OR (email IS NOT NULL AND lower(email) = lower($email)))
@@ -81,7 +87,13 @@ export async function getPerson(db: DuckDBDatabase, project: string, id: string)
       lastSeen: iso(summary?.last),
       eventCount,
       groups,
-      deals: deals.map((d) => ({ dealId: d.deal_id, name: d.name, status: d.status, stage: d.stage, amount: d.amount })),
+      deals: deals.map((d) => ({
+        dealId: d.deal_id,
+        name: d.name,
+        status: d.status,
+        stage: d.stage,
+        amount: d.amount,
+      })),
       recentEvents: recent.map((r) => ({ ts: iso(r.ts) as string, event: r.event, distinctId: r.distinct_id })),
     };
   } finally {

@@ -1,6 +1,6 @@
+import type { CsvDelimiter } from '../../../ingest/files.js';
 import { defaultGroupType, eventNameByType, type MessageField } from '../../../ingest/segment-fields.js';
 import { quoteIdentifier } from '../../sql/quote.js';
-import type { CsvDelimiter } from '../../../ingest/files.js';
 import { readCsvSql, stageRejects } from './csv-reader.js';
 import { timestampSql } from './parse-values.js';
 
@@ -31,9 +31,31 @@ const jsonFields = new Set<MessageField>(['properties', 'traits', 'context']);
 
 /** Properties that fill promoted event columns (url, utm_*, device, …). */
 const promotedProperties = [
-  'url', 'path', 'referrer', '$current_url', '$pathname', '$referrer', 'utm_source', 'utm_medium', 'utm_campaign',
-  'utm_term', 'utm_content', 'revenue', '$session_id', 'session_id', '$browser', 'browser', '$os', 'os',
-  '$device_type', 'device_type', 'device', 'channel', '$channel', 'country', '$geoip_country_code',
+  'url',
+  'path',
+  'referrer',
+  '$current_url',
+  '$pathname',
+  '$referrer',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+  'revenue',
+  '$session_id',
+  'session_id',
+  '$browser',
+  'browser',
+  '$os',
+  'os',
+  '$device_type',
+  'device_type',
+  'device',
+  'channel',
+  '$channel',
+  'country',
+  '$geoip_country_code',
 ] as const;
 
 const propertyStruct = `'${JSON.stringify(Object.fromEntries(promotedProperties.map((name) => [name, 'VARCHAR'])))}'`;
@@ -199,7 +221,8 @@ function flatSelectSql(layout: FlatLayout, columns: FlatColumn[], typed: boolean
  * A file with a `properties` JSON column is parsed instead.
  */
 function flatPromotedSql(layout: FlatLayout): string {
-  if (layout.fields.properties !== undefined) return `try(json_transform(properties, ${propertyStruct}))`;
+  const json = layout.fields.properties;
+  if (json !== undefined) return `try(json_transform(try(${quoteIdentifier(json)}::JSON), ${propertyStruct}))`;
   const byProperty = new Map(layout.properties.map((p) => [p.property, p.column]));
   const fields = promotedProperties.map((name) => {
     const column = byProperty.get(name);
@@ -217,10 +240,8 @@ export function csvMessagesSql(
 ): MessagesSql {
   return {
     setup: [],
-    select: `SELECT *, ${flatPromotedSql(layout)} AS p FROM (
-       SELECT row_no, NULL::INTEGER AS item_no, ${flatSelectSql(layout, columns, false)}
-       FROM (SELECT ${rowNumberSql(numbered)} AS row_no, *
-             FROM ${readCsvSql(delimiter, stageRejects)}))`,
+    select: `SELECT row_no, NULL::INTEGER AS item_no, ${flatSelectSql(layout, columns, false)}, ${flatPromotedSql(layout)} AS p
+       FROM (SELECT ${rowNumberSql(numbered)} AS row_no, * FROM ${readCsvSql(delimiter, stageRejects)})`,
     cleanup: [],
     checkShapes: false,
   };
@@ -230,17 +251,15 @@ export function csvMessagesSql(
 export function parquetMessagesSql(layout: FlatLayout, columns: FlatColumn[]): MessagesSql {
   return {
     setup: [],
-    select: `SELECT *, ${flatPromotedSql(layout)} AS p FROM (
-       SELECT file_row_number + 1 AS row_no, NULL::INTEGER AS item_no, ${flatSelectSql(layout, columns, true)}
-       FROM read_parquet($file, file_row_number = true))`,
+    select: `SELECT file_row_number + 1 AS row_no, NULL::INTEGER AS item_no, ${flatSelectSql(layout, columns, true)},
+       ${flatPromotedSql(layout)} AS p
+       FROM read_parquet($file, file_row_number = true)`,
     cleanup: [],
     checkShapes: false,
   };
 }
 
 const contextStruct = `'{"page":{"url":"VARCHAR","path":"VARCHAR","referrer":"VARCHAR"},"campaign":{"source":"VARCHAR","medium":"VARCHAR","name":"VARCHAR","term":"VARCHAR","content":"VARCHAR"},"userAgent":"VARCHAR","device":{"type":"VARCHAR"},"os":{"name":"VARCHAR"},"browser":{"name":"VARCHAR"},"location":{"country":"VARCHAR"},"groupId":"VARCHAR","groups":"JSON","sessionId":"VARCHAR","traits":"JSON","channel":"VARCHAR"}'`;
-
-
 
 function queryParamSql(url: string, param: string): string {
   return `NULLIF(url_decode(replace(regexp_extract(${url}, '[?&]${param}=([^&#]*)', 1), '+', ' ')), '')`;

@@ -1,7 +1,7 @@
-import { FunnelscopeError } from '../../../model/errors.js';
-import { dealStatusSynonyms, type FieldSpec, type TableSpec } from '../../../ingest/table-specs.js';
-import { quoteIdentifier, stringLiteral } from '../../sql/quote.js';
 import type { CsvDelimiter } from '../../../ingest/files.js';
+import { dealStatusSynonyms, type FieldSpec, type TableSpec } from '../../../ingest/table-specs.js';
+import { FunnelscopeError } from '../../../model/errors.js';
+import { quoteIdentifier, stringLiteral } from '../../sql/quote.js';
 import { readCsvSql, stageRejects } from './csv-reader.js';
 import { dateSql, integerSql, numberSql, timestampSql } from './parse-values.js';
 
@@ -142,7 +142,9 @@ const sqlTypes: Record<FieldSpec['type'], string> = {
 
 /** CSV → stage_rows(row_no, error, <fields typed>, properties): every value parsed, every failure named. */
 export function stageTableSql(spec: TableSpec, layout: TableLayout, delimiter: CsvDelimiter): string {
-  const raws = spec.fields.map((f) => `${rawSql(layout.sources.get(f.name) ?? { absent: true })} AS ${quoteIdentifier(`raw_${f.name}`)}`);
+  const raws = spec.fields.map(
+    (f) => `${rawSql(layout.sources.get(f.name) ?? { absent: true })} AS ${quoteIdentifier(`raw_${f.name}`)}`,
+  );
   const parsed = spec.fields.map(
     (f) => `(${parsedSql(f, quoteIdentifier(`raw_${f.name}`))})::${sqlTypes[f.type]} AS ${quoteIdentifier(f.name)}`,
   );
