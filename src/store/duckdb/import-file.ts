@@ -29,6 +29,8 @@ interface StagedError {
   error: string;
 }
 
+const importMemoryLimit = '1GB';
+
 /**
  * Imports one file into the store. Reading, parsing and validation happen in temp tables; the stored tables
  * change only in the final transaction, so a file lands whole, or (on a bad row without --skip-invalid, or any
@@ -46,6 +48,8 @@ export async function importFile(
   if (kind !== 'events' && format !== 'csv') {
     throw new FunnelscopeError('unsupported_format', `${file}: ${kind} are imported from CSV files`, { file });
   }
+  // Staging spills to disk past this, so a 10M-event file imports in bounded memory.
+  await db.run(`SET memory_limit = '${importMemoryLimit}'`);
   await db.run('SET enable_progress_bar = true');
   await db.run('SET enable_progress_bar_print = false');
   const stopProgress = watchProgress(db, options.onProgress);
@@ -55,6 +59,7 @@ export async function importFile(
     return { ...result, seconds: (performance.now() - started) / 1000 };
   } finally {
     stopProgress();
+    await db.run('RESET memory_limit').catch(() => undefined);
     await db.run('DROP TABLE IF EXISTS stage_events; DROP TABLE IF EXISTS stage_lines;').catch(() => undefined);
     await db
       .run('DROP TABLE IF EXISTS stage_rows; DROP TABLE IF EXISTS stage_ok; DROP TABLE IF EXISTS stage_new;')
