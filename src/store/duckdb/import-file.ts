@@ -31,6 +31,16 @@ interface StagedError {
 
 const importMemoryLimit = '1GB';
 
+const stagingTables = [
+  'stage_new',
+  'stage_events',
+  'stage_parsed',
+  'stage_rows',
+  'stage_ok',
+  'stage_csv_rejects',
+  'stage_csv_scans',
+];
+
 /**
  * Imports one file into the store. Reading, parsing and validation happen in temp tables; the stored tables
  * change only in the final transaction, so a file lands whole, or (on a bad row without --skip-invalid, or any
@@ -60,13 +70,10 @@ export async function importFile(
   } finally {
     stopProgress();
     await db.run('RESET memory_limit').catch(() => undefined);
-    await db.run('DROP TABLE IF EXISTS stage_events; DROP TABLE IF EXISTS stage_lines;').catch(() => undefined);
-    await db
-      .run('DROP TABLE IF EXISTS stage_rows; DROP TABLE IF EXISTS stage_ok; DROP TABLE IF EXISTS stage_new;')
-      .catch(() => undefined);
-    await db
-      .run('DROP TABLE IF EXISTS stage_csv_rejects; DROP TABLE IF EXISTS stage_csv_scans;')
-      .catch(() => undefined);
+    // Views before the tables they read; each drop on its own, so one failure does not skip the rest.
+    for (const drop of ['DROP VIEW IF EXISTS stage_new', ...stagingTables.map((t) => `DROP TABLE IF EXISTS ${t}`)]) {
+      await db.run(drop).catch(() => undefined);
+    }
   }
 }
 
@@ -380,18 +387,24 @@ async function importEvents(
     messagesSql = () => parquetMessagesSql(flatLayout(columns, file, options.columnMap), columns);
   }
   await runStaging(db, stageEventsSql(messagesSql(format === 'parquet')), file);
-  if (format !== 'parquet') {
-    const [check] = await db.rows<{ bad: boolean; repeated: boolean }>(
-      `SELECT count(error) > 0 AS bad, count(*) FILTER (WHERE error IS NULL) > count(DISTINCT message_id) FILTER (WHERE error IS NULL) AS repeated
-       FROM stage_events`,
-    );
-    const rejectsSeen = format === 'csv' && (await csvRejects(db)).length > 0;
-    if (check?.bad || check?.repeated || rejectsSeen) {
-      await db.run('DROP TABLE IF EXISTS stage_csv_rejects; DROP TABLE IF EXISTS stage_csv_scans;');
-      await runStaging(db, stageEventsSql(messagesSql(true)), file);
-    }
+  const shapeOf = async () =>
+    (
+      await db.rows<{ total: bigint; bad: bigint; ids: bigint }>(
+        `SELECT count(*) AS total, count(error) AS bad, count(DISTINCT message_id) FILTER (WHERE error IS NULL) AS ids
+         FROM stage_events`,
+      )
+    )[0];
+  let shape = await shapeOf();
+  const repeated = Number(shape?.total) - Number(shape?.bad) > Number(shape?.ids);
+  if (
+    format !== 'parquet' &&
+    (Number(shape?.bad) > 0 || repeated || (format === 'csv' && (await csvRejects(db)).length > 0))
+  ) {
+    await db.run('DROP TABLE IF EXISTS stage_csv_rejects; DROP TABLE IF EXISTS stage_csv_scans;');
+    await runStaging(db, stageEventsSql(messagesSql(true)), file);
+    shape = await shapeOf();
   }
-  const rowsRead = Number(await db.value<bigint>('SELECT count(*) FROM stage_events'));
+  const rowsRead = Number(shape?.total ?? 0);
   const structural = format === 'csv' ? await csvRejects(db) : [];
   const { errors, count } = await readStagedErrors(db, 'stage_events', options.skipInvalid);
   let rejectedRows: RejectedRow[] = [];
@@ -405,25 +418,27 @@ async function importEvents(
   const project = options.project;
   const columnList = eventColumns.map((c) => quoteIdentifier(c)).join(', ');
   const result = await db.transaction(async () => {
-    // First occurrence of a message id in the file, and only ids the project has not stored yet. The window
-    // and the anti-join are skipped when they cannot remove anything (a first import of a duplicate-free file).
-    const [shape] = await db.rows<{ valid: bigint; ids: bigint; stored: boolean }>(
-      `SELECT count(*) AS valid, count(DISTINCT message_id) AS ids,
-              EXISTS (SELECT 1 FROM events WHERE project_id = $project) AS stored
-       FROM stage_events WHERE error IS NULL`,
-      { project },
+    // First occurrence of a message id in the file, and only ids the project has not stored yet. A first import
+    // of a file without repeats needs neither the window nor the anti-join: then stage_new is only a view.
+    const stored = Boolean(
+      await db.value<boolean>(`SELECT EXISTS (SELECT 1 FROM events WHERE project_id = $project)`, { project }),
     );
-    const firstPerId =
-      Number(shape?.valid) === Number(shape?.ids)
-        ? 'SELECT * FROM stage_events WHERE error IS NULL'
-        : `SELECT * FROM stage_events WHERE error IS NULL
-           QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY row_no, item_no) = 1`;
-    await db.run(
-      `CREATE OR REPLACE TEMP TABLE stage_new AS
-       SELECT * FROM (${firstPerId}) s
-       ${shape?.stored ? 'WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.project_id = $project AND e.message_id = s.message_id)' : ''}`,
-      shape?.stored ? { project } : undefined,
-    );
+    const valid = rowsRead - count;
+    if (!stored && !repeated) {
+      await db.run(`CREATE OR REPLACE TEMP VIEW stage_new AS SELECT * FROM stage_events WHERE error IS NULL`);
+    } else {
+      const firstPerId = repeated
+        ? `SELECT * FROM stage_events WHERE error IS NULL
+           QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY row_no, item_no) = 1`
+        : 'SELECT * FROM stage_events WHERE error IS NULL';
+      await db.run(
+        `CREATE OR REPLACE TEMP TABLE stage_new AS
+         SELECT * FROM (${firstPerId}) s
+         ${stored ? 'WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.project_id = $project AND e.message_id = s.message_id)' : ''}`,
+        stored ? { project } : undefined,
+      );
+    }
+    const imported = !stored && !repeated ? valid : Number(await db.value<bigint>('SELECT count(*) FROM stage_new'));
     const received = new Date().toISOString();
     await db.run(
       `INSERT INTO events (project_id, ${columnList})
@@ -431,7 +446,6 @@ async function importEvents(
        FROM stage_new`,
       { project, received: received.replace('Z', '') },
     );
-    const imported = Number(await db.value<bigint>('SELECT count(*) FROM stage_new'));
     const identityLinks = await updatePersons(db, project);
     const summary: Omit<ImportSummary, 'seconds'> = {
       kind: 'events',
@@ -440,7 +454,7 @@ async function importEvents(
       rowsRead: rowsRead + structural.length,
       imported,
       updated: 0,
-      duplicates: rowsRead - count - imported,
+      duplicates: valid - imported,
       rejected: count + structural.length,
       identityLinks,
     };

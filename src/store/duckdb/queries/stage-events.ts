@@ -1,6 +1,6 @@
 import type { CsvDelimiter } from '../../../ingest/files.js';
 import { defaultGroupType, eventNameByType, type MessageField } from '../../../ingest/segment-fields.js';
-import { quoteIdentifier } from '../../sql/quote.js';
+import { quoteIdentifier, stringLiteral } from '../../sql/quote.js';
 import { readCsvSql, stageRejects } from './csv-reader.js';
 import { timestampSql } from './parse-values.js';
 
@@ -69,34 +69,32 @@ const messageStruct = `'{"type":"VARCHAR","messageId":"VARCHAR","timestamp":"VAR
 export function ndjsonMessagesSql(numbered: boolean): MessagesSql {
   return {
     setup: [
-      `CREATE OR REPLACE TEMP TABLE stage_lines AS
-       SELECT ${rowNumberSql(numbered)} AS row_no, line
-       FROM read_csv($file, columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x01\\x02', quote = '',
-                     escape = '', new_line = '\\n', auto_detect = false, strict_mode = false)`,
+      `CREATE OR REPLACE TEMP TABLE stage_parsed AS
+       SELECT row_no, NULL::INTEGER AS item_no, j,
+         CASE WHEN j IS NULL THEN 'line|not valid JSON (a truncated or malformed line)'
+              WHEN j.type IS NULL AND j.event IS NULL AND j.userId IS NULL AND j.anonymousId IS NULL
+                   AND coalesce(try(json_type(line)), '') <> 'OBJECT' THEN 'line|not a JSON object' END AS parse_error
+       FROM (SELECT row_no, line, try(json_transform(line, ${messageStruct})) AS j
+             FROM (SELECT ${rowNumberSql(numbered)} AS row_no, line
+                   FROM read_csv($file, columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x01\\x02',
+                                 quote = '', escape = '', new_line = '\\n', auto_detect = false, strict_mode = false))
+             WHERE line IS NOT NULL AND trim(line) <> '')`,
+      // Items of {"batch": […]} lines, numbered within their line.
+      `INSERT INTO stage_parsed
+       SELECT row_no, item_no, j, CASE WHEN j IS NULL THEN 'line|batch item is not a JSON object' END
+       FROM (SELECT row_no, item_no::INTEGER AS item_no, try(json_transform(item, ${messageStruct})) AS j
+             FROM (SELECT row_no, unnest(j.batch) AS item, unnest(range(1, len(j.batch) + 1)) AS item_no
+                   FROM stage_parsed WHERE j.batch IS NOT NULL))`,
     ],
-    select: `WITH parsed AS MATERIALIZED (
-       SELECT row_no, line, try(json_transform(line, ${messageStruct})) AS j
-       FROM stage_lines WHERE line IS NOT NULL AND trim(line) <> ''
-     ), items AS (
-       SELECT row_no, NULL::INTEGER AS item_no, line, j FROM parsed WHERE j IS NULL OR j.batch IS NULL
-       UNION ALL
-       SELECT row_no, item_no::INTEGER, item::VARCHAR AS line, try(json_transform(item, ${messageStruct})) AS j
-       FROM (SELECT row_no, unnest(j.batch) AS item, unnest(range(1, len(j.batch) + 1)) AS item_no
-             FROM parsed WHERE j.batch IS NOT NULL)
-     )
-     SELECT row_no, item_no,
-       CASE WHEN j IS NULL THEN 'line|not valid JSON (a truncated or malformed line)'
-            WHEN j.type IS NULL AND j.event IS NULL AND j.userId IS NULL AND j.anonymousId IS NULL
-                 AND coalesce(try(json_type(line)), '') <> 'OBJECT' THEN 'line|not a JSON object'
-       END AS parse_error,
+    select: `SELECT row_no, item_no, parse_error,
        j.type AS type, j.messageId AS message_id,
        coalesce(j.timestamp, j.originalTimestamp, j.sentAt, j.receivedAt) AS timestamp,
        j.userId AS user_id, j.anonymousId AS anonymous_id, j.event AS event, j.name AS name,
        j.groupId AS group_id, j.previousId AS previous_id,
        j.properties AS properties, j.traits AS traits, j.context AS context,
        try(json_transform(j.properties, ${propertyStruct})) AS p
-     FROM items`,
-    cleanup: ['DROP TABLE IF EXISTS stage_lines'],
+     FROM stage_parsed WHERE j IS NULL OR j.batch IS NULL`,
+    cleanup: ['DROP TABLE IF EXISTS stage_parsed'],
     checkShapes: true,
   };
 }
@@ -133,32 +131,31 @@ export interface FlatLayout {
 }
 
 /**
- * A property value from a CSV cell: empty means not set; integers and decimals without leading zeros become JSON
- * numbers and true/false booleans (so "95" and 95 agree); anything else stays a string.
+ * A property value from a CSV cell, as JSON text: empty means not set (NULL); integers and decimals without
+ * leading zeros become JSON numbers and true/false booleans (so "95" and 95 agree); anything else a string.
  */
-function csvPropertyJson(column: string): string {
+function csvPropertyJsonText(column: string): string {
   const c = quoteIdentifier(column);
   return `CASE WHEN ${c} IS NULL OR ${c} = '' THEN NULL
-    WHEN regexp_full_match(${c}, '-?(0|[1-9][0-9]{0,14})') THEN ${c}::BIGINT::JSON
-    WHEN regexp_full_match(${c}, '-?(0|[1-9][0-9]{0,14})\\.[0-9]+') THEN ${c}::DOUBLE::JSON
-    WHEN lower(${c}) IN ('true', 'false') THEN lower(${c})::JSON
-    ELSE to_json(${c}) END`;
+    WHEN regexp_full_match(${c}, '-?(0|[1-9][0-9]{0,14})(\\.[0-9]+)?') THEN ${c}
+    WHEN ${c} IN ('true', 'false') THEN ${c}
+    WHEN lower(${c}) IN ('true', 'false') THEN lower(${c})
+    ELSE to_json(${c})::VARCHAR END`;
 }
 
 /** A property value from a typed (Parquet) column keeps its type. */
-function typedPropertyJson(column: string): string {
-  return `to_json(${quoteIdentifier(column)})`;
+function typedPropertyJsonText(column: string): string {
+  return `to_json(${quoteIdentifier(column)})::VARCHAR`;
 }
 
-/** Builds a JSON object of the non-null values. */
+/**
+ * A JSON object of the non-null values, assembled as text (about five times faster in DuckDB than building a map
+ * and converting it) and checked by the cast to JSON. Keys are JSON-escaped here; values arrive as JSON text.
+ */
 function jsonObjectSql(entries: { key: string; valueSql: string }[]): string {
   if (entries.length === 0) return 'NULL::JSON';
-  const items = entries.map((e) => `{'k': ${sqlString(e.key)}, 'v': ${e.valueSql}}`).join(', ');
-  return `to_json(map_from_entries(list_filter([${items}], x -> x.v IS NOT NULL)))`;
-}
-
-function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
+  const members = entries.map((e) => `${stringLiteral(`${JSON.stringify(e.key)}:`)} || (${e.valueSql})`);
+  return `NULLIF('{' || concat_ws(',', ${members.join(', ')}) || '}', '{}')::JSON`;
 }
 
 function flatFieldSql(layout: FlatLayout, field: MessageField, columnType: (c: string) => string): string {
@@ -205,7 +202,7 @@ function flatSelectSql(layout: FlatLayout, columns: FlatColumn[], typed: boolean
     .map((f) => flatFieldSql(layout, f, columnType));
   const propertyEntries = layout.properties.map((p) => ({
     key: p.property,
-    valueSql: typed ? typedPropertyJson(p.column) : csvPropertyJson(p.column),
+    valueSql: typed ? typedPropertyJsonText(p.column) : csvPropertyJsonText(p.column),
   }));
   const fromColumns = jsonObjectSql(propertyEntries);
   const propertiesColumn = layout.fields.properties;
@@ -262,7 +259,8 @@ export function parquetMessagesSql(layout: FlatLayout, columns: FlatColumn[]): M
 const contextStruct = `'{"page":{"url":"VARCHAR","path":"VARCHAR","referrer":"VARCHAR"},"campaign":{"source":"VARCHAR","medium":"VARCHAR","name":"VARCHAR","term":"VARCHAR","content":"VARCHAR"},"userAgent":"VARCHAR","device":{"type":"VARCHAR"},"os":{"name":"VARCHAR"},"browser":{"name":"VARCHAR"},"location":{"country":"VARCHAR"},"groupId":"VARCHAR","groups":"JSON","sessionId":"VARCHAR","traits":"JSON","channel":"VARCHAR"}'`;
 
 function queryParamSql(url: string, param: string): string {
-  return `NULLIF(url_decode(replace(regexp_extract(${url}, '[?&]${param}=([^&#]*)', 1), '+', ' ')), '')`;
+  // The substring test skips the regular expression for the many URLs without the parameter.
+  return `CASE WHEN contains(${url}, '${param}=') THEN NULLIF(url_decode(replace(regexp_extract(${url}, '[?&]${param}=([^&#]*)', 1), '+', ' ')), '') END`;
 }
 
 const userAgentDevice = (ua: string) => `CASE WHEN ${ua} IS NULL THEN NULL
@@ -295,9 +293,10 @@ const typeList = ['track', 'page', 'screen', 'identify', 'group', 'alias'];
  */
 export function stageEventsSql(messages: MessagesSql): string[] {
   const shapeChecks = messages.checkShapes
-    ? `WHEN properties IS NOT NULL AND json_type(properties) <> 'OBJECT' THEN 'properties|must be a JSON object'
-       WHEN traits IS NOT NULL AND json_type(traits) <> 'OBJECT' THEN 'traits|must be a JSON object'
-       WHEN context IS NOT NULL AND json_type(context) <> 'OBJECT' THEN 'context|must be a JSON object'`
+    ? // The values are valid JSON already (the line parsed), so an object is one that starts with '{'.
+      `WHEN properties IS NOT NULL AND left(ltrim(properties::VARCHAR), 1) <> '{' THEN 'properties|must be a JSON object'
+       WHEN traits IS NOT NULL AND left(ltrim(traits::VARCHAR), 1) <> '{' THEN 'traits|must be a JSON object'
+       WHEN context IS NOT NULL AND left(ltrim(context::VARCHAR), 1) <> '{' THEN 'context|must be a JSON object'`
     : '';
   const names = Object.entries(eventNameByType)
     .map(([type, name]) => `WHEN '${type}' THEN '${name}'`)
@@ -345,11 +344,13 @@ export function stageEventsSql(messages: MessagesSql): string[] {
          ELSE properties
        END AS properties,
        context,
-       NULLIF(json_merge_patch(
-         json_merge_patch(
-           CASE WHEN json_type(c.groups) = 'OBJECT' THEN c.groups ELSE '{}' END,
-           CASE WHEN c.groupId IS NOT NULL THEN json_object('${defaultGroupType}', c.groupId) ELSE '{}' END),
-         CASE WHEN t = 'group' THEN json_object('${defaultGroupType}', group_id) ELSE '{}' END), '{}') AS groups,
+       CASE WHEN c.groups IS NULL AND c.groupId IS NULL AND t <> 'group' THEN NULL
+         ELSE NULLIF(json_merge_patch(
+           json_merge_patch(
+             CASE WHEN json_type(c.groups) = 'OBJECT' THEN c.groups ELSE '{}' END,
+             CASE WHEN c.groupId IS NOT NULL THEN json_object('${defaultGroupType}', c.groupId) ELSE '{}' END),
+           CASE WHEN t = 'group' THEN json_object('${defaultGroupType}', group_id) ELSE '{}' END), '{}')
+       END AS groups,
        coalesce(p."$session_id", p.session_id, c.sessionId) AS session_id,
        coalesce(p.url, p."$current_url", c.page.url) AS url,
        coalesce(p.path, p."$pathname", c.page.path,
