@@ -5,6 +5,10 @@
 export interface Config {
   dbPath: string;
   project: string;
+  /** FUNNELSCOPE_DEBUG: print stacks and causes of errors. */
+  debug: boolean;
+  /** FUNNELSCOPE_TRACE: print each SQL statement's time to stderr. */
+  traceSql: boolean;
 }
 
 export const defaultDbPath = './funnelscope.duckdb';
@@ -17,5 +21,7 @@ export function resolveConfig(
   return {
     dbPath: flags.db ?? env.FUNNELSCOPE_DB ?? defaultDbPath,
     project: flags.project ?? env.FUNNELSCOPE_PROJECT ?? defaultProject,
+    debug: Boolean(env.FUNNELSCOPE_DEBUG),
+    traceSql: Boolean(env.FUNNELSCOPE_TRACE),
   };
 }

@@ -93,6 +93,6 @@ export async function main(argv: string[], output: Output = processOutput): Prom
     if (typeof commanderError.code === 'string' && commanderError.code.startsWith('commander.')) {
       return commanderError.exitCode ?? 1;
     }
-    return reportError(error, output, argv.includes('--json'));
+    return reportError(error, output, argv.includes('--json'), resolveConfig({}).debug);
   }
 }

@@ -14,13 +14,13 @@ export const processOutput: Output = {
 };
 
 /** Exit code 2 and the JSON error body (or one readable line) for a FunnelscopeError; 1 for a bug. */
-export function reportError(error: unknown, output: Output, json: boolean): number {
+export function reportError(error: unknown, output: Output, json: boolean, debug = false): number {
   const known = isFunnelscopeError(error)
     ? error
     : new FunnelscopeError('internal', `unexpected error: ${(error as Error)?.message ?? String(error)}`);
   if (json) output.out(JSON.stringify(known.toJSON()));
   else output.err(`error [${known.code}]: ${known.message}`);
-  if (process.env.FUNNELSCOPE_DEBUG) {
+  if (debug) {
     output.err(String((error as Error)?.stack));
     let cause = (error as Error)?.cause;
     while (cause) {

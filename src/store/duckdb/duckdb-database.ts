@@ -2,9 +2,6 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb
 import { FunnelscopeError } from '../../model/errors.js';
 import { latestSchemaVersion, migrations } from './migrations.js';
 
-/** FUNNELSCOPE_TRACE=1 prints each statement's time to stderr (a debugging aid, read once at load). */
-const trace = Boolean(process.env.FUNNELSCOPE_TRACE);
-
 export interface OpenOptions {
   /** A file path or ':memory:'. */
   path: string;
@@ -13,6 +10,8 @@ export interface OpenOptions {
   /** DuckDB memory limit, e.g. '2GB'. */
   memoryLimit?: string;
   threads?: number;
+  /** Print each statement's time to stderr (a debugging aid). */
+  trace?: boolean;
 }
 
 /** A DuckDB database with the funnelscope schema, migrated on open. Owns one instance and one connection. */
@@ -21,6 +20,7 @@ export class DuckDBDatabase {
     readonly path: string,
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    private readonly trace: boolean,
   ) {}
 
   static async open(options: OpenOptions): Promise<DuckDBDatabase> {
@@ -39,7 +39,7 @@ export class DuckDBDatabase {
       );
     }
     const connection = await instance.connect();
-    const db = new DuckDBDatabase(options.path, instance, connection);
+    const db = new DuckDBDatabase(options.path, instance, connection, Boolean(options.trace));
     await connection.run(`SET TimeZone = 'UTC'`);
     await db.migrate(options.migrateTo ?? latestSchemaVersion);
     return db;
@@ -81,9 +81,9 @@ export class DuckDBDatabase {
 
   async run(sql: string, params?: Record<string, DuckDBValue>): Promise<void> {
     try {
-      const started = trace ? performance.now() : 0;
+      const started = this.trace ? performance.now() : 0;
       await this.connection.run(sql, params);
-      if (trace)
+      if (this.trace)
         console.error(`[sql ${(performance.now() - started).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 100)}`);
     } catch (cause) {
       throw queryError(sql, cause);
