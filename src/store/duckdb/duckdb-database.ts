@@ -82,9 +82,8 @@ export class DuckDBDatabase {
   async run(sql: string, params?: Record<string, DuckDBValue>): Promise<void> {
     try {
       const started = this.trace ? performance.now() : 0;
-      await this.connection.run(sql, params);
-      if (this.trace)
-        console.error(`[sql ${(performance.now() - started).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 100)}`);
+      await this.connection.run(sql, usedParams(sql, params));
+      if (this.trace) this.log(started, sql);
     } catch (cause) {
       throw queryError(sql, cause);
     }
@@ -92,7 +91,9 @@ export class DuckDBDatabase {
 
   async rows<T = Record<string, unknown>>(sql: string, params?: Record<string, DuckDBValue>): Promise<T[]> {
     try {
-      const reader = await this.connection.runAndReadAll(sql, params);
+      const started = this.trace ? performance.now() : 0;
+      const reader = await this.connection.runAndReadAll(sql, usedParams(sql, params));
+      if (this.trace) this.log(started, sql);
       return reader.getRowObjectsJS() as T[];
     } catch (cause) {
       throw queryError(sql, cause);
@@ -101,7 +102,9 @@ export class DuckDBDatabase {
 
   async value<T>(sql: string, params?: Record<string, DuckDBValue>): Promise<T> {
     try {
-      const reader = await this.connection.runAndReadAll(sql, params);
+      const started = this.trace ? performance.now() : 0;
+      const reader = await this.connection.runAndReadAll(sql, usedParams(sql, params));
+      if (this.trace) this.log(started, sql);
       return reader.getRowsJS()[0]?.[0] as T;
     } catch (cause) {
       throw queryError(sql, cause);
@@ -121,6 +124,10 @@ export class DuckDBDatabase {
     }
   }
 
+  private log(started: number, sql: string): void {
+    console.error(`[sql ${(performance.now() - started).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 100)}`);
+  }
+
   /** Fraction (0..1) of the running query's work done, or -1 when DuckDB cannot tell. */
   progress(): number {
     const p = this.connection.progress;
@@ -131,6 +138,16 @@ export class DuckDBDatabase {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** The parameters a statement names ($name): DuckDB rejects binding one it does not use. */
+function usedParams(
+  sql: string,
+  params: Record<string, DuckDBValue> | undefined,
+): Record<string, DuckDBValue> | undefined {
+  if (!params) return undefined;
+  const used = Object.entries(params).filter(([name]) => new RegExp(`\\$${name}\\b`).test(sql));
+  return used.length > 0 ? Object.fromEntries(used) : undefined;
 }
 
 /** A query error keeps the SQL that failed, so a bug report shows what ran. */

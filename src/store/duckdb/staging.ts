@@ -59,12 +59,7 @@ export async function runStaging(
   params: Record<string, string> = {},
 ): Promise<void> {
   try {
-    for (const sql of statements) {
-      const bound = Object.fromEntries(
-        Object.entries({ file, ...params }).filter(([name]) => new RegExp(`\\$${name}\\b`).test(sql)),
-      );
-      await db.run(sql, Object.keys(bound).length > 0 ? bound : undefined);
-    }
+    for (const sql of statements) await db.run(sql, { file, ...params });
   } catch (cause) {
     throw new FunnelscopeError(
       'invalid_input',
@@ -74,6 +69,7 @@ export async function runStaging(
     );
   }
 }
+
 /** Structural CSV errors DuckDB's reader set aside: the record number (line, header = 1) and the text. */
 export async function csvRejects(db: DuckDBDatabase): Promise<{ line: number; reason: string; input: string }[]> {
   const exists = await db.value<bigint>(

@@ -292,6 +292,15 @@ const typeList = ['track', 'page', 'screen', 'identify', 'group', 'alias'];
  * promoted columns and the dedupe key. `checkPropertiesShape` is off for flat files, whose properties we built.
  */
 export function stageEventsSql(messages: MessagesSql): string[] {
+  return [
+    ...messages.setup,
+    `CREATE OR REPLACE TEMP TABLE stage_events AS ${normalizedEventsSql(messages)}`,
+    ...messages.cleanup,
+  ];
+}
+
+/** The normalised events of a message relation (its setup must have run). */
+export function normalizedEventsSql(messages: MessagesSql): string {
   const shapeChecks = messages.checkShapes
     ? // The values are valid JSON already (the line parsed), so an object is one that starts with '{'.
       `WHEN properties IS NOT NULL AND left(ltrim(properties::VARCHAR), 1) <> '{' THEN 'properties|must be a JSON object'
@@ -301,10 +310,7 @@ export function stageEventsSql(messages: MessagesSql): string[] {
   const names = Object.entries(eventNameByType)
     .map(([type, name]) => `WHEN '${type}' THEN '${name}'`)
     .join(' ');
-  return [
-    ...messages.setup,
-    `CREATE OR REPLACE TEMP TABLE stage_events AS
-     WITH msg AS (${messages.select}), m AS (
+  return `WITH msg AS (${messages.select}), m AS (
        SELECT *,
          lower(coalesce(type, CASE WHEN event IS NOT NULL THEN 'track' END)) AS t,
          ${timestampSql('timestamp')} AS ts,
@@ -367,9 +373,7 @@ export function stageEventsSql(messages: MessagesSql): string[] {
        coalesce(p."$browser", p.browser, c.browser.name, ${userAgentBrowser('c.userAgent')}) AS browser,
        coalesce(p."$geoip_country_code", p.country, c.location.country) AS country,
        try_cast(p.revenue AS DOUBLE) AS revenue
-     FROM v`,
-    ...messages.cleanup,
-  ];
+     FROM v`;
 }
 
 /** The events-table columns stage_events fills, in table order after project_id. */
