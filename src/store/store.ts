@@ -12,6 +12,13 @@ export interface StoreCounts {
   lastEvent: string | null;
 }
 
+export interface ImportLogEntry {
+  kind: string;
+  file: string;
+  imported: number;
+  finishedAt: string;
+}
+
 /** The one storage interface; DuckDB (embedded) implements it today, ClickHouse later. */
 export interface Store {
   /** Imports one file, all-or-nothing unless `skipInvalid`. */
@@ -19,5 +26,7 @@ export interface Store {
   /** A person found by any of its distinct ids (or its person id); undefined when unknown. */
   getPerson(project: string, id: string): Promise<PersonReport | undefined>;
   counts(project: string): Promise<StoreCounts>;
+  /** The most recent committed imports, newest first. */
+  recentImports(project: string, limit: number): Promise<ImportLogEntry[]>;
   close(): Promise<void>;
 }

@@ -37,6 +37,14 @@ describe('the funnelscope bin', () => {
     expect(demo.code).toBe(0);
     expect(demo.json.map((s) => s.kind)).toEqual(['events', 'deals', 'deal-stages', 'spend']);
     expect(demo.json.every((s) => s.rejected === 0 && s.imported > 0)).toBe(true);
+    const status = await runCliJson<{
+      events: number;
+      deals: number;
+      recentImports: { kind: string; imported: number }[];
+    }>(['--db', db, 'status', '--json']);
+    expect(status.json.events).toBe(demo.json[0]?.imported);
+    expect(status.json.deals).toBe(demo.json[1]?.imported);
+    expect(status.json.recentImports.map((i) => i.kind)).toEqual(['spend', 'deal-stages', 'deals', 'events']);
     const again = await runCliJson<{ skipped: boolean }>(['--db', db, 'demo', '--if-empty', '--json']);
     expect(again.json.skipped).toBe(true);
 

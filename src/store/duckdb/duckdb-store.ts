@@ -1,6 +1,6 @@
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
 import type { PersonReport } from '../../model/person.js';
-import type { Store, StoreCounts } from '../store.js';
+import type { ImportLogEntry, Store, StoreCounts } from '../store.js';
 import { DuckDBDatabase, type OpenOptions } from './duckdb-database.js';
 import { importFile } from './import-file.js';
 import { getPerson } from './queries/get-person.js';
@@ -57,6 +57,20 @@ export class DuckDBStore implements Store {
       firstEvent: d(row?.first_event),
       lastEvent: d(row?.last_event),
     };
+  }
+
+  async recentImports(project: string, limit: number): Promise<ImportLogEntry[]> {
+    const rows = await this.db.rows<{ kind: string; file: string; imported: bigint; finished_at: Date }>(
+      `SELECT kind, file, imported, finished_at FROM import_log WHERE project_id = $project
+       ORDER BY import_id DESC LIMIT $limit`,
+      { project, limit },
+    );
+    return rows.map((r) => ({
+      kind: r.kind,
+      file: r.file,
+      imported: Number(r.imported),
+      finishedAt: r.finished_at.toISOString(),
+    }));
   }
 
   async close(): Promise<void> {
