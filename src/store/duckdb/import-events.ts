@@ -84,7 +84,13 @@ export async function importEvents(
     const columns = await describeColumns(db, 'read_parquet($file)', file);
     messagesSql = () => parquetMessagesSql(flatLayout(columns, file, options.columnMap), columns);
   }
-  await runStaging(db, stageEventsSql(messagesSql(format === 'parquet')), file);
+  try {
+    await runStaging(db, stageEventsSql(messagesSql(format === 'parquet')), file);
+  } catch (error) {
+    // DuckDB's JSON reader refuses a file with a malformed line; the line-wise reader will name it.
+    if (format !== 'ndjson') throw error;
+    await runStaging(db, stageEventsSql(messagesSql(true)), file);
+  }
   const shapeOf = async () =>
     (
       await db.rows<{ total: bigint; bad: bigint; ids: bigint }>(

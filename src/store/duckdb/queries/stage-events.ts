@@ -60,16 +60,54 @@ const promotedProperties = [
 
 const propertyStruct = `'${JSON.stringify(Object.fromEntries(promotedProperties.map((name) => [name, 'VARCHAR'])))}'`;
 
-const messageStruct = `'{"type":"VARCHAR","messageId":"VARCHAR","timestamp":"VARCHAR","originalTimestamp":"VARCHAR","sentAt":"VARCHAR","receivedAt":"VARCHAR","userId":"VARCHAR","anonymousId":"VARCHAR","event":"VARCHAR","name":"VARCHAR","groupId":"VARCHAR","previousId":"VARCHAR","properties":"JSON","traits":"JSON","context":"JSON","batch":"JSON[]"}'`;
+/** The fields of a Segment message funnelscope reads, with the DuckDB type each is read as. */
+const messageFields: Record<string, string> = {
+  type: 'VARCHAR',
+  messageId: 'VARCHAR',
+  timestamp: 'VARCHAR',
+  originalTimestamp: 'VARCHAR',
+  sentAt: 'VARCHAR',
+  receivedAt: 'VARCHAR',
+  userId: 'VARCHAR',
+  anonymousId: 'VARCHAR',
+  event: 'VARCHAR',
+  name: 'VARCHAR',
+  groupId: 'VARCHAR',
+  previousId: 'VARCHAR',
+  properties: 'JSON',
+  traits: 'JSON',
+  context: 'JSON',
+  batch: 'JSON[]',
+};
+
+const messageStruct = stringLiteral(JSON.stringify(messageFields));
+
+/**
+ * NDJSON, fast: DuckDB's own parallel JSON reader. It stops at the first malformed line without saying which
+ * record it was in our terms, so a file it rejects is read again line by line (`ndjsonLinesSetupSql`).
+ */
+function ndjsonReaderSetupSql(): string {
+  const columns = Object.entries(messageFields)
+    .map(([name, type]) => `${stringLiteral(name)}: ${stringLiteral(type)}`)
+    .join(', ');
+  const fields = Object.keys(messageFields)
+    .map((name) => `${quoteIdentifier(name)} := ${quoteIdentifier(name)}`)
+    .join(', ');
+  return `CREATE OR REPLACE TEMP TABLE stage_parsed AS
+    SELECT NULL::BIGINT AS row_no, NULL::INTEGER AS item_no, struct_pack(${fields}) AS j, NULL::VARCHAR AS parse_error
+    FROM read_json($file, format = 'newline_delimited', columns = {${columns}})`;
+}
 
 /**
  * NDJSON: each line is read as one text value (DuckDB's CSV reader with a delimiter no JSON line contains), so a
  * bad line is a row with a line number rather than a reader error. A `{"batch":[…]}` line yields its items.
+ * Unnumbered (a first attempt at a file), DuckDB's JSON reader is used instead: twice as fast.
  */
 export function ndjsonMessagesSql(numbered: boolean): MessagesSql {
   return {
     setup: [
-      `CREATE OR REPLACE TEMP TABLE stage_parsed AS
+      numbered
+        ? `CREATE OR REPLACE TEMP TABLE stage_parsed AS
        SELECT row_no, NULL::INTEGER AS item_no, j,
          CASE WHEN j IS NULL THEN 'line|not valid JSON (a truncated or malformed line)'
               WHEN j.type IS NULL AND j.event IS NULL AND j.userId IS NULL AND j.anonymousId IS NULL
@@ -78,7 +116,8 @@ export function ndjsonMessagesSql(numbered: boolean): MessagesSql {
              FROM (SELECT ${rowNumberSql(numbered)} AS row_no, line
                    FROM read_csv($file, columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x01\\x02',
                                  quote = '', escape = '', new_line = '\\n', auto_detect = false, strict_mode = false))
-             WHERE line IS NOT NULL AND trim(line) <> '')`,
+             WHERE line IS NOT NULL AND trim(line) <> '')`
+        : ndjsonReaderSetupSql(),
       // Items of {"batch": […]} lines, numbered within their line.
       `INSERT INTO stage_parsed
        SELECT row_no, item_no, j, CASE WHEN j IS NULL THEN 'line|batch item is not a JSON object' END
