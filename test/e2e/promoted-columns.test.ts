@@ -111,3 +111,73 @@ describe('promoted event columns', () => {
     });
   });
 });
+
+describe('the two NDJSON readers', () => {
+  it('store identical events whether DuckDB reads the file whole or line by line', async () => {
+    const messages = [
+      {
+        type: 'track',
+        userId: 42,
+        event: 'Signed Up',
+        timestamp: 1714557600000,
+        properties: { plan: 'pro', seats: 3, tags: ['a', 'b'], nested: { x: 1.5 } },
+      },
+      {
+        type: 'page',
+        anonymousId: 'a-ü',
+        timestamp: '2024-05-01T12:00:00+02:00',
+        name: 'Home',
+        properties: { title: 'Grüße "quoted"' },
+      },
+      {
+        batch: [
+          { type: 'identify', userId: 'u2', anonymousId: 'a2', timestamp: '2024-05-02', traits: { email: 'x@y.z' } },
+          { type: 'alias', previousId: 'a3', userId: 'u2', timestamp: '2024-05-03' },
+        ],
+      },
+      { type: 'group', userId: 'u2', groupId: 'acme', timestamp: '2024-05-04', traits: { industry: 'SaaS' } },
+    ].map((m) => JSON.stringify(m));
+    const clean = join(dir, 'clean.ndjson');
+    const withBadLine = join(dir, 'with-bad-line.ndjson');
+    await writeFile(clean, `${messages.join('\n')}\n`);
+    await writeFile(withBadLine, `${[...messages, '{"type": "track", "event": '].join('\n')}\n`);
+    const db = join(dir, 'readers.duckdb');
+    expect(
+      (await runCliJson<{ imported: number }>(['--db', db, '--project', 'whole', 'import', 'events', clean, '--json']))
+        .json.imported,
+    ).toBe(5);
+    const lineWise = await runCliJson<{ imported: number; rejected: number }>([
+      '--db',
+      db,
+      '--project',
+      'lines',
+      'import',
+      'events',
+      withBadLine,
+      '--skip-invalid',
+      '--json',
+    ]);
+    expect(lineWise.json).toMatchObject({ imported: 5, rejected: 1 });
+    const snapshot = (project: string) =>
+      rows(
+        db,
+        `SELECT message_id, ts::VARCHAR AS ts, type, event, distinct_id, properties::VARCHAR AS properties, groups::VARCHAR AS groups
+         FROM events WHERE project_id = '${project}' ORDER BY message_id`,
+      );
+    const whole = await snapshot('whole');
+    expect(whole).toHaveLength(5);
+    expect(await snapshot('lines')).toEqual(whole);
+    // And a re-import of the clean file into the line-wise project stores nothing new.
+    const again = await runCliJson<{ imported: number; duplicates: number }>([
+      '--db',
+      db,
+      '--project',
+      'lines',
+      'import',
+      'events',
+      clean,
+      '--json',
+    ]);
+    expect(again.json).toMatchObject({ imported: 0, duplicates: 5 });
+  });
+});
