@@ -52,6 +52,7 @@ function flatLayout(columns: FlatColumn[], file: string, columnMap: Record<strin
   }
   return layout;
 }
+
 export async function importEvents(
   db: DuckDBDatabase,
   file: string,

@@ -16,6 +16,7 @@ const stagingTables = [
   'stage_csv_rejects',
   'stage_csv_scans',
 ];
+
 /**
  * Imports one file into the store. Reading, parsing and validation happen in temp tables; the stored tables
  * change only in the final transaction, so a file lands whole, or (on a bad row without --skip-invalid, or any
@@ -51,6 +52,7 @@ export async function importFile(
     }
   }
 }
+
 async function assertReadable(file: string): Promise<void> {
   try {
     const info = await stat(file);
@@ -59,6 +61,7 @@ async function assertReadable(file: string): Promise<void> {
     throw new FunnelscopeError('file_not_found', `${file}: no such file`, { file }, { cause });
   }
 }
+
 function watchProgress(db: DuckDBDatabase, onProgress?: (fraction: number) => void): () => void {
   if (!onProgress) return () => undefined;
   const timer = setInterval(() => {

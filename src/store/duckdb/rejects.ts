@@ -14,25 +14,30 @@ function csvLineOf(rowNo: number, rejectLines: readonly number[]): number {
   for (const rejected of rejectLines) if (rejected <= line) line += 1;
   return line;
 }
+
 function splitError(error: string): { field: string; reason: string } {
   const bar = error.indexOf('|');
   return { field: error.slice(0, bar), reason: error.slice(bar + 1) };
 }
+
 interface Staged {
   errors: StagedError[];
   errorCount: number;
   structural: { line: number; reason: string; input: string }[];
 }
+
 /** The place of a staged record in the file, in the words of its format. */
 function placeOf(format: FileFormat, rowNo: number, itemNo: number | null, rejectLines: readonly number[]) {
   if (format === 'parquet') return { row: rowNo };
   if (format === 'csv') return { line: csvLineOf(rowNo, rejectLines) };
   return itemNo === null ? { line: rowNo } : { line: rowNo, item: itemNo };
 }
+
 function describePlace(place: { line?: number; row?: number; item?: number }): string {
   if (place.row !== undefined) return `row ${place.row}`;
   return place.item !== undefined ? `line ${place.line}, batch item ${place.item}` : `line ${place.line}`;
 }
+
 /** Aborts with the first bad record of the file (smallest line), or returns all rejected rows with their input. */
 export async function collectRejects(
   file: string,
@@ -65,6 +70,7 @@ export async function collectRejects(
   }
   return rows;
 }
+
 /** The k-th (1-based) item of a batch line, as text. */
 function batchItem(line: unknown, item: number): unknown {
   try {
@@ -74,6 +80,7 @@ function batchItem(line: unknown, item: number): unknown {
     return line;
   }
 }
+
 function placeOfDetails(row: RejectedRow): { line?: number; row?: number; item?: number } {
   const place: { line?: number; row?: number; item?: number } = {};
   if (row.line !== undefined) place.line = row.line;
@@ -81,12 +88,14 @@ function placeOfDetails(row: RejectedRow): { line?: number; row?: number; item?:
   if (row.item !== undefined) place.item = row.item;
   return place;
 }
+
 export async function writeRejects(file: string, rows: RejectedRow[]): Promise<string | undefined> {
   if (rows.length === 0) return undefined;
   const target = `${file}.rejected.ndjson`;
   await writeFile(target, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return target;
 }
+
 export async function readCsvRows(db: DuckDBDatabase, file: string, rowNos: number[]): Promise<Map<number, unknown>> {
   if (rowNos.length === 0) return new Map();
   const rows = await db.rows<Record<string, unknown>>(
@@ -98,6 +107,7 @@ export async function readCsvRows(db: DuckDBDatabase, file: string, rowNos: numb
   await db.run('DROP TABLE IF EXISTS stage_input_rejects; DROP TABLE IF EXISTS stage_input_scans;');
   return new Map(rows.map(({ row_no, ...rest }) => [Number(row_no), rest]));
 }
+
 export async function readLines(db: DuckDBDatabase, file: string, rowNos: number[]): Promise<Map<number, unknown>> {
   if (rowNos.length === 0) return new Map();
   const rows = await db.rows<{ row_no: bigint; line: string }>(
@@ -109,6 +119,7 @@ export async function readLines(db: DuckDBDatabase, file: string, rowNos: number
   );
   return new Map(rows.map((r) => [Number(r.row_no), r.line.replace(/\r$/, '')]));
 }
+
 export async function readParquetRows(
   db: DuckDBDatabase,
   file: string,
@@ -122,6 +133,7 @@ export async function readParquetRows(
   );
   return new Map(rows.map(({ row_no, ...rest }) => [Number(row_no), jsonSafe(rest)]));
 }
+
 function jsonSafe(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
 }

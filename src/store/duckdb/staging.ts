@@ -23,6 +23,7 @@ export async function describeColumns(db: DuckDBDatabase, sql: string, file: str
     );
   }
 }
+
 function firstLine(error: unknown): string {
   const message =
     error instanceof FunnelscopeError && error.cause instanceof Error
@@ -30,6 +31,7 @@ function firstLine(error: unknown): string {
       : String((error as Error).message ?? error);
   return message.split('\n')[0] ?? message;
 }
+
 /** The header line of a (possibly gzipped) file, for the delimiter. */
 export async function csvDelimiter(file: string): Promise<CsvDelimiter> {
   const handle = await open(file);
@@ -52,6 +54,7 @@ export async function csvDelimiter(file: string): Promise<CsvDelimiter> {
     await handle.close();
   }
 }
+
 export async function runStaging(
   db: DuckDBDatabase,
   statements: string[],
@@ -81,12 +84,14 @@ export async function csvRejects(db: DuckDBDatabase): Promise<{ line: number; re
   );
   return rows.map((r) => ({ line: Number(r.line), reason: r.error_message, input: r.csv_line }));
 }
+
 /** A bad record as staged: where it is and what is wrong with it ('field|reason'). */
 export interface StagedError {
   row_no: bigint | number;
   item_no: number | null;
   error: string;
 }
+
 export async function readStagedErrors(
   db: DuckDBDatabase,
   table: string,
@@ -100,6 +105,7 @@ export async function readStagedErrors(
   );
   return { errors, count };
 }
+
 export async function logImport(db: DuckDBDatabase, project: string, s: Omit<ImportSummary, 'seconds'>): Promise<void> {
   await db.run(
     `INSERT INTO import_log (project_id, kind, file, format, rows_read, imported, updated, duplicates, rejected)
