@@ -15,8 +15,17 @@ export interface ImportOptions {
   columnMap?: Record<string, string>;
   /** Our field name → a constant value for every row (`--set status=won`). */
   constants?: Record<string, string>;
-  /** Called with the fraction done (0..1) while the file is read. */
-  onProgress?: (fractionDone: number) => void;
+  /** Called about ten times a second while the file is read and then stored. */
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/** Where an import is: reading the file, checking and normalising its records, then storing them. */
+export interface ImportProgress {
+  phase: 'reading' | 'checking' | 'storing';
+  /** Of the current phase, 0..1. */
+  fractionDone: number;
+  /** Records being stored (known once reading is done). */
+  records?: number;
 }
 
 export interface RejectedRow {

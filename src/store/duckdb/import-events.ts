@@ -15,6 +15,7 @@ import {
   stageEventsSql,
 } from './queries/stage-events.js';
 import { collectRejects, readCsvRows, readLines, readParquetRows, writeRejects } from './rejects.js';
+import type { ProgressTracker } from './staging.js';
 import { csvDelimiter, csvRejects, describeColumns, logImport, readStagedErrors, runStaging } from './staging.js';
 import { updatePersons } from './update-persons.js';
 
@@ -58,6 +59,7 @@ export async function importEvents(
   file: string,
   format: FileFormat,
   options: ImportOptions,
+  tracker: ProgressTracker,
 ): Promise<Omit<ImportSummary, 'seconds'>> {
   if (Object.keys(options.constants ?? {}).length > 0) {
     throw new FunnelscopeError('invalid_argument', '--set applies to deals, deal-stages and spend imports', {
@@ -86,11 +88,11 @@ export async function importEvents(
     messagesSql = () => parquetMessagesSql(flatLayout(columns, file, options.columnMap), columns);
   }
   try {
-    await runStaging(db, stageEventsSql(messagesSql(format === 'parquet')), file);
+    await runStaging(db, stageEventsSql(messagesSql(format === 'parquet')), file, tracker);
   } catch (error) {
     // DuckDB's JSON reader refuses a file with a malformed line; the line-wise reader will name it.
     if (format !== 'ndjson') throw error;
-    await runStaging(db, stageEventsSql(messagesSql(true)), file);
+    await runStaging(db, stageEventsSql(messagesSql(true)), file, tracker);
   }
   const shapeOf = async () =>
     (
@@ -106,7 +108,7 @@ export async function importEvents(
     (Number(shape?.bad) > 0 || repeated || (format === 'csv' && (await csvRejects(db)).length > 0))
   ) {
     await db.run('DROP TABLE IF EXISTS stage_csv_rejects; DROP TABLE IF EXISTS stage_csv_scans;');
-    await runStaging(db, stageEventsSql(messagesSql(true)), file);
+    await runStaging(db, stageEventsSql(messagesSql(true)), file, tracker);
     shape = await shapeOf();
   }
   const rowsRead = Number(shape?.total ?? 0);
@@ -122,6 +124,8 @@ export async function importEvents(
 
   const project = options.project;
   const columnList = eventColumns.map((c) => quoteIdentifier(c)).join(', ');
+  tracker.phase = 'storing';
+  tracker.records = rowsRead;
   const result = await db.transaction(async () => {
     // First occurrence of a message id in the file, and only ids the project has not stored yet. A first import
     // of a file without repeats needs neither the window nor the anti-join: then stage_new is only a view.

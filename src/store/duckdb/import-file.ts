@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { detectFormat } from '../../ingest/files.js';
 import { FunnelscopeError } from '../../model/errors.js';
-import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
+import type { ImportKind, ImportOptions, ImportProgress, ImportSummary } from '../../model/import.js';
 import type { DuckDBDatabase } from './duckdb-database.js';
 import { importEvents } from './import-events.js';
 import { importTable } from './import-table.js';
+import type { ProgressTracker } from './staging.js';
 
 const importMemoryLimit = '1GB';
 const stagingTables = [
@@ -38,10 +39,13 @@ export async function importFile(
   await db.run(`SET memory_limit = '${importMemoryLimit}'`);
   await db.run('SET enable_progress_bar = true');
   await db.run('SET enable_progress_bar_print = false');
-  const stopProgress = watchProgress(db, options.onProgress);
+  const tracker: ProgressTracker = { phase: 'reading' };
+  const stopProgress = watchProgress(db, tracker, options.onProgress);
   try {
     const result =
-      kind === 'events' ? await importEvents(db, file, format, options) : await importTable(db, kind, file, options);
+      kind === 'events'
+        ? await importEvents(db, file, format, options, tracker)
+        : await importTable(db, kind, file, options, tracker);
     return { ...result, seconds: (performance.now() - started) / 1000 };
   } finally {
     stopProgress();
@@ -62,14 +66,23 @@ async function assertReadable(file: string): Promise<void> {
   }
 }
 
-function watchProgress(db: DuckDBDatabase, onProgress?: (fraction: number) => void): () => void {
+function watchProgress(
+  db: DuckDBDatabase,
+  tracker: ProgressTracker,
+  onProgress?: (progress: ImportProgress) => void,
+): () => void {
   if (!onProgress) return () => undefined;
+  const report = (fractionDone: number) => {
+    const progress: ImportProgress = { phase: tracker.phase, fractionDone };
+    if (tracker.records !== undefined) progress.records = tracker.records;
+    onProgress(progress);
+  };
   const timer = setInterval(() => {
     const fraction = db.progress();
-    if (fraction >= 0) onProgress(Math.min(1, fraction));
+    if (fraction >= 0) report(Math.min(1, fraction));
   }, 100);
   return () => {
     clearInterval(timer);
-    onProgress(1);
+    report(1);
   };
 }

@@ -4,6 +4,7 @@ import type { DuckDBDatabase } from './duckdb-database.js';
 import { describeRejects, readCsvSql } from './queries/csv-reader.js';
 import { loadTableSql, resolveTableLayout, stageTableSql } from './queries/stage-table.js';
 import { collectRejects, readCsvRows, writeRejects } from './rejects.js';
+import type { ProgressTracker } from './staging.js';
 import { csvDelimiter, csvRejects, describeColumns, logImport, readStagedErrors, runStaging } from './staging.js';
 
 export async function importTable(
@@ -11,6 +12,7 @@ export async function importTable(
   kind: Exclude<ImportKind, 'events'>,
   file: string,
   options: ImportOptions,
+  tracker: ProgressTracker,
 ): Promise<Omit<ImportSummary, 'seconds'>> {
   const spec = tableSpecs[kind];
   const delimiter = await csvDelimiter(file);
@@ -22,7 +24,7 @@ export async function importTable(
     options.constants,
     file,
   );
-  await runStaging(db, [stageTableSql(spec, layout, delimiter)], file, layout.params);
+  await runStaging(db, [stageTableSql(spec, layout, delimiter)], file, tracker, layout.params);
   const rowsRead = Number(await db.value<bigint>('SELECT count(*) FROM stage_rows'));
   const structural = await csvRejects(db);
   const { errors, count } = await readStagedErrors(db, 'stage_rows', options.skipInvalid);
@@ -34,6 +36,8 @@ export async function importTable(
   }
   const project = options.project;
   const sql = loadTableSql(spec);
+  tracker.phase = 'storing';
+  tracker.records = rowsRead;
   const result = await db.transaction(async () => {
     await db.run(sql.keepLast);
     const [classified] = await db.rows<{ new_rows: bigint; changed_rows: bigint; same_rows: bigint }>(sql.classify, {

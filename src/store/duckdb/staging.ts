@@ -2,10 +2,16 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { type CsvDelimiter, delimiterOfHeader } from '../../ingest/files.js';
 import { FunnelscopeError } from '../../model/errors.js';
-import type { ImportSummary } from '../../model/import.js';
+import type { ImportProgress, ImportSummary } from '../../model/import.js';
 import type { DuckDBDatabase } from './duckdb-database.js';
 import { describeRejects } from './queries/csv-reader.js';
 import type { FlatColumn } from './queries/stage-events.js';
+
+/** What an import is doing now, read by the progress reporter; the importer moves it on. */
+export interface ProgressTracker {
+  phase: ImportProgress['phase'];
+  records?: number;
+}
 
 /** Helpers every importer shares: reading a file's shape, running staging SQL, reading what it set aside. */
 
@@ -59,10 +65,15 @@ export async function runStaging(
   db: DuckDBDatabase,
   statements: string[],
   file: string,
+  tracker: ProgressTracker,
   params: Record<string, string> = {},
 ): Promise<void> {
   try {
-    for (const sql of statements) await db.run(sql, { file, ...params });
+    for (const sql of statements) {
+      // A statement that scans the file reads it; the others check and normalise what was read.
+      tracker.phase = sql.includes('$file') ? 'reading' : 'checking';
+      await db.run(sql, { file, ...params });
+    }
   } catch (cause) {
     throw new FunnelscopeError(
       'invalid_input',
