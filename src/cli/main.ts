@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { resolveConfig } from '../config.js';
+import { FunnelscopeError } from '../model/errors.js';
 import { fileFormats, type ImportKind, importKinds } from '../model/import.js';
 import { type Output, processOutput, reportError } from './output.js';
 
@@ -21,7 +22,8 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     )
     .option('--project <name>', 'project the command reads or writes (env FUNNELSCOPE_PROJECT; default "default")')
     .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) })
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .exitOverride(); // before the subcommands, which inherit it: main() decides the exit code
   const config = () => resolveConfig(program.opts<GlobalFlags>());
 
   program
@@ -84,14 +86,19 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   const program = buildProgram(output, (code) => {
     exitCode = code;
   });
-  program.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
     const commanderError = error as { code?: string; exitCode?: number };
     if (typeof commanderError.code === 'string' && commanderError.code.startsWith('commander.')) {
-      return commanderError.exitCode ?? 1;
+      // --help and --version exit 0; a usage error is bad input like any other: exit 2 (and JSON with --json).
+      if ((commanderError.exitCode ?? 1) === 0) return 0;
+      if (argv.includes('--json')) {
+        const message = String((error as Error).message).replace(/^error: /, '');
+        output.out(JSON.stringify(new FunnelscopeError('invalid_argument', message).toJSON()));
+      }
+      return 2;
     }
     return reportError(error, output, argv.includes('--json'), resolveConfig({}).debug);
   }

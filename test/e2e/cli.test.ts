@@ -83,3 +83,17 @@ describe('the funnelscope bin', () => {
     expect(status.json).toMatchObject({ db, events: 0 });
   });
 });
+
+describe('usage errors', () => {
+  it('exit with 2 and the JSON error body under --json', async () => {
+    const result = await runCliJson<{ error: { code: string; message: string } }>([
+      'import',
+      'bogus',
+      'x.csv',
+      '--json',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.json.error.code).toBe('invalid_argument');
+    expect(result.json.error.message).toContain('bogus');
+  });
+});

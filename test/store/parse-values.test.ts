@@ -52,3 +52,22 @@ describe('value parsing', () => {
     expect(await run(integerSql('v.x'), '12.5')).toBe(null);
   });
 });
+
+describe('value parsing, edge cases', () => {
+  const cases: [string, string | null][] = [
+    ['2024-05-01T10:00:00+02:00 ', '2024-05-01 08:00:00'],
+    [' 2024-05-01 10:00:00 ', '2024-05-01 10:00:00'],
+    ['2024-05-01T10:00:00+02:00:00', '2024-05-01 08:00:00'],
+    ['1714557600123456', '2024-05-01 10:00:00.123456'],
+    ['1714557600123456789', '2024-05-01 10:00:00.123457'],
+  ];
+  for (const [input, expected] of cases) {
+    it(`timestamp ${JSON.stringify(input)} → ${expected}`, async () => {
+      expect(await run(timestampSql('v.x'), input)).toBe(expected);
+    });
+  }
+  it('reads YYYYMMDD days', async () => {
+    expect(await run(dateSql('v.x'), '20240501')).toBe('2024-05-01');
+    expect(await run(dateSql('v.x'), '20241345')).toBe(null);
+  });
+});

@@ -16,7 +16,15 @@ import {
 } from './queries/stage-events.js';
 import { collectRejects, readCsvRows, readLines, readParquetRows, writeRejects } from './rejects.js';
 import type { ProgressTracker } from './staging.js';
-import { csvDelimiter, csvRejects, describeColumns, logImport, readStagedErrors, runStaging } from './staging.js';
+import {
+  csvDelimiter,
+  csvRejects,
+  describeColumns,
+  lineEnding,
+  logImport,
+  readStagedErrors,
+  runStaging,
+} from './staging.js';
 import { updatePersons } from './update-persons.js';
 
 /**
@@ -77,7 +85,8 @@ export async function importEvents(
   }
   let messagesSql: (numbered: boolean) => MessagesSql;
   if (format === 'ndjson') {
-    messagesSql = ndjsonMessagesSql;
+    const ending = await lineEnding(file);
+    messagesSql = (numbered) => ndjsonMessagesSql(numbered, ending);
   } else if (format === 'csv') {
     const delimiter = await csvDelimiter(file);
     const columns = await describeColumns(db, readCsvSql(delimiter, describeRejects), file);

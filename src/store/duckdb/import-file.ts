@@ -5,7 +5,7 @@ import type { ImportKind, ImportOptions, ImportProgress, ImportSummary } from '.
 import type { DuckDBDatabase } from './duckdb-database.js';
 import { importEvents } from './import-events.js';
 import { importTable } from './import-table.js';
-import type { ProgressTracker } from './staging.js';
+import { assertCompleteGzip, type ProgressTracker } from './staging.js';
 
 const importMemoryLimit = '1GB';
 const stagingTables = [
@@ -32,6 +32,7 @@ export async function importFile(
   const started = performance.now();
   const format = detectFormat(file, options.format);
   await assertReadable(file);
+  await assertCompleteGzip(file);
   if (kind !== 'events' && format !== 'csv') {
     throw new FunnelscopeError('unsupported_format', `${file}: ${kind} are imported from CSV files`, { file });
   }

@@ -3,8 +3,8 @@ import { listValue } from '@duckdb/node-api';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { FileFormat, ImportOptions, RejectedRow } from '../../model/import.js';
 import type { DuckDBDatabase } from './duckdb-database.js';
-import { readCsvSql } from './queries/csv-reader.js';
-import { csvDelimiter, type StagedError } from './staging.js';
+import { readCsvSql, readLinesSql } from './queries/csv-reader.js';
+import { csvDelimiter, lineEnding, type StagedError } from './staging.js';
 
 /** Bad records: where they are in the file, the all-or-nothing error, and the rejects file of --skip-invalid. */
 
@@ -112,12 +112,11 @@ export async function readLines(db: DuckDBDatabase, file: string, rowNos: number
   if (rowNos.length === 0) return new Map();
   const rows = await db.rows<{ row_no: bigint; line: string }>(
     `SELECT * FROM (SELECT row_number() OVER () AS row_no, line
-       FROM read_csv($file, columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x01\\x02', quote = '',
-                     escape = '', new_line = '\\n', auto_detect = false, strict_mode = false))
+       FROM ${readLinesSql(await lineEnding(file))})
      WHERE row_no IN (SELECT unnest($rows))`,
     { file, rows: listValue(rowNos.map((n) => BigInt(n))) },
   );
-  return new Map(rows.map((r) => [Number(r.row_no), r.line.replace(/\r$/, '')]));
+  return new Map(rows.map((r) => [Number(r.row_no), r.line]));
 }
 
 export async function readParquetRows(

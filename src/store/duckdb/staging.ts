@@ -1,10 +1,13 @@
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { type CsvDelimiter, delimiterOfHeader } from '../../ingest/files.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportProgress, ImportSummary } from '../../model/import.js';
 import type { DuckDBDatabase } from './duckdb-database.js';
-import { describeRejects } from './queries/csv-reader.js';
+import { describeRejects, type LineEnding } from './queries/csv-reader.js';
 import type { FlatColumn } from './queries/stage-events.js';
 
 /** What an import is doing now, read by the progress reporter; the importer moves it on. */
@@ -38,8 +41,8 @@ function firstLine(error: unknown): string {
   return message.split('\n')[0] ?? message;
 }
 
-/** The header line of a (possibly gzipped) file, for the delimiter. */
-export async function csvDelimiter(file: string): Promise<CsvDelimiter> {
+/** The first 64 KiB of a file as text, gunzipped when it is gzip. */
+async function fileHead(file: string): Promise<string> {
   const handle = await open(file);
   try {
     const buffer = Buffer.alloc(65536);
@@ -55,9 +58,51 @@ export async function csvDelimiter(file: string): Promise<CsvDelimiter> {
         gunzip.end(head);
       });
     }
-    return delimiterOfHeader(head.toString('utf8').split('\n')[0] ?? '');
+    return head.toString('utf8');
   } finally {
     await handle.close();
+  }
+}
+
+/** The delimiter of a CSV file, from its header line. */
+export async function csvDelimiter(file: string): Promise<CsvDelimiter> {
+  return delimiterOfHeader((await fileHead(file)).split('\n')[0] ?? '');
+}
+
+/** The line ending of a text file, from its first line: Windows files end lines with CR LF. */
+export async function lineEnding(file: string): Promise<LineEnding> {
+  const head = await fileHead(file);
+  const newline = head.indexOf('\n');
+  return newline > 0 && head[newline - 1] === '\r' ? '\r\n' : '\n';
+}
+
+/**
+ * Every gzip member checked to its end (CRC and length) before anything is read: DuckDB reads a cut-off gzip
+ * up to the cut without complaint, which would import part of a file.
+ */
+export async function assertCompleteGzip(file: string): Promise<void> {
+  const handle = await open(file);
+  let magic: Buffer;
+  try {
+    magic = Buffer.alloc(2);
+    await handle.read(magic, 0, 2, 0);
+  } finally {
+    await handle.close();
+  }
+  if (magic[0] !== 0x1f || magic[1] !== 0x8b) return;
+  try {
+    await pipeline(
+      createReadStream(file),
+      createGunzip(),
+      new Writable({ write: (_chunk, _encoding, done) => done() }),
+    );
+  } catch (cause) {
+    throw new FunnelscopeError(
+      'invalid_input',
+      `${file}: the gzip file is damaged or cut off (${(cause as Error).message}); nothing of it was imported`,
+      { file },
+      { cause },
+    );
   }
 }
 

@@ -1,6 +1,16 @@
+import { FunnelscopeError } from '../../model/errors.js';
+
+function assertNoNul(text: string, what: string): void {
+  if (text.includes('\u0000')) {
+    throw new FunnelscopeError('invalid_input', `${what} ${JSON.stringify(text)} contains a NUL character`, {
+      value: text.replaceAll('\u0000', '\\0'),
+    });
+  }
+}
+
 /** Quotes any string as a SQL identifier (DuckDB and ClickHouse both accept double quotes). */
 export function quoteIdentifier(name: string): string {
-  if (name.includes('\u0000')) throw new Error('identifier contains a NUL character');
+  assertNoNul(name, 'the column or table name');
   return `"${name.replaceAll('"', '""')}"`;
 }
 
@@ -10,6 +20,6 @@ export function quoteIdentifier(name: string): string {
  * standard strings, so doubling the quote is the whole escape.
  */
 export function stringLiteral(value: string): string {
-  if (value.includes('\u0000')) throw new Error('string contains a NUL character');
+  assertNoNul(value, 'the text');
   return `'${value.replaceAll("'", "''")}'`;
 }

@@ -5,7 +5,14 @@ import type { DuckDBDatabase } from '../duckdb-database.js';
 export function mergeTraits(identifies: readonly { traits: unknown }[]): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
   for (const { traits } of identifies) {
-    const value = typeof traits === 'string' ? (JSON.parse(traits) as unknown) : traits;
+    let value: unknown = traits;
+    if (typeof traits === 'string') {
+      try {
+        value = JSON.parse(traits);
+      } catch {
+        continue; // stored before NaN/Infinity were refused: not JSON, so not traits
+      }
+    }
     if (value && typeof value === 'object' && !Array.isArray(value)) Object.assign(merged, value);
   }
   return merged;

@@ -1,7 +1,7 @@
 import type { CsvDelimiter } from '../../../ingest/files.js';
 import { defaultGroupType, eventNameByType, type MessageField } from '../../../ingest/segment-fields.js';
 import { quoteIdentifier, stringLiteral } from '../../sql/quote.js';
-import { readCsvSql, stageRejects } from './csv-reader.js';
+import { type LineEnding, readCsvSql, readLinesSql, rowColumn, stageRejects } from './csv-reader.js';
 import { timestampSql } from './parse-values.js';
 
 /**
@@ -103,7 +103,7 @@ function ndjsonReaderSetupSql(): string {
  * bad line is a row with a line number rather than a reader error. A `{"batch":[…]}` line yields its items.
  * Unnumbered (a first attempt at a file), DuckDB's JSON reader is used instead: twice as fast.
  */
-export function ndjsonMessagesSql(numbered: boolean): MessagesSql {
+export function ndjsonMessagesSql(numbered: boolean, lineEnding: LineEnding): MessagesSql {
   return {
     setup: [
       numbered
@@ -114,8 +114,7 @@ export function ndjsonMessagesSql(numbered: boolean): MessagesSql {
                    AND coalesce(try(json_type(line)), '') <> 'OBJECT' THEN 'line|not a JSON object' END AS parse_error
        FROM (SELECT row_no, line, try(json_transform(line, ${messageStruct})) AS j
              FROM (SELECT ${rowNumberSql(numbered)} AS row_no, line
-                   FROM read_csv($file, columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x01\\x02',
-                                 quote = '', escape = '', new_line = '\\n', auto_detect = false, strict_mode = false))
+                   FROM ${readLinesSql(lineEnding)})
              WHERE line IS NOT NULL AND trim(line) <> '')`
         : ndjsonReaderSetupSql(),
       // Items of {"batch": […]} lines, numbered within their line.
@@ -126,7 +125,7 @@ export function ndjsonMessagesSql(numbered: boolean): MessagesSql {
                    FROM stage_parsed WHERE j.batch IS NOT NULL))`,
     ],
     select: `SELECT row_no, item_no, parse_error,
-       j.type AS type, j.messageId AS message_id,
+       j.type AS type, NULLIF(trim(j.messageId), '') AS message_id,
        coalesce(j.timestamp, j.originalTimestamp, j.sentAt, j.receivedAt) AS timestamp,
        j.userId AS user_id, j.anonymousId AS anonymous_id, j.event AS event, j.name AS name,
        j.groupId AS group_id, j.previousId AS previous_id,
@@ -134,7 +133,6 @@ export function ndjsonMessagesSql(numbered: boolean): MessagesSql {
        try(json_transform(j.properties, ${propertyStruct})) AS p
      FROM stage_parsed WHERE j IS NULL OR j.batch IS NULL`,
     cleanup: ['DROP TABLE IF EXISTS stage_parsed'],
-    checkShapes: true,
   };
 }
 
@@ -152,8 +150,6 @@ export interface MessagesSql {
   setup: string[];
   select: string;
   cleanup: string[];
-  /** Whether properties/traits/context came from input JSON and must be checked to be objects. */
-  checkShapes: boolean;
 }
 
 export interface FlatColumn {
@@ -184,7 +180,8 @@ function csvPropertyJsonText(column: string): string {
 
 /** A property value from a typed (Parquet) column keeps its type. */
 function typedPropertyJsonText(column: string): string {
-  return `to_json(${quoteIdentifier(column)})::VARCHAR`;
+  const text = `to_json(${quoteIdentifier(column)})::VARCHAR`;
+  return `CASE WHEN ${text} IN ('NaN', 'Infinity', '-Infinity') THEN NULL ELSE ${text} END`;
 }
 
 /**
@@ -229,6 +226,9 @@ function flatParseErrorSql(layout: FlatLayout, columnType: (c: string) => string
     if (type !== 'VARCHAR' && type !== 'JSON') continue;
     const c = quoteIdentifier(column);
     checks.push(`WHEN ${c} IS NOT NULL AND ${c} <> '' AND try(${c}::JSON) IS NULL THEN '${field}|not valid JSON'`);
+    checks.push(
+      `WHEN ${c} IS NOT NULL AND ${c} <> '' AND left(ltrim(${c}), 1) <> '{' THEN '${field}|must be a JSON object'`,
+    );
   }
   return checks.length === 0 ? 'NULL::VARCHAR' : `CASE ${checks.join(' ')} END`;
 }
@@ -276,10 +276,10 @@ export function csvMessagesSql(
 ): MessagesSql {
   return {
     setup: [],
-    select: `SELECT row_no, NULL::INTEGER AS item_no, ${flatSelectSql(layout, columns, false)}, ${flatPromotedSql(layout)} AS p
-       FROM (SELECT ${rowNumberSql(numbered)} AS row_no, * FROM ${readCsvSql(delimiter, stageRejects)})`,
+    select: `SELECT ${rowColumn} AS row_no, NULL::INTEGER AS item_no, ${flatSelectSql(layout, columns, false)},
+       ${flatPromotedSql(layout)} AS p
+       FROM (SELECT ${rowNumberSql(numbered)} AS ${rowColumn}, * FROM ${readCsvSql(delimiter, stageRejects)})`,
     cleanup: [],
-    checkShapes: false,
   };
 }
 
@@ -291,7 +291,6 @@ export function parquetMessagesSql(layout: FlatLayout, columns: FlatColumn[]): M
        ${flatPromotedSql(layout)} AS p
        FROM read_parquet($file, file_row_number = true)`,
     cleanup: [],
-    checkShapes: false,
   };
 }
 
@@ -340,12 +339,16 @@ export function stageEventsSql(messages: MessagesSql): string[] {
 
 /** The normalised events of a message relation (its setup must have run). */
 export function normalizedEventsSql(messages: MessagesSql): string {
-  const shapeChecks = messages.checkShapes
-    ? // The values are valid JSON already (the line parsed), so an object is one that starts with '{'.
-      `WHEN properties IS NOT NULL AND left(ltrim(properties::VARCHAR), 1) <> '{' THEN 'properties|must be a JSON object'
-       WHEN traits IS NOT NULL AND left(ltrim(traits::VARCHAR), 1) <> '{' THEN 'traits|must be a JSON object'
-       WHEN context IS NOT NULL AND left(ltrim(context::VARCHAR), 1) <> '{' THEN 'context|must be a JSON object'`
-    : '';
+  // The values are valid JSON text already, so an object is one that starts with '{'. DuckDB's parser also takes
+  // NaN and Infinity, which are not JSON: refused, or they would poison every later read of the row.
+  const shapeChecks = ['properties', 'traits', 'context']
+    .map(
+      (f) => `WHEN ${f} IS NOT NULL AND left(ltrim(${f}::VARCHAR), 1) <> '{' THEN '${f}|must be a JSON object'
+       WHEN ${f} IS NOT NULL AND (contains(${f}::VARCHAR, 'NaN') OR contains(${f}::VARCHAR, 'Infinity'))
+            AND regexp_matches(${f}::VARCHAR, '[:,\\[]\\s*-?(NaN|Infinity)\\s*[,}\\]]')
+         THEN '${f}|NaN and Infinity are not JSON numbers'`,
+    )
+    .join('\n       ');
   const names = Object.entries(eventNameByType)
     .map(([type, name]) => `WHEN '${type}' THEN '${name}'`)
     .join(' ');
@@ -372,8 +375,23 @@ export function normalizedEventsSql(messages: MessagesSql): string {
        FROM m
      )
      SELECT row_no, item_no, error,
-       coalesce(message_id, 'h:' || md5(concat_ws(chr(31), t, event, name, user_id, anonymous_id,
-         epoch_us(ts)::VARCHAR, properties::VARCHAR, traits::VARCHAR, group_id, previous_id))) AS message_id,
+       -- Without a messageId, the content is the key: every field, a marker for a missing one (so userId 42 and
+       -- anonymousId 42 differ), JSON as written (a file re-exported with reordered keys is not recognised).
+       coalesce(message_id, 'h:' || md5(concat_ws(chr(31), ${[
+         't',
+         'event',
+         'name',
+         'user_id',
+         'anonymous_id',
+         'epoch_us(ts)::VARCHAR',
+         'properties::VARCHAR',
+         'traits::VARCHAR',
+         'context::VARCHAR',
+         'group_id',
+         'previous_id',
+       ]
+         .map((x) => `coalesce(${x}, chr(30))`)
+         .join(', ')}))) AS message_id,
        ts,
        t AS type,
        CASE t WHEN 'track' THEN event ${names} END AS event,
@@ -411,7 +429,7 @@ export function normalizedEventsSql(messages: MessagesSql): string {
        coalesce(p."$os", p.os, c.os.name, ${userAgentOs('c.userAgent')}) AS os,
        coalesce(p."$browser", p.browser, c.browser.name, ${userAgentBrowser('c.userAgent')}) AS browser,
        coalesce(p."$geoip_country_code", p.country, c.location.country) AS country,
-       try_cast(p.revenue AS DOUBLE) AS revenue
+       CASE WHEN isfinite(try_cast(p.revenue AS DOUBLE)) THEN try_cast(p.revenue AS DOUBLE) END AS revenue
      FROM v`;
 }
 

@@ -2,7 +2,7 @@ import type { CsvDelimiter } from '../../../ingest/files.js';
 import { dealStatusSynonyms, type FieldSpec, type TableSpec } from '../../../ingest/table-specs.js';
 import { FunnelscopeError } from '../../../model/errors.js';
 import { quoteIdentifier, stringLiteral } from '../../sql/quote.js';
-import { readCsvSql, stageRejects } from './csv-reader.js';
+import { readCsvSql, rowColumn, stageRejects } from './csv-reader.js';
 import { dateSql, integerSql, numberSql, timestampSql } from './parse-values.js';
 
 /** Where each field's value comes from in one file. */
@@ -45,7 +45,10 @@ export function resolveTableLayout(
   }
   const byLowerName = new Map(fileColumns.map((c) => [c.toLowerCase(), c]));
   const sources = new Map<string, FieldSource>();
-  const used = new Set<string>();
+  // Columns named by --map are taken before any field claims a column by its own name.
+  const used = new Set<string>(
+    Object.values(columnMap).map((m) => (fileColumns.includes(m) ? m : (byLowerName.get(m.toLowerCase()) ?? m))),
+  );
   const params: Record<string, string> = {};
   spec.fields.forEach((field, index) => {
     const constant = constants[field.name];
@@ -70,10 +73,6 @@ export function resolveTableLayout(
       if (column !== undefined && !used.has(column)) {
         sources.set(field.name, { column });
         used.add(column);
-      } else if (field.defaultValue !== undefined) {
-        const param = `c${index}`;
-        params[param] = field.defaultValue;
-        sources.set(field.name, { constantParam: param, value: field.defaultValue });
       } else {
         sources.set(field.name, { absent: true });
       }
@@ -148,6 +147,18 @@ export function stageTableSql(spec: TableSpec, layout: TableLayout, delimiter: C
   const parsed = spec.fields.map(
     (f) => `(${parsedSql(f, quoteIdentifier(`raw_${f.name}`))})::${sqlTypes[f.type]} AS ${quoteIdentifier(f.name)}`,
   );
+  const hasStage = spec.fields.some((f) => f.name === 'stage');
+  // The value stored: a field's default fills an absent column or an empty cell; a deal without a status takes
+  // won or lost from a stage that says so (HubSpot exports only the stage).
+  const stored = spec.fields.map((f) => {
+    const value = quoteIdentifier(f.name);
+    if (f.defaultValue !== undefined) return `coalesce(${value}, ${stringLiteral(f.defaultValue)}) AS ${value}`;
+    if (f.type === 'deal_status' && hasStage) {
+      const fromStage = statusSql(quoteIdentifier('raw_stage'));
+      return `coalesce(${value}, CASE WHEN ${fromStage} IN ('won', 'lost') THEN ${fromStage} END) AS ${value}`;
+    }
+    return value;
+  });
   const checks = spec.fields.flatMap((f) => {
     const raw = quoteIdentifier(`raw_${f.name}`);
     const value = quoteIdentifier(f.name);
@@ -168,15 +179,15 @@ export function stageTableSql(spec: TableSpec, layout: TableLayout, delimiter: C
           .join(', ')}], x -> x.v IS NOT NULL)))`;
   return `CREATE OR REPLACE TEMP TABLE stage_rows AS
     WITH r AS (
-      SELECT row_number() OVER () AS row_no, *
+      SELECT row_number() OVER () AS ${rowColumn}, *
       FROM ${readCsvSql(delimiter, stageRejects)}
     ), raw AS (
-      SELECT row_no, ${raws.join(', ')}, ${properties} AS properties FROM r
+      SELECT ${rowColumn} AS row_no, ${raws.join(', ')}, ${properties} AS properties FROM r
     ), parsed AS (
       SELECT *, ${parsed.join(', ')} FROM raw
     )
     SELECT row_no, CASE ${checks.length > 0 ? checks.join(' ') : 'WHEN false THEN NULL'} END AS error,
-      ${spec.fields.map((f) => quoteIdentifier(f.name)).join(', ')}, properties
+      ${stored.join(', ')}, properties
     FROM parsed`;
 }
 
