@@ -133,6 +133,7 @@ export function ndjsonMessagesSql(numbered: boolean, lineEnding: LineEnding): Me
        try(json_transform(j.properties, ${propertyStruct})) AS p
      FROM stage_parsed WHERE j IS NULL OR j.batch IS NULL`,
     cleanup: ['DROP TABLE IF EXISTS stage_parsed'],
+    checkShapes: true,
   };
 }
 
@@ -150,6 +151,8 @@ export interface MessagesSql {
   setup: string[];
   select: string;
   cleanup: string[];
+  /** Whether properties/traits/context are input JSON to check (NDJSON); flat files' are built or checked earlier. */
+  checkShapes: boolean;
 }
 
 export interface FlatColumn {
@@ -280,6 +283,7 @@ export function csvMessagesSql(
        ${flatPromotedSql(layout)} AS p
        FROM (SELECT ${rowNumberSql(numbered)} AS ${rowColumn}, * FROM ${readCsvSql(delimiter, stageRejects)})`,
     cleanup: [],
+    checkShapes: false,
   };
 }
 
@@ -291,6 +295,7 @@ export function parquetMessagesSql(layout: FlatLayout, columns: FlatColumn[]): M
        ${flatPromotedSql(layout)} AS p
        FROM read_parquet($file, file_row_number = true)`,
     cleanup: [],
+    checkShapes: false,
   };
 }
 
@@ -341,7 +346,7 @@ export function stageEventsSql(messages: MessagesSql): string[] {
 export function normalizedEventsSql(messages: MessagesSql): string {
   // The values are valid JSON text already, so an object is one that starts with '{'. DuckDB's parser also takes
   // NaN and Infinity, which are not JSON: refused, or they would poison every later read of the row.
-  const shapeChecks = ['properties', 'traits', 'context']
+  const shapeChecks = (messages.checkShapes ? ['properties', 'traits', 'context'] : [])
     .map(
       (f) => `WHEN ${f} IS NOT NULL AND left(ltrim(${f}::VARCHAR), 1) <> '{' THEN '${f}|must be a JSON object'
        WHEN ${f} IS NOT NULL AND (contains(${f}::VARCHAR, 'NaN') OR contains(${f}::VARCHAR, 'Infinity'))
