@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBStore } from '../../src/store/duckdb/duckdb-store.js';
-import { runCliJson, sharedDatasets, tempDir } from '../helpers/cli.js';
+import { queryStore, runCliJson, sharedDatasets, tempDir } from '../helpers/cli.js';
 
 interface Summary {
   rowsRead: number;
@@ -11,15 +10,6 @@ interface Summary {
   updated: number;
   duplicates: number;
   rejected: number;
-}
-
-async function query<T>(db: string, sql: string): Promise<T[]> {
-  const store = await DuckDBStore.open({ path: db });
-  try {
-    return await store.db.rows<T>(sql);
-  } finally {
-    await store.close();
-  }
 }
 
 let dir: string;
@@ -55,7 +45,7 @@ describe('deals, stage history and spend from CSV', () => {
     await writeFile(v2, (await readFile(v1, 'utf8')).replace('Open,Dana', 'Won,Dana'));
     const second = await runCliJson<Summary>(['--db', db, 'import', 'deals', v2, ...map, '--json']);
     expect(second.json).toMatchObject({ imported: 0, updated: 1, duplicates: 1 });
-    const deals = await query<{ deal_id: string; amount: number; status: string; properties: string }>(
+    const deals = await queryStore<{ deal_id: string; amount: number; status: string; properties: string }>(
       db,
       `SELECT deal_id, amount, status, properties::VARCHAR AS properties FROM deals ORDER BY deal_id`,
     );
@@ -90,7 +80,7 @@ describe('deals, stage history and spend from CSV', () => {
     ]);
     expect(failed.code).toBe(2);
     expect(failed.json.error).toMatchObject({ code: 'invalid_input', details: { line: 3, field: 'amount' } });
-    expect(await query(db, 'SELECT * FROM deals')).toEqual([]);
+    expect(await queryStore(db, 'SELECT * FROM deals')).toEqual([]);
     const skipped = await runCliJson<Summary>(['--db', db, 'import', 'deals', bad, '--skip-invalid', '--json']);
     expect(skipped.json).toMatchObject({ imported: 2, rejected: 1 });
     const missing = await runCliJson<{ error: { code: string; details: Record<string, unknown> } }>([
@@ -129,7 +119,7 @@ describe('deals, stage history and spend from CSV', () => {
       'Day,Campaign,Cost,Impr.,Clicks\n2024-05-01,brand,130.00,10000,300\n2024-05-02,brand,99.10,9000,"1,250"\n',
     );
     expect((await runCliJson<Summary>(args)).json).toMatchObject({ imported: 0, updated: 1, duplicates: 1 });
-    const rows = await query<{ date: Date; cost: number; clicks: bigint; channel: string }>(
+    const rows = await queryStore<{ date: Date; cost: number; clicks: bigint; channel: string }>(
       db,
       `SELECT date, cost, clicks, channel FROM spend ORDER BY date`,
     );
@@ -160,7 +150,7 @@ describe.skipIf(!haveOlist)('the Olist marketing funnel (real, CC BY-NC-SA, read
       '--json',
     ]);
     expect(mql.json).toMatchObject({ rowsRead: 8000, imported: 8000, rejected: 0 });
-    const won = await runCliJson<Summary>([
+    const closedDeals = [
       '--db',
       db,
       'import',
@@ -171,22 +161,12 @@ describe.skipIf(!haveOlist)('the Olist marketing funnel (real, CC BY-NC-SA, read
       '--set',
       'status=won,stage=won',
       '--json',
-    ]);
+    ];
+    const won = await runCliJson<Summary>(closedDeals);
     expect(won.json).toMatchObject({ rowsRead: 842, imported: 0, updated: 842, rejected: 0 });
-    const again = await runCliJson<Summary>([
-      '--db',
-      db,
-      'import',
-      'deals',
-      join(olist, 'olist_closed_deals_dataset.csv'),
-      '--map',
-      'deal_id=mql_id,closed_at=won_date,owner=sr_id,amount=declared_monthly_revenue',
-      '--set',
-      'status=won,stage=won',
-      '--json',
-    ]);
+    const again = await runCliJson<Summary>(closedDeals);
     expect(again.json).toMatchObject({ imported: 0, updated: 0, duplicates: 842 });
-    const [counts] = await query<{ total: bigint; won: bigint; open: bigint; organic: bigint }>(
+    const [counts] = await queryStore<{ total: bigint; won: bigint; open: bigint; organic: bigint }>(
       db,
       `SELECT count(*) AS total, count(*) FILTER (WHERE status = 'won') AS won, count(*) FILTER (WHERE status = 'open') AS open,
               count(*) FILTER (WHERE source_channel = 'organic_search') AS organic FROM deals`,

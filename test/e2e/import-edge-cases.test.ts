@@ -2,8 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBStore } from '../../src/store/duckdb/duckdb-store.js';
-import { runCliJson, tempDir } from '../helpers/cli.js';
+import { queryStore, runCliJson, tempDir } from '../helpers/cli.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -19,15 +18,6 @@ interface Summary {
 }
 interface ErrorBody {
   error: { code: string; message: string; details: Record<string, unknown> };
-}
-
-async function rows(db: string, sql: string) {
-  const store = await DuckDBStore.open({ path: db });
-  try {
-    return await store.db.rows<Record<string, unknown>>(sql);
-  } finally {
-    await store.close();
-  }
 }
 
 async function importFile(db: string, kind: string, name: string, content: string | Buffer, ...args: string[]) {
@@ -53,7 +43,7 @@ describe('keyed imports: defaults, status, column mapping', () => {
     const b = await importFile(db, 'spend', 'spend-b.csv', 'date,channel,cost\n20240502,,7.5\n');
     expect(b.json).toMatchObject({ imported: 1, rejected: 0 });
     expect(
-      await rows(db, `SELECT date::VARCHAR AS date, channel, source, campaign, cost FROM spend ORDER BY date`),
+      await queryStore(db, `SELECT date::VARCHAR AS date, channel, source, campaign, cost FROM spend ORDER BY date`),
     ).toEqual([
       { date: '2024-05-01', channel: 'Paid Search', source: 'google', campaign: '', cost: 10 },
       { date: '2024-05-02', channel: '', source: '', campaign: '', cost: 7.5 },
@@ -71,7 +61,7 @@ describe('keyed imports: defaults, status, column mapping', () => {
       'deal_id=Record ID,stage=Deal Stage',
     );
     expect(result.json).toMatchObject({ imported: 3, rejected: 0 });
-    expect(await rows(db, `SELECT deal_id, stage, status FROM deals ORDER BY deal_id`)).toEqual([
+    expect(await queryStore(db, `SELECT deal_id, stage, status FROM deals ORDER BY deal_id`)).toEqual([
       { deal_id: 'D1', stage: 'Closed Won', status: 'won' },
       { deal_id: 'D2', stage: 'closedlost', status: 'lost' },
       { deal_id: 'D3', stage: 'Proposal', status: 'open' },
@@ -81,7 +71,7 @@ describe('keyed imports: defaults, status, column mapping', () => {
   it('gives a --map column to its field even when another field has that column name', async () => {
     const db = join(dir, 'map.duckdb');
     await importFile(db, 'deals', 'map.csv', 'deal_id,name,title\nD1,proposal,Acme\n', '--map', 'stage=name');
-    expect(await rows(db, `SELECT name, stage, properties::VARCHAR AS properties FROM deals`)).toEqual([
+    expect(await queryStore(db, `SELECT name, stage, properties::VARCHAR AS properties FROM deals`)).toEqual([
       { name: null, stage: 'proposal', properties: '{"title":"Acme"}' },
     ]);
   });
@@ -144,7 +134,7 @@ describe('events: what makes two events one', () => {
       'user_id,event,timestamp,row_no\nu1,A,2024-05-01,7\n',
     );
     expect(result.json).toMatchObject({ imported: 1 });
-    expect(await rows(db, `SELECT properties->>'row_no' AS row_no FROM events`)).toEqual([{ row_no: '7' }]);
+    expect(await queryStore(db, `SELECT properties->>'row_no' AS row_no FROM events`)).toEqual([{ row_no: '7' }]);
   });
 });
 
@@ -168,6 +158,6 @@ describe('damaged files', () => {
     expect(result.code).toBe(2);
     expect(result.json.error.code).toBe('invalid_input');
     expect(result.json.error.message).toContain('gzip');
-    expect(await rows(db, 'SELECT count(*)::INTEGER AS n FROM events')).toEqual([{ n: 0 }]);
+    expect(await queryStore(db, 'SELECT count(*)::INTEGER AS n FROM events')).toEqual([{ n: 0 }]);
   });
 });

@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBStore } from '../../src/store/duckdb/duckdb-store.js';
-import { runCliJson, tempDir } from '../helpers/cli.js';
+import { queryStore, runCliJson, tempDir } from '../helpers/cli.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -10,15 +9,6 @@ beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
 });
 afterAll(() => cleanup());
-
-async function rows(db: string, sql: string) {
-  const store = await DuckDBStore.open({ path: db });
-  try {
-    return await store.db.rows<Record<string, unknown>>(sql);
-  } finally {
-    await store.close();
-  }
-}
 
 describe('promoted event columns', () => {
   it('reads url, path, utm tags, device, groups and revenue from Segment messages', async () => {
@@ -55,7 +45,7 @@ describe('promoted event columns', () => {
     expect(
       (await runCliJson<{ imported: number }>(['--db', db, 'import', 'events', file, '--json'])).json.imported,
     ).toBe(2);
-    const [page, order] = await rows(
+    const [page, order] = await queryStore(
       db,
       `SELECT event, distinct_id, url, path, referrer, utm_source, utm_medium, utm_campaign, device_type, os, browser, country,
               groups::VARCHAR AS groups, revenue, properties->>'name' AS name, strftime(ts, '%Y-%m-%dT%H:%M:%S') AS ts
@@ -99,7 +89,7 @@ describe('promoted event columns', () => {
     expect(
       (await runCliJson<{ imported: number }>(['--db', db, 'import', 'events', file, '--json'])).json.imported,
     ).toBe(1);
-    const [row] = await rows(db, `SELECT utm_source, url, path, properties::VARCHAR AS properties FROM events`);
+    const [row] = await queryStore(db, `SELECT utm_source, url, path, properties::VARCHAR AS properties FROM events`);
     expect(row).toMatchObject({ utm_source: 'bing', url: 'https://x.example/a/b?q=1', path: '/a/b' });
     expect(JSON.parse(String(row?.properties))).toEqual({
       utm_source: 'bing',
@@ -159,7 +149,7 @@ describe('the two NDJSON readers', () => {
     ]);
     expect(lineWise.json).toMatchObject({ imported: 5, rejected: 1 });
     const snapshot = (project: string) =>
-      rows(
+      queryStore(
         db,
         `SELECT message_id, ts::VARCHAR AS ts, type, event, distinct_id, properties::VARCHAR AS properties, groups::VARCHAR AS groups
          FROM events WHERE project_id = '${project}' ORDER BY message_id`,

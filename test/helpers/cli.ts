@@ -51,3 +51,14 @@ export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<v
   const dir = await mkdtemp(join(tmpdir(), 'funnelscope-test-'));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** Rows of a query against a store file the CLI wrote (opened after the CLI process has exited). */
+export async function queryStore<T = Record<string, unknown>>(db: string, sql: string): Promise<T[]> {
+  const { DuckDBStore } = await import('../../src/store/duckdb/duckdb-store.js');
+  const store = await DuckDBStore.open({ path: db });
+  try {
+    return await store.db.rows<T>(sql);
+  } finally {
+    await store.close();
+  }
+}

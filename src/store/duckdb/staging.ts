@@ -18,18 +18,23 @@ export interface ProgressTracker {
 
 /** Helpers every importer shares: reading a file's shape, running staging SQL, reading what it set aside. */
 
+/** The error of a file DuckDB could not read, with the first line of DuckDB's reason. */
+function unreadable(file: string, cause: unknown): FunnelscopeError {
+  return new FunnelscopeError(
+    'invalid_input',
+    `${file}: cannot read the file: ${firstLine(cause)}`,
+    { file },
+    { cause },
+  );
+}
+
 export async function describeColumns(db: DuckDBDatabase, sql: string, file: string): Promise<FlatColumn[]> {
   try {
     const rows = await db.rows<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${sql}`, { file });
     await db.run(`DROP TABLE IF EXISTS ${describeRejects.table}; DROP TABLE IF EXISTS ${describeRejects.scan};`);
     return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
   } catch (cause) {
-    throw new FunnelscopeError(
-      'invalid_input',
-      `${file}: cannot read the file: ${firstLine(cause)}`,
-      { file },
-      { cause },
-    );
+    throw unreadable(file, cause);
   }
 }
 
@@ -120,12 +125,7 @@ export async function runStaging(
       await db.run(sql, { file, ...params });
     }
   } catch (cause) {
-    throw new FunnelscopeError(
-      'invalid_input',
-      `${file}: cannot read the file: ${firstLine(cause)}`,
-      { file },
-      { cause },
-    );
+    throw unreadable(file, cause);
   }
 }
 
