@@ -69,6 +69,17 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     });
 
   program
+    .command('funnel')
+    .description('run a funnel: units per step, conversion with 95% intervals, times, breakdown, trends, correlation')
+    .requiredOption('--definition <file|json>', 'the funnel definition: a JSON file, or the JSON itself')
+    .option('--events <files...>', 'run over these event files in a throw-away in-memory store instead of --db')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'table', 'csv']).default('json'))
+    .action(async (options) => {
+      const { funnelCommand } = await import('./commands/funnel.js');
+      setExit(await funnelCommand(config(), options, output));
+    });
+
+  program
     .command('status')
     .description('what the store holds: events, persons, deals, spend, and the last imports')
     .option('--json', 'print as JSON')
@@ -78,6 +89,19 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     });
 
   return program;
+}
+
+/** The `--format` value as one string (`--format=x` or `--format x`), for choosing how errors print. */
+function formatFlag(argv: readonly string[]): string {
+  const i = argv.findIndex((a) => a === '--format' || a.startsWith('--format='));
+  if (i < 0) return '';
+  const arg = argv[i] as string;
+  return arg.includes('=') ? arg : `${arg}=${argv[i + 1] ?? ''}`;
+}
+
+/** Errors print as JSON with --json, and for `funnel` unless its output is a table or CSV. */
+function wantsJsonErrors(argv: readonly string[]): boolean {
+  return argv.includes('--json') || (argv[0] === 'funnel' && !/^--format=(table|csv)$/.test(formatFlag(argv)));
 }
 
 /** Runs the CLI; resolves to the process exit code (0 ok, 2 a FunnelscopeError, 1 a bug). */
@@ -94,12 +118,12 @@ export async function main(argv: string[], output: Output = processOutput): Prom
     if (typeof commanderError.code === 'string' && commanderError.code.startsWith('commander.')) {
       // --help and --version exit 0; a usage error is bad input like any other: exit 2 (and JSON with --json).
       if ((commanderError.exitCode ?? 1) === 0) return 0;
-      if (argv.includes('--json')) {
+      if (wantsJsonErrors(argv)) {
         const message = String((error as Error).message).replace(/^error: /, '');
         output.out(JSON.stringify(new FunnelscopeError('invalid_argument', message).toJSON()));
       }
       return 2;
     }
-    return reportError(error, output, argv.includes('--json'), resolveConfig({}).debug);
+    return reportError(error, output, wantsJsonErrors(argv), resolveConfig({}).debug);
   }
 }

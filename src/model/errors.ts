@@ -12,6 +12,9 @@ export interface ErrorDetails {
 export type ErrorCode =
   | 'invalid_argument'
   | 'invalid_input'
+  | 'invalid_definition'
+  | 'invalid_exclusion'
+  | 'invalid_breakdown_attribution'
   | 'file_not_found'
   | 'unsupported_format'
   | 'not_found'
@@ -22,6 +25,9 @@ export type ErrorCode =
 const statusByCode: Record<ErrorCode, number> = {
   invalid_argument: 400,
   invalid_input: 400,
+  invalid_definition: 400,
+  invalid_exclusion: 400,
+  invalid_breakdown_attribution: 400,
   file_not_found: 404,
   unsupported_format: 415,
   not_found: 404,

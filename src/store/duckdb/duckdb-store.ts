@@ -1,12 +1,17 @@
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
 import type { PersonReport } from '../../model/person.js';
+import type { DictionaryColumn, EventColumnSource, EventColumns, EventValueSource } from '../event-columns.js';
 import type { ImportLogEntry, Store, StoreCounts } from '../store.js';
 import { DuckDBDatabase, type OpenOptions } from './duckdb-database.js';
 import { importFile } from './import-file.js';
 import { getPerson } from './queries/get-person.js';
+import { loadEventColumns, loadEventValues, loadPersonValues } from './queries/load-event-columns.js';
 
 /** The embedded store: one DuckDB file (or :memory:). */
-export class DuckDBStore implements Store {
+export class DuckDBStore implements Store, EventColumnSource {
+  /** Bumped by every write through this store, so column caches know when to reload. */
+  private writes = 0;
+
   private constructor(readonly db: DuckDBDatabase) {}
 
   static async open(options: OpenOptions): Promise<DuckDBStore> {
@@ -23,7 +28,31 @@ export class DuckDBStore implements Store {
 
   async importFile(kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary> {
     await this.ensureProject(options.project);
-    return importFile(this.db, kind, file, options);
+    try {
+      return await importFile(this.db, kind, file, options);
+    } finally {
+      this.writes += 1;
+    }
+  }
+
+  async dataVersion(project: string): Promise<string> {
+    const lastImport = await this.db.value<bigint | null>(
+      `SELECT max(import_id) FROM import_log WHERE project_id = $project`,
+      { project },
+    );
+    return `${this.writes}:${lastImport ?? 0}`;
+  }
+
+  loadEventColumns(project: string): Promise<EventColumns> {
+    return loadEventColumns(this.db, project);
+  }
+
+  loadEventValues(project: string, source: EventValueSource): Promise<DictionaryColumn> {
+    return loadEventValues(this.db, project, source);
+  }
+
+  loadPersonValues(project: string, property: string): Promise<DictionaryColumn> {
+    return loadPersonValues(this.db, project, property);
   }
 
   getPerson(project: string, id: string): Promise<PersonReport | undefined> {

@@ -1,0 +1,116 @@
+import type { FunnelDefinition } from '../../model/funnel-definition.js';
+import { mean, median } from '../../stats/summary.js';
+import { wilsonInterval } from '../../stats/wilson-interval.js';
+import type { FunnelTally } from './funnel-tally.js';
+import type { CorrelationEvent, CorrelationReport, StepReport, TimeToConvertReport, TrendPoint } from './report.js';
+
+/** The per-step rows of a tally (FUNNEL-SEMANTICS §5: conversion reference, drop-off, conversion times). */
+export function stepReports(tally: FunnelTally, definition: FunnelDefinition): StepReport[] {
+  const first = tally.counts[0] ?? 0;
+  return definition.steps.map((step, k) => {
+    const count = tally.counts[k] ?? 0;
+    const previous = k === 0 ? count : (tally.counts[k - 1] ?? 0);
+    const reference = definition.conversionReference === 'total' ? first : previous;
+    const rate = reference > 0 ? count / reference : null;
+    const fromPrevious = previous > 0 ? count / previous : null;
+    const gaps = tally.gaps[k] ?? [];
+    return {
+      index: k,
+      name: step.name ?? step.event ?? 'Any event',
+      event: step.event,
+      stage: step.stage ?? null,
+      optional: step.optional,
+      count,
+      conversionRate: rate,
+      // A rate above 1 (optional steps) has no binomial interval.
+      conversionRateInterval: rate !== null && rate <= 1 ? wilsonInterval(count, reference) : null,
+      conversionFromPrevious: fromPrevious,
+      conversionFromPreviousInterval:
+        fromPrevious !== null && fromPrevious <= 1 ? wilsonInterval(count, previous) : null,
+      dropOff: k === 0 ? 0 : previous - count,
+      dropOffRate: fromPrevious === null ? null : 1 - fromPrevious,
+      avgTimeToConvertSeconds: k === 0 ? null : mean(gaps),
+      medianTimeToConvertSeconds: k === 0 ? null : median(gaps),
+    };
+  });
+}
+
+/**
+ * The time-to-convert histogram: bins = clamp(ceil(cbrt(n)), 1, 60) or the definition's (1–90); from floor(min) in
+ * steps of ceil((ceil(max) − floor(min)) ÷ bins) (60 s when that is 0); bins + 1 starts; a gap t falls in bin
+ * floor((t − floor(min)) ÷ width), so the slowest converter sits at the closing start.
+ */
+export function timeToConvertReport(
+  gaps: readonly number[],
+  fromStep: number,
+  toStep: number,
+  customBins: number | null,
+): TimeToConvertReport {
+  const n = gaps.length;
+  if (n === 0) return { fromStep, toStep, converters: 0, bins: [], averageSeconds: null };
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const g of gaps) {
+    if (g < lo) lo = g;
+    if (g > hi) hi = g;
+  }
+  const min = Math.floor(lo);
+  const max = Math.ceil(hi);
+  const binCount = customBins ?? Math.min(60, Math.max(1, Math.ceil(Math.cbrt(n))));
+  const width = Math.ceil((max - min) / binCount) || 60;
+  const counts = new Array<number>(binCount + 1).fill(0);
+  for (const g of gaps) {
+    const bin = Math.min(binCount, Math.floor((g - min) / width));
+    counts[bin] = (counts[bin] ?? 0) + 1;
+  }
+  return {
+    fromStep,
+    toStep,
+    converters: n,
+    bins: counts.map((count, k) => ({ start: min + k * width, count })),
+    averageSeconds: mean(gaps),
+  };
+}
+
+export function trendPoints(tally: FunnelTally, labels: readonly string[]): TrendPoint[] {
+  return labels.map((periodStart, b) => {
+    const entered = tally.entered[b] ?? 0;
+    const converted = tally.converted[b] ?? 0;
+    return {
+      periodStart,
+      entered,
+      converted,
+      rate: entered > 0 ? Math.round((converted / entered) * 100 * 100) / 100 : 0,
+      rateInterval: wilsonInterval(converted, entered),
+    };
+  });
+}
+
+/**
+ * Event correlation (FUNNEL-SEMANTICS §5): for each event, converted (s of S) and dropped (f of F) units that did
+ * it; odds ratio ((s+1)(F−f+1)) ÷ ((S−s+1)(f+1)); events done by fewer than min(25, 2% of all units) left out; the
+ * ten strongest of each direction, strongest first.
+ */
+export function correlationReport(
+  success: number,
+  failure: number,
+  perEvent: ReadonlyMap<string, { s: number; f: number }>,
+): CorrelationReport {
+  const threshold = Math.min(25, 0.02 * (success + failure));
+  const rows: CorrelationEvent[] = [];
+  for (const [event, { s, f }] of perEvent) {
+    if (s + f < threshold) continue;
+    const oddsRatio = ((s + 1) * (failure - f + 1)) / ((success - s + 1) * (f + 1));
+    rows.push({ event, successCount: s, failureCount: f, oddsRatio, type: oddsRatio > 1 ? 'success' : 'failure' });
+  }
+  const positive = rows
+    .filter((r) => r.type === 'success')
+    .sort((a, b) => b.oddsRatio - a.oddsRatio || a.event.localeCompare(b.event))
+    .slice(0, 10);
+  const negative = rows
+    .filter((r) => r.type === 'failure')
+    .sort((a, b) => a.oddsRatio - b.oddsRatio || a.event.localeCompare(b.event))
+    .slice(0, 10);
+  const skewed = success > 10 * failure || failure > 10 * success;
+  return { success, failure, skewed, events: [...positive, ...negative] };
+}

@@ -1,0 +1,86 @@
+import type { Interval } from '../../stats/wilson-interval.js';
+
+/** One funnel step's numbers. Rates are fractions (0–1); intervals are 95% Wilson score intervals. */
+export interface StepReport {
+  index: number;
+  name: string;
+  event: string | null;
+  stage: string | null;
+  optional: boolean;
+  /** Units whose counted path reached (for optional steps: used) this step. */
+  count: number;
+  /** count ÷ step 0 (`conversionReference` total) or ÷ the previous step (previous). */
+  conversionRate: number | null;
+  conversionRateInterval: Interval | null;
+  /** count ÷ previous step's count (1 for step 0). */
+  conversionFromPrevious: number | null;
+  conversionFromPreviousInterval: Interval | null;
+  /** Units lost since the previous step (previous count − count; 0 for step 0). */
+  dropOff: number;
+  /** 1 − conversionFromPrevious. */
+  dropOffRate: number | null;
+  /** Mean and median seconds from the previous step, over units that reached this step; 0-second gaps left out. */
+  avgTimeToConvertSeconds: number | null;
+  medianTimeToConvertSeconds: number | null;
+}
+
+export interface TimeToConvertReport {
+  fromStep: number;
+  toStep: number;
+  /** Units that converted from fromStep to toStep. */
+  converters: number;
+  /** bins + 1 bin starts (seconds); the last has count 0 and closes the range. */
+  bins: { start: number; count: number }[];
+  averageSeconds: number | null;
+}
+
+export interface TrendPoint {
+  /** `YYYY-MM-DD`, or `YYYY-MM-DDTHH:00` for hours, in the definition's time zone. */
+  periodStart: string;
+  entered: number;
+  converted: number;
+  /** round(converted ÷ entered × 100, 2); 0 when nobody entered. A percentage, unlike step rates. */
+  rate: number;
+  rateInterval: Interval | null;
+}
+
+export interface CorrelationEvent {
+  event: string;
+  successCount: number;
+  failureCount: number;
+  oddsRatio: number;
+  type: 'success' | 'failure';
+}
+
+export interface CorrelationReport {
+  /** Converted and dropped units. */
+  success: number;
+  failure: number;
+  /** One side outnumbers the other more than 10:1, so odds ratios are unreliable. */
+  skewed: boolean;
+  events: CorrelationEvent[];
+}
+
+export interface BreakdownEntry {
+  /** The value; several properties give an array. "" is the missing value, "Other" the folded rest. */
+  value: string | string[];
+  steps: StepReport[];
+  timeToConvert: TimeToConvertReport | null;
+  trends: TrendPoint[] | null;
+}
+
+export interface FunnelReport {
+  /** What was counted: person, a property's values, a group type's keys, a person property's values. */
+  unit: string;
+  window: { amount: number; unit: string; seconds: number };
+  order: string;
+  dateFrom: string | null;
+  dateTo: string | null;
+  timezone: string;
+  steps: StepReport[];
+  breakdown: BreakdownEntry[] | null;
+  timeToConvert: TimeToConvertReport | null;
+  trends: TrendPoint[] | null;
+  correlation: CorrelationReport | null;
+  stats: { eventsScanned: number; units: number; elapsedMs: number };
+}

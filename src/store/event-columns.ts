@@ -1,0 +1,41 @@
+/**
+ * The columnar shape in which a store hands events to the engine: one row per event, sorted by person and time,
+ * with strings dictionary-encoded. Property columns are loaded on demand and aligned with the same rows.
+ */
+
+/** Codes into `values`; code 0 is always "missing" (null). */
+export interface DictionaryColumn {
+  codes: Int32Array;
+  values: (string | null)[];
+}
+
+export interface EventColumns {
+  eventCount: number;
+  personCount: number;
+  /** Events of person p are rows personStarts[p] .. personStarts[p + 1] - 1, oldest first. */
+  personStarts: Int32Array;
+  /** Event time, microseconds since the epoch (UTC). */
+  tsUs: Float64Array;
+  /** Event name per row, a code into `eventNames`. */
+  eventCode: Int32Array;
+  eventNames: string[];
+}
+
+/** Where a per-event property value comes from. */
+export type EventValueSource =
+  | { kind: 'event'; property: string }
+  /** The key of the event's group of this type (context.groups / groupId). */
+  | { kind: 'group_key'; groupType: string }
+  /** A trait of the event's group of this type, from the latest group call that set it. */
+  | { kind: 'group'; groupType: string; property: string };
+
+/** What the engine asks of a store. Loaded columns stay valid until `dataVersion` changes. */
+export interface EventColumnSource {
+  /** Changes whenever the project's events, identities or deals change. */
+  dataVersion(project: string): Promise<string>;
+  loadEventColumns(project: string): Promise<EventColumns>;
+  /** A value per row of the last `loadEventColumns`. */
+  loadEventValues(project: string, source: EventValueSource): Promise<DictionaryColumn>;
+  /** A person trait (latest identify that set it) per person of the last `loadEventColumns`. */
+  loadPersonValues(project: string, property: string): Promise<DictionaryColumn>;
+}
