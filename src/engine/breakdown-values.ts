@@ -1,13 +1,15 @@
 import type { FunnelBreakdown } from '../model/funnel-definition.js';
 import type { DictionaryColumn } from '../store/event-columns.js';
 import type { ProjectColumns } from './column-cache.js';
+import type { FunnelStream } from './funnel-stream.js';
 
 /**
  * Breakdown values as small integer ids per row, so kernels compare integers. Id 0 is the empty value (`""`, or a
  * tuple of empty strings): a missing property and an empty string read the same (FUNNEL-SEMANTICS §4).
  */
 export interface BreakdownValues {
-  rowValue: Int32Array;
+  /** Value id per stream position. */
+  valueAt: Int32Array;
   /** Label of each id: a string, or an array of strings for several properties. */
   labels: (string | string[])[];
 }
@@ -32,29 +34,38 @@ async function column(
   return project.eventValues({ kind: 'event', property });
 }
 
-/** Reads the breakdown properties for `rows` (other rows keep id 0). */
-export async function loadBreakdownValues(
+export interface BreakdownColumns {
+  properties: { codes: Int32Array; text: string[]; perPerson: boolean }[];
+}
+
+/** Loads the breakdown's property columns (before the synchronous part of a run). */
+export async function loadBreakdownColumns(
   project: ProjectColumns,
   breakdown: FunnelBreakdown,
-  rows: Int32Array,
-): Promise<BreakdownValues> {
-  const perProperty: { codes: Int32Array; text: string[]; perPerson: boolean }[] = [];
+): Promise<BreakdownColumns> {
+  const properties: BreakdownColumns['properties'] = [];
   for (const property of breakdown.properties) {
     const c = await column(project, breakdown, property);
     const text = c.values.map((v) => {
       const s = v ?? '';
       return breakdown.normalizeUrl ? normalizeUrl(s) : s;
     });
-    perProperty.push({ codes: c.codes, text, perPerson: breakdown.scope === 'person' });
+    properties.push({ codes: c.codes, text, perPerson: breakdown.scope === 'person' });
   }
-  const rowValue = new Int32Array(project.columns.eventCount);
-  const labels: (string | string[])[] = [breakdown.properties.length === 1 ? '' : breakdown.properties.map(() => '')];
+  return { properties };
+}
+
+/** The breakdown value id of every position of the stream. */
+export function breakdownValues(stream: FunnelStream, columns: BreakdownColumns, valueAt: Int32Array): BreakdownValues {
+  const perProperty = columns.properties;
+  const labels: (string | string[])[] = [perProperty.length === 1 ? '' : perProperty.map(() => '')];
   const ids = new Map<string, number>();
-  const personOfRow = project.personOfRow;
+  const { rowOf, personAt } = stream;
+  valueAt.fill(0, 0, stream.length);
 
   if (perProperty.length === 1) {
     const only = perProperty[0];
-    if (!only) return { rowValue, labels };
+    if (!only) return { valueAt, labels };
     // One id per distinct text; codes that read the same (after URL normalisation) share it.
     const idOfCode = new Int32Array(only.text.length);
     only.text.forEach((text, code) => {
@@ -67,17 +78,16 @@ export async function loadBreakdownValues(
       }
       idOfCode[code] = id;
     });
-    for (let i = 0; i < rows.length; i += 1) {
-      const row = rows[i] as number;
-      rowValue[row] = idOfCode[only.codes[only.perPerson ? (personOfRow[row] as number) : row] as number] as number;
+    const source = only.perPerson ? personAt : rowOf;
+    for (let i = 0; i < stream.length; i += 1) {
+      valueAt[i] = idOfCode[only.codes[source[i] as number] as number] as number;
     }
-    return { rowValue, labels };
+    return { valueAt, labels };
   }
 
-  for (let i = 0; i < rows.length; i += 1) {
-    const row = rows[i] as number;
+  for (let i = 0; i < stream.length; i += 1) {
     const tuple = perProperty.map(
-      (p) => p.text[p.codes[p.perPerson ? (personOfRow[row] as number) : row] as number] ?? '',
+      (p) => p.text[p.codes[(p.perPerson ? personAt[i] : rowOf[i]) as number] as number] ?? '',
     );
     if (tuple.every((v) => v === '')) continue;
     const key = JSON.stringify(tuple);
@@ -87,7 +97,7 @@ export async function loadBreakdownValues(
       labels.push(tuple);
       ids.set(key, id);
     }
-    rowValue[row] = id;
+    valueAt[i] = id;
   }
-  return { rowValue, labels };
+  return { valueAt, labels };
 }

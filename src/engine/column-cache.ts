@@ -8,8 +8,8 @@ import type { DictionaryColumn, EventColumnSource, EventColumns, EventValueSourc
 export interface ProjectColumns {
   version: string;
   columns: EventColumns;
-  /** Row → person index (derived once from `personStarts`). */
-  personOfRow: Int32Array;
+  /** Reusable work arrays for funnel runs (grow-only; valid until the next synchronous run). */
+  scratch: ScratchBuffers;
   eventValues(source: EventValueSource): Promise<DictionaryColumn>;
   personValues(property: string): Promise<DictionaryColumn>;
 }
@@ -41,10 +41,6 @@ export class ColumnCache {
     const source = this.source;
     const eventValueCache = new Map<string, Promise<DictionaryColumn>>();
     const personValueCache = new Map<string, Promise<DictionaryColumn>>();
-    const personOfRow = new Int32Array(columns.eventCount);
-    for (let p = 0; p < columns.personCount; p += 1) {
-      personOfRow.fill(p, columns.personStarts[p] as number, columns.personStarts[p + 1] as number);
-    }
     // Loads share the store's temp tables, so they run one at a time.
     let queue: Promise<unknown> = Promise.resolve();
     const serial = <T>(task: () => Promise<T>): Promise<T> => {
@@ -55,7 +51,7 @@ export class ColumnCache {
     return {
       version,
       columns,
-      personOfRow,
+      scratch: new ScratchBuffers(),
       eventValues(valueSource) {
         const key = JSON.stringify(valueSource);
         let column = eventValueCache.get(key);
@@ -76,5 +72,33 @@ export class ColumnCache {
         return column;
       },
     };
+  }
+}
+
+/**
+ * Large typed arrays reused from one funnel run to the next, so a warm run does not page in hundreds of MB of fresh
+ * zeroed memory. A run takes its buffers after every await, computes synchronously and copies out what it
+ * returns, so two runs never share a buffer at the same time.
+ */
+export class ScratchBuffers {
+  private readonly f64s = new Map<string, Float64Array>();
+  private readonly i32s = new Map<string, Int32Array>();
+
+  f64(name: string, length: number): Float64Array {
+    let buffer = this.f64s.get(name);
+    if (!buffer || buffer.length < length) {
+      buffer = new Float64Array(Math.max(length, 16));
+      this.f64s.set(name, buffer);
+    }
+    return buffer;
+  }
+
+  i32(name: string, length: number): Int32Array {
+    let buffer = this.i32s.get(name);
+    if (!buffer || buffer.length < length) {
+      buffer = new Int32Array(Math.max(length, 16));
+      this.i32s.set(name, buffer);
+    }
+    return buffer;
   }
 }

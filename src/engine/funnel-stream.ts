@@ -5,26 +5,31 @@ import type { ProjectColumns } from './column-cache.js';
 import { matchTable } from './filter-match.js';
 
 /**
- * A funnel definition compiled against a project's columns: per event which steps it can fill and which
- * exclusions it triggers, and the order in which the kernels visit events (unit by unit, oldest first).
+ * A funnel definition compiled against a project's columns: the events a kernel visits, unit after unit and oldest
+ * first, as compact arrays indexed by position (so the kernels read memory in order).
  *
- * Bits: `stepMask[row]` bit k = the event can fill step k (its name, the step's filters, the global filters,
- * the date range and, for first-time steps, being the person's first such event all hold). `exclusionMask[row]`
- * bit i = the event is an exclusion that guards the transition into step i (an exclusion from f to t guards the
- * transitions f+1 … t, FUNNEL-SEMANTICS §3).
+ * Bits: `steps[i]` bit k = the event can fill step k (its name, the step's filters, the global filters, the date
+ * range and, for first-time steps, being the person's first such event all hold). `exclusions[i]` bit k = the
+ * event is an exclusion guarding the transition into step k (an exclusion from f to t guards the transitions
+ * f+1 … t, FUNNEL-SEMANTICS §3).
+ *
+ * The arrays are scratch buffers of the column cache: valid until the next synchronous funnel run.
  */
 export interface FunnelStream {
   stepCount: number;
-  /** Event time per row, µs since the epoch (the store's column, shared). */
-  tsUs: Float64Array;
-  stepMask: Int32Array;
-  exclusionMask: Int32Array;
-  /** The rows a kernel visits, unit after unit, each unit's rows oldest first. */
-  rows: Int32Array;
-  /** Unit u owns rows[unitStarts[u]] … rows[unitStarts[u + 1] - 1]. */
+  /** Number of positions. */
+  length: number;
+  /** Event time, µs since the epoch. */
+  ts: Float64Array;
+  steps: Int32Array;
+  exclusions: Int32Array;
+  /** The store row of each position, and its person. */
+  rowOf: Int32Array;
+  personAt: Int32Array;
+  /** Unit u owns positions unitStarts[u] … unitStarts[u + 1] − 1. */
   unitStarts: Int32Array;
   unitCount: number;
-  /** Event name code per row and the names (for correlation). */
+  /** Event name code per store row, and the names. */
   eventCode: Int32Array;
   eventNames: readonly string[];
   /** Date range as µs bounds [fromUs, toUs); ±Infinity when open. */
@@ -41,6 +46,15 @@ interface CompiledFilter {
   table: Uint8Array;
   /** The column is per person: index it by the row's person. */
   perPerson: boolean;
+}
+
+/** Every column a definition reads, loaded before the synchronous part of a run. */
+export interface FunnelInputs {
+  global: CompiledFilter[];
+  steps: CompiledFilter[][];
+  exclusions: CompiledFilter[][];
+  /** For count-by other than person: the unit's value column (per row, or per person). */
+  unit: { column: DictionaryColumn; perPerson: boolean } | null;
 }
 
 async function filterColumn(project: ProjectColumns, filter: PropertyFilter): Promise<DictionaryColumn> {
@@ -69,6 +83,23 @@ async function compileFilters(project: ProjectColumns, filters: readonly Propert
   return compiled;
 }
 
+export async function loadFunnelInputs(project: ProjectColumns, definition: FunnelDefinition): Promise<FunnelInputs> {
+  const steps: CompiledFilter[][] = [];
+  for (const step of definition.steps) steps.push(await compileFilters(project, step.filters));
+  const exclusions: CompiledFilter[][] = [];
+  for (const exclusion of definition.exclusions) exclusions.push(await compileFilters(project, exclusion.filters));
+  const c = definition.countBy;
+  let unit: FunnelInputs['unit'] = null;
+  if (c.type === 'person_property') unit = { column: await project.personValues(c.property), perPerson: true };
+  if (c.type === 'group') {
+    unit = { column: await project.eventValues({ kind: 'group_key', groupType: c.groupType }), perPerson: false };
+  }
+  if (c.type === 'property') {
+    unit = { column: await project.eventValues({ kind: 'event', property: c.property }), perPerson: false };
+  }
+  return { global: await compileFilters(project, definition.filters), steps, exclusions, unit };
+}
+
 function passes(filters: readonly CompiledFilter[], row: number, person: number): boolean {
   for (const f of filters) {
     if (f.table[f.codes[f.perPerson ? person : row] as number] !== 1) return false;
@@ -94,12 +125,14 @@ export interface StreamOptions {
   allEvents: boolean;
 }
 
-export async function buildFunnelStream(
+/** Compiles the definition into the position arrays: one pass over the rows, person by person. */
+export function buildFunnelStream(
   project: ProjectColumns,
   definition: FunnelDefinition,
+  inputs: FunnelInputs,
   options: StreamOptions,
-): Promise<FunnelStream> {
-  const { columns, personOfRow } = project;
+): FunnelStream {
+  const { columns, scratch } = project;
   const { eventCount, personCount, personStarts, tsUs, eventCode, eventNames } = columns;
   const steps = definition.steps;
   const n = steps.length;
@@ -122,13 +155,7 @@ export async function buildFunnelStream(
     const named = steps.some((s) => s.event === name) || definition.exclusions.some((x) => x.event === name);
     visibleName[code] = !identityEventNames.has(name) || named ? 1 : 0;
   });
-
-  const globalFilters = await compileFilters(project, definition.filters);
-  const stepFilters: CompiledFilter[][] = [];
-  for (const step of steps) stepFilters.push(await compileFilters(project, step.filters));
-  const exclusionFilters: CompiledFilter[][] = [];
-  for (const exclusion of definition.exclusions)
-    exclusionFilters.push(await compileFilters(project, exclusion.filters));
+  const { global, steps: stepFilters, exclusions: exclusionFilters } = inputs;
   const filteredSteps = stepFilters.reduce((mask, f, k) => (f.length > 0 ? mask | (1 << k) : mask), 0);
   const filteredExclusions = exclusionFilters.reduce((mask, f, j) => (f.length > 0 ? mask | (1 << j) : mask), 0);
   /** Exclusion j guards the transitions into steps fromStep+1 … toStep. */
@@ -138,162 +165,160 @@ export async function buildFunnelStream(
     return bits;
   });
   const firstTimeSteps = steps.flatMap((s, k) => (s.firstTime ? [k] : []));
+  const firstTimeMask = firstTimeSteps.reduce((m, k) => m | (1 << k), 0);
+  const firstSeen = new Uint8Array(n);
+  const allEvents = options.allEvents;
+  const bounded = fromUs !== -Infinity || toUs !== Infinity;
+  const hasGlobal = global.length > 0;
 
-  const stepMask = new Int32Array(eventCount);
-  const exclusionMask = new Int32Array(eventCount);
-  const visible = new Uint8Array(eventCount);
+  const ts = scratch.f64('ts', eventCount);
+  const stepsAt = scratch.i32('steps', eventCount);
+  const exclusionsAt = scratch.i32('exclusions', eventCount);
+  const rowOf = scratch.i32('rowOf', eventCount);
+  const personAt = scratch.i32('personAt', eventCount);
+  const unitStarts = scratch.i32('unitStarts', personCount + 1);
+  let size = 0;
+  let units = 0;
+  let person = -1;
+  let personEnd = 0;
+  let lastUnitPerson = -1;
 
   for (let row = 0; row < eventCount; row += 1) {
+    if (row >= personEnd) {
+      do {
+        person += 1;
+        personEnd = personStarts[person + 1] as number;
+      } while (row >= personEnd);
+      if (firstTimeMask !== 0) firstSeen.fill(0);
+    }
     const code = eventCode[row] as number;
+    let stepBits = stepNameMask[code] as number;
+    let exclusionBits = exclusionNameMask[code] as number;
     const t = tsUs[row] as number;
-    if (t < fromUs || t >= toUs || visibleName[code] === 0) continue;
-    const person = personOfRow[row] as number;
-    if (globalFilters.length > 0 && !passes(globalFilters, row, person)) continue;
-    visible[row] = 1;
-    let steps = stepNameMask[code] as number;
-    if (steps & filteredSteps) {
-      for (let k = 0; k < n; k += 1) {
+    if (stepBits & firstTimeMask) {
+      // First-time steps: only the person's first-ever event of the name (`any`) or first passing the step's
+      // filters (`with_filters`) may fill the step, looking back before the range; it must itself be in range.
+      for (const k of firstTimeSteps) {
         const bit = 1 << k;
-        if (steps & bit & filteredSteps && !passes(stepFilters[k] as CompiledFilter[], row, person)) steps &= ~bit;
+        if (!(stepBits & bit)) continue;
+        const candidate =
+          t < toUs &&
+          (steps[k]?.firstTime === 'any' ||
+            (passes(global, row, person) && passes(stepFilters[k] as CompiledFilter[], row, person)));
+        if (candidate && firstSeen[k] === 0) firstSeen[k] = 1;
+        else stepBits &= ~bit;
       }
     }
-    stepMask[row] = steps;
-    let exclusions = exclusionNameMask[code] as number;
-    if (exclusions !== 0) {
-      let guards = 0;
-      for (let j = 0; j < definition.exclusions.length; j += 1) {
+    if (!allEvents && (stepBits | exclusionBits) === 0) continue;
+    if (visibleName[code] === 0) continue;
+    if (bounded && (t < fromUs || t >= toUs)) continue;
+    if (hasGlobal && !passes(global, row, person)) continue;
+    if (stepBits & filteredSteps) {
+      for (let k = 0; k < n; k += 1) {
+        const bit = 1 << k;
+        if (stepBits & bit & filteredSteps && !passes(stepFilters[k] as CompiledFilter[], row, person)) {
+          stepBits &= ~bit;
+        }
+      }
+    }
+    let guards = 0;
+    if (exclusionBits !== 0) {
+      for (let j = 0; j < guarded.length; j += 1) {
         const bit = 1 << j;
-        if (!(exclusions & bit)) continue;
+        if (!(exclusionBits & bit)) continue;
         if (bit & filteredExclusions && !passes(exclusionFilters[j] as CompiledFilter[], row, person)) {
-          exclusions &= ~bit;
+          exclusionBits &= ~bit;
           continue;
         }
         guards |= guarded[j] as number;
       }
-      exclusionMask[row] = guards;
     }
-  }
-
-  // First-time steps: only the person's first-ever event of the name (`any`) or first passing the step's filters
-  // (`with_filters`) can fill the step, looking back before the range, and it must itself be in the range.
-  for (const k of firstTimeSteps) {
-    const step = steps[k];
-    if (!step) continue;
-    const bit = 1 << k;
-    const filters = stepFilters[k] as CompiledFilter[];
-    const names = stepNameMask;
-    for (let p = 0; p < personCount; p += 1) {
-      const end = personStarts[p + 1] as number;
-      let first = -1;
-      for (let row = personStarts[p] as number; row < end; row += 1) {
-        const code = eventCode[row] as number;
-        if (!((names[code] as number) & bit)) continue;
-        if ((tsUs[row] as number) >= toUs) break;
-        if (step.firstTime === 'with_filters' && !(passes(globalFilters, row, p) && passes(filters, row, p))) continue;
-        first = row;
-        break;
-      }
-      for (let row = personStarts[p] as number; row < end; row += 1) {
-        if (row !== first) stepMask[row] = (stepMask[row] as number) & ~bit;
-      }
+    if (!allEvents && (stepBits | guards) === 0) continue;
+    if (person !== lastUnitPerson) {
+      unitStarts[units++] = size;
+      lastUnitPerson = person;
     }
+    ts[size] = t;
+    stepsAt[size] = stepBits;
+    exclusionsAt[size] = guards;
+    rowOf[size] = row;
+    personAt[size] = person;
+    size += 1;
   }
+  unitStarts[units] = size;
 
-  const { rows, unitStarts, unitCount } = await unitOrder(
-    project,
-    definition,
-    visible,
-    stepMask,
-    exclusionMask,
-    options,
-  );
-  return {
+  const stream: FunnelStream = {
     stepCount: n,
-    tsUs,
-    stepMask,
-    exclusionMask,
-    rows,
+    length: size,
+    ts,
+    steps: stepsAt,
+    exclusions: exclusionsAt,
+    rowOf,
+    personAt,
     unitStarts,
-    unitCount,
+    unitCount: units,
     eventCode,
     eventNames,
     fromUs,
     toUs,
   };
+  return inputs.unit ? regroupByUnit(project, stream, inputs.unit) : stream;
 }
 
-/** Orders the rows a kernel needs by counting unit, then time. */
-async function unitOrder(
+/**
+ * Re-orders a person-ordered stream by another counting unit: positions without a unit value are dropped, a
+ * counting sort groups them by unit, and each unit's positions are sorted by time.
+ */
+function regroupByUnit(
   project: ProjectColumns,
-  definition: FunnelDefinition,
-  visible: Uint8Array,
-  stepMask: Int32Array,
-  exclusionMask: Int32Array,
-  options: StreamOptions,
-): Promise<{ rows: Int32Array; unitStarts: Int32Array; unitCount: number }> {
-  const { personCount, personStarts, tsUs, eventCount } = project.columns;
-  const wanted = (row: number) =>
-    visible[row] === 1 && (options.allEvents || ((stepMask[row] as number) | (exclusionMask[row] as number)) !== 0);
-  const countBy = definition.countBy;
-
-  if (countBy.type === 'person') {
-    const rows = new Int32Array(eventCount);
-    const starts: number[] = [0];
-    let size = 0;
-    for (let p = 0; p < personCount; p += 1) {
-      const before = size;
-      const end = personStarts[p + 1] as number;
-      for (let row = personStarts[p] as number; row < end; row += 1) if (wanted(row)) rows[size++] = row;
-      if (size > before) starts.push(size);
-    }
-    return { rows: rows.subarray(0, size), unitStarts: Int32Array.from(starts), unitCount: starts.length - 1 };
+  stream: FunnelStream,
+  unit: { column: DictionaryColumn; perPerson: boolean },
+): FunnelStream {
+  const { scratch } = project;
+  const values = unit.column.values.length;
+  const unitAt = (i: number) =>
+    unit.column.codes[unit.perPerson ? (stream.personAt[i] as number) : (stream.rowOf[i] as number)] as number;
+  const counts = new Int32Array(values + 1);
+  for (let i = 0; i < stream.length; i += 1) {
+    const u = unitAt(i);
+    if (u !== 0) counts[u + 1] = (counts[u + 1] as number) + 1;
   }
-
-  // Another unit: every row gets the unit's code (0 = no unit: the event is dropped), then a counting sort by
-  // unit keeps person order, and each unit's rows are re-sorted by time.
-  let unitCodes: Int32Array;
-  let unitValueCount: number;
-  if (countBy.type === 'person_property') {
-    const column = await project.personValues(countBy.property);
-    unitCodes = new Int32Array(eventCount);
-    for (let row = 0; row < eventCount; row += 1)
-      unitCodes[row] = column.codes[project.personOfRow[row] as number] as number;
-    unitValueCount = column.values.length;
-  } else {
-    const column =
-      countBy.type === 'group'
-        ? await project.eventValues({ kind: 'group_key', groupType: countBy.groupType })
-        : await project.eventValues({ kind: 'event', property: countBy.property });
-    unitCodes = column.codes;
-    unitValueCount = column.values.length;
+  for (let u = 0; u < values; u += 1) counts[u + 1] = (counts[u + 1] as number) + (counts[u] as number);
+  const total = counts[values] as number;
+  const order = new Int32Array(total);
+  const next = counts.slice(0, values);
+  for (let i = 0; i < stream.length; i += 1) {
+    const u = unitAt(i);
+    if (u === 0) continue;
+    order[next[u] as number] = i;
+    next[u] = (next[u] as number) + 1;
   }
-  const counts = new Int32Array(unitValueCount + 1);
-  for (let row = 0; row < eventCount; row += 1) {
-    const unit = unitCodes[row] as number;
-    if (unit !== 0 && wanted(row)) counts[unit + 1] = (counts[unit + 1] as number) + 1;
-  }
-  for (let u = 0; u < unitValueCount; u += 1) counts[u + 1] = (counts[u + 1] as number) + (counts[u] as number);
-  const total = counts[unitValueCount] as number;
-  const rows = new Int32Array(total);
-  const next = counts.slice(0, unitValueCount);
-  for (let row = 0; row < eventCount; row += 1) {
-    const unit = unitCodes[row] as number;
-    if (unit !== 0 && wanted(row)) {
-      rows[next[unit] as number] = row;
-      next[unit] = (next[unit] as number) + 1;
-    }
-  }
-  const starts: number[] = [0];
-  for (let u = 1; u < unitValueCount; u += 1) {
+  const starts = scratch.i32('unitStarts2', values + 1);
+  let units = 0;
+  for (let u = 1; u < values; u += 1) {
     const begin = counts[u] as number;
     const end = counts[u + 1] as number;
     if (end === begin) continue;
     if (end - begin > 1) {
-      const segment = Array.from(rows.subarray(begin, end));
-      segment.sort((a, b) => (tsUs[a] as number) - (tsUs[b] as number) || a - b);
-      rows.set(segment, begin);
+      const segment = Array.from(order.subarray(begin, end));
+      segment.sort((a, b) => (stream.ts[a] as number) - (stream.ts[b] as number) || a - b);
+      order.set(segment, begin);
     }
-    starts.push(end);
+    starts[units++] = begin;
   }
-  return { rows, unitStarts: Int32Array.from(starts), unitCount: starts.length - 1 };
+  starts[units] = total;
+  const ts = scratch.f64('ts2', total);
+  const steps = scratch.i32('steps2', total);
+  const exclusions = scratch.i32('exclusions2', total);
+  const rowOf = scratch.i32('rowOf2', total);
+  const personAt = scratch.i32('personAt2', total);
+  for (let j = 0; j < total; j += 1) {
+    const i = order[j] as number;
+    ts[j] = stream.ts[i] as number;
+    steps[j] = stream.steps[i] as number;
+    exclusions[j] = stream.exclusions[i] as number;
+    rowOf[j] = stream.rowOf[i] as number;
+    personAt[j] = stream.personAt[i] as number;
+  }
+  return { ...stream, length: total, ts, steps, exclusions, rowOf, personAt, unitStarts: starts, unitCount: units };
 }

@@ -4,15 +4,16 @@
  * Slot s (1 … n) holds the entry that has reached step s−1; slot 0 is a virtual slot reset to the time of each
  * group of same-timestamp events, so a step-0 event always (re)opens an entry. An event tries its steps from the
  * highest down; step k advances from the nearest earlier slot (walking back over optional steps) when that entry
- * began at most `windowUs` before. An exclusion guarding step i taints the entry that holds step i−1 and has not
- * yet reached step i. The unit's result is the furthest path; if that path is tainted the unit drops out.
+ * began at most `windowUs` before. An exclusion guarding step k taints the entry that holds step k−1 and has not
+ * yet reached step k. The unit's result is the furthest path; if that path is tainted the unit drops out.
  *
- * All state lives in preallocated typed arrays so a 10M-event pass allocates nothing per event.
+ * A path is a chain of nodes (time, position, step, bits, parent) in a per-unit pool, so advancing an entry is
+ * O(1) and a 10M-event pass allocates nothing.
  */
 export interface KernelColumns {
-  tsUs: Float64Array;
-  stepMask: Int32Array;
-  exclusionMask: Int32Array;
+  ts: Float64Array;
+  steps: Int32Array;
+  exclusions: Int32Array;
 }
 
 export interface KernelOptions {
@@ -23,12 +24,13 @@ export interface KernelOptions {
   optionalMask: number;
 }
 
-/** Restricts a run to one breakdown value: per row value ids, and how they are used. */
+/** Restricts a run to one breakdown value. */
 export interface ValueScope {
-  rowValue: Int32Array;
+  /** Value id per position. */
+  valueAt: Int32Array;
   value: number;
-  /** `all_events`: only rows carrying the value take part. */
-  onlyMatchingRows: boolean;
+  /** `all_events`: only positions carrying the value take part. */
+  onlyMatching: boolean;
   /** `step`: the event that fills this step must carry the value (-1: no such rule). */
   step: number;
 }
@@ -43,8 +45,6 @@ export interface UnitOutcome {
   timingCount: number;
   timings: Float64Array;
   timingSteps: Int32Array;
-  /** First row of the counted path (its step-0 event). */
-  firstRow: number;
 }
 
 const UNSET = -Infinity;
@@ -53,24 +53,26 @@ export class OrderedKernel implements UnitOutcome {
   counted = false;
   pathBits = 0;
   timingCount = 0;
-  timings: Float64Array;
-  timingSteps: Int32Array;
-  firstRow = -1;
+  readonly timings: Float64Array;
+  readonly timingSteps: Int32Array;
 
   private readonly n: number;
   private readonly windowUs: number;
   private readonly strict: boolean;
-  private readonly optionalSlot: Uint8Array;
+  private readonly optionalMask: number;
   private readonly start: Float64Array;
   private readonly excluded: Uint8Array;
-  private readonly bits: Int32Array;
-  private readonly length: Int32Array;
-  private readonly slotTimings: Float64Array;
-  private readonly slotRows: Int32Array;
-  private readonly slotSteps: Int32Array;
-  private readonly maxSlot: number;
-  private readonly tmpSlot: number;
+  private readonly node: Int32Array;
+  private nodeTs = new Float64Array(256);
+  private nodePos = new Int32Array(256);
+  private nodeStep = new Int32Array(256);
+  private nodeBits = new Int32Array(256);
+  private nodeParent = new Int32Array(256);
+  private nodes = 0;
   private maxLevel = 0;
+  private maxStart = UNSET;
+  private maxExcluded = false;
+  private maxNode = -1;
 
   constructor(
     private readonly columns: KernelColumns,
@@ -80,123 +82,140 @@ export class OrderedKernel implements UnitOutcome {
     this.n = n;
     this.windowUs = options.windowUs;
     this.strict = options.strict;
-    this.optionalSlot = new Uint8Array(n + 1);
-    for (let k = 0; k < n; k += 1) this.optionalSlot[k + 1] = options.optionalMask & (1 << k) ? 1 : 0;
-    const slots = n + 3;
-    this.maxSlot = n + 1;
-    this.tmpSlot = n + 2;
-    this.start = new Float64Array(slots);
-    this.excluded = new Uint8Array(slots);
-    this.bits = new Int32Array(slots);
-    this.length = new Int32Array(slots);
-    this.slotTimings = new Float64Array(slots * n);
-    this.slotRows = new Int32Array(slots * n);
-    this.slotSteps = new Int32Array(slots * n);
+    this.optionalMask = options.optionalMask;
+    this.start = new Float64Array(n + 1);
+    this.excluded = new Uint8Array(n + 1);
+    this.node = new Int32Array(n + 1);
     this.timings = new Float64Array(n);
     this.timingSteps = new Int32Array(n);
   }
 
-  private clear(slot: number): void {
-    this.start[slot] = UNSET;
-    this.excluded[slot] = 0;
-    this.bits[slot] = 0;
-    this.length[slot] = 0;
-  }
-
-  private copy(from: number, to: number): void {
+  /** Runs one unit over positions [begin, end) and leaves its outcome in this object's fields. */
+  run(begin: number, end: number, scope: ValueScope | null): this {
+    const { ts, steps, exclusions } = this.columns;
     const n = this.n;
-    this.start[to] = this.start[from] as number;
-    this.excluded[to] = this.excluded[from] as number;
-    this.bits[to] = this.bits[from] as number;
-    const len = this.length[from] as number;
-    this.length[to] = len;
-    for (let j = 0; j < len; j += 1) {
-      this.slotTimings[to * n + j] = this.slotTimings[from * n + j] as number;
-      this.slotRows[to * n + j] = this.slotRows[from * n + j] as number;
-      this.slotSteps[to * n + j] = this.slotSteps[from * n + j] as number;
+    const start = this.start;
+    const excluded = this.excluded;
+    const node = this.node;
+    for (let s = 0; s <= n; s += 1) {
+      start[s] = UNSET;
+      excluded[s] = 0;
+      node[s] = -1;
     }
-  }
-
-  /** Runs one unit over rows[begin … end) and leaves its outcome in this object's fields. */
-  run(rows: Int32Array, begin: number, end: number, scope: ValueScope | null): this {
-    const { tsUs, stepMask, exclusionMask } = this.columns;
-    const n = this.n;
-    for (let s = 0; s <= this.tmpSlot; s += 1) this.clear(s);
+    this.nodes = 0;
     this.maxLevel = 0;
-    const onlyValue = scope?.onlyMatchingRows ? scope : null;
+    this.maxStart = UNSET;
+    this.maxExcluded = false;
+    this.maxNode = -1;
+    const only = scope !== null && scope.onlyMatching ? scope : null;
+    const strict = this.strict;
+    // The common case (no optional steps, no strict resets, no breakdown rule) inlines the advance below.
+    const simple = scope === null && !strict && this.optionalMask === 0;
+    const windowUs = this.windowUs;
 
     let i = begin;
     while (i < end) {
-      const first = rows[i] as number;
-      const t = tsUs[first] as number;
-      // The group of events sharing this timestamp (among the rows this run may see).
-      let groupEnd = i + 1;
-      while (groupEnd < end && tsUs[rows[groupEnd] as number] === t) groupEnd += 1;
-      this.start[0] = t;
-      this.excluded[0] = 0;
-      this.bits[0] = 0;
-      this.length[0] = 0;
-
-      let members = 0;
-      let sameSteps = true;
-      let steps0 = 0;
-      let exclusions0 = 0;
-      for (let g = i; g < groupEnd; g += 1) {
-        const row = rows[g] as number;
-        if (this.skips(row, onlyValue)) continue;
-        if (members === 0) {
-          steps0 = stepMask[row] as number;
-          exclusions0 = exclusionMask[row] as number;
-        } else if (stepMask[row] !== steps0 || exclusionMask[row] !== exclusions0) sameSteps = false;
-        members += 1;
-      }
-      if (members > 0) {
-        if (members === 1 || sameSteps) {
-          for (let g = i; g < groupEnd; g += 1) {
-            const row = rows[g] as number;
-            if (this.skips(row, onlyValue)) continue;
-            this.processEvent(row, t, stepMask[row] as number, exclusionMask[row] as number, false, scope);
-          }
-        } else {
-          // Different events at one instant: taken in funnel order, each event used at most once per path;
-          // exclusions and strict resets do not apply inside the group.
-          for (let k = 0; k < n; k += 1) {
-            for (let g = i; g < groupEnd; g += 1) {
-              const row = rows[g] as number;
-              if (this.skips(row, onlyValue)) continue;
-              if ((stepMask[row] as number) & (1 << k)) this.processEvent(row, t, 1 << k, 0, true, scope);
+      const t = ts[i] as number;
+      start[0] = t;
+      if (i + 1 === end || ts[i + 1] !== t) {
+        const stepBits = steps[i] as number;
+        const exclusionBits = exclusions[i] as number;
+        if (simple && exclusionBits === 0) {
+          for (let m = stepBits; m !== 0; ) {
+            const k = 31 - Math.clz32(m);
+            m ^= 1 << k;
+            const pStart = start[k] as number;
+            if (t - pStart > windowUs || start[k + 1] === pStart) continue;
+            const created = this.newNode(t, i, k, node[k] as number);
+            const tainted = excluded[k] === 1;
+            if (!tainted) {
+              start[k + 1] = pStart;
+              excluded[k + 1] = 0;
+              node[k + 1] = created;
+            }
+            if (k + 1 > this.maxLevel || (k + 1 === this.maxLevel && this.maxExcluded)) {
+              this.maxLevel = k + 1;
+              this.maxStart = pStart;
+              this.maxExcluded = tainted;
+              this.maxNode = created;
             }
           }
+        } else if (!this.skips(i, only, strict)) {
+          this.processEvent(i, t, stepBits, exclusionBits, false, scope);
         }
+        i += 1;
+      } else {
+        let groupEnd = i + 1;
+        while (groupEnd < end && ts[groupEnd] === t) groupEnd += 1;
+        this.processGroup(i, groupEnd, t, only, scope);
+        i = groupEnd;
       }
-      i = groupEnd;
-      if (this.start[n] !== UNSET) break; // converted: nothing later can change the result
+      if (start[n] !== UNSET) break; // converted: nothing later can change the result
     }
     this.finish();
     return this;
   }
 
-  /** Rows outside this run: another breakdown value, or (outside strict funnels) events of no step or exclusion. */
-  private skips(row: number, onlyValue: ValueScope | null): boolean {
-    if (onlyValue && onlyValue.rowValue[row] !== onlyValue.value) return true;
-    return !this.strict && ((this.columns.stepMask[row] as number) | (this.columns.exclusionMask[row] as number)) === 0;
+  /** Events sharing one timestamp. */
+  private processGroup(
+    i: number,
+    groupEnd: number,
+    t: number,
+    only: ValueScope | null,
+    scope: ValueScope | null,
+  ): void {
+    const { steps, exclusions } = this.columns;
+    const strict = this.strict;
+    let members = 0;
+    let sameSteps = true;
+    let steps0 = 0;
+    let exclusions0 = 0;
+    for (let g = i; g < groupEnd; g += 1) {
+      if (this.skips(g, only, strict)) continue;
+      if (members === 0) {
+        steps0 = steps[g] as number;
+        exclusions0 = exclusions[g] as number;
+      } else if (steps[g] !== steps0 || exclusions[g] !== exclusions0) sameSteps = false;
+      members += 1;
+    }
+    if (members === 1 || sameSteps) {
+      for (let g = i; g < groupEnd; g += 1) {
+        if (!this.skips(g, only, strict))
+          this.processEvent(g, t, steps[g] as number, exclusions[g] as number, false, scope);
+      }
+    } else if (members > 1) {
+      // Different events at one instant: taken in funnel order, each event used at most once per path;
+      // exclusions and strict resets do not apply inside the group.
+      for (let k = 0; k < this.n; k += 1) {
+        for (let g = i; g < groupEnd; g += 1) {
+          if (this.skips(g, only, strict)) continue;
+          if ((steps[g] as number) & (1 << k)) this.processEvent(g, t, 1 << k, 0, true, scope);
+        }
+      }
+    }
+  }
+
+  /** Positions outside this run: another breakdown value, or (outside strict funnels) events of no step. */
+  private skips(i: number, only: ValueScope | null, strict: boolean): boolean {
+    if (only !== null && only.valueAt[i] !== only.value) return true;
+    return !strict && ((this.columns.steps[i] as number) | (this.columns.exclusions[i] as number)) === 0;
   }
 
   /** The nearest slot an event may advance from into slot s: s−1, or further back over empty optional steps. */
   private predecessor(s: number, t: number): number {
     let p = s - 1;
     let pt = this.start[p] as number;
-    let inWindow = pt !== UNSET && t - pt <= this.windowUs;
-    while (p > 0 && !inWindow && this.optionalSlot[p] === 1) {
+    let inWindow = t - pt <= this.windowUs;
+    while (p > 0 && !inWindow && this.optionalMask & (1 << (p - 1))) {
       p -= 1;
       pt = this.start[p] as number;
-      inWindow = pt !== UNSET && t - pt <= this.windowUs;
+      inWindow = t - pt <= this.windowUs;
     }
     return inWindow ? p : -1;
   }
 
   private processEvent(
-    row: number,
+    i: number,
     t: number,
     steps: number,
     exclusions: number,
@@ -204,69 +223,105 @@ export class OrderedKernel implements UnitOutcome {
     scope: ValueScope | null,
   ): void {
     const n = this.n;
-    if (exclusions !== 0) {
-      for (let s = n; s >= 1; s -= 1) {
-        if (!(exclusions & (1 << (s - 1)))) continue;
-        const p = this.predecessor(s, t);
-        if (p < 0) continue;
-        if (this.start[s] === this.start[p] && this.start[s] !== UNSET) continue; // already past the guarded step
-        if (this.excluded[p] === 0) {
-          this.excluded[p] = 1;
-          if (this.maxLevel === p && t - (this.start[this.maxSlot] as number) <= this.windowUs) {
-            this.excluded[this.maxSlot] = 1;
-          }
-        }
+    // Exclusions first, then steps from the highest down (an event moves a path at most one step).
+    for (let m = exclusions; m !== 0; ) {
+      const k = 31 - Math.clz32(m);
+      m &= ~(1 << k);
+      const s = k + 1;
+      if (s > n) continue;
+      const p = this.predecessor(s, t);
+      if (p < 0) continue;
+      if (this.start[s] === this.start[p]) continue; // this entry is already past the guarded step
+      if (this.excluded[p] === 0) {
+        this.excluded[p] = 1;
+        if (this.maxLevel === p && t - this.maxStart <= this.windowUs) this.maxExcluded = true;
       }
     }
-    if (steps !== 0) {
-      for (let s = n; s >= 1; s -= 1) {
-        const k = s - 1;
-        if (!(steps & (1 << k))) continue;
-        const p = this.predecessor(s, t);
-        if (p < 0) continue;
-        if (this.start[s] === this.start[p] && this.start[s] !== UNSET) continue; // this entry already has step k
-        if (scope && scope.step >= 0 && p === scope.step && scope.rowValue[row] !== scope.value) continue;
-        if (multiple && this.usedBy(p, row)) continue;
-        const tmp = this.tmpSlot;
-        this.copy(p, tmp);
-        if (this.optionalSlot[s] === 0) {
-          const at = tmp * n + (this.length[tmp] as number);
-          this.slotTimings[at] = t;
-          this.slotRows[at] = row;
-          this.slotSteps[at] = k;
-          this.length[tmp] = (this.length[tmp] as number) + 1;
-        }
-        this.bits[tmp] = (this.bits[tmp] as number) | (1 << k);
-        if (this.excluded[p] === 0) this.copy(tmp, s);
-        if (s > this.maxLevel || (s === this.maxLevel && this.excluded[this.maxSlot] === 1)) {
-          this.copy(tmp, this.maxSlot);
-          this.maxLevel = s;
-        }
+    for (let m = steps; m !== 0; ) {
+      const k = 31 - Math.clz32(m);
+      m &= ~(1 << k);
+      const s = k + 1;
+      const p = this.predecessor(s, t);
+      if (p < 0) continue;
+      const pStart = this.start[p] as number;
+      if (this.start[s] === pStart) continue; // this entry already has step k
+      if (scope !== null && scope.step >= 0 && p === scope.step && scope.valueAt[i] !== scope.value) continue;
+      const parent = this.node[p] as number;
+      if (multiple && this.used(parent, i)) continue;
+      const created = this.newNode(t, i, k, parent);
+      const tainted = this.excluded[p] === 1;
+      if (!tainted) {
+        this.start[s] = pStart;
+        this.excluded[s] = 0;
+        this.node[s] = created;
+      }
+      if (s > this.maxLevel || (s === this.maxLevel && this.maxExcluded)) {
+        this.maxLevel = s;
+        this.maxStart = pStart;
+        this.maxExcluded = tainted;
+        this.maxNode = created;
       }
     }
     if (this.strict && !multiple) {
-      for (let s = 1; s <= n; s += 1) if (!(steps & (1 << (s - 1)))) this.clear(s);
+      for (let s = 1; s <= n; s += 1) {
+        if (!(steps & (1 << (s - 1)))) {
+          this.start[s] = UNSET;
+          this.excluded[s] = 0;
+          this.node[s] = -1;
+        }
+      }
     }
   }
 
-  private usedBy(slot: number, row: number): boolean {
-    const n = this.n;
-    const len = this.length[slot] as number;
-    for (let j = 0; j < len; j += 1) if (this.slotRows[slot * n + j] === row) return true;
+  private newNode(t: number, i: number, k: number, parent: number): number {
+    if (this.nodes === this.nodeTs.length) this.grow();
+    const id = this.nodes++;
+    this.nodeTs[id] = t;
+    this.nodePos[id] = i;
+    this.nodeStep[id] = k;
+    this.nodeParent[id] = parent;
+    this.nodeBits[id] = (parent >= 0 ? (this.nodeBits[parent] as number) : 0) | (1 << k);
+    return id;
+  }
+
+  private grow(): void {
+    const size = this.nodeTs.length * 2;
+    const resize = <T extends Float64Array | Int32Array>(a: T, b: T): T => {
+      b.set(a);
+      return b;
+    };
+    this.nodeTs = resize(this.nodeTs, new Float64Array(size));
+    this.nodePos = resize(this.nodePos, new Int32Array(size));
+    this.nodeStep = resize(this.nodeStep, new Int32Array(size));
+    this.nodeBits = resize(this.nodeBits, new Int32Array(size));
+    this.nodeParent = resize(this.nodeParent, new Int32Array(size));
+  }
+
+  /** Whether the path ending at `node` already used position i for a (non-optional) step. */
+  private used(node: number, i: number): boolean {
+    for (let x = node; x >= 0; x = this.nodeParent[x] as number) {
+      if (this.nodePos[x] === i && !(this.optionalMask & (1 << (this.nodeStep[x] as number)))) return true;
+    }
     return false;
   }
 
   private finish(): void {
-    const m = this.maxSlot;
-    const n = this.n;
-    this.counted = this.maxLevel > 0 && this.excluded[m] === 0;
-    this.pathBits = this.counted ? (this.bits[m] as number) : 0;
-    const len = this.counted ? (this.length[m] as number) : 0;
-    this.timingCount = len;
-    for (let j = 0; j < len; j += 1) {
-      this.timings[j] = this.slotTimings[m * n + j] as number;
-      this.timingSteps[j] = this.slotSteps[m * n + j] as number;
+    this.counted = this.maxLevel > 0 && !this.maxExcluded;
+    this.timingCount = 0;
+    this.pathBits = 0;
+    if (!this.counted) return;
+    this.pathBits = this.nodeBits[this.maxNode] as number;
+    let count = 0;
+    for (let x = this.maxNode; x >= 0; x = this.nodeParent[x] as number) {
+      if (!(this.optionalMask & (1 << (this.nodeStep[x] as number)))) count += 1;
     }
-    this.firstRow = len > 0 ? (this.slotRows[m * n] as number) : -1;
+    this.timingCount = count;
+    for (let x = this.maxNode; x >= 0; x = this.nodeParent[x] as number) {
+      const k = this.nodeStep[x] as number;
+      if (this.optionalMask & (1 << k)) continue;
+      count -= 1;
+      this.timings[count] = this.nodeTs[x] as number;
+      this.timingSteps[count] = k;
+    }
   }
 }

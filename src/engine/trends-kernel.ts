@@ -41,8 +41,8 @@ export class TrendsKernel {
     this.n = options.stepCount;
   }
 
-  run(rows: Int32Array, begin: number, end: number, scope: ValueScope | null, out: TrendOutcome): void {
-    const { tsUs, stepMask, exclusionMask } = this.columns;
+  run(begin: number, end: number, scope: ValueScope | null, out: TrendOutcome): void {
+    const { ts, steps: stepsAt, exclusions: exclusionsAt } = this.columns;
     const { windowUs, strict } = this.options;
     const n = this.n;
     const toSlot = this.options.toStep + 1;
@@ -53,19 +53,19 @@ export class TrendsKernel {
     out.converted.length = 0;
 
     for (let i = begin; i < end; i += 1) {
-      const row = rows[i] as number;
-      if (scope?.onlyMatchingRows && scope.rowValue[row] !== scope.value) continue;
-      const steps = stepMask[row] as number;
-      const exclusions = exclusionMask[row] as number;
+      if (scope?.onlyMatching && scope.valueAt[i] !== scope.value) continue;
+      const steps = stepsAt[i] as number;
+      const exclusions = exclusionsAt[i] as number;
       if (!strict && (steps | exclusions) === 0) continue;
-      const t = tsUs[row] as number;
+      const t = ts[i] as number;
       // Exclusions first, then steps from the highest down (as in the steps view).
       for (let pass = 0; pass < 2; pass += 1) {
         const mask = pass === 0 ? exclusions : steps;
         const exclusion = pass === 0;
         for (let s = n; s >= 1; s -= 1) {
           if (!(mask & (1 << (s - 1)))) continue;
-          const unmatched = scope !== null && scope.step === s - 1 && scope.rowValue[row] !== scope.value;
+          if (exclusion && s === 1) continue;
+          const unmatched = scope !== null && scope.step === s - 1 && scope.valueAt[i] !== scope.value;
           if (s === 1 && !exclusion) {
             const bucket = this.options.bucketOf(t);
             if (unmatched || bucket < 0 || results.has(bucket)) continue;

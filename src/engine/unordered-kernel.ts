@@ -14,19 +14,15 @@ export class UnorderedKernel implements UnitOutcome {
   timingCount = 0;
   timings: Float64Array;
   timingSteps: Int32Array;
-  firstRow = -1;
 
   private readonly n: number;
   private readonly windowUs: number;
-  /** Per step: queue of (time, row) as parallel arrays with a head index. */
+  /** Per step: queue of event times, with a head index. */
   private readonly queueTs: number[][];
-  private readonly queueRows: number[][];
   private readonly head: Int32Array;
   private completed = 0;
   private maxLevel = 0;
   private readonly maxTimings: Float64Array;
-  private readonly maxRows: Int32Array;
-  private readonly order: number[];
 
   constructor(
     private readonly columns: KernelColumns,
@@ -35,13 +31,10 @@ export class UnorderedKernel implements UnitOutcome {
     this.n = options.stepCount;
     this.windowUs = options.windowUs;
     this.queueTs = Array.from({ length: this.n }, () => []);
-    this.queueRows = Array.from({ length: this.n }, () => []);
     this.head = new Int32Array(this.n);
     this.timings = new Float64Array(this.n);
     this.timingSteps = new Int32Array(this.n);
     this.maxTimings = new Float64Array(this.n);
-    this.maxRows = new Int32Array(this.n);
-    this.order = Array.from({ length: this.n }, (_, k) => k);
   }
 
   private size(k: number): number {
@@ -51,30 +44,27 @@ export class UnorderedKernel implements UnitOutcome {
   private reset(): void {
     for (let k = 0; k < this.n; k += 1) {
       (this.queueTs[k] as number[]).length = 0;
-      (this.queueRows[k] as number[]).length = 0;
       this.head[k] = 0;
     }
     this.completed = 0;
   }
 
-  run(rows: Int32Array, begin: number, end: number, scope: ValueScope | null): this {
-    const { tsUs, stepMask, exclusionMask } = this.columns;
+  run(begin: number, end: number, scope: ValueScope | null): this {
+    const { ts, steps: stepsAt, exclusions } = this.columns;
     this.reset();
     this.maxLevel = 0;
-    const onlyValue = scope?.onlyMatchingRows ? scope : null;
+    const only = scope?.onlyMatching ? scope : null;
     let last = -1;
     for (let i = begin; i < end; i += 1) {
-      const row = rows[i] as number;
-      if (onlyValue && onlyValue.rowValue[row] !== onlyValue.value) continue;
-      if (((stepMask[row] as number) | (exclusionMask[row] as number)) === 0) continue;
+      if (only && only.valueAt[i] !== only.value) continue;
+      if (((stepsAt[i] as number) | (exclusions[i] as number)) === 0) continue;
       last = i;
     }
     for (let i = begin; i <= last; i += 1) {
-      const row = rows[i] as number;
-      if (onlyValue && onlyValue.rowValue[row] !== onlyValue.value) continue;
-      const steps = stepMask[row] as number;
-      if ((steps | (exclusionMask[row] as number)) === 0) continue;
-      this.processEvent(row, tsUs[row] as number, steps, scope);
+      if (only && only.valueAt[i] !== only.value) continue;
+      const steps = stepsAt[i] as number;
+      if ((steps | (exclusions[i] as number)) === 0) continue;
+      this.processEvent(i, ts[i] as number, steps, scope);
       if (this.maxLevel === this.n) break;
       if (i === last) this.updateMax();
     }
@@ -82,7 +72,7 @@ export class UnorderedKernel implements UnitOutcome {
     return this;
   }
 
-  private processEvent(row: number, t: number, steps: number, scope: ValueScope | null): void {
+  private processEvent(i: number, t: number, steps: number, scope: ValueScope | null): void {
     const n = this.n;
     // Evict, oldest first, what no longer shares a window with this event (or everything once complete).
     for (;;) {
@@ -117,25 +107,21 @@ export class UnorderedKernel implements UnitOutcome {
         chosen = k;
       }
     }
-    if (scope && scope.step >= 0 && this.completed === scope.step && scope.rowValue[row] !== scope.value) return;
+    if (scope && scope.step >= 0 && this.completed === scope.step && scope.valueAt[i] !== scope.value) return;
     if (this.size(chosen) === 0) this.completed += 1;
     (this.queueTs[chosen] as number[]).push(t);
-    (this.queueRows[chosen] as number[]).push(row);
   }
 
   private updateMax(): void {
     if (this.completed <= this.maxLevel) return;
     // The path: the oldest event of every non-empty step, in time order.
-    const fronts: [number, number][] = [];
+    const fronts: number[] = [];
     for (let k = 0; k < this.n; k += 1) {
-      if (this.size(k) === 0) continue;
-      const h = this.head[k] as number;
-      fronts.push([(this.queueTs[k] as number[])[h] as number, (this.queueRows[k] as number[])[h] as number]);
+      if (this.size(k) > 0) fronts.push((this.queueTs[k] as number[])[this.head[k] as number] as number);
     }
-    fronts.sort((a, b) => a[0] - b[0]);
-    fronts.forEach(([t, row], j) => {
+    fronts.sort((a, b) => a - b);
+    fronts.forEach((t, j) => {
       this.maxTimings[j] = t;
-      this.maxRows[j] = row;
     });
     this.maxLevel = this.completed;
   }
@@ -146,8 +132,7 @@ export class UnorderedKernel implements UnitOutcome {
     this.timingCount = this.maxLevel;
     for (let j = 0; j < this.maxLevel; j += 1) {
       this.timings[j] = this.maxTimings[j] as number;
-      this.timingSteps[j] = this.order[j] as number;
+      this.timingSteps[j] = j;
     }
-    this.firstRow = this.maxLevel > 0 ? (this.maxRows[0] as number) : -1;
   }
 }

@@ -72,7 +72,7 @@ function filtersOf(where: Props | undefined, filters: NeutralFilter[] | undefine
 }
 
 /** The neutral funnel (FUNNEL-SEMANTICS §7) as our definition. */
-export function toDefinition(f: Scenario['funnel']): Record<string, unknown> {
+function toDefinition(f: Scenario['funnel']): Record<string, unknown> {
   const d: Record<string, unknown> = {
     steps: f.steps.map((s) => ({
       event: s.event,
@@ -133,7 +133,7 @@ export function toDefinition(f: Scenario['funnel']): Record<string, unknown> {
 }
 
 /** Events as Segment track calls; merged distinct ids as identify calls; group properties as group calls. */
-export function toNdjson(s: Scenario): string {
+function toNdjson(s: Scenario): string {
   const lines: Props[] = [];
   const groupKeys = new Set(Object.keys(s.groups ?? {}));
   const earliest = s.events.map((e) => e.ts).sort()[0] ?? '2020-01-01T00:00:00Z';

@@ -1,6 +1,6 @@
-import { type BreakdownValues, loadBreakdownValues } from '../../engine/breakdown-values.js';
+import { type BreakdownValues, breakdownValues, loadBreakdownColumns } from '../../engine/breakdown-values.js';
 import type { ColumnCache } from '../../engine/column-cache.js';
-import { buildFunnelStream, type FunnelStream } from '../../engine/funnel-stream.js';
+import { buildFunnelStream, type FunnelStream, loadFunnelInputs } from '../../engine/funnel-stream.js';
 import { OrderedKernel, type UnitOutcome, type ValueScope } from '../../engine/ordered-kernel.js';
 import { type TrendOutcome, TrendsKernel } from '../../engine/trends-kernel.js';
 import { UnorderedKernel } from '../../engine/unordered-kernel.js';
@@ -11,7 +11,7 @@ import type { BreakdownEntry, FunnelReport } from './report.js';
 import { correlationReport, stepReports, timeToConvertReport, trendPoints } from './report-sections.js';
 
 interface Kernel extends UnitOutcome {
-  run(rows: Int32Array, begin: number, end: number, scope: ValueScope | null): unknown;
+  run(begin: number, end: number, scope: ValueScope | null): unknown;
 }
 
 function unitLabel(definition: FunnelDefinition): string {
@@ -28,8 +28,8 @@ function periods(definition: FunnelDefinition, stream: FunnelStream) {
   if (!dateFrom || !dateTo) {
     let lo = Infinity;
     let hi = -Infinity;
-    for (let i = 0; i < stream.rows.length; i += 1) {
-      const t = stream.tsUs[stream.rows[i] as number] as number;
+    for (let i = 0; i < stream.length; i += 1) {
+      const t = stream.ts[i] as number;
       if (t < lo) lo = t;
       if (t > hi) hi = t;
     }
@@ -54,12 +54,20 @@ export async function runFunnel(
 ): Promise<FunnelReport> {
   const started = performance.now();
   const project = await cache.get(projectId);
+  // Every column the definition reads is loaded first; from here on the run is synchronous, so the column
+  // cache's scratch buffers are this run's alone.
+  const inputs = await loadFunnelInputs(project, definition);
+  const breakdown = definition.breakdown;
+  const breakdownColumns = breakdown ? await loadBreakdownColumns(project, breakdown) : null;
+
   const n = definition.steps.length;
   const strict = definition.order === 'strict';
-  const stream = await buildFunnelStream(project, definition, { allEvents: strict || definition.correlation !== null });
+  const stream = buildFunnelStream(project, definition, inputs, {
+    allEvents: strict || definition.correlation !== null,
+  });
   const windowUs = definition.windowSeconds * 1e6;
   const optionalMask = definition.steps.reduce((m, s, k) => (s.optional ? m | (1 << k) : m), 0);
-  const columns = { tsUs: stream.tsUs, stepMask: stream.stepMask, exclusionMask: stream.exclusionMask };
+  const columns = { ts: stream.ts, steps: stream.steps, exclusions: stream.exclusions };
   const newKernel = (): Kernel =>
     definition.order === 'unordered'
       ? new UnorderedKernel(columns, { stepCount: n, windowUs })
@@ -84,7 +92,7 @@ export async function runFunnel(
   ) => {
     if (!trend) return;
     if (trendsKernel) {
-      trendsKernel.run(stream.rows, begin, end, scope, trendOut);
+      trendsKernel.run(begin, end, scope, trendOut);
       trendOut.buckets.forEach((b, i) => {
         tally.addTrend(b, trendOut.converted[i] === true);
       });
@@ -96,8 +104,9 @@ export async function runFunnel(
   };
 
   const total = new FunnelTally(n, bucketCount);
-  const breakdown = definition.breakdown;
-  const values: BreakdownValues | null = breakdown ? await loadBreakdownValues(project, breakdown, stream.rows) : null;
+  const values: BreakdownValues | null = breakdownColumns
+    ? breakdownValues(stream, breakdownColumns, project.scratch.i32('breakdown', stream.length))
+    : null;
   const byValue = new Map<number, FunnelTally>();
   const tallyOf = (value: number) => {
     let t = byValue.get(value);
@@ -135,7 +144,7 @@ export async function runFunnel(
   for (let u = 0; u < stream.unitCount; u += 1) {
     const begin = stream.unitStarts[u] as number;
     const end = stream.unitStarts[u + 1] as number;
-    kernel.run(stream.rows, begin, end, null);
+    kernel.run(begin, end, null);
     total.addOutcome(kernel, fromStep, toStep);
     addTrends(total, kernel, begin, end, null);
 
@@ -146,11 +155,10 @@ export async function runFunnel(
       if (converted) correlated.success += 1;
       else correlated.failure += 1;
       for (let i = begin; i < end; i += 1) {
-        const row = stream.rows[i] as number;
-        const t = stream.tsUs[row] as number;
+        const t = stream.ts[i] as number;
         if (t <= t0) continue;
         if (t >= tEnd) break;
-        const code = stream.eventCode[row] as number;
+        const code = stream.eventCode[stream.rowOf[i] as number] as number;
         if (correlated.skip[code] === 1 || correlated.seen[code] === u) continue;
         correlated.seen[code] = u;
         if (converted) correlated.s[code] = (correlated.s[code] as number) + 1;
@@ -159,15 +167,14 @@ export async function runFunnel(
     }
 
     if (!breakdown || !values) continue;
-    const rowValue = values.rowValue;
+    const valueAt = values.valueAt;
     if (breakdown.attribution === 'first_touch' || breakdown.attribution === 'last_touch') {
       // The value of the earliest (latest) event of the funnel that has one; "" when none does.
       let value = 0;
       const firstTouch = breakdown.attribution === 'first_touch';
       for (let i = firstTouch ? begin : end - 1; firstTouch ? i < end : i >= begin; i += firstTouch ? 1 : -1) {
-        const row = stream.rows[i] as number;
-        if (!strict && stream.stepMask[row] === 0) continue;
-        const v = rowValue[row] as number;
+        if (!strict && stream.steps[i] === 0) continue;
+        const v = valueAt[i] as number;
         if (v !== 0) {
           value = v;
           break;
@@ -184,17 +191,16 @@ export async function runFunnel(
     candidates.length = 0;
     const stepBit = breakdown.attribution === 'step' ? 1 << (breakdown.attributionStep ?? 0) : -1;
     for (let i = begin; i < end; i += 1) {
-      const row = stream.rows[i] as number;
-      if (((stream.stepMask[row] as number) & stepBit) === 0) continue;
-      const v = rowValue[row] as number;
+      if (((stream.steps[i] as number) & stepBit) === 0) continue;
+      const v = valueAt[i] as number;
       if (!candidates.includes(v)) candidates.push(v);
     }
     for (const value of candidates) {
       const scope: ValueScope =
         breakdown.attribution === 'step'
-          ? { rowValue, value, onlyMatchingRows: false, step: breakdown.attributionStep ?? 0 }
-          : { rowValue, value, onlyMatchingRows: true, step: -1 };
-      breakdownKernel.run(stream.rows, begin, end, scope);
+          ? { valueAt, value, onlyMatching: false, step: breakdown.attributionStep ?? 0 }
+          : { valueAt, value, onlyMatching: true, step: -1 };
+      breakdownKernel.run(begin, end, scope);
       if (!breakdownKernel.counted) continue;
       if (breakdown.attribution === 'step' && !(breakdownKernel.pathBits & stepBit)) continue;
       const tally = tallyOf(value);

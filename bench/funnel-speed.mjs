@@ -1,0 +1,237 @@
+// Funnel speed: a generated business (~1.5M people, 10M events, 6 channels, a 5-step funnel with realistic
+// drop-off and noise events), imported once into a funnelscope store, then timed:
+//   cold      a fresh `funnelscope funnel` process (open, load columns, run, print)
+//   warm      in-process runFunnel with the column cache loaded: 5-step, breakdown by channel, trends
+//   baseline  the same 5-step funnel as DuckDB SQL (ASOF joins per step) on the same store, in the same run
+//   ClickHouse windowFunnel over the same events, when `clickhouse` (Debian clickhouse-server) is installed
+//   npm run bench -- funnel                 # 10M events
+//   node bench/funnel-speed.mjs --events 1000000
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = join(root, 'bench/data');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const eventTarget = Number(arg('--events', '10000000'));
+const people = Math.round(eventTarget / 6.6);
+mkdirSync(dataDir, { recursive: true });
+const parquet = join(dataDir, `funnel-${eventTarget}.parquet`);
+const store = join(dataDir, `funnel-${eventTarget}.duckdb`);
+
+const steps = ['$pageview', 'Pricing Viewed', 'Signed Up', 'Activated', 'Purchased'];
+const windowDays = 14;
+const definition = {
+  steps: steps.map((event) => ({ event })),
+  window: { amount: windowDays, unit: 'day' },
+  order: 'ordered',
+};
+const breakdownDefinition = { ...definition, breakdown: { properties: ['channel'] } };
+const trendsDefinition = {
+  ...definition,
+  view: 'trends',
+  interval: 'week',
+  dateFrom: '2026-01-01',
+  dateTo: '2026-06-30',
+};
+
+/** Deterministic data from DuckDB's hash(): the same files every run. */
+async function generate() {
+  if (existsSync(parquet)) return;
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  const started = performance.now();
+  await c.run(`
+    COPY (
+      WITH p AS (
+        SELECT i AS pid,
+               ['google', 'facebook', 'linkedin', 'newsletter', 'direct', 'referral'][1 + (hash(i, 1) % 6)::INT] AS channel,
+               TIMESTAMP '2026-01-01' + to_seconds((hash(i, 2) % (150 * 86400))::BIGINT) AS t0,
+               (hash(i, 3) % 10000) / 10000.0 AS u,
+               (hash(i, 4) % 10)::INT AS noise
+        FROM range(${people}) t(i)),
+      reach AS (
+        SELECT pid, channel, t0, noise,
+               u * CASE channel WHEN 'google' THEN 1.0 WHEN 'facebook' THEN 1.3 WHEN 'linkedin' THEN 0.9
+                                WHEN 'newsletter' THEN 0.7 WHEN 'direct' THEN 1.1 ELSE 1.2 END AS v
+        FROM p),
+      funnel AS (
+        SELECT pid, channel, ${JSON.stringify(steps).replaceAll('"', "'")}[k + 1] AS event,
+               t0 + to_seconds((k * (600 + hash(pid, 10 + k) % (4 * 86400)))::BIGINT) AS ts
+        FROM reach, range(5) s(k)
+        WHERE v < [1.5, 0.55, 0.30, 0.16, 0.08][k + 1]),
+      other AS (
+        SELECT pid, channel, ['$pageview', 'Feature Used', 'Docs Viewed', 'Support Chat'][1 + (hash(pid, 20 + j) % 4)::INT] AS event,
+               t0 + to_seconds((hash(pid, 40 + j) % (20 * 86400))::BIGINT - 86400) AS ts
+        FROM reach, range(10) s(j)
+        WHERE j < noise)
+      SELECT 'u' || pid AS user_id, event, strftime(ts, '%Y-%m-%dT%H:%M:%SZ') AS timestamp, channel
+      FROM (SELECT * FROM funnel UNION ALL SELECT * FROM other)
+      ORDER BY ts
+    ) TO '${parquet}' (FORMAT parquet)`);
+  console.error(`generated ${parquet} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function runMeasured(args) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    let peakKb = 0;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {}
+    }, 20);
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      if (code !== 0) reject(new Error(`exit ${code}: ${stdout.slice(0, 2000)}`));
+      else resolve({ seconds: (performance.now() - started) / 1000, peakMiB: peakKb / 1024, stdout });
+    });
+  });
+}
+
+const bin = join(root, 'bin/funnelscope.js');
+
+async function importStore() {
+  if (existsSync(store)) return;
+  const started = performance.now();
+  await runMeasured([bin, '--db', store, 'import', 'events', parquet, '--json']);
+  console.error(`imported into ${store} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function timeIt(fn, runs = 5) {
+  const times = [];
+  let result;
+  for (let i = 0; i < runs; i += 1) {
+    const t = performance.now();
+    result = await fn();
+    times.push((performance.now() - t) / 1000);
+  }
+  return { seconds: median(times), result };
+}
+
+/** The same 5-step funnel in DuckDB SQL: per step-0 event, the first next step at or after it (ASOF), in window. */
+function baselineSql() {
+  const w = windowDays * 86400;
+  const ev = (k) => `(SELECT coalesce(m.person_id, e.distinct_id) AS person, epoch(e.ts) AS t FROM events e
+      LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
+      WHERE e.project_id = 'default' AND e.event = '${steps[k]}')`;
+  let sql = `WITH e0 AS ${ev(0)}`;
+  for (let k = 1; k < steps.length; k += 1) sql += `, e${k} AS ${ev(k)}`;
+  // One ASOF join per CTE; a start that missed step k−1 must not pick up step k (ASOF may match a NULL key).
+  sql += ', c0 AS (SELECT person, t AS t0 FROM e0)';
+  for (let k = 1; k < steps.length; k += 1) {
+    const prev = Array.from({ length: k }, (_, j) => `c.t${j}`).join(', ');
+    sql += `, c${k} AS MATERIALIZED (SELECT c.person, ${prev}, if(c.t${k - 1} IS NULL, NULL, s.t) AS t${k} FROM c${k - 1} c
+      ASOF LEFT JOIN e${k} s ON c.person = s.person AND c.t${k - 1} <= s.t)`;
+  }
+  sql += `, depth AS (SELECT person, max(CASE`;
+  for (let k = steps.length - 1; k >= 1; k -= 1) sql += ` WHEN t${k} - t0 <= ${w} THEN ${k + 1}`;
+  sql += ` ELSE 1 END) AS d FROM c${steps.length - 1} GROUP BY person)`;
+  sql += ` SELECT ${steps.map((_, k) => `count(*) FILTER (WHERE d >= ${k + 1})`).join(', ')} FROM depth`;
+  return sql;
+}
+
+async function clickhouse() {
+  const which = spawnSync('sh', ['-c', 'command -v clickhouse || command -v clickhouse-local'], { encoding: 'utf8' });
+  const exe = which.stdout.trim();
+  if (!exe) return { skipped: 'clickhouse is not installed (apt-get install clickhouse-server)' };
+  // Same events as the store, with the same merged person ids, as TSV for clickhouse-local.
+  const tsv = join(dataDir, `funnel-${eventTarget}.tsv`);
+  if (!existsSync(tsv)) {
+    const db = await DuckDBInstance.create(store, { access_mode: 'READ_ONLY' });
+    const c = await db.connect();
+    await c.run(`COPY (SELECT coalesce(m.person_id, e.distinct_id), epoch(e.ts)::BIGINT, e.event FROM events e
+      LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id)
+      TO '${tsv}' (FORMAT csv, DELIMITER '\t', HEADER false)`);
+  }
+  const conds = steps.map((s) => `event = '${s}'`).join(', ');
+  const local = exe.endsWith('clickhouse') ? [exe, 'local'] : [exe];
+  const query = `CREATE TABLE ev ENGINE = Memory AS SELECT * FROM table;
+    SELECT now64();`;
+  void query;
+  const script = (body) =>
+    `${local.join(' ')} --structure "person String, ts UInt32, event String" --input-format TSV --query "${body}" < ${tsv}`;
+  const load = script('SELECT count() FROM table');
+  const funnel = script(
+    `SELECT level, count() FROM (SELECT person, windowFunnel(${windowDays * 86400})(toDateTime(ts), ${conds}) AS level FROM table GROUP BY person) GROUP BY level ORDER BY level`,
+  );
+  const t0 = performance.now();
+  execFileSync('sh', ['-c', load]);
+  const readOnly = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const out = execFileSync('sh', ['-c', funnel], { encoding: 'utf8' });
+  const total = (performance.now() - t1) / 1000;
+  return { exe, readSeconds: readOnly, funnelSeconds: Math.max(0, total - readOnly), levels: out.trim() };
+}
+
+await generate();
+await importStore();
+const defFile = join(dataDir, 'funnel-definition.json');
+writeFileSync(defFile, JSON.stringify(definition));
+
+// Cold: a fresh process, as a user runs it.
+const cold = await runMeasured([bin, '--db', store, 'funnel', '--definition', defFile]);
+const coldReport = JSON.parse(cold.stdout);
+
+// Warm: in-process with the column cache loaded.
+const { DuckDBStore } = await import('../dist/store/duckdb/duckdb-store.js');
+const { ColumnCache } = await import('../dist/engine/column-cache.js');
+const { runFunnel } = await import('../dist/analysis/funnel/run-funnel.js');
+const { parseFunnelDefinition } = await import('../dist/model/funnel-definition.js');
+const s = await DuckDBStore.open({ path: store });
+const cache = new ColumnCache(s);
+const loadStarted = performance.now();
+const first = await runFunnel(cache, 'default', parseFunnelDefinition(definition));
+const firstSeconds = (performance.now() - loadStarted) / 1000;
+const warm = await timeIt(() => runFunnel(cache, 'default', parseFunnelDefinition(definition)));
+const breakdownFirst = await timeIt(() => runFunnel(cache, 'default', parseFunnelDefinition(breakdownDefinition)), 1);
+const breakdown = await timeIt(() => runFunnel(cache, 'default', parseFunnelDefinition(breakdownDefinition)));
+const trends = await timeIt(() => runFunnel(cache, 'default', parseFunnelDefinition(trendsDefinition)));
+const rssMiB = process.resourceUsage().maxRSS / 1024;
+
+// Baseline: DuckDB SQL on the same store, same process.
+const sql = baselineSql();
+const baseline = await timeIt(() => s.db.rows(sql), 3);
+await s.close();
+
+const ch = await clickhouse().catch((error) => ({ error: String(error.message ?? error).slice(0, 300) }));
+
+const counts = first.steps.map((x) => x.count);
+const report = {
+  events: first.stats.eventsScanned,
+  units: first.stats.units,
+  counts,
+  duckdbSqlCounts: Object.values(baseline.result[0] ?? {}).map(Number),
+  coldSeconds: +cold.seconds.toFixed(3),
+  coldPeakMiB: Math.round(cold.peakMiB),
+  coldEngineMs: coldReport.stats.elapsedMs,
+  firstInProcessSeconds: +firstSeconds.toFixed(3),
+  warmSeconds: +warm.seconds.toFixed(3),
+  breakdownFirstSeconds: +breakdownFirst.seconds.toFixed(3),
+  breakdownWarmSeconds: +breakdown.seconds.toFixed(3),
+  trendsWarmSeconds: +trends.seconds.toFixed(3),
+  peakRssMiB: Math.round(rssMiB),
+  duckdbSqlSeconds: +baseline.seconds.toFixed(3),
+  speedupVsDuckdbSql: +(baseline.seconds / warm.seconds).toFixed(1),
+  clickhouse: ch,
+};
+if (ch.funnelSeconds) report.speedupVsClickhouse = +(ch.funnelSeconds / warm.seconds).toFixed(1);
+console.log(JSON.stringify(report, null, 2));
+if (process.argv.includes('--clean')) rmSync(store, { force: true });
