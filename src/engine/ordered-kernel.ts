@@ -107,7 +107,7 @@ export class OrderedKernel implements UnitOutcome {
     this.maxStart = UNSET;
     this.maxExcluded = false;
     this.maxNode = -1;
-    const only = scope !== null && scope.onlyMatching ? scope : null;
+    const only = scope?.onlyMatching ? scope : null;
     const strict = this.strict;
     // The common case (no optional steps, no strict resets, no breakdown rule) inlines the advance below.
     const simple = scope === null && !strict && this.optionalMask === 0;

@@ -87,10 +87,10 @@ function sanitize(events: Case['persons'][number], c: Case): RefEvent[] {
     }
     const mixed = new Set(group.map((e) => e.name)).size > 1;
     // Identical events at one instant are identical: same name, same breakdown value.
-    const valueOf = new Map<string, string>();
-    for (const e of group) if (!valueOf.has(e.name)) valueOf.set(e.name, e.value);
+    const valueByName = new Map<string, string>();
+    for (const e of group) if (!valueByName.has(e.name)) valueByName.set(e.name, e.value);
     for (const e of group) {
-      if (!mixed || e.name !== c.steps[0]) kept.push({ t: e.t, name: e.name, value: valueOf.get(e.name) ?? '' });
+      if (!mixed || e.name !== c.steps[0]) kept.push({ t: e.t, name: e.name, value: valueByName.get(e.name) ?? '' });
     }
   }
   return kept;
