@@ -169,7 +169,7 @@ async function engineCounts(c: Case, streams: RefEvent[][]) {
       person: `p${p}`,
       tsSeconds: 1_700_000_000 + e.t,
       event: e.name,
-      props: e.value ? { color: e.value } : {},
+      props: e.value ? { color: e.value } : ({} as Record<string, string>),
     })),
   );
   const report = await runFunnel(
