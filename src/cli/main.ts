@@ -101,7 +101,7 @@ function formatFlag(argv: readonly string[]): string {
 
 /** Errors print as JSON with --json, and for `funnel` unless its output is a table or CSV. */
 function wantsJsonErrors(argv: readonly string[]): boolean {
-  return argv.includes('--json') || (argv[0] === 'funnel' && !/^--format=(table|csv)$/.test(formatFlag(argv)));
+  return argv.includes('--json') || (argv.includes('funnel') && !/^--format=(table|csv)$/.test(formatFlag(argv)));
 }
 
 /** Runs the CLI; resolves to the process exit code (0 ok, 2 a FunnelscopeError, 1 a bug). */
