@@ -8,6 +8,8 @@ import type { DictionaryColumn, EventColumnSource, EventColumns, EventValueSourc
 export interface ProjectColumns {
   version: string;
   columns: EventColumns;
+  /** `columns.eventCode` in the narrowest integer type that holds it (less memory to stream through). */
+  nameCodes: Uint8Array | Uint16Array | Int32Array;
   /** Reusable work arrays for funnel runs (grow-only; valid until the next synchronous run). */
   scratch: ScratchBuffers;
   eventValues(source: EventValueSource): Promise<DictionaryColumn>;
@@ -52,6 +54,12 @@ export class ColumnCache {
       version,
       columns,
       scratch: new ScratchBuffers(),
+      nameCodes:
+        columns.eventNames.length <= 256
+          ? Uint8Array.from(columns.eventCode)
+          : columns.eventNames.length <= 65_536
+            ? Uint16Array.from(columns.eventCode)
+            : columns.eventCode,
       eventValues(valueSource) {
         const key = JSON.stringify(valueSource);
         let column = eventValueCache.get(key);

@@ -23,7 +23,7 @@ export interface FunnelStream {
   ts: Float64Array;
   steps: Int32Array;
   exclusions: Int32Array;
-  /** The store row of each position, and its person. */
+  /** The store row of each position, and its person (filled only when asked for: StreamOptions.persons). */
   rowOf: Int32Array;
   personAt: Int32Array;
   /** Unit u owns positions unitStarts[u] … unitStarts[u + 1] − 1. */
@@ -123,6 +123,8 @@ function nameMasks(eventNames: readonly string[], events: readonly (string | nul
 export interface StreamOptions {
   /** Also visit events that fill no step (strict funnels and correlation need them). */
   allEvents: boolean;
+  /** Fill `personAt` (person-scope breakdowns and count-by person properties read it). */
+  persons: boolean;
 }
 
 /** Compiles the definition into the position arrays: one pass over the rows, person by person. */
@@ -183,7 +185,24 @@ export function buildFunnelStream(
   let personEnd = 0;
   let lastUnitPerson = -1;
 
-  for (let row = 0; row < eventCount; row += 1) {
+  const plain = !allEvents && !hasGlobal && filteredSteps === 0 && filteredExclusions === 0 && firstTimeMask === 0;
+  if (plain) {
+    // No filters and no first-time steps: an event's bits depend on its name alone.
+    const guardsOfName = new Int32Array(eventNames.length);
+    for (let code = 0; code < eventNames.length; code += 1) {
+      let guards = 0;
+      for (let j = 0; j < guarded.length; j += 1) {
+        if ((exclusionNameMask[code] as number) & (1 << j)) guards |= guarded[j] as number;
+      }
+      guardsOfName[code] = guards;
+    }
+    const out = { ts, steps: stepsAt, exclusions: exclusionsAt, rowOf, personAt, unitStarts };
+    const counts = scanByName(project, stepNameMask, guardsOfName, fromUs, toUs, out, options.persons);
+    size = counts.size;
+    units = counts.units;
+  }
+
+  for (let row = plain ? eventCount : 0; row < eventCount; row += 1) {
     if (row >= personEnd) {
       do {
         person += 1;
@@ -321,4 +340,68 @@ function regroupByUnit(
     personAt[j] = stream.personAt[i] as number;
   }
   return { ...stream, length: total, ts, steps, exclusions, rowOf, personAt, unitStarts: starts, unitCount: units };
+}
+
+/**
+ * The unfiltered scan: an event's bits come from its name alone. First a branch-free pass collects the rows
+ * whose name matters (the CPU cannot predict a per-row branch on interleaved events), then a pass over just those
+ * rows fills the position arrays and the unit boundaries.
+ */
+function scanByName(
+  project: ProjectColumns,
+  stepNameMask: Int32Array,
+  guardsOfName: Int32Array,
+  fromUs: number,
+  toUs: number,
+  out: {
+    ts: Float64Array;
+    steps: Int32Array;
+    exclusions: Int32Array;
+    rowOf: Int32Array;
+    personAt: Int32Array;
+    unitStarts: Int32Array;
+  },
+  withPersons: boolean,
+): { size: number; units: number } {
+  const { eventCount, personStarts, tsUs } = project.columns;
+  const codes = project.nameCodes;
+  const { ts, steps, exclusions, rowOf, personAt, unitStarts } = out;
+  const wanted = new Int32Array(stepNameMask.length);
+  for (let c = 0; c < wanted.length; c += 1)
+    wanted[c] = ((stepNameMask[c] as number) | (guardsOfName[c] as number)) !== 0 ? 1 : 0;
+  let found = 0;
+  const last = eventCount - 1;
+  for (let row = 0; row < last; row += 1) {
+    rowOf[found] = row;
+    found += wanted[codes[row] as number] as number;
+  }
+  if (eventCount > 0 && wanted[codes[last] as number] === 1) rowOf[found++] = last;
+
+  let size = 0;
+  let units = 0;
+  let person = -1;
+  let personEnd = 0;
+  let lastUnitPerson = -1;
+  const bounded = fromUs !== -Infinity || toUs !== Infinity;
+  for (let i = 0; i < found; i += 1) {
+    const row = rowOf[i] as number;
+    const t = tsUs[row] as number;
+    if (bounded && (t < fromUs || t >= toUs)) continue;
+    while (row >= personEnd) {
+      person += 1;
+      personEnd = personStarts[person + 1] as number;
+    }
+    if (person !== lastUnitPerson) {
+      unitStarts[units++] = size;
+      lastUnitPerson = person;
+    }
+    const code = codes[row] as number;
+    ts[size] = t;
+    steps[size] = stepNameMask[code] as number;
+    exclusions[size] = guardsOfName[code] as number;
+    if (bounded) rowOf[size] = row;
+    if (withPersons) personAt[size] = person;
+    size += 1;
+  }
+  return { size, units };
 }

@@ -113,6 +113,20 @@ export class OrderedKernel implements UnitOutcome {
     const simple = scope === null && !strict && this.optionalMask === 0;
     const windowUs = this.windowUs;
 
+    if (simple) {
+      // A unit whose events can only fill step 0 has entered and gone no further: its first event is the path.
+      let bits = 0;
+      for (let j = begin; j < end; j += 1) bits |= (steps[j] as number) | (exclusions[j] as number);
+      if (bits === 1) {
+        this.counted = true;
+        this.pathBits = 1;
+        this.timingCount = 1;
+        this.timings[0] = ts[begin] as number;
+        this.timingSteps[0] = 0;
+        return this;
+      }
+    }
+
     let i = begin;
     while (i < end) {
       const t = ts[i] as number;

@@ -1,15 +1,16 @@
 import type { UnitOutcome } from '../../engine/ordered-kernel.js';
+import { Sample } from '../../stats/summary.js';
 
 /**
  * What a set of unit outcomes adds up to: counts per step, conversion gaps per step, time-to-convert gaps and
  * trend counts per period. One tally per breakdown value; tallies merge into "Other".
  */
 export class FunnelTally {
-  readonly counts: Float64Array;
+  private readonly stepCounts: Float64Array;
   /** Seconds from the previous non-optional step, per step, over units whose path reached it (gaps > 0 only). */
-  readonly gaps: number[][];
+  readonly gaps: Sample[];
   /** Seconds from `fromStep` to `toStep` per converting unit. */
-  readonly timeToConvert: number[] = [];
+  readonly timeToConvert = new Sample();
   readonly entered: Float64Array;
   readonly converted: Float64Array;
 
@@ -17,17 +18,26 @@ export class FunnelTally {
     readonly stepCount: number,
     bucketCount: number,
   ) {
-    this.counts = new Float64Array(stepCount);
-    this.gaps = Array.from({ length: stepCount }, () => []);
+    this.stepCounts = new Float64Array(stepCount);
+    this.paths = stepCount <= 16 ? new Float64Array(1 << stepCount) : null;
+    this.gaps = Array.from({ length: stepCount }, () => new Sample());
     this.entered = new Float64Array(bucketCount);
     this.converted = new Float64Array(bucketCount);
   }
 
+  /** Units per path shape (bit k = step k used), for funnels of up to 16 steps; folded into `counts` on read. */
+  private readonly paths: Float64Array | null;
+
   addOutcome(outcome: UnitOutcome, fromStep: number, toStep: number): void {
     if (!outcome.counted) return;
-    for (let k = 0; k < this.stepCount; k += 1) {
-      if (outcome.pathBits & (1 << k)) this.counts[k] = (this.counts[k] as number) + 1;
+    if (this.paths) {
+      this.paths[outcome.pathBits] = (this.paths[outcome.pathBits] as number) + 1;
+    } else {
+      for (let k = 0; k < this.stepCount; k += 1) {
+        if (outcome.pathBits & (1 << k)) this.counts[k] = (this.counts[k] as number) + 1;
+      }
     }
+    if (outcome.timingCount < 2 && fromStep !== toStep) return;
     let fromTs = Number.NaN;
     let toTs = Number.NaN;
     for (let j = 0; j < outcome.timingCount; j += 1) {
@@ -35,12 +45,27 @@ export class FunnelTally {
       const t = outcome.timings[j] as number;
       if (j > 0) {
         const gap = (t - (outcome.timings[j - 1] as number)) / 1e6;
-        if (gap > 0) (this.gaps[step] as number[]).push(gap);
+        if (gap > 0) (this.gaps[step] as Sample).push(gap);
       }
       if (step === fromStep) fromTs = t;
       if (step === toStep) toTs = t;
     }
     if (!Number.isNaN(fromTs) && !Number.isNaN(toTs)) this.timeToConvert.push((toTs - fromTs) / 1e6);
+  }
+
+  /** Units whose counted path reached (used) each step. */
+  get counts(): Float64Array {
+    if (this.paths) {
+      for (let bits = 1; bits < this.paths.length; bits += 1) {
+        const units = this.paths[bits] as number;
+        if (units === 0) continue;
+        for (let k = 0; k < this.stepCount; k += 1) {
+          if (bits & (1 << k)) this.stepCounts[k] = (this.stepCounts[k] as number) + units;
+        }
+        this.paths[bits] = 0;
+      }
+    }
+    return this.stepCounts;
   }
 
   addTrend(bucket: number, converted: boolean): void {
@@ -49,11 +74,13 @@ export class FunnelTally {
   }
 
   merge(other: FunnelTally): void {
+    const mine = this.counts;
+    const theirs = other.counts;
     for (let k = 0; k < this.stepCount; k += 1) {
-      this.counts[k] = (this.counts[k] as number) + (other.counts[k] as number);
-      for (const g of other.gaps[k] as number[]) (this.gaps[k] as number[]).push(g);
+      mine[k] = (mine[k] as number) + (theirs[k] as number);
+      (this.gaps[k] as Sample).pushAll(other.gaps[k] as Sample);
     }
-    for (const t of other.timeToConvert) this.timeToConvert.push(t);
+    this.timeToConvert.pushAll(other.timeToConvert);
     for (let b = 0; b < this.entered.length; b += 1) {
       this.entered[b] = (this.entered[b] as number) + (other.entered[b] as number);
       this.converted[b] = (this.converted[b] as number) + (other.converted[b] as number);

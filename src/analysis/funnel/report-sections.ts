@@ -13,7 +13,7 @@ export function stepReports(tally: FunnelTally, definition: FunnelDefinition): S
     const reference = definition.conversionReference === 'total' ? first : previous;
     const rate = reference > 0 ? count / reference : null;
     const fromPrevious = previous > 0 ? count / previous : null;
-    const gaps = tally.gaps[k] ?? [];
+    const gaps = tally.gaps[k]?.values() ?? new Float64Array(0);
     return {
       index: k,
       name: step.name ?? step.event ?? 'Any event',
@@ -41,7 +41,7 @@ export function stepReports(tally: FunnelTally, definition: FunnelDefinition): S
  * floor((t − floor(min)) ÷ width), so the slowest converter sits at the closing start.
  */
 export function timeToConvertReport(
-  gaps: readonly number[],
+  gaps: Float64Array,
   fromStep: number,
   toStep: number,
   customBins: number | null,

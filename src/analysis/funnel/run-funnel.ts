@@ -64,6 +64,7 @@ export async function runFunnel(
   const strict = definition.order === 'strict';
   const stream = buildFunnelStream(project, definition, inputs, {
     allEvents: strict || definition.correlation !== null,
+    persons: breakdown?.scope === 'person' || definition.countBy.type === 'person_property',
   });
   const windowUs = definition.windowSeconds * 1e6;
   const optionalMask = definition.steps.reduce((m, s, k) => (s.optional ? m | (1 << k) : m), 0);
@@ -107,12 +108,12 @@ export async function runFunnel(
   const values: BreakdownValues | null = breakdownColumns
     ? breakdownValues(stream, breakdownColumns, project.scratch.i32('breakdown', stream.length))
     : null;
-  const byValue = new Map<number, FunnelTally>();
+  const byValue: (FunnelTally | undefined)[] = [];
   const tallyOf = (value: number) => {
-    let t = byValue.get(value);
+    let t = byValue[value];
     if (!t) {
       t = new FunnelTally(n, bucketCount);
-      byValue.set(value, t);
+      byValue[value] = t;
     }
     return t;
   };
@@ -209,17 +210,20 @@ export async function runFunnel(
     }
   }
 
-  const ttc = (tally: FunnelTally) => timeToConvertReport(tally.timeToConvert, fromStep, toStep, definition.bins);
+  const ttc = (tally: FunnelTally) =>
+    timeToConvertReport(tally.timeToConvert.values(), fromStep, toStep, definition.bins);
   const trendsOf = (tally: FunnelTally) => (trend ? trendPoints(tally, trend.labels) : null);
 
   let breakdownEntries: BreakdownEntry[] | null = null;
   if (breakdown && values) {
     const last = n - 1;
-    const ranked = [...byValue.entries()].sort(([va, a], [vb, b]) => {
-      const byLast = (b.counts[last] as number) - (a.counts[last] as number);
-      const byFirst = (b.counts[0] as number) - (a.counts[0] as number);
-      return byLast || byFirst || String(values.labels[va]).localeCompare(String(values.labels[vb]));
-    });
+    const ranked = byValue
+      .flatMap((tally, value) => (tally ? [[value, tally] as const] : []))
+      .sort(([va, a], [vb, b]) => {
+        const byLast = (b.counts[last] as number) - (a.counts[last] as number);
+        const byFirst = (b.counts[0] as number) - (a.counts[0] as number);
+        return byLast || byFirst || String(values.labels[va]).localeCompare(String(values.labels[vb]));
+      });
     const kept = ranked.slice(0, breakdown.limit);
     const folded = ranked.slice(breakdown.limit);
     breakdownEntries = kept.map(([value, tally]) => ({

@@ -1,16 +1,24 @@
+import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
 import type { PersonReport } from '../../model/person.js';
 import type { DictionaryColumn, EventColumnSource, EventColumns, EventValueSource } from '../event-columns.js';
 import type { ImportLogEntry, Store, StoreCounts } from '../store.js';
+import { readSnapshot, snapshotPath, writeSnapshot } from './column-snapshot.js';
 import { DuckDBDatabase, type OpenOptions } from './duckdb-database.js';
 import { importFile } from './import-file.js';
 import { getPerson } from './queries/get-person.js';
-import { loadEventColumns, loadEventValues, loadPersonValues } from './queries/load-event-columns.js';
+import {
+  createPersonTable,
+  loadEventColumns,
+  loadEventValues,
+  loadPersonValues,
+  type RowPositions,
+} from './queries/load-event-columns.js';
 
 /** The embedded store: one DuckDB file (or :memory:). */
 export class DuckDBStore implements Store, EventColumnSource {
-  /** Bumped by every write through this store, so column caches know when to reload. */
-  private writes = 0;
+  /** Where the rows of the last column load sit (property columns line up through it). */
+  private positions: { project: string; positions: RowPositions; personTable: boolean } | null = null;
 
   private constructor(readonly db: DuckDBDatabase) {}
 
@@ -28,31 +36,70 @@ export class DuckDBStore implements Store, EventColumnSource {
 
   async importFile(kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary> {
     await this.ensureProject(options.project);
-    try {
-      return await importFile(this.db, kind, file, options);
-    } finally {
-      this.writes += 1;
+    return importFile(this.db, kind, file, options);
+  }
+
+  /**
+   * Changes whenever the project's events, identities or deals change: every import commits an import_log row,
+   * and the row counts cover writers that do not log. (A writer that only rewrites rows in place must log.)
+   */
+  async dataVersion(project: string): Promise<string> {
+    const row = (
+      await this.db.rows<Record<string, bigint | null>>(
+        `SELECT (SELECT max(import_id) FROM import_log WHERE project_id = $project) AS imports,
+                (SELECT count(*) FROM events WHERE project_id = $project) AS events,
+                (SELECT count(*) FROM person_map WHERE project_id = $project) AS ids,
+                (SELECT count(*) FROM deal_stage_changes WHERE project_id = $project) AS stages,
+                (SELECT count(*) FROM deals WHERE project_id = $project) AS deals`,
+        { project },
+      )
+    )[0];
+    return [row?.imports ?? 0, row?.events ?? 0, row?.ids ?? 0, row?.stages ?? 0, row?.deals ?? 0].join(':');
+  }
+
+  /** From the column snapshot next to the file when it is current; else from SQL, saving a new snapshot. */
+  async loadEventColumns(project: string): Promise<EventColumns> {
+    const version = await this.dataVersion(project);
+    const path = snapshotPath(this.db.path, project);
+    const saved = path ? readSnapshot(path, version) : null;
+    if (saved) {
+      this.positions = { project, positions: saved.positions, personTable: false };
+      return saved.columns;
+    }
+    const { columns, positions } = await loadEventColumns(this.db, project);
+    this.positions = { project, positions, personTable: true };
+    if (path) {
+      try {
+        writeSnapshot(path, version, columns, positions);
+      } catch {
+        // A read-only folder or a full disk only costs the next process a reload.
+      }
+    }
+    return columns;
+  }
+
+  private lastPositions(project: string): RowPositions {
+    if (this.positions?.project !== project) {
+      throw new FunnelscopeError('internal', `property columns of ${project} asked before its event columns`);
+    }
+    return this.positions.positions;
+  }
+
+  private async personTable(project: string): Promise<void> {
+    if (this.positions?.project === project && !this.positions.personTable) {
+      await createPersonTable(this.db, project);
+      this.positions.personTable = true;
     }
   }
 
-  async dataVersion(project: string): Promise<string> {
-    const lastImport = await this.db.value<bigint | null>(
-      `SELECT max(import_id) FROM import_log WHERE project_id = $project`,
-      { project },
-    );
-    return `${this.writes}:${lastImport ?? 0}`;
-  }
-
-  loadEventColumns(project: string): Promise<EventColumns> {
-    return loadEventColumns(this.db, project);
-  }
-
   loadEventValues(project: string, source: EventValueSource): Promise<DictionaryColumn> {
-    return loadEventValues(this.db, project, source);
+    return loadEventValues(this.db, project, source, this.lastPositions(project));
   }
 
-  loadPersonValues(project: string, property: string): Promise<DictionaryColumn> {
-    return loadPersonValues(this.db, project, property);
+  async loadPersonValues(project: string, property: string): Promise<DictionaryColumn> {
+    const positions = this.lastPositions(project);
+    await this.personTable(project);
+    return loadPersonValues(this.db, project, property, positions);
   }
 
   getPerson(project: string, id: string): Promise<PersonReport | undefined> {

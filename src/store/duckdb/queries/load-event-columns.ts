@@ -8,8 +8,7 @@ import type { DuckDBDatabase } from '../duckdb-database.js';
  * (persons, event names and values become dense integer codes); the integer columns then cross into JavaScript
  * as raw vector memory, chunk by chunk, without a JS value per cell.
  *
- * The rows of the last load live in the temp table `funnel_rows` (rowid = position in the arrays), so property
- * columns loaded later line up with them. A deal stage change is an event `$deal_stage` of the person whose
+ * Property columns loaded later line up with the arrays through the row positions of the last load. A deal stage change is an event `$deal_stage` of the person whose
  * user id the deal names (src 1); events are src 0.
  */
 
@@ -108,75 +107,225 @@ function valueRowsSql(source: EventValueSource): string {
           WHERE e.project_id = $project AND e.groups IS NOT NULL`;
 }
 
-/** Copies INTEGER / DOUBLE / BIGINT columns of a streamed result into typed arrays, in row order. */
-async function readNumericColumns<T extends (Int32Array | Float64Array)[]>(
-  db: DuckDBDatabase,
-  sql: string,
-  params: Record<string, string>,
-  targets: T,
-): Promise<number> {
-  const result = await db.connection.stream(sql, params);
-  let offset = 0;
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    const n = chunk.rowCount;
-    targets.forEach((target, c) => {
-      const vector = duckdb.data_chunk_get_vector(chunk.chunk, c);
-      const bytes = duckdb.vector_get_data(vector, n * target.BYTES_PER_ELEMENT);
-      const view =
-        target instanceof Int32Array
-          ? new Int32Array(bytes.buffer, bytes.byteOffset, n)
-          : new Float64Array(bytes.buffer, bytes.byteOffset, n);
-      target.set(view, offset);
-    });
-    offset += n;
-  }
-  return offset;
+/**
+ * Where each loaded row sits in the arrays, so property columns loaded later line up: by event rowid and by deal
+ * stage change rowid. Kept by the store between loads.
+ */
+export interface RowPositions {
+  eventCount: number;
+  personCount: number;
+  ofEvent: Int32Array;
+  ofStageChange: Int32Array;
 }
 
-export async function loadEventColumns(db: DuckDBDatabase, project: string): Promise<EventColumns> {
-  await db.run(`CREATE OR REPLACE TEMP TABLE funnel_source AS SELECT * FROM (${sourceRowsSql})`, { project });
+/**
+ * The temp table `funnel_persons` (person key → index, in key order, so the same data always numbers the same):
+ * person properties are read through it.
+ */
+export async function createPersonTable(db: DuckDBDatabase, project: string): Promise<void> {
   await db.run(
     `CREATE OR REPLACE TEMP TABLE funnel_persons AS
      SELECT person_key, CAST(row_number() OVER (ORDER BY person_key) - 1 AS INTEGER) AS person_idx
-     FROM (SELECT DISTINCT person_key FROM funnel_source)`,
+     FROM (SELECT DISTINCT person_key FROM (${sourceRowsSql}))`,
+    { project },
   );
-  const names = await db.rows<{ event: string }>(`SELECT DISTINCT event FROM funnel_source ORDER BY event`);
-  const eventNames = names.map((r) => r.event);
+}
+
+/** Grow-only arrays filled chunk by chunk. */
+function ensure<T extends Int32Array | Float64Array>(a: T, size: number): T {
+  if (a.length >= size) return a;
+  const bigger = new (a.constructor as { new (n: number): T })(Math.max(size, a.length * 2));
+  bigger.set(a);
+  return bigger;
+}
+
+/**
+ * Streams (person, time, event, source key) of every event and deal stage change; persons are numbered by a
+ * temp table (`funnel_persons`, also used for person properties) and names by their sorted order. The rows are
+ * then sorted by person and time here, a counting sort by person and an insertion sort within each person (rows
+ * arrive roughly in time order): faster than DuckDB's ORDER BY of the full table on two cores.
+ */
+export async function loadEventColumns(
+  db: DuckDBDatabase,
+  project: string,
+): Promise<{ columns: EventColumns; positions: RowPositions }> {
+  await createPersonTable(db, project);
   await db.run(
     `CREATE OR REPLACE TEMP TABLE funnel_names AS
      SELECT event, CAST(row_number() OVER (ORDER BY event) - 1 AS INTEGER) AS code
-     FROM (SELECT DISTINCT event FROM funnel_source)`,
+     FROM (SELECT DISTINCT event FROM events WHERE project_id = $project
+           UNION SELECT '$deal_stage' FROM deal_stage_changes WHERE project_id = $project)`,
+    { project },
   );
-  // Insertion order is the sort order, so rowid = position in the arrays.
-  await db.run(
-    `CREATE OR REPLACE TEMP TABLE funnel_rows AS
-     SELECT s.src, s.rid, p.person_idx, CAST(s.ts_us AS DOUBLE) AS ts_us, n.code
-     FROM funnel_source s JOIN funnel_persons p USING (person_key) JOIN funnel_names n USING (event)
-     ORDER BY p.person_idx, s.ts_us, s.src, s.rid`,
+  const eventNames = (await db.rows<{ event: string }>(`SELECT event FROM funnel_names ORDER BY code`)).map(
+    (r) => r.event,
   );
-  await db.run(`DROP TABLE funnel_source`);
-  const eventCount = Number(await db.value<bigint>(`SELECT count(*) FROM funnel_rows`));
   const personCount = Number(await db.value<bigint>(`SELECT count(*) FROM funnel_persons`));
-  const personIdx = new Int32Array(eventCount);
-  const tsUs = new Float64Array(eventCount);
-  const eventCode = new Int32Array(eventCount);
-  await readNumericColumns(db, `SELECT person_idx, ts_us, code FROM funnel_rows ORDER BY rowid`, {}, [
-    personIdx,
-    tsUs,
-    eventCode,
-  ]);
-  const personStarts = new Int32Array(personCount + 1);
-  for (let i = 0; i < eventCount; i += 1)
-    personStarts[(personIdx[i] as number) + 1] = (personStarts[(personIdx[i] as number) + 1] as number) + 1;
-  for (let p = 0; p < personCount; p += 1)
-    personStarts[p + 1] = (personStarts[p + 1] as number) + (personStarts[p] as number);
-  return { eventCount, personCount, personStarts, tsUs, eventCode, eventNames };
+
+  // Unsorted rows; key = rid * 2 + src (exact in a double).
+  let person = new Int32Array(1 << 16);
+  let ts = new Float64Array(1 << 16);
+  let code = new Int32Array(1 << 16);
+  let key = new Float64Array(1 << 16);
+  const result = await db.connection.stream(
+    `SELECT p.person_idx, CAST(s.ts_us AS DOUBLE), n.code, CAST(s.rid * 2 + s.src AS DOUBLE)
+     FROM (${sourceRowsSql}) s JOIN funnel_persons p USING (person_key) JOIN funnel_names n USING (event)`,
+    { project },
+  );
+  let count = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const size = chunk.rowCount;
+    person = ensure(person, count + size);
+    ts = ensure(ts, count + size);
+    code = ensure(code, count + size);
+    key = ensure(key, count + size);
+    copyVector(chunk, 0, size, person, count);
+    copyVector(chunk, 1, size, ts, count);
+    copyVector(chunk, 2, size, code, count);
+    copyVector(chunk, 3, size, key, count);
+    count += size;
+  }
+
+  const { personStarts, tsUs, eventCode, keys } = sortRows(person, ts, code, key, count, personCount);
+  let maxEvent = -1;
+  let maxStage = -1;
+  for (let j = 0; j < count; j += 1) {
+    const k = keys[j] as number;
+    if (k % 2 === 0) {
+      if (k / 2 > maxEvent) maxEvent = k / 2;
+    } else if ((k - 1) / 2 > maxStage) maxStage = (k - 1) / 2;
+  }
+  const ofEvent = new Int32Array(maxEvent + 1).fill(-1);
+  const ofStageChange = new Int32Array(maxStage + 1).fill(-1);
+  for (let j = 0; j < count; j += 1) {
+    const k = keys[j] as number;
+    if (k % 2 === 0) ofEvent[k / 2] = j;
+    else ofStageChange[(k - 1) / 2] = j;
+  }
+  return {
+    columns: { eventCount: count, personCount, personStarts, tsUs, eventCode, eventNames },
+    positions: { eventCount: count, personCount, ofEvent, ofStageChange },
+  };
 }
 
-/** Dictionary-encodes (pos, value) rows of the temp table `funnel_values` into a column of `length` codes. */
-async function encodeValues(db: DuckDBDatabase, length: number, indexColumn: string): Promise<DictionaryColumn> {
+/**
+ * Sorts the rows by person, then time, then key: a stable counting sort scatters the columns into person order
+ * (sequential reads), then each person's run, now contiguous, is insertion-sorted in place (short runs, often
+ * nearly sorted) or, when long, sorted through an index.
+ */
+function sortRows(
+  person: Int32Array,
+  ts: Float64Array,
+  code: Int32Array,
+  key: Float64Array,
+  count: number,
+  personCount: number,
+): { personStarts: Int32Array; tsUs: Float64Array; eventCode: Int32Array; keys: Float64Array } {
+  const personStarts = new Int32Array(personCount + 1);
+  for (let i = 0; i < count; i += 1) {
+    const p = (person[i] as number) + 1;
+    personStarts[p] = (personStarts[p] as number) + 1;
+  }
+  for (let p = 0; p < personCount; p += 1) {
+    personStarts[p + 1] = (personStarts[p + 1] as number) + (personStarts[p] as number);
+  }
+  // Two scatter passes (by the person's high bits, then by person inside each block) keep the writes local:
+  // one random scatter over hundreds of MB would wait on memory for every row.
+  const shift = Math.max(0, Math.ceil(Math.log2(personCount + 1)) - 8);
+  const blocks = (personCount >> shift) + 1;
+  const blockStarts = new Int32Array(blocks + 1);
+  for (let b = 0; b < blocks; b += 1) blockStarts[b] = personStarts[Math.min(personCount, b << shift)] as number;
+  blockStarts[blocks] = count;
+  const midPerson = new Int32Array(count);
+  const midTs = new Float64Array(count);
+  const midCode = new Int32Array(count);
+  const midKey = new Float64Array(count);
+  const nextBlock = blockStarts.slice(0, blocks);
+  for (let i = 0; i < count; i += 1) {
+    const p = person[i] as number;
+    const b = p >> shift;
+    const at = nextBlock[b] as number;
+    nextBlock[b] = at + 1;
+    midPerson[at] = p;
+    midTs[at] = ts[i] as number;
+    midCode[at] = code[i] as number;
+    midKey[at] = key[i] as number;
+  }
+  const tsUs = new Float64Array(count);
+  const eventCode = new Int32Array(count);
+  const keys = new Float64Array(count);
+  const next = personStarts.slice(0, personCount);
+  for (let i = 0; i < count; i += 1) {
+    const p = midPerson[i] as number;
+    const at = next[p] as number;
+    next[p] = at + 1;
+    tsUs[at] = midTs[i] as number;
+    eventCode[at] = midCode[i] as number;
+    keys[at] = midKey[i] as number;
+  }
+  for (let p = 0; p < personCount; p += 1) {
+    const begin = personStarts[p] as number;
+    const end = personStarts[p + 1] as number;
+    if (end - begin > 64) {
+      sortRun(tsUs, eventCode, keys, begin, end);
+      continue;
+    }
+    for (let j = begin + 1; j < end; j += 1) {
+      const tx = tsUs[j] as number;
+      const kx = keys[j] as number;
+      const cx = eventCode[j] as number;
+      let k = j - 1;
+      while (k >= begin) {
+        const ty = tsUs[k] as number;
+        if (ty < tx || (ty === tx && (keys[k] as number) < kx)) break;
+        tsUs[k + 1] = ty;
+        keys[k + 1] = keys[k] as number;
+        eventCode[k + 1] = eventCode[k] as number;
+        k -= 1;
+      }
+      tsUs[k + 1] = tx;
+      keys[k + 1] = kx;
+      eventCode[k + 1] = cx;
+    }
+  }
+  return { personStarts, tsUs, eventCode, keys };
+}
+
+function sortRun(ts: Float64Array, code: Int32Array, key: Float64Array, begin: number, end: number): void {
+  const index = Array.from({ length: end - begin }, (_, i) => begin + i);
+  index.sort((a, b) => (ts[a] as number) - (ts[b] as number) || (key[a] as number) - (key[b] as number));
+  const t = index.map((i) => ts[i] as number);
+  const c = index.map((i) => code[i] as number);
+  const k = index.map((i) => key[i] as number);
+  ts.set(t, begin);
+  code.set(c, begin);
+  key.set(k, begin);
+}
+
+function copyVector(
+  chunk: { chunk: unknown },
+  column: number,
+  size: number,
+  target: Int32Array | Float64Array,
+  offset: number,
+): void {
+  const vector = duckdb.data_chunk_get_vector(chunk.chunk as duckdb.DataChunk, column);
+  const bytes = duckdb.vector_get_data(vector, size * target.BYTES_PER_ELEMENT);
+  const view =
+    target instanceof Int32Array
+      ? new Int32Array(bytes.buffer, bytes.byteOffset, size)
+      : new Float64Array(bytes.buffer, bytes.byteOffset, size);
+  target.set(view, offset);
+}
+
+/** Dictionary-encodes (key, value) rows of the temp table `funnel_values` into codes by position. */
+async function encodeValues(
+  db: DuckDBDatabase,
+  length: number,
+  positionOf: (key: number) => number,
+): Promise<DictionaryColumn> {
   await db.run(
     `CREATE OR REPLACE TEMP TABLE funnel_dictionary AS
      SELECT value, CAST(row_number() OVER (ORDER BY value) AS INTEGER) AS code
@@ -186,25 +335,36 @@ async function encodeValues(db: DuckDBDatabase, length: number, indexColumn: str
   for (const r of await db.rows<{ value: string }>(`SELECT value FROM funnel_dictionary ORDER BY code`)) {
     values.push(r.value);
   }
-  const count = Number(await db.value<bigint>(`SELECT count(*) FROM funnel_values`));
-  const positions = new Int32Array(count);
-  const codes = new Int32Array(count);
-  await readNumericColumns(
-    db,
-    `SELECT CAST(v.${indexColumn} AS INTEGER), d.code FROM funnel_values v JOIN funnel_dictionary d USING (value)`,
-    {},
-    [positions, codes],
+  const codes = new Int32Array(length);
+  const result = await db.connection.stream(
+    `SELECT CAST(v.k AS DOUBLE), d.code FROM funnel_values v JOIN funnel_dictionary d USING (value)`,
   );
-  const column = new Int32Array(length);
-  for (let i = 0; i < count; i += 1) column[positions[i] as number] = codes[i] as number;
+  let keys = new Float64Array(0);
+  let found = new Int32Array(0);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const size = chunk.rowCount;
+    if (keys.length < size) {
+      keys = new Float64Array(size);
+      found = new Int32Array(size);
+    }
+    copyVector(chunk, 0, size, keys, 0);
+    copyVector(chunk, 1, size, found, 0);
+    for (let i = 0; i < size; i += 1) {
+      const at = positionOf(keys[i] as number);
+      if (at >= 0) codes[at] = found[i] as number;
+    }
+  }
   await db.run(`DROP TABLE funnel_values; DROP TABLE funnel_dictionary`);
-  return { codes: column, values };
+  return { codes, values };
 }
 
 export async function loadEventValues(
   db: DuckDBDatabase,
   project: string,
   source: EventValueSource,
+  positions: RowPositions,
 ): Promise<DictionaryColumn> {
   const params: Record<string, string> = { project };
   if (source.kind !== 'group_key') params.propertyPath = jsonPointer(source.property);
@@ -214,22 +374,25 @@ export async function loadEventValues(
   }
   await db.run(
     `CREATE OR REPLACE TEMP TABLE funnel_values AS
-     SELECT r.rowid AS pos, v.value FROM funnel_rows r JOIN (${valueRowsSql(source)}) v USING (src, rid)
-     WHERE v.value IS NOT NULL`,
+     SELECT rid * 2 + src AS k, value FROM (${valueRowsSql(source)}) WHERE value IS NOT NULL`,
     params,
   );
-  const length = Number(await db.value<bigint>(`SELECT count(*) FROM funnel_rows`));
-  return encodeValues(db, length, 'pos');
+  return encodeValues(db, positions.eventCount, (k) => {
+    const rid = Math.floor(k / 2);
+    const at = k % 2 === 0 ? positions.ofEvent[rid] : positions.ofStageChange[rid];
+    return at ?? -1;
+  });
 }
 
 export async function loadPersonValues(
   db: DuckDBDatabase,
   project: string,
   property: string,
+  positions: RowPositions,
 ): Promise<DictionaryColumn> {
   await db.run(
     `CREATE OR REPLACE TEMP TABLE funnel_values AS
-     SELECT p.person_idx, arg_max(e.properties->>$propertyPath, e.ts) AS value
+     SELECT p.person_idx AS k, arg_max(e.properties->>$propertyPath, e.ts) AS value
      FROM events e
      LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
      JOIN funnel_persons p ON p.person_key = ${personKeySql}
@@ -237,6 +400,5 @@ export async function loadPersonValues(
      GROUP BY 1`,
     { project, propertyPath: jsonPointer(property) },
   );
-  const length = Number(await db.value<bigint>(`SELECT count(*) FROM funnel_persons`));
-  return encodeValues(db, length, 'person_idx');
+  return encodeValues(db, positions.personCount, (k) => k);
 }
