@@ -1,12 +1,13 @@
 // Funnel speed: a generated business (~1.5M people, 10M events, 6 channels, a 5-step funnel with realistic
 // drop-off and noise events), imported once into a funnelscope store, then timed:
-//   cold      a fresh `funnelscope funnel` process (open, load columns, run, print)
+//   cold      a fresh `funnelscope funnel` process (open, load columns, run, print): right after an import (columns
+//             sorted from SQL and saved) and later (columns read from the saved snapshot)
 //   warm      in-process runFunnel with the column cache loaded: 5-step, breakdown by channel, trends
 //   baseline  the same 5-step funnel as DuckDB SQL (ASOF joins per step) on the same store, in the same run
 //   ClickHouse windowFunnel over the same events, when `clickhouse` (Debian clickhouse-server) is installed
-//   npm run bench -- funnel                 # 10M events
+//   npm run bench:funnel                    # 10M events
 //   node bench/funnel-speed.mjs --events 1000000
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,37 +149,102 @@ function baselineSql() {
   return sql;
 }
 
+/** Runs clickhouse-client against the bench server; resolves to stdout (and stderr, where --time prints). */
+function chClient(port, args, input) {
+  const r = spawnSync('clickhouse-client', ['--port', String(port), ...args], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) throw new Error(`clickhouse-client: ${r.stderr}`);
+  return { stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * ClickHouse windowFunnel over the same events (persons resolved the same way), on a clickhouse-server started
+ * here on 127.0.0.1 with a throw-away data folder (Debian's clickhouse-server 18.16 has no clickhouse-local).
+ */
 async function clickhouse() {
-  const which = spawnSync('sh', ['-c', 'command -v clickhouse || command -v clickhouse-local'], { encoding: 'utf8' });
-  const exe = which.stdout.trim();
-  if (!exe) return { skipped: 'clickhouse is not installed (apt-get install clickhouse-server)' };
-  // Same events as the store, with the same merged person ids, as TSV for clickhouse-local.
+  const which = spawnSync('sh', ['-c', 'command -v clickhouse-server && command -v clickhouse-client'], {
+    encoding: 'utf8',
+  });
+  if (which.status !== 0) return { skipped: 'clickhouse-server is not installed (apt-get install clickhouse-server)' };
   const tsv = join(dataDir, `funnel-${eventTarget}.tsv`);
   if (!existsSync(tsv)) {
     const db = await DuckDBInstance.create(store, { access_mode: 'READ_ONLY' });
     const c = await db.connect();
     await c.run(`COPY (SELECT coalesce(m.person_id, e.distinct_id), epoch(e.ts)::BIGINT, e.event FROM events e
       LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id)
-      TO '${tsv}' (FORMAT csv, DELIMITER '\t', HEADER false)`);
+      TO '${tsv}' (FORMAT csv, DELIMITER '\t', HEADER false, QUOTE '')`);
+    c.closeSync();
+    db.closeSync();
   }
-  const conds = steps.map((s) => `event = '${s}'`).join(', ');
-  const local = exe.endsWith('clickhouse') ? [exe, 'local'] : [exe];
-  const query = `CREATE TABLE ev ENGINE = Memory AS SELECT * FROM table;
-    SELECT now64();`;
-  void query;
-  const script = (body) =>
-    `${local.join(' ')} --structure "person String, ts UInt32, event String" --input-format TSV --query "${body}" < ${tsv}`;
-  const load = script('SELECT count() FROM table');
-  const funnel = script(
-    `SELECT level, count() FROM (SELECT person, windowFunnel(${windowDays * 86400})(toDateTime(ts), ${conds}) AS level FROM table GROUP BY person) GROUP BY level ORDER BY level`,
+  const home = join(dataDir, 'clickhouse');
+  rmSync(home, { recursive: true, force: true });
+  mkdirSync(home, { recursive: true });
+  const port = 19000 + (process.pid % 500);
+  writeFileSync(
+    join(home, 'config.xml'),
+    `<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>${home}/server.log</log><errorlog>${home}/server.err.log</errorlog></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <tcp_port>${port}</tcp_port>
+  <http_port>${port + 1}</http_port>
+  <path>${home}/data/</path>
+  <tmp_path>${home}/tmp/</tmp_path>
+  <user_files_path>${home}/user_files/</user_files_path>
+  <users_config>/etc/clickhouse-server/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>536870912</mark_cache_size>
+</yandex>
+`,
   );
-  const t0 = performance.now();
-  execFileSync('sh', ['-c', load]);
-  const readOnly = (performance.now() - t0) / 1000;
-  const t1 = performance.now();
-  const out = execFileSync('sh', ['-c', funnel], { encoding: 'utf8' });
-  const total = (performance.now() - t1) / 1000;
-  return { exe, readSeconds: readOnly, funnelSeconds: Math.max(0, total - readOnly), levels: out.trim() };
+  const server = spawn('clickhouse-server', ['--config-file', join(home, 'config.xml')], { stdio: 'ignore' });
+  try {
+    for (let i = 0; ; i += 1) {
+      try {
+        chClient(port, ['--query', 'SELECT 1']);
+        break;
+      } catch (error) {
+        if (i > 100) throw error;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    chClient(port, [
+      '--query',
+      'CREATE TABLE ev (person String, ts UInt32, event String) ENGINE = MergeTree ORDER BY (person, ts)',
+    ]);
+    const loadStarted = performance.now();
+    chClient(port, ['--query', 'INSERT INTO ev FORMAT TabSeparated'], readFileSync(tsv));
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
+    chClient(port, ['--query', 'OPTIMIZE TABLE ev FINAL']);
+    const conds = steps.map((x) => `event = '${x}'`).join(', ');
+    const query = `SELECT level, count() FROM (SELECT person, windowFunnel(${windowDays * 86400})(toDateTime(ts), ${conds}) AS level FROM ev GROUP BY person) GROUP BY level ORDER BY level`;
+    const times = [];
+    let levels = '';
+    for (let i = 0; i < 3; i += 1) {
+      const r = chClient(port, ['--time', '--query', query]);
+      levels = r.stdout.trim();
+      times.push(Number(r.stderr.trim().split('\n').pop()));
+    }
+    // Persons reaching at least each step, from "level count" rows.
+    const perLevel = new Map(levels.split('\n').map((l) => l.split('\t').map(Number)));
+    const reached = steps.map((_, k) =>
+      [...perLevel].filter(([level]) => level >= k + 1).reduce((a, [, c]) => a + c, 0),
+    );
+    return {
+      version: chClient(port, ['--query', 'SELECT version()']).stdout.trim(),
+      loadSeconds: +loadSeconds.toFixed(1),
+      funnelSeconds: median(times),
+      reached,
+    };
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 await generate();
@@ -186,7 +252,10 @@ await importStore();
 const defFile = join(dataDir, 'funnel-definition.json');
 writeFileSync(defFile, JSON.stringify(definition));
 
-// Cold: a fresh process, as a user runs it.
+// Cold: a fresh process, as a user runs it; first the first funnel after an import (columns sorted from SQL, and
+// saved), then any later fresh process (columns read from the saved snapshot).
+rmSync(`${store}.columns`, { recursive: true, force: true });
+const coldFirst = await runMeasured([bin, '--db', store, 'funnel', '--definition', defFile]);
 const cold = await runMeasured([bin, '--db', store, 'funnel', '--definition', defFile]);
 const coldReport = JSON.parse(cold.stdout);
 
@@ -219,6 +288,8 @@ const report = {
   units: first.stats.units,
   counts,
   duckdbSqlCounts: Object.values(baseline.result[0] ?? {}).map(Number),
+  coldAfterImportSeconds: +coldFirst.seconds.toFixed(3),
+  coldAfterImportPeakMiB: Math.round(coldFirst.peakMiB),
   coldSeconds: +cold.seconds.toFixed(3),
   coldPeakMiB: Math.round(cold.peakMiB),
   coldEngineMs: coldReport.stats.elapsedMs,
@@ -232,6 +303,7 @@ const report = {
   speedupVsDuckdbSql: +(baseline.seconds / warm.seconds).toFixed(1),
   clickhouse: ch,
 };
+if (ch.funnelSeconds) report.clickhouseMatches = JSON.stringify(ch.reached) === JSON.stringify(counts);
 if (ch.funnelSeconds) report.speedupVsClickhouse = +(ch.funnelSeconds / warm.seconds).toFixed(1);
 console.log(JSON.stringify(report, null, 2));
 if (process.argv.includes('--clean')) rmSync(store, { force: true });
