@@ -9,6 +9,10 @@ export interface Config {
   debug: boolean;
   /** FUNNELSCOPE_TRACE: print each SQL statement's time to stderr. */
   traceSql: boolean;
+  /** FUNNELSCOPE_THREADS: threads a funnel may use (default: the machine's cores). */
+  threads?: number;
+  /** FUNNELSCOPE_PARALLEL_MIN_EVENTS: below this many events a funnel runs on one thread. */
+  parallelMinEvents?: number;
 }
 
 export const defaultDbPath = './funnelscope.duckdb';
@@ -23,5 +27,12 @@ export function resolveConfig(
     project: flags.project ?? env.FUNNELSCOPE_PROJECT ?? defaultProject,
     debug: Boolean(env.FUNNELSCOPE_DEBUG),
     traceSql: Boolean(env.FUNNELSCOPE_TRACE),
+    ...positiveInteger(env.FUNNELSCOPE_THREADS, 'threads'),
+    ...positiveInteger(env.FUNNELSCOPE_PARALLEL_MIN_EVENTS, 'parallelMinEvents'),
   };
+}
+
+function positiveInteger<K extends string>(value: string | undefined, key: K): Partial<Record<K, number>> {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n >= 0 ? ({ [key]: n } as Partial<Record<K, number>>) : {};
 }

@@ -36,6 +36,8 @@ async function column(
 
 export interface BreakdownColumns {
   properties: { codes: Int32Array; text: string[]; perPerson: boolean }[];
+  /** One property: value ids fixed up front (one id per distinct text), so every part of a run agrees on them. */
+  single: { idOfCode: Int32Array; labels: string[] } | null;
 }
 
 /** Loads the breakdown's property columns (before the synchronous part of a run). */
@@ -52,7 +54,23 @@ export async function loadBreakdownColumns(
     });
     properties.push({ codes: c.codes, text, perPerson: breakdown.scope === 'person' });
   }
-  return { properties };
+  const only = properties.length === 1 ? properties[0] : undefined;
+  if (!only) return { properties, single: null };
+  // Codes that read the same (after URL normalisation) share an id; "" is id 0.
+  const labels = [''];
+  const ids = new Map<string, number>();
+  const idOfCode = new Int32Array(only.text.length);
+  only.text.forEach((text, code) => {
+    if (text === '') return;
+    let id = ids.get(text);
+    if (id === undefined) {
+      id = labels.length;
+      labels.push(text);
+      ids.set(text, id);
+    }
+    idOfCode[code] = id;
+  });
+  return { properties, single: { idOfCode, labels } };
 }
 
 /** The breakdown value id of every position of the stream. */
@@ -63,26 +81,14 @@ export function breakdownValues(stream: FunnelStream, columns: BreakdownColumns,
   const { rowOf, personAt } = stream;
   valueAt.fill(0, 0, stream.length);
 
-  if (perProperty.length === 1) {
-    const only = perProperty[0];
-    if (!only) return { valueAt, labels };
-    // One id per distinct text; codes that read the same (after URL normalisation) share it.
-    const idOfCode = new Int32Array(only.text.length);
-    only.text.forEach((text, code) => {
-      if (text === '') return;
-      let id = ids.get(text);
-      if (id === undefined) {
-        id = labels.length;
-        labels.push(text);
-        ids.set(text, id);
-      }
-      idOfCode[code] = id;
-    });
+  const only = perProperty[0];
+  if (columns.single && only) {
+    const { idOfCode } = columns.single;
     const source = only.perPerson ? personAt : rowOf;
     for (let i = 0; i < stream.length; i += 1) {
       valueAt[i] = idOfCode[only.codes[source[i] as number] as number] as number;
     }
-    return { valueAt, labels };
+    return { valueAt, labels: columns.single.labels };
   }
 
   for (let i = 0; i < stream.length; i += 1) {

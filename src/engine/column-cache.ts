@@ -1,4 +1,5 @@
 import type { DictionaryColumn, EventColumnSource, EventColumns, EventValueSource } from '../store/event-columns.js';
+import { sharedUint8, sharedUint16 } from '../store/shared-arrays.js';
 
 /**
  * Keeps each project's event columns in memory between funnels. Every use first asks the store for its data
@@ -54,12 +55,7 @@ export class ColumnCache {
       version,
       columns,
       scratch: new ScratchBuffers(),
-      nameCodes:
-        columns.eventNames.length <= 256
-          ? Uint8Array.from(columns.eventCode)
-          : columns.eventNames.length <= 65_536
-            ? Uint16Array.from(columns.eventCode)
-            : columns.eventCode,
+      nameCodes: narrowCodes(columns),
       eventValues(valueSource) {
         const key = JSON.stringify(valueSource);
         let column = eventValueCache.get(key);
@@ -81,6 +77,15 @@ export class ColumnCache {
       },
     };
   }
+}
+
+/** The event codes in the narrowest shared integer array that holds them. */
+function narrowCodes(columns: EventColumns): Uint8Array | Uint16Array | Int32Array {
+  const names = columns.eventNames.length;
+  if (names > 65_536) return columns.eventCode;
+  const narrow = names <= 256 ? sharedUint8(columns.eventCount) : sharedUint16(columns.eventCount);
+  narrow.set(columns.eventCode);
+  return narrow;
 }
 
 /**

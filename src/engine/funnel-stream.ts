@@ -120,7 +120,12 @@ function nameMasks(eventNames: readonly string[], events: readonly (string | nul
   return masks;
 }
 
+/** What a stream is built from: the columns, and the buffers it may write. */
+export type StreamSource = Pick<ProjectColumns, 'columns' | 'nameCodes' | 'scratch'>;
+
 export interface StreamOptions {
+  /** Only the persons [first, end) (a part of a parallel run); all when absent. */
+  personRange?: readonly [number, number];
   /** Also visit events that fill no step (strict funnels and correlation need them). */
   allEvents: boolean;
   /** Fill `personAt` (person-scope breakdowns and count-by person properties read it). */
@@ -129,13 +134,13 @@ export interface StreamOptions {
 
 /** Compiles the definition into the position arrays: one pass over the rows, person by person. */
 export function buildFunnelStream(
-  project: ProjectColumns,
+  project: StreamSource,
   definition: FunnelDefinition,
   inputs: FunnelInputs,
   options: StreamOptions,
 ): FunnelStream {
   const { columns, scratch } = project;
-  const { eventCount, personCount, personStarts, tsUs, eventCode, eventNames } = columns;
+  const { personCount, personStarts, tsUs, eventCode, eventNames } = columns;
   const steps = definition.steps;
   const n = steps.length;
   const fromUs = definition.dateFrom ? startOfDayUtcMs(definition.dateFrom, definition.timezone) * 1000 : -Infinity;
@@ -173,16 +178,20 @@ export function buildFunnelStream(
   const bounded = fromUs !== -Infinity || toUs !== Infinity;
   const hasGlobal = global.length > 0;
 
-  const ts = scratch.f64('ts', eventCount);
-  const stepsAt = scratch.i32('steps', eventCount);
-  const exclusionsAt = scratch.i32('exclusions', eventCount);
-  const rowOf = scratch.i32('rowOf', eventCount);
-  const personAt = scratch.i32('personAt', eventCount);
-  const unitStarts = scratch.i32('unitStarts', personCount + 1);
+  const [firstPerson, endPerson] = options.personRange ?? [0, personCount];
+  const firstRow = personStarts[firstPerson] as number;
+  const endRow = personStarts[endPerson] as number;
+  const rows = endRow - firstRow;
+  const ts = scratch.f64('ts', rows);
+  const stepsAt = scratch.i32('steps', rows);
+  const exclusionsAt = scratch.i32('exclusions', rows);
+  const rowOf = scratch.i32('rowOf', rows);
+  const personAt = scratch.i32('personAt', rows);
+  const unitStarts = scratch.i32('unitStarts', endPerson - firstPerson + 1);
   let size = 0;
   let units = 0;
-  let person = -1;
-  let personEnd = 0;
+  let person = firstPerson - 1;
+  let personEnd = firstRow;
   let lastUnitPerson = -1;
 
   const plain = !allEvents && !hasGlobal && filteredSteps === 0 && filteredExclusions === 0 && firstTimeMask === 0;
@@ -197,12 +206,21 @@ export function buildFunnelStream(
       guardsOfName[code] = guards;
     }
     const out = { ts, steps: stepsAt, exclusions: exclusionsAt, rowOf, personAt, unitStarts };
-    const counts = scanByName(project, stepNameMask, guardsOfName, fromUs, toUs, out, options.persons);
+    const counts = scanByName(
+      project,
+      [firstPerson, endPerson],
+      stepNameMask,
+      guardsOfName,
+      fromUs,
+      toUs,
+      out,
+      options.persons,
+    );
     size = counts.size;
     units = counts.units;
   }
 
-  for (let row = plain ? eventCount : 0; row < eventCount; row += 1) {
+  for (let row = plain ? endRow : firstRow; row < endRow; row += 1) {
     if (row >= personEnd) {
       do {
         person += 1;
@@ -289,7 +307,7 @@ export function buildFunnelStream(
  * counting sort groups them by unit, and each unit's positions are sorted by time.
  */
 function regroupByUnit(
-  project: ProjectColumns,
+  project: StreamSource,
   stream: FunnelStream,
   unit: { column: DictionaryColumn; perPerson: boolean },
 ): FunnelStream {
@@ -348,7 +366,8 @@ function regroupByUnit(
  * rows fills the position arrays and the unit boundaries.
  */
 function scanByName(
-  project: ProjectColumns,
+  project: StreamSource,
+  [firstPerson, endPerson]: readonly [number, number],
   stepNameMask: Int32Array,
   guardsOfName: Int32Array,
   fromUs: number,
@@ -363,24 +382,26 @@ function scanByName(
   },
   withPersons: boolean,
 ): { size: number; units: number } {
-  const { eventCount, personStarts, tsUs } = project.columns;
+  const { personStarts, tsUs } = project.columns;
   const codes = project.nameCodes;
+  const firstRow = personStarts[firstPerson] as number;
+  const endRow = personStarts[endPerson] as number;
   const { ts, steps, exclusions, rowOf, personAt, unitStarts } = out;
   const wanted = new Int32Array(stepNameMask.length);
   for (let c = 0; c < wanted.length; c += 1)
     wanted[c] = ((stepNameMask[c] as number) | (guardsOfName[c] as number)) !== 0 ? 1 : 0;
   let found = 0;
-  const last = eventCount - 1;
-  for (let row = 0; row < last; row += 1) {
+  const last = endRow - 1;
+  for (let row = firstRow; row < last; row += 1) {
     rowOf[found] = row;
     found += wanted[codes[row] as number] as number;
   }
-  if (eventCount > 0 && wanted[codes[last] as number] === 1) rowOf[found++] = last;
+  if (endRow > firstRow && wanted[codes[last] as number] === 1) rowOf[found++] = last;
 
   let size = 0;
   let units = 0;
-  let person = -1;
-  let personEnd = 0;
+  let person = firstPerson - 1;
+  let personEnd = firstRow;
   let lastUnitPerson = -1;
   const bounded = fromUs !== -Infinity || toUs !== Infinity;
   for (let i = 0; i < found; i += 1) {

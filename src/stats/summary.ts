@@ -7,9 +7,13 @@ export function mean(values: ArrayLike<number>): number | null {
 }
 
 export function median(values: ArrayLike<number>): number | null {
-  const n = values.length;
+  return values.length === 0 ? null : medianInPlace(Float64Array.from(values));
+}
+
+/** The median of `a`, reordering it (no copy: for samples that are not needed afterwards). */
+export function medianInPlace(a: Float64Array): number | null {
+  const n = a.length;
   if (n === 0) return null;
-  const a = Float64Array.from(values);
   const upper = select(a, n >> 1);
   if (n % 2 === 1) return upper;
   // After selecting index n/2, everything left of it is ≤ it: the lower middle is their maximum.
@@ -50,8 +54,16 @@ function select(a: Float64Array, k: number): number {
 
 /** A growable sample of doubles (no boxed numbers, amortised O(1) push). */
 export class Sample {
-  private data = new Float64Array(64);
+  private data: Float64Array = new Float64Array(64);
   length = 0;
+
+  /** A sample holding exactly these values (taken over, not copied). */
+  static of(values: Float64Array): Sample {
+    const sample = new Sample();
+    sample.data = values;
+    sample.length = values.length;
+    return sample;
+  }
 
   push(x: number): void {
     if (this.length === this.data.length) {
@@ -62,9 +74,15 @@ export class Sample {
     this.data[this.length++] = x;
   }
 
-  pushAll(other: Sample): void {
-    const values = other.values();
-    for (let i = 0; i < values.length; i += 1) this.push(values[i] as number);
+  pushAll(other: Sample | Float64Array): void {
+    const values = other instanceof Sample ? other.values() : other;
+    if (this.length + values.length > this.data.length) {
+      const bigger = new Float64Array(Math.max(this.data.length * 2, this.length + values.length));
+      bigger.set(this.data.subarray(0, this.length));
+      this.data = bigger;
+    }
+    this.data.set(values, this.length);
+    this.length += values.length;
   }
 
   /** A view of the pushed values (valid until the next push). */

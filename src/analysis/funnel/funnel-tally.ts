@@ -1,6 +1,15 @@
 import type { UnitOutcome } from '../../engine/ordered-kernel.js';
 import { Sample } from '../../stats/summary.js';
 
+/** A tally as plain arrays, to cross a worker boundary (the buffers can be transferred). */
+export interface TallyData {
+  counts: Float64Array;
+  gaps: Float64Array[];
+  timeToConvert: Float64Array;
+  entered: Float64Array;
+  converted: Float64Array;
+}
+
 /**
  * What a set of unit outcomes adds up to: counts per step, conversion gaps per step, time-to-convert gaps and
  * trend counts per period. One tally per breakdown value; tallies merge into "Other".
@@ -10,7 +19,7 @@ export class FunnelTally {
   /** Seconds from the previous non-optional step, per step, over units whose path reached it (gaps > 0 only). */
   readonly gaps: Sample[];
   /** Seconds from `fromStep` to `toStep` per converting unit. */
-  readonly timeToConvert = new Sample();
+  timeToConvert = new Sample();
   readonly entered: Float64Array;
   readonly converted: Float64Array;
 
@@ -71,6 +80,56 @@ export class FunnelTally {
   addTrend(bucket: number, converted: boolean): void {
     this.entered[bucket] = (this.entered[bucket] as number) + 1;
     if (converted) this.converted[bucket] = (this.converted[bucket] as number) + 1;
+  }
+
+  /** The sum of several tallies' data, concatenating each sample once (a single part is taken over as is). */
+  static fromData(stepCount: number, bucketCount: number, parts: readonly TallyData[]): FunnelTally {
+    const tally = new FunnelTally(stepCount, bucketCount);
+    const concat = (arrays: Float64Array[]) => {
+      if (arrays.length === 1) return arrays[0] as Float64Array;
+      const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
+      let at = 0;
+      for (const a of arrays) {
+        out.set(a, at);
+        at += a.length;
+      }
+      return out;
+    };
+    const counts = tally.counts;
+    for (const part of parts) {
+      for (let k = 0; k < stepCount; k += 1) counts[k] = (counts[k] as number) + (part.counts[k] as number);
+      for (let b = 0; b < bucketCount; b += 1) {
+        tally.entered[b] = (tally.entered[b] as number) + (part.entered[b] as number);
+        tally.converted[b] = (tally.converted[b] as number) + (part.converted[b] as number);
+      }
+    }
+    for (let k = 0; k < stepCount; k += 1)
+      tally.gaps[k] = Sample.of(concat(parts.map((p) => p.gaps[k] as Float64Array)));
+    tally.timeToConvert = Sample.of(concat(parts.map((p) => p.timeToConvert)));
+    return tally;
+  }
+
+  toData(): TallyData {
+    return {
+      counts: this.counts.slice(),
+      gaps: this.gaps.map((g) => g.values()),
+      timeToConvert: this.timeToConvert.values(),
+      entered: this.entered.slice(),
+      converted: this.converted.slice(),
+    };
+  }
+
+  mergeData(data: TallyData): void {
+    const mine = this.counts;
+    for (let k = 0; k < this.stepCount; k += 1) {
+      mine[k] = (mine[k] as number) + (data.counts[k] as number);
+      (this.gaps[k] as Sample).pushAll(data.gaps[k] as Float64Array);
+    }
+    this.timeToConvert.pushAll(data.timeToConvert);
+    for (let b = 0; b < this.entered.length; b += 1) {
+      this.entered[b] = (this.entered[b] as number) + (data.entered[b] as number);
+      this.converted[b] = (this.converted[b] as number) + (data.converted[b] as number);
+    }
   }
 
   merge(other: FunnelTally): void {

@@ -1,5 +1,5 @@
 import type { FunnelDefinition } from '../../model/funnel-definition.js';
-import { mean, median } from '../../stats/summary.js';
+import { mean, medianInPlace } from '../../stats/summary.js';
 import { wilsonInterval } from '../../stats/wilson-interval.js';
 import type { FunnelTally } from './funnel-tally.js';
 import type { CorrelationEvent, CorrelationReport, StepReport, TimeToConvertReport, TrendPoint } from './report.js';
@@ -30,7 +30,8 @@ export function stepReports(tally: FunnelTally, definition: FunnelDefinition): S
       dropOff: k === 0 ? 0 : previous - count,
       dropOffRate: fromPrevious === null ? null : 1 - fromPrevious,
       avgTimeToConvertSeconds: k === 0 ? null : mean(gaps),
-      medianTimeToConvertSeconds: k === 0 ? null : median(gaps),
+      // Last use of the sample: the median may reorder it in place.
+      medianTimeToConvertSeconds: k === 0 ? null : medianInPlace(gaps),
     };
   });
 }

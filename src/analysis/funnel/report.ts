@@ -82,5 +82,6 @@ export interface FunnelReport {
   timeToConvert: TimeToConvertReport | null;
   trends: TrendPoint[] | null;
   correlation: CorrelationReport | null;
-  stats: { eventsScanned: number; units: number; elapsedMs: number };
+  /** Events in the project, counted units, threads the run used, and its time. */
+  stats: { eventsScanned: number; units: number; threads: number; elapsedMs: number };
 }

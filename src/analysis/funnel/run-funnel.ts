@@ -1,17 +1,20 @@
-import { type BreakdownValues, breakdownValues, loadBreakdownColumns } from '../../engine/breakdown-values.js';
-import type { ColumnCache } from '../../engine/column-cache.js';
-import { buildFunnelStream, type FunnelStream, loadFunnelInputs } from '../../engine/funnel-stream.js';
-import { OrderedKernel, type UnitOutcome, type ValueScope } from '../../engine/ordered-kernel.js';
-import { type TrendOutcome, TrendsKernel } from '../../engine/trends-kernel.js';
-import { UnorderedKernel } from '../../engine/unordered-kernel.js';
+import { availableParallelism } from 'node:os';
+import { loadBreakdownColumns } from '../../engine/breakdown-values.js';
+import type { ColumnCache, ProjectColumns } from '../../engine/column-cache.js';
+import { loadFunnelInputs } from '../../engine/funnel-stream.js';
+import { WorkerPool } from '../../engine/worker-pool.js';
 import type { FunnelDefinition } from '../../model/funnel-definition.js';
-import { bucketIndex, localDate, trendBuckets } from '../calendar.js';
-import { FunnelTally } from './funnel-tally.js';
-import type { BreakdownEntry, FunnelReport } from './report.js';
+import { localDate, trendBuckets } from '../calendar.js';
+import { type PassRequest, type PassResult, runFunnelPass } from './funnel-pass.js';
+import { FunnelTally, type TallyData } from './funnel-tally.js';
+import type { BreakdownEntry, CorrelationReport, FunnelReport } from './report.js';
 import { correlationReport, stepReports, timeToConvertReport, trendPoints } from './report-sections.js';
 
-interface Kernel extends UnitOutcome {
-  run(begin: number, end: number, scope: ValueScope | null): unknown;
+export interface RunOptions {
+  /** Threads a run may use (1 = this thread only). Default: the machine's available parallelism. */
+  threads?: number;
+  /** Below this many events a run stays on one thread (starting workers would cost more). Default 2,000,000. */
+  parallelMinEvents?: number;
 }
 
 function unitLabel(definition: FunnelDefinition): string {
@@ -21,15 +24,16 @@ function unitLabel(definition: FunnelDefinition): string {
   return `${c.type}:${c.property}`;
 }
 
-/** The trend periods: the definition's range, or the days the funnel's events span. */
-function periods(definition: FunnelDefinition, stream: FunnelStream) {
+/** The trend periods: the definition's range or, where it is open, the days the project's events span. */
+function periods(definition: FunnelDefinition, project: ProjectColumns) {
   let dateFrom = definition.dateFrom;
   let dateTo = definition.dateTo;
   if (!dateFrom || !dateTo) {
+    const ts = project.columns.tsUs;
     let lo = Infinity;
     let hi = -Infinity;
-    for (let i = 0; i < stream.length; i += 1) {
-      const t = stream.ts[i] as number;
+    for (let i = 0; i < ts.length; i += 1) {
+      const t = ts[i] as number;
       if (t < lo) lo = t;
       if (t > hi) hi = t;
     }
@@ -38,196 +42,130 @@ function periods(definition: FunnelDefinition, stream: FunnelStream) {
     dateTo ??= localDate(hi / 1000, definition.timezone);
   }
   const buckets = trendBuckets(dateFrom, dateTo, definition.interval, definition.timezone);
-  const startsUs = buckets.startsUtcMs.map((ms) => ms * 1000);
-  return { labels: buckets.labels, bucketOf: (tsUs: number) => bucketIndex(startsUs, tsUs) };
+  return { labels: buckets.labels, startsUs: buckets.startsUtcMs.map((ms) => ms * 1000) };
+}
+
+type FunnelTask = {
+  source: Omit<ProjectColumns, 'scratch' | 'eventValues' | 'personValues' | 'version'>;
+  request: PassRequest;
+};
+let pool: WorkerPool<FunnelTask, PassResult> | null | undefined;
+let poolSize = 0;
+
+function workers(size: number): WorkerPool<FunnelTask, PassResult> | null {
+  if (pool === undefined || poolSize !== size) {
+    void pool?.close();
+    pool = WorkerPool.create<FunnelTask, PassResult>(new URL('./funnel-worker.js', import.meta.url), size);
+    poolSize = size;
+  }
+  return pool;
+}
+
+/** Splits the persons into `parts` ranges of about equal numbers of events. */
+function personRanges(personStarts: Int32Array, parts: number): [number, number][] {
+  const persons = personStarts.length - 1;
+  const events = personStarts[persons] as number;
+  const ranges: [number, number][] = [];
+  let first = 0;
+  for (let k = 1; k <= parts; k += 1) {
+    let end = persons;
+    if (k < parts) {
+      // The first person whose events start at or after k/parts of all events.
+      const target = Math.floor((events * k) / parts);
+      let lo = first;
+      let hi = persons;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((personStarts[mid] as number) < target) lo = mid + 1;
+        else hi = mid;
+      }
+      end = lo;
+    }
+    if (end > first) ranges.push([first, end]);
+    first = end;
+  }
+  return ranges;
 }
 
 /**
- * Runs a funnel over a project's events: compiles the definition into per-event step bits, walks every unit
- * through the kernel of its order mode, and adds up steps, conversion times, time to convert, trends, breakdown
- * and correlation. Pure over the column cache: the same call serves the CLI and the HTTP API.
+ * Runs a funnel over a project's events: loads the columns the definition reads, runs the pass (in parallel over
+ * ranges of persons when the data is large and the parts are independent), adds the parts up and turns the sums
+ * into the report. The same call serves the CLI and the HTTP API.
  */
 export async function runFunnel(
   cache: ColumnCache,
   projectId: string,
   definition: FunnelDefinition,
+  options: RunOptions = {},
 ): Promise<FunnelReport> {
   const started = performance.now();
   const project = await cache.get(projectId);
-  // Every column the definition reads is loaded first; from here on the run is synchronous, so the column
-  // cache's scratch buffers are this run's alone.
+  // Every column the definition reads is loaded first; from here on the run is synchronous on this thread.
   const inputs = await loadFunnelInputs(project, definition);
   const breakdown = definition.breakdown;
   const breakdownColumns = breakdown ? await loadBreakdownColumns(project, breakdown) : null;
-
-  const n = definition.steps.length;
-  const strict = definition.order === 'strict';
-  const stream = buildFunnelStream(project, definition, inputs, {
-    allEvents: strict || definition.correlation !== null,
-    persons: breakdown?.scope === 'person' || definition.countBy.type === 'person_property',
-  });
-  const windowUs = definition.windowSeconds * 1e6;
-  const optionalMask = definition.steps.reduce((m, s, k) => (s.optional ? m | (1 << k) : m), 0);
-  const columns = { ts: stream.ts, steps: stream.steps, exclusions: stream.exclusions };
-  const newKernel = (): Kernel =>
-    definition.order === 'unordered'
-      ? new UnorderedKernel(columns, { stepCount: n, windowUs })
-      : new OrderedKernel(columns, { stepCount: n, windowUs, strict, optionalMask });
-  const kernel = newKernel();
-
-  const wantTrends = definition.view === 'trends';
-  const trend = wantTrends ? periods(definition, stream) : null;
-  const bucketCount = trend ? trend.labels.length : 0;
-  const { fromStep, toStep } = definition;
-  const trendsKernel =
-    trend && definition.order !== 'unordered'
-      ? new TrendsKernel(columns, { stepCount: n, windowUs, strict, fromStep, toStep, bucketOf: trend.bucketOf })
-      : null;
-  const trendOut: TrendOutcome = { buckets: [], converted: [] };
-  const addTrends = (
-    tally: FunnelTally,
-    outcome: UnitOutcome,
-    begin: number,
-    end: number,
-    scope: ValueScope | null,
-  ) => {
-    if (!trend) return;
-    if (trendsKernel) {
-      trendsKernel.run(begin, end, scope, trendOut);
-      trendOut.buckets.forEach((b, i) => {
-        tally.addTrend(b, trendOut.converted[i] === true);
-      });
-    } else if (outcome.counted && outcome.timingCount > fromStep) {
-      // Unordered: the unit's counted window, in the period of its first event.
-      const b = trend.bucketOf(outcome.timings[0] as number);
-      if (b >= 0) tally.addTrend(b, outcome.timingCount > toStep);
-    }
+  const trend = definition.view === 'trends' ? periods(definition, project) : null;
+  const request: PassRequest = {
+    definition,
+    inputs,
+    breakdown: breakdownColumns,
+    personRange: null,
+    trendStartsUs: trend?.startsUs ?? null,
   };
 
-  const total = new FunnelTally(n, bucketCount);
-  const values: BreakdownValues | null = breakdownColumns
-    ? breakdownValues(stream, breakdownColumns, project.scratch.i32('breakdown', stream.length))
-    : null;
-  const byValue: (FunnelTally | undefined)[] = [];
-  const tallyOf = (value: number) => {
-    let t = byValue[value];
-    if (!t) {
-      t = new FunnelTally(n, bucketCount);
-      byValue[value] = t;
-    }
-    return t;
-  };
-  const breakdownKernel =
-    breakdown && (breakdown.attribution === 'step' || breakdown.attribution === 'all_events') ? newKernel() : null;
-  const candidates: number[] = [];
-
-  // Correlation: per event name, the units (converted / dropped) that did it between entering and converting.
-  const correlation = definition.correlation;
-  const correlated = correlation
-    ? (() => {
-        const skip = new Uint8Array(stream.eventNames.length);
-        const names = new Set([...definition.steps.map((s) => s.event), ...correlation.excludeEvents]);
-        stream.eventNames.forEach((name, code) => {
-          if (names.has(name)) skip[code] = 1;
-        });
-        return {
-          skip,
-          seen: new Int32Array(stream.eventNames.length).fill(-1),
-          s: new Float64Array(stream.eventNames.length),
-          f: new Float64Array(stream.eventNames.length),
-          success: 0,
-          failure: 0,
-        };
-      })()
-    : null;
-
-  const lastBit = 1 << (n - 1);
-  for (let u = 0; u < stream.unitCount; u += 1) {
-    const begin = stream.unitStarts[u] as number;
-    const end = stream.unitStarts[u + 1] as number;
-    kernel.run(begin, end, null);
-    total.addOutcome(kernel, fromStep, toStep);
-    addTrends(total, kernel, begin, end, null);
-
-    if (correlated && kernel.counted) {
-      const converted = (kernel.pathBits & lastBit) !== 0;
-      const t0 = kernel.timings[0] as number;
-      const tEnd = converted ? (kernel.timings[kernel.timingCount - 1] as number) : t0 + windowUs;
-      if (converted) correlated.success += 1;
-      else correlated.failure += 1;
-      for (let i = begin; i < end; i += 1) {
-        const t = stream.ts[i] as number;
-        if (t <= t0) continue;
-        if (t >= tEnd) break;
-        const code = stream.eventCode[stream.rowOf[i] as number] as number;
-        if (correlated.skip[code] === 1 || correlated.seen[code] === u) continue;
-        correlated.seen[code] = u;
-        if (converted) correlated.s[code] = (correlated.s[code] as number) + 1;
-        else correlated.f[code] = (correlated.f[code] as number) + 1;
-      }
-    }
-
-    if (!breakdown || !values) continue;
-    const valueAt = values.valueAt;
-    if (breakdown.attribution === 'first_touch' || breakdown.attribution === 'last_touch') {
-      // The value of the earliest (latest) event of the funnel that has one; "" when none does.
-      let value = 0;
-      const firstTouch = breakdown.attribution === 'first_touch';
-      for (let i = firstTouch ? begin : end - 1; firstTouch ? i < end : i >= begin; i += firstTouch ? 1 : -1) {
-        if (!strict && stream.steps[i] === 0) continue;
-        const v = valueAt[i] as number;
-        if (v !== 0) {
-          value = v;
-          break;
-        }
-      }
-      if (!kernel.counted) continue;
-      const tally = tallyOf(value);
-      tally.addOutcome(kernel, fromStep, toStep);
-      addTrends(tally, kernel, begin, end, null);
-      continue;
-    }
-    if (!breakdownKernel) continue;
-    // step / all_events: one run per candidate value, so one unit may count under several values.
-    candidates.length = 0;
-    const stepBit = breakdown.attribution === 'step' ? 1 << (breakdown.attributionStep ?? 0) : -1;
-    for (let i = begin; i < end; i += 1) {
-      if (((stream.steps[i] as number) & stepBit) === 0) continue;
-      const v = valueAt[i] as number;
-      if (!candidates.includes(v)) candidates.push(v);
-    }
-    for (const value of candidates) {
-      const scope: ValueScope =
-        breakdown.attribution === 'step'
-          ? { valueAt, value, onlyMatching: false, step: breakdown.attributionStep ?? 0 }
-          : { valueAt, value, onlyMatching: true, step: -1 };
-      breakdownKernel.run(begin, end, scope);
-      if (!breakdownKernel.counted) continue;
-      if (breakdown.attribution === 'step' && !(breakdownKernel.pathBits & stepBit)) continue;
-      const tally = tallyOf(value);
-      tally.addOutcome(breakdownKernel, fromStep, toStep);
-      addTrends(tally, breakdownKernel, begin, end, scope);
-    }
+  // Parts must not split a unit (persons only) and must agree on breakdown value ids (one property).
+  const threads = Math.max(1, options.threads ?? availableParallelism());
+  const splittable = definition.countBy.type === 'person' && (!breakdownColumns || breakdownColumns.single !== null);
+  const big = project.columns.eventCount >= (options.parallelMinEvents ?? 2_000_000);
+  const pool = threads > 1 && splittable && big ? workers(threads - 1) : null;
+  let results: PassResult[];
+  if (pool) {
+    const ranges = personRanges(project.columns.personStarts, threads);
+    const { columns, nameCodes } = project;
+    const remote = ranges
+      .slice(1)
+      .map((range) => pool.run({ source: { columns, nameCodes }, request: { ...request, personRange: range } }));
+    const local = runFunnelPass(project, { ...request, personRange: ranges[0] ?? [0, 0] });
+    results = [local, ...(await Promise.all(remote))];
+  } else {
+    results = [runFunnelPass(project, request)];
   }
 
+  const n = definition.steps.length;
+  const bucketCount = trend ? trend.labels.length : 0;
+  const total = FunnelTally.fromData(
+    n,
+    bucketCount,
+    results.map((r) => r.total),
+  );
+  const byValue: (FunnelTally | undefined)[] = [];
+  const valueCount = Math.max(0, ...results.map((r) => r.byValue.length));
+  for (let value = 0; value < valueCount; value += 1) {
+    const parts = results.flatMap((r) => (r.byValue[value] ? [r.byValue[value] as TallyData] : []));
+    if (parts.length > 0) byValue[value] = FunnelTally.fromData(n, bucketCount, parts);
+  }
+  const units = results.reduce((sum, r) => sum + r.units, 0);
+
+  const { fromStep, toStep } = definition;
   const ttc = (tally: FunnelTally) =>
     timeToConvertReport(tally.timeToConvert.values(), fromStep, toStep, definition.bins);
   const trendsOf = (tally: FunnelTally) => (trend ? trendPoints(tally, trend.labels) : null);
 
   let breakdownEntries: BreakdownEntry[] | null = null;
-  if (breakdown && values) {
+  if (breakdown && breakdownColumns) {
+    const labels = breakdownColumns.single?.labels ?? results[0]?.labels ?? [];
     const last = n - 1;
     const ranked = byValue
       .flatMap((tally, value) => (tally ? [[value, tally] as const] : []))
       .sort(([va, a], [vb, b]) => {
         const byLast = (b.counts[last] as number) - (a.counts[last] as number);
         const byFirst = (b.counts[0] as number) - (a.counts[0] as number);
-        return byLast || byFirst || String(values.labels[va]).localeCompare(String(values.labels[vb]));
+        return byLast || byFirst || String(labels[va]).localeCompare(String(labels[vb]));
       });
     const kept = ranked.slice(0, breakdown.limit);
     const folded = ranked.slice(breakdown.limit);
     breakdownEntries = kept.map(([value, tally]) => ({
-      value: values.labels[value] ?? '',
+      value: labels[value] ?? '',
       steps: stepReports(tally, definition),
       timeToConvert: ttc(tally),
       trends: trendsOf(tally),
@@ -244,15 +182,25 @@ export async function runFunnel(
     }
   }
 
-  let correlationSection = null;
-  if (correlated) {
+  let correlationSection: CorrelationReport | null = null;
+  if (definition.correlation) {
     const perEvent = new Map<string, { s: number; f: number }>();
-    stream.eventNames.forEach((name, code) => {
-      const s = correlated.s[code] as number;
-      const f = correlated.f[code] as number;
-      if (s + f > 0) perEvent.set(name, { s, f });
-    });
-    correlationSection = correlationReport(correlated.success, correlated.failure, perEvent);
+    let success = 0;
+    let failure = 0;
+    for (const result of results) {
+      const c = result.correlation;
+      if (!c) continue;
+      success += c.success;
+      failure += c.failure;
+      project.columns.eventNames.forEach((name, code) => {
+        const s = c.s[code] as number;
+        const f = c.f[code] as number;
+        if (s + f === 0) return;
+        const sums = perEvent.get(name) ?? { s: 0, f: 0 };
+        perEvent.set(name, { s: sums.s + s, f: sums.f + f });
+      });
+    }
+    correlationSection = correlationReport(success, failure, perEvent);
   }
 
   return {
@@ -269,7 +217,8 @@ export async function runFunnel(
     correlation: correlationSection,
     stats: {
       eventsScanned: project.columns.eventCount,
-      units: stream.unitCount,
+      units,
+      threads: results.length,
       elapsedMs: Math.round((performance.now() - started) * 10) / 10,
     },
   };

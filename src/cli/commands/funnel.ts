@@ -44,7 +44,10 @@ export async function funnelCommand(config: Config, options: FunnelCommandOption
     for (const file of options.events ?? []) {
       await store.importFile('events', file, { project: config.project, skipInvalid: false });
     }
-    return runFunnel(new ColumnCache(store), config.project, definition);
+    return runFunnel(new ColumnCache(store), config.project, definition, {
+      ...(config.threads !== undefined ? { threads: Math.max(1, config.threads) } : {}),
+      ...(config.parallelMinEvents !== undefined ? { parallelMinEvents: config.parallelMinEvents } : {}),
+    });
   });
   const format = options.format ?? 'json';
   if (format === 'json') output.out(JSON.stringify(report, null, 2));

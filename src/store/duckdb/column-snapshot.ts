@@ -74,14 +74,14 @@ export function readSnapshot(path: string, version: string): { columns: EventCol
     const header = JSON.parse(file.toString('utf8', start, start + length)) as Header;
     if (header.version !== version) return null;
     let offset = start + length + pad8(start + length);
-    // Copy out of the file buffer: its byte offset need not be aligned for typed-array views.
+    // Copy out of the file buffer (its offsets need not be aligned) into shared memory for worker threads.
     const take = <T extends Float64Array | Int32Array>(
-      Kind: { new (n: number): T; BYTES_PER_ELEMENT: number },
+      Kind: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
       n: number,
     ): T => {
       const bytes = n * Kind.BYTES_PER_ELEMENT;
       if (offset + bytes > file.length) throw new Error('truncated');
-      const out = new Kind(n);
+      const out = new Kind(new SharedArrayBuffer(bytes));
       new Uint8Array(out.buffer).set(file.subarray(offset, offset + bytes));
       offset += bytes;
       return out;

@@ -17,6 +17,11 @@ import {
 
 /** The embedded store: one DuckDB file (or :memory:). */
 export class DuckDBStore implements Store, EventColumnSource {
+  /**
+   * Data versions already read. A DuckDB file has one writer at a time, so while this store holds it, data changes
+   * only through this store's own writes, which clear the map.
+   */
+  private readonly versions = new Map<string, string>();
   /** Where the rows of the last column load sit (property columns line up through it). */
   private positions: { project: string; positions: RowPositions; personTable: boolean } | null = null;
 
@@ -36,7 +41,11 @@ export class DuckDBStore implements Store, EventColumnSource {
 
   async importFile(kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary> {
     await this.ensureProject(options.project);
-    return importFile(this.db, kind, file, options);
+    try {
+      return await importFile(this.db, kind, file, options);
+    } finally {
+      this.versions.clear();
+    }
   }
 
   /**
@@ -44,6 +53,8 @@ export class DuckDBStore implements Store, EventColumnSource {
    * and the row counts cover writers that do not log. (A writer that only rewrites rows in place must log.)
    */
   async dataVersion(project: string): Promise<string> {
+    const known = this.versions.get(project);
+    if (known !== undefined) return known;
     const row = (
       await this.db.rows<Record<string, bigint | null>>(
         `SELECT (SELECT max(import_id) FROM import_log WHERE project_id = $project) AS imports,
@@ -54,7 +65,9 @@ export class DuckDBStore implements Store, EventColumnSource {
         { project },
       )
     )[0];
-    return [row?.imports ?? 0, row?.events ?? 0, row?.ids ?? 0, row?.stages ?? 0, row?.deals ?? 0].join(':');
+    const version = [row?.imports ?? 0, row?.events ?? 0, row?.ids ?? 0, row?.stages ?? 0, row?.deals ?? 0].join(':');
+    this.versions.set(project, version);
+    return version;
   }
 
   /** From the column snapshot next to the file when it is current; else from SQL, saving a new snapshot. */

@@ -1,5 +1,6 @@
 import duckdb from '@duckdb/node-bindings';
 import type { DictionaryColumn, EventColumns, EventValueSource } from '../../event-columns.js';
+import { sharedFloat64, sharedInt32 } from '../../shared-arrays.js';
 import { quoteIdentifier } from '../../sql/quote.js';
 import type { DuckDBDatabase } from '../duckdb-database.js';
 
@@ -223,7 +224,7 @@ function sortRows(
   count: number,
   personCount: number,
 ): { personStarts: Int32Array; tsUs: Float64Array; eventCode: Int32Array; keys: Float64Array } {
-  const personStarts = new Int32Array(personCount + 1);
+  const personStarts = sharedInt32(personCount + 1);
   for (let i = 0; i < count; i += 1) {
     const p = (person[i] as number) + 1;
     personStarts[p] = (personStarts[p] as number) + 1;
@@ -253,8 +254,8 @@ function sortRows(
     midCode[at] = code[i] as number;
     midKey[at] = key[i] as number;
   }
-  const tsUs = new Float64Array(count);
-  const eventCode = new Int32Array(count);
+  const tsUs = sharedFloat64(count);
+  const eventCode = sharedInt32(count);
   const keys = new Float64Array(count);
   const next = personStarts.slice(0, personCount);
   for (let i = 0; i < count; i += 1) {
@@ -335,7 +336,7 @@ async function encodeValues(
   for (const r of await db.rows<{ value: string }>(`SELECT value FROM funnel_dictionary ORDER BY code`)) {
     values.push(r.value);
   }
-  const codes = new Int32Array(length);
+  const codes = sharedInt32(length);
   const result = await db.connection.stream(
     `SELECT CAST(v.k AS DOUBLE), d.code FROM funnel_values v JOIN funnel_dictionary d USING (value)`,
   );

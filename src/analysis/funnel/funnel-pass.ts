@@ -1,0 +1,216 @@
+import { type BreakdownColumns, type BreakdownValues, breakdownValues } from '../../engine/breakdown-values.js';
+import { buildFunnelStream, type FunnelInputs, type StreamSource } from '../../engine/funnel-stream.js';
+import { OrderedKernel, type UnitOutcome, type ValueScope } from '../../engine/ordered-kernel.js';
+import { type TrendOutcome, TrendsKernel } from '../../engine/trends-kernel.js';
+import { UnorderedKernel } from '../../engine/unordered-kernel.js';
+import type { FunnelDefinition } from '../../model/funnel-definition.js';
+import { bucketIndex } from '../calendar.js';
+import { FunnelTally, type TallyData } from './funnel-tally.js';
+
+interface Kernel extends UnitOutcome {
+  run(begin: number, end: number, scope: ValueScope | null): unknown;
+}
+
+/** Everything one pass needs besides the columns: plain data, so it can be posted to a worker. */
+export interface PassRequest {
+  definition: FunnelDefinition;
+  inputs: FunnelInputs;
+  breakdown: BreakdownColumns | null;
+  /** Only these persons (a part of a parallel run); all when null. */
+  personRange: [number, number] | null;
+  /** Trend period starts (µs), for the trends view. */
+  trendStartsUs: number[] | null;
+}
+
+export interface PassResult {
+  units: number;
+  total: TallyData;
+  /** Per breakdown value id. */
+  byValue: (TallyData | null)[];
+  /** Breakdown labels when they were made during the pass (several properties); else the request's. */
+  labels: (string | string[])[] | null;
+  correlation: { s: Float64Array; f: Float64Array; success: number; failure: number } | null;
+}
+
+/**
+ * One pass of a funnel over a range of persons: builds the stream, walks every unit through the kernel of its
+ * order mode, and adds up steps, conversion times, time to convert, trends, breakdown and correlation. Pure and
+ * synchronous; a parallel run gives each worker a range of persons and adds the results.
+ */
+export function runFunnelPass(source: StreamSource, request: PassRequest): PassResult {
+  const { definition, inputs } = request;
+  const breakdown = definition.breakdown;
+  const breakdownColumns = request.breakdown;
+  const n = definition.steps.length;
+  const strict = definition.order === 'strict';
+  const stream = buildFunnelStream(source, definition, inputs, {
+    allEvents: strict || definition.correlation !== null,
+    persons: breakdown?.scope === 'person' || definition.countBy.type === 'person_property',
+    ...(request.personRange ? { personRange: request.personRange } : {}),
+  });
+  const windowUs = definition.windowSeconds * 1e6;
+  const optionalMask = definition.steps.reduce((m, s, k) => (s.optional ? m | (1 << k) : m), 0);
+  const columns = { ts: stream.ts, steps: stream.steps, exclusions: stream.exclusions };
+  const newKernel = (): Kernel =>
+    definition.order === 'unordered'
+      ? new UnorderedKernel(columns, { stepCount: n, windowUs })
+      : new OrderedKernel(columns, { stepCount: n, windowUs, strict, optionalMask });
+  const kernel = newKernel();
+
+  const trend = request.trendStartsUs
+    ? (() => {
+        const starts = request.trendStartsUs;
+        return { count: starts.length, bucketOf: (tsUs: number) => bucketIndex(starts, tsUs) };
+      })()
+    : null;
+  const bucketCount = trend ? trend.count : 0;
+  const { fromStep, toStep } = definition;
+  const trendsKernel =
+    trend && definition.order !== 'unordered'
+      ? new TrendsKernel(columns, { stepCount: n, windowUs, strict, fromStep, toStep, bucketOf: trend.bucketOf })
+      : null;
+  const trendOut: TrendOutcome = { buckets: [], converted: [] };
+  const addTrends = (
+    tally: FunnelTally,
+    outcome: UnitOutcome,
+    begin: number,
+    end: number,
+    scope: ValueScope | null,
+  ) => {
+    if (!trend) return;
+    if (trendsKernel) {
+      trendsKernel.run(begin, end, scope, trendOut);
+      trendOut.buckets.forEach((b, i) => {
+        tally.addTrend(b, trendOut.converted[i] === true);
+      });
+    } else if (outcome.counted && outcome.timingCount > fromStep) {
+      // Unordered: the unit's counted window, in the period of its first event.
+      const b = trend.bucketOf(outcome.timings[0] as number);
+      if (b >= 0) tally.addTrend(b, outcome.timingCount > toStep);
+    }
+  };
+
+  const total = new FunnelTally(n, bucketCount);
+  const values: BreakdownValues | null = breakdownColumns
+    ? breakdownValues(stream, breakdownColumns, source.scratch.i32('breakdown', stream.length))
+    : null;
+  const byValue: (FunnelTally | undefined)[] = [];
+  const tallyOf = (value: number) => {
+    let t = byValue[value];
+    if (!t) {
+      t = new FunnelTally(n, bucketCount);
+      byValue[value] = t;
+    }
+    return t;
+  };
+  const breakdownKernel =
+    breakdown && (breakdown.attribution === 'step' || breakdown.attribution === 'all_events') ? newKernel() : null;
+  const candidates: number[] = [];
+
+  // Correlation: per event name, the units (converted / dropped) that did it between entering and converting.
+  const correlation = definition.correlation;
+  const correlated = correlation
+    ? (() => {
+        const skip = new Uint8Array(stream.eventNames.length);
+        const names = new Set([...definition.steps.map((s) => s.event), ...correlation.excludeEvents]);
+        stream.eventNames.forEach((name, code) => {
+          if (names.has(name)) skip[code] = 1;
+        });
+        return {
+          skip,
+          seen: new Int32Array(stream.eventNames.length).fill(-1),
+          s: new Float64Array(stream.eventNames.length),
+          f: new Float64Array(stream.eventNames.length),
+          success: 0,
+          failure: 0,
+        };
+      })()
+    : null;
+
+  const lastBit = 1 << (n - 1);
+  for (let u = 0; u < stream.unitCount; u += 1) {
+    const begin = stream.unitStarts[u] as number;
+    const end = stream.unitStarts[u + 1] as number;
+    kernel.run(begin, end, null);
+    total.addOutcome(kernel, fromStep, toStep);
+    addTrends(total, kernel, begin, end, null);
+
+    if (correlated && kernel.counted) {
+      const converted = (kernel.pathBits & lastBit) !== 0;
+      const t0 = kernel.timings[0] as number;
+      const tEnd = converted ? (kernel.timings[kernel.timingCount - 1] as number) : t0 + windowUs;
+      if (converted) correlated.success += 1;
+      else correlated.failure += 1;
+      for (let i = begin; i < end; i += 1) {
+        const t = stream.ts[i] as number;
+        if (t <= t0) continue;
+        if (t >= tEnd) break;
+        const code = stream.eventCode[stream.rowOf[i] as number] as number;
+        if (correlated.skip[code] === 1 || correlated.seen[code] === u) continue;
+        correlated.seen[code] = u;
+        if (converted) correlated.s[code] = (correlated.s[code] as number) + 1;
+        else correlated.f[code] = (correlated.f[code] as number) + 1;
+      }
+    }
+
+    if (!breakdown || !values) continue;
+    const valueAt = values.valueAt;
+    if (breakdown.attribution === 'first_touch' || breakdown.attribution === 'last_touch') {
+      // The value of the earliest (latest) event of the funnel that has one; "" when none does.
+      let value = 0;
+      const firstTouch = breakdown.attribution === 'first_touch';
+      for (let i = firstTouch ? begin : end - 1; firstTouch ? i < end : i >= begin; i += firstTouch ? 1 : -1) {
+        if (!strict && stream.steps[i] === 0) continue;
+        const v = valueAt[i] as number;
+        if (v !== 0) {
+          value = v;
+          break;
+        }
+      }
+      if (!kernel.counted) continue;
+      const tally = tallyOf(value);
+      tally.addOutcome(kernel, fromStep, toStep);
+      addTrends(tally, kernel, begin, end, null);
+      continue;
+    }
+    if (!breakdownKernel) continue;
+    // step / all_events: one run per candidate value, so one unit may count under several values.
+    candidates.length = 0;
+    const stepBit = breakdown.attribution === 'step' ? 1 << (breakdown.attributionStep ?? 0) : -1;
+    for (let i = begin; i < end; i += 1) {
+      if (((stream.steps[i] as number) & stepBit) === 0) continue;
+      const v = valueAt[i] as number;
+      if (!candidates.includes(v)) candidates.push(v);
+    }
+    for (const value of candidates) {
+      const scope: ValueScope =
+        breakdown.attribution === 'step'
+          ? { valueAt, value, onlyMatching: false, step: breakdown.attributionStep ?? 0 }
+          : { valueAt, value, onlyMatching: true, step: -1 };
+      breakdownKernel.run(begin, end, scope);
+      if (!breakdownKernel.counted) continue;
+      if (breakdown.attribution === 'step' && !(breakdownKernel.pathBits & stepBit)) continue;
+      const tally = tallyOf(value);
+      tally.addOutcome(breakdownKernel, fromStep, toStep);
+      addTrends(tally, breakdownKernel, begin, end, scope);
+    }
+  }
+
+  return {
+    units: stream.unitCount,
+    total: total.toData(),
+    byValue: Array.from(byValue, (t) => (t ? t.toData() : null)),
+    labels: values && !breakdownColumns?.single ? values.labels : null,
+    correlation: correlated
+      ? { s: correlated.s, f: correlated.f, success: correlated.success, failure: correlated.failure }
+      : null,
+  };
+}
+
+/** The buffers of a result, to transfer rather than copy. */
+export function transferablesOf(result: PassResult): ArrayBuffer[] {
+  const tallies = [result.total, ...result.byValue.filter((t): t is TallyData => t !== null)];
+  const arrays = tallies.flatMap((t) => [t.counts, ...t.gaps, t.timeToConvert, t.entered, t.converted]);
+  if (result.correlation) arrays.push(result.correlation.s, result.correlation.f);
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}

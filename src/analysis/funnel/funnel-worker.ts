@@ -1,0 +1,16 @@
+/** Worker thread entry: runs funnel passes over shared columns (see run-funnel.ts). */
+import { parentPort } from 'node:worker_threads';
+import { ScratchBuffers } from '../../engine/column-cache.js';
+import type { StreamSource } from '../../engine/funnel-stream.js';
+import { type PassRequest, runFunnelPass, transferablesOf } from './funnel-pass.js';
+
+const scratch = new ScratchBuffers();
+
+parentPort?.on('message', (task: { source: Omit<StreamSource, 'scratch'>; request: PassRequest }) => {
+  try {
+    const result = runFunnelPass({ ...task.source, scratch }, task.request);
+    parentPort?.postMessage({ result }, transferablesOf(result));
+  } catch (error) {
+    parentPort?.postMessage({ error: String((error as Error)?.stack ?? error) });
+  }
+});
