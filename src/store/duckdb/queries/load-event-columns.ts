@@ -163,11 +163,12 @@ export async function loadEventColumns(
   );
   const personCount = Number(await db.value<bigint>(`SELECT count(*) FROM funnel_persons`));
 
-  // Unsorted rows; key = rid * 2 + src (exact in a double).
-  let person = new Int32Array(1 << 16);
-  let ts = new Float64Array(1 << 16);
-  let code = new Int32Array(1 << 16);
-  let key = new Float64Array(1 << 16);
+  // Unsorted rows; key = rid * 2 + src (exact in a double). Sized by a count first, so no array is grown.
+  const expected = Number(await db.value<bigint>(`SELECT count(*) FROM (${sourceRowsSql})`, { project }));
+  let person = new Int32Array(expected);
+  let ts = new Float64Array(expected);
+  let code = new Int32Array(expected);
+  let key = new Float64Array(expected);
   const result = await db.connection.stream(
     `SELECT p.person_idx, CAST(s.ts_us AS DOUBLE), n.code, CAST(s.rid * 2 + s.src AS DOUBLE)
      FROM (${sourceRowsSql}) s JOIN funnel_persons p USING (person_key) JOIN funnel_names n USING (event)`,
