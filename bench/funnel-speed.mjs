@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { runMeasured } from './run-measured.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, 'bench/data');
@@ -76,29 +77,6 @@ async function generate() {
       ORDER BY ts
     ) TO '${parquet}' (FORMAT parquet)`);
   console.error(`generated ${parquet} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
-
-function runMeasured(args) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    let peakKb = 0;
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) peakKb = Math.max(peakKb, Number(m[1]));
-      } catch {}
-    }, 20);
-    child.on('exit', (code) => {
-      clearInterval(poll);
-      if (code !== 0) reject(new Error(`exit ${code}: ${stdout.slice(0, 2000)}`));
-      else resolve({ seconds: (performance.now() - started) / 1000, peakMiB: peakKb / 1024, stdout });
-    });
-  });
 }
 
 const bin = join(root, 'bin/funnelscope.js');

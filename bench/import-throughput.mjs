@@ -1,13 +1,13 @@
 // Import throughput: generated events as CSV, NDJSON and Parquet, imported by the funnelscope CLI (a child
 // process, as a user runs it) into a fresh DuckDB file. Baseline in the same run: DuckDB itself copying the same
 // file into a table with its own reader and no validation, so the ratio shows what our checks cost.
-//   npm run bench                      # 1M and 10M events
-//   npm run bench -- --sizes 1000000   # just 1M
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+//   npm run bench:import                        # 1M and 10M events
+//   node bench/import-throughput.mjs --sizes 1000000   # just 1M
+import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { runMeasured } from './run-measured.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, 'bench/data');
@@ -103,30 +103,6 @@ async function generate(n) {
     instance.closeSync();
   }
   return { csv, ndjson, parquet };
-}
-
-/** Runs a command, polling its peak resident memory (VmHWM). */
-function runMeasured(args) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    let peakKb = 0;
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) peakKb = Math.max(peakKb, Number(m[1]));
-      } catch {}
-    }, 50);
-    child.on('exit', (code) => {
-      clearInterval(poll);
-      if (code !== 0) reject(new Error(`exit ${code}: ${stdout}`));
-      else resolve({ seconds: (performance.now() - started) / 1000, peakMiB: peakKb / 1024, stdout });
-    });
-  });
 }
 
 const baselineSql = {

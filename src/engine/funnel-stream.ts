@@ -372,14 +372,7 @@ function scanByName(
   guardsOfName: Int32Array,
   fromUs: number,
   toUs: number,
-  out: {
-    ts: Float64Array;
-    steps: Int32Array;
-    exclusions: Int32Array;
-    rowOf: Int32Array;
-    personAt: Int32Array;
-    unitStarts: Int32Array;
-  },
+  out: Pick<FunnelStream, 'ts' | 'steps' | 'exclusions' | 'rowOf' | 'personAt' | 'unitStarts'>,
   withPersons: boolean,
 ): { size: number; units: number } {
   const { personStarts, tsUs } = project.columns;

@@ -1,0 +1,27 @@
+// Shared by the benchmarks: run the funnelscope bin as a user does and watch its memory.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Runs `node ARGS…`, polling the child's peak resident memory (VmHWM); resolves to time, peak and stdout. */
+export function runMeasured(args) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    let peakKb = 0;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {}
+    }, 20);
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      if (code !== 0) reject(new Error(`exit ${code}: ${stdout.slice(0, 2000)}`));
+      else resolve({ seconds: (performance.now() - started) / 1000, peakMiB: peakKb / 1024, stdout });
+    });
+  });
+}
