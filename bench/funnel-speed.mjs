@@ -84,7 +84,10 @@ const bin = join(root, 'bin/funnelscope.js');
 async function importStore() {
   if (existsSync(store)) return;
   const started = performance.now();
-  await runMeasured([bin, '--db', store, 'import', 'events', parquet, '--json']);
+  // A 100M-event file needs more than the import's default 1 GB of DuckDB memory.
+  await runMeasured([bin, '--db', store, 'import', 'events', parquet, '--json'], {
+    FUNNELSCOPE_IMPORT_MEMORY: eventTarget > 20_000_000 ? '12GB' : '1GB',
+  });
   console.error(`imported into ${store} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

@@ -2,11 +2,14 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-/** Runs `node ARGS…`, polling the child's peak resident memory (VmHWM); resolves to time, peak and stdout. */
-export function runMeasured(args) {
+/** Runs `node ARGS…` (with extra environment variables), polling the child's peak resident memory (VmHWM); resolves to time, peak and stdout. */
+export function runMeasured(args, env = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let peakKb = 0;
     child.stdout.on('data', (d) => {

@@ -13,6 +13,8 @@ export interface Config {
   threads?: number;
   /** FUNNELSCOPE_PARALLEL_MIN_EVENTS: below this many events a funnel runs on one thread. */
   parallelMinEvents?: number;
+  /** FUNNELSCOPE_IMPORT_MEMORY: DuckDB memory while importing (default 1GB). */
+  importMemory?: string;
 }
 
 export const defaultDbPath = './funnelscope.duckdb';
@@ -29,6 +31,7 @@ export function resolveConfig(
     traceSql: Boolean(env.FUNNELSCOPE_TRACE),
     ...positiveInteger(env.FUNNELSCOPE_THREADS, 'threads'),
     ...positiveInteger(env.FUNNELSCOPE_PARALLEL_MIN_EVENTS, 'parallelMinEvents'),
+    ...(env.FUNNELSCOPE_IMPORT_MEMORY ? { importMemory: env.FUNNELSCOPE_IMPORT_MEMORY } : {}),
   };
 }
 

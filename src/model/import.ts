@@ -15,6 +15,8 @@ export interface ImportOptions {
   columnMap?: Record<string, string>;
   /** Our field name → a constant value for every row (`--set status=won`). */
   constants?: Record<string, string>;
+  /** DuckDB memory while importing (e.g. '4GB'); default 1GB, spilling to disk beyond it. */
+  memoryLimit?: string;
   /** Called about ten times a second while the file is read and then stored. */
   onProgress?: (progress: ImportProgress) => void;
 }

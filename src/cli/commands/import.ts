@@ -36,6 +36,7 @@ export async function importCommand(
             project: config.project,
             skipInvalid: Boolean(options.skipInvalid),
             ...(options.format ? { format: options.format } : {}),
+            ...(config.importMemory ? { memoryLimit: config.importMemory } : {}),
             columnMap,
             constants,
             onProgress: progress.update,

@@ -7,7 +7,7 @@ import { importEvents } from './import-events.js';
 import { importTable } from './import-table.js';
 import { assertCompleteGzip, type ProgressTracker } from './staging.js';
 
-const importMemoryLimit = '1GB';
+const defaultImportMemoryLimit = '1GB';
 const stagingTables = [
   'stage_new',
   'stage_events',
@@ -36,8 +36,19 @@ export async function importFile(
   if (kind !== 'events' && format !== 'csv') {
     throw new FunnelscopeError('unsupported_format', `${file}: ${kind} are imported from CSV files`, { file });
   }
-  // Staging spills to disk past this, so a 10M-event file imports in bounded memory.
-  await db.run(`SET memory_limit = '${importMemoryLimit}'`);
+  // Staging spills to disk past this, so a 10M-event file imports in bounded memory. (A 100M-event file needs
+  // more: its dedupe aggregate does not fit in 1 GB.)
+  const memoryLimit = options.memoryLimit ?? defaultImportMemoryLimit;
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `import memory limit: expected a size like 4GB, got ${memoryLimit}`,
+      {
+        field: 'memoryLimit',
+      },
+    );
+  }
+  await db.run(`SET memory_limit = '${memoryLimit}'`);
   await db.run('SET enable_progress_bar = true');
   await db.run('SET enable_progress_bar_print = false');
   const tracker: ProgressTracker = { phase: 'reading' };
