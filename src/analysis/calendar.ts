@@ -55,6 +55,12 @@ export function zonedTimeToUtcMs(
     if (shown === wanted) break;
     guess += wanted - shown;
   }
+  const shown = wallClockMs(guess, timeZone);
+  if (shown !== wanted) {
+    // A gap (the wall clock jumps over `wanted`): the two offsets give two candidates; the later one is the first
+    // instant after the gap.
+    guess = Math.max(guess, guess + (wanted - shown));
+  }
   // Earlier instant of an overlap: an hour before may show the same wall time.
   if (wallClockMs(guess - 3_600_000, timeZone) === wanted) guess -= 3_600_000;
   return guess;
@@ -114,10 +120,13 @@ export function trendBuckets(dateFrom: string, dateTo: string, interval: BucketI
     const h = cursor.getUTCHours();
     const start = zonedTimeToUtcMs(timeZone, y, m, d, h);
     if (start >= endMs) break;
-    // In a DST gap an hour may not exist: skip an hour that maps onto the previous start.
-    if (starts.length === 0 || start > (starts[starts.length - 1] ?? -Infinity)) {
+    const label = interval === 'hour' ? `${y}-${pad(m)}-${pad(d)}T${pad(h)}:00` : `${y}-${pad(m)}-${pad(d)}`;
+    if (starts.length > 0 && start <= (starts[starts.length - 1] ?? -Infinity)) {
+      // A DST gap: the missing hour maps onto the first one after it, which keeps its own (real) label.
+      labels[labels.length - 1] = label;
+    } else {
       starts.push(start);
-      labels.push(interval === 'hour' ? `${y}-${pad(m)}-${pad(d)}T${pad(h)}:00` : `${y}-${pad(m)}-${pad(d)}`);
+      labels.push(label);
     }
     if (interval === 'hour') cursor = new Date(cursor.getTime() + 3_600_000);
     else if (interval === 'day') cursor = new Date(Date.UTC(y, m - 1, d + 1));

@@ -14,9 +14,11 @@ export interface BreakdownValues {
   labels: (string | string[])[];
 }
 
-/** Strips trailing `/`, `?` and `#` so `https://a.io/x/` and `https://a.io/x` are one value. */
+/** Strips trailing `/`, `?` and `#` so `https://a.io/x/` and `https://a.io/x` are one value (`/` stays `/`). */
 export function normalizeUrl(value: string): string {
-  return value.replace(/[/?#]+$/, '');
+  if (value === '') return value;
+  // The root stays "/", not the missing value.
+  return value.replace(/[/?#]+$/, '') || '/';
 }
 
 async function column(

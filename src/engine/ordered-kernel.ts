@@ -118,10 +118,12 @@ export class OrderedKernel implements UnitOutcome {
       let bits = 0;
       for (let j = begin; j < end; j += 1) bits |= (steps[j] as number) | (exclusions[j] as number);
       if (bits === 1) {
+        let first = begin;
+        while ((steps[first] as number) === 0) first += 1; // strict funnels and correlation see other events too
         this.counted = true;
         this.pathBits = 1;
         this.timingCount = 1;
-        this.timings[0] = ts[begin] as number;
+        this.timings[0] = ts[first] as number;
         this.timingSteps[0] = 0;
         return this;
       }
@@ -259,7 +261,8 @@ export class OrderedKernel implements UnitOutcome {
       if (p < 0) continue;
       const pStart = this.start[p] as number;
       if (this.start[s] === pStart) continue; // this entry already has step k
-      if (scope !== null && scope.step >= 0 && p === scope.step && scope.valueAt[i] !== scope.value) continue;
+      // Step attribution: the event that fills step N must carry the value.
+      if (scope !== null && scope.step === k && scope.valueAt[i] !== scope.value) continue;
       const parent = this.node[p] as number;
       if (multiple && this.used(parent, i)) continue;
       const created = this.newNode(t, i, k, parent);

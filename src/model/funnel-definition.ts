@@ -103,7 +103,7 @@ export const funnelDefinitionSchema = z.strictObject({
     .strictObject({ amount: z.number().nullish(), unit: z.enum(windowUnits).default('day') })
     .default({ amount: 14, unit: 'day' }),
   order: z.enum(funnelOrders).default('ordered'),
-  exclusions: z.array(exclusionSchema).default([]),
+  exclusions: z.array(exclusionSchema).max(31).default([]),
   breakdown: breakdownSchema.nullish(),
   dateFrom: isoDate.nullish(),
   dateTo: isoDate.nullish(),
@@ -326,8 +326,11 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
     throw invalid('invalid_definition', 'timezone', `unknown time zone ${JSON.stringify(d.timezone)}`);
   for (const key of ['dateFrom', 'dateTo'] as const) {
     const value = d[key];
-    if (value && Number.isNaN(Date.parse(`${value}T00:00:00Z`)))
+    // A real calendar day: 2024-02-30 must not roll over into March.
+    const parsed = value ? Date.parse(`${value}T00:00:00Z`) : 0;
+    if (value && (Number.isNaN(parsed) || new Date(parsed).toISOString().slice(0, 10) !== value)) {
       throw invalid('invalid_definition', key, `not a date: ${value}`);
+    }
   }
   if (d.dateFrom && d.dateTo && d.dateFrom > d.dateTo) {
     throw invalid('invalid_definition', 'dateTo', `dateTo ${d.dateTo} is before dateFrom ${d.dateFrom}`);

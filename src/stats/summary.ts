@@ -67,7 +67,7 @@ export class Sample {
 
   push(x: number): void {
     if (this.length === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
+      const bigger = new Float64Array(Math.max(64, this.data.length * 2));
       bigger.set(this.data);
       this.data = bigger;
     }

@@ -9,6 +9,8 @@ describe('calendar in a time zone', () => {
     // 2024-03-10 is 23 hours long there.
     expect(endOfDayUtcMs('2024-03-10', 'US/Pacific') - startOfDayUtcMs('2024-03-10', 'US/Pacific')).toBe(23 * 3600_000);
     expect(localDate(Date.parse('2024-01-01T07:59:59Z'), 'US/Pacific')).toBe('2023-12-31');
+    // Chile springs forward at midnight: 2024-09-08 starts at 01:00 local (−03), i.e. 04:00Z.
+    expect(new Date(startOfDayUtcMs('2024-09-08', 'America/Santiago')).toISOString()).toBe('2024-09-08T04:00:00.000Z');
   });
 
   it('weeks start on Sunday and cover the whole range; months are calendar months', () => {

@@ -22,7 +22,7 @@
  *       return best
  *   # w = 14 days → [20, 7, 2]; w = 60 s → [20, 7, 0]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
@@ -129,5 +129,103 @@ describe('funnelscope funnel over the OTTO sample', () => {
       }),
     ]);
     expect(badAttribution.json.error.code).toBe('invalid_breakdown_attribution');
+  });
+});
+
+describe('funnelscope funnel with person and group properties', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+  });
+  afterAll(() => cleanup());
+
+  const at = (minute: number) => `2024-01-01T10:${String(minute).padStart(2, '0')}:00Z`;
+  const lines = [
+    { type: 'identify', userId: 'u1', traits: { plan: 'pro' }, timestamp: at(0) },
+    { type: 'group', userId: 'u1', groupId: 'acme', traits: { industry: 'finance' }, timestamp: at(0) },
+    { type: 'track', userId: 'u1', event: 'a', context: { groups: { company: 'acme' } }, timestamp: at(1) },
+    { type: 'track', userId: 'u1', event: 'b', context: { groups: { company: 'acme' } }, timestamp: at(2) },
+    { type: 'identify', userId: 'u2', traits: { plan: 'free' }, timestamp: at(0) },
+    { type: 'group', userId: 'u2', groupId: 'beta', traits: { industry: 'retail' }, timestamp: at(0) },
+    { type: 'track', userId: 'u2', event: 'a', context: { groups: { company: 'beta' } }, timestamp: at(3) },
+    { type: 'track', userId: 'u2', event: 'b', timestamp: at(4) },
+    { type: 'track', userId: 'u3', event: 'a', timestamp: at(5) },
+  ];
+  const steps = [{ event: 'a' }, { event: 'b' }];
+  const run = async (definition: unknown) => {
+    const file = join(dir, 'people.ndjson');
+    writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const result = await runCliJson<FunnelReport>([
+      'funnel',
+      '--events',
+      file,
+      '--definition',
+      JSON.stringify(definition),
+    ]);
+    expect(result.code, JSON.stringify(result.json)).toBe(0);
+    return result.json;
+  };
+
+  it('breaks down and filters by person traits, filters by group traits, counts person-property values', async () => {
+    const byPlan = await run({ steps, breakdown: { properties: ['plan'], scope: 'person' } });
+    expect(Object.fromEntries((byPlan.breakdown ?? []).map((b) => [b.value, b.steps.map((s) => s.count)]))).toEqual({
+      pro: [1, 1],
+      free: [1, 1],
+      '': [1, 0],
+    });
+    const pro = await run({
+      steps: [{ event: 'a', filters: [{ property: 'plan', scope: 'person', value: 'pro' }] }, { event: 'b' }],
+    });
+    expect(pro.steps.map((s) => s.count)).toEqual([1, 1]);
+    const finance = await run({
+      steps: [
+        { event: 'a', filters: [{ property: 'industry', scope: 'group', groupType: 'company', value: 'finance' }] },
+        { event: 'b' },
+      ],
+    });
+    expect(finance.steps.map((s) => s.count)).toEqual([1, 1]);
+    const byIndustry = await run({
+      steps,
+      breakdown: { properties: ['industry'], scope: 'group', groupType: 'company' },
+    });
+    expect(Object.fromEntries((byIndustry.breakdown ?? []).map((b) => [b.value, b.steps.map((s) => s.count)]))).toEqual(
+      {
+        finance: [1, 1],
+        retail: [1, 1],
+        '': [1, 0],
+      },
+    );
+    const plans = await run({ steps, countBy: { type: 'person_property', property: 'plan' } });
+    expect(plans.unit).toBe('person_property:plan');
+    expect(plans.steps.map((s) => s.count)).toEqual([2, 2]);
+  });
+
+  it('never reuses the column snapshot of a deleted and re-created store', async () => {
+    const db = join(dir, 'recreated.duckdb');
+    const write = (event: string) => {
+      const file = join(dir, `${event}.ndjson`);
+      writeFileSync(
+        file,
+        `${[
+          { type: 'track', userId: 'u', event: 'a', timestamp: at(0) },
+          { type: 'track', userId: 'u', event, timestamp: at(1) },
+        ]
+          .map((l) => JSON.stringify(l))
+          .join('\n')}\n`,
+      );
+      return file;
+    };
+    const definition = JSON.stringify({ steps: [{ event: 'a' }, { event: 'b' }] });
+    expect((await runCli(['--db', db, 'import', 'events', write('b')])).code).toBe(0);
+    expect(
+      (await runCliJson<FunnelReport>(['--db', db, 'funnel', '--definition', definition])).json.steps[1]?.count,
+    ).toBe(1);
+    rmSync(db);
+    // Same counts, same import id, different data: the snapshot beside the file must not be used.
+    expect((await runCli(['--db', db, 'import', 'events', write('c')])).code).toBe(0);
+    expect(
+      (await runCliJson<FunnelReport>(['--db', db, 'funnel', '--definition', definition])).json.steps[1]?.count,
+    ).toBe(0);
   });
 });

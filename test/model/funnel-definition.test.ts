@@ -46,6 +46,9 @@ describe('funnel definition', () => {
     expect(rejection({ steps, timezone: 'Mars/Olympus' })).toEqual({ code: 'invalid_definition', field: 'timezone' });
     expect(rejection({ steps, dateFrom: '2024-02-01', dateTo: '2024-01-01' }).field).toBe('dateTo');
     expect(rejection('{not json')).toEqual({ code: 'invalid_definition', field: 'definition' });
+    expect(rejection({ steps, dateFrom: '2024-02-30' })).toEqual({ code: 'invalid_definition', field: 'dateFrom' });
+    const many = Array.from({ length: 32 }, (_, j) => ({ event: `x${j}`, fromStep: 0, toStep: 1 }));
+    expect(rejection({ steps, exclusions: many }).field).toBe('exclusions');
   });
 
   it('enforces the exclusion, optional-step and attribution rules', () => {

@@ -28,13 +28,13 @@ export class FunnelTally {
     bucketCount: number,
   ) {
     this.stepCounts = new Float64Array(stepCount);
-    this.paths = stepCount <= 16 ? new Float64Array(1 << stepCount) : null;
+    this.paths = stepCount <= 10 ? new Float64Array(1 << stepCount) : null;
     this.gaps = Array.from({ length: stepCount }, () => new Sample());
     this.entered = new Float64Array(bucketCount);
     this.converted = new Float64Array(bucketCount);
   }
 
-  /** Units per path shape (bit k = step k used), for funnels of up to 16 steps; folded into `counts` on read. */
+  /** Units per path shape (bit k = step k used), for funnels of up to 10 steps; folded into `counts` on read. */
   private readonly paths: Float64Array | null;
 
   addOutcome(outcome: UnitOutcome, fromStep: number, toStep: number): void {

@@ -97,6 +97,8 @@ export function correlationReport(
   failure: number,
   perEvent: ReadonlyMap<string, { s: number; f: number }>,
 ): CorrelationReport {
+  // With nobody on one side there is nothing to compare (PostHog: no events, flagged skewed).
+  if (success === 0 || failure === 0) return { success, failure, skewed: true, events: [] };
   const threshold = Math.min(25, 0.02 * (success + failure));
   const rows: CorrelationEvent[] = [];
   for (const [event, { s, f }] of perEvent) {

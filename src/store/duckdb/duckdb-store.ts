@@ -50,14 +50,16 @@ export class DuckDBStore implements Store, EventColumnSource {
 
   /**
    * Changes whenever the project's events, identities or deals change: every import commits an import_log row,
-   * and the row counts cover writers that do not log. (A writer that only rewrites rows in place must log.)
+   * and the row counts cover writers that do not log. (A writer that only rewrites rows in place must log.) The
+   * file's random store id keeps a re-created file from matching an old snapshot.
    */
   async dataVersion(project: string): Promise<string> {
     const known = this.versions.get(project);
     if (known !== undefined) return known;
     const row = (
-      await this.db.rows<Record<string, bigint | null>>(
-        `SELECT (SELECT max(import_id) FROM import_log WHERE project_id = $project) AS imports,
+      await this.db.rows<Record<string, bigint | string | null>>(
+        `SELECT (SELECT min(store_id) FROM store_identity) AS store,
+                (SELECT max(import_id) FROM import_log WHERE project_id = $project) AS imports,
                 (SELECT count(*) FROM events WHERE project_id = $project) AS events,
                 (SELECT count(*) FROM person_map WHERE project_id = $project) AS ids,
                 (SELECT count(*) FROM deal_stage_changes WHERE project_id = $project) AS stages,
@@ -65,7 +67,14 @@ export class DuckDBStore implements Store, EventColumnSource {
         { project },
       )
     )[0];
-    const version = [row?.imports ?? 0, row?.events ?? 0, row?.ids ?? 0, row?.stages ?? 0, row?.deals ?? 0].join(':');
+    const version = [
+      row?.store,
+      row?.imports ?? 0,
+      row?.events ?? 0,
+      row?.ids ?? 0,
+      row?.stages ?? 0,
+      row?.deals ?? 0,
+    ].join(':');
     this.versions.set(project, version);
     return version;
   }

@@ -129,6 +129,16 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'store-identity',
+    statements: [
+      // A random id per database file: caches kept beside the file (the funnel column snapshot) carry it, so a
+      // file deleted and re-created with look-alike data is never mistaken for the old one.
+      `CREATE TABLE store_identity (store_id VARCHAR NOT NULL)`,
+      `INSERT INTO store_identity SELECT CAST(uuid() AS VARCHAR)`,
+    ],
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1]?.version ?? 0;

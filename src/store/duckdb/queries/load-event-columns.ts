@@ -14,6 +14,8 @@ import type { DuckDBDatabase } from '../duckdb-database.js';
  */
 
 /**
+ * (Every `->>` below is parenthesised: DuckDB binds it more loosely than AND, = and IS NOT NULL.)
+ *
  * A JSON pointer to one key: `->>` reads a string starting with `$` as a JSONPath, so a property named `$browser`
  * needs the pointer form `/$browser` (with `~` and `/` escaped) to be read as a plain key.
  */
@@ -74,7 +76,7 @@ const dealStageProperties: Readonly<Record<string, string>> = {
 
 function eventValueSql(property: string): string {
   const promoted = promotedColumns[property];
-  const json = `e.properties->>$propertyPath`;
+  const json = `(e.properties->>$propertyPath)`;
   return promoted ? `coalesce(${json}, CAST(e.${quoteIdentifier(promoted)} AS VARCHAR))` : json;
 }
 
@@ -93,18 +95,18 @@ function valueRowsSql(source: EventValueSource): string {
             }`;
   }
   if (source.kind === 'group_key') {
-    return `SELECT 0 AS src, e.rowid AS rid, e.groups->>$groupTypePath AS value
+    return `SELECT 0 AS src, e.rowid AS rid, (e.groups->>$groupTypePath) AS value
             FROM events e WHERE e.project_id = $project AND e.groups IS NOT NULL`;
   }
   // Group traits: the latest group call of that type and key that set the property.
   return `WITH traits AS (
-            SELECT groups->>'company' AS key, arg_max(properties->>$propertyPath, ts) AS value
+            SELECT (groups->>'company') AS key, arg_max((properties->>$propertyPath), ts) AS value
             FROM events
-            WHERE project_id = $project AND type = 'group' AND properties->>$propertyPath IS NOT NULL
-              AND coalesce(properties->>'/$group_type', 'company') = $groupType
+            WHERE project_id = $project AND type = 'group' AND (properties->>$propertyPath) IS NOT NULL
+              AND coalesce((properties->>'/$group_type'), 'company') = $groupType
             GROUP BY 1)
           SELECT 0 AS src, e.rowid AS rid, t.value
-          FROM events e JOIN traits t ON t.key = e.groups->>$groupTypePath
+          FROM events e JOIN traits t ON t.key = (e.groups->>$groupTypePath)
           WHERE e.project_id = $project AND e.groups IS NOT NULL`;
 }
 
@@ -394,11 +396,11 @@ export async function loadPersonValues(
 ): Promise<DictionaryColumn> {
   await db.run(
     `CREATE OR REPLACE TEMP TABLE funnel_values AS
-     SELECT p.person_idx AS k, arg_max(e.properties->>$propertyPath, e.ts) AS value
+     SELECT p.person_idx AS k, arg_max((e.properties->>$propertyPath), e.ts) AS value
      FROM events e
      LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
      JOIN funnel_persons p ON p.person_key = ${personKeySql}
-     WHERE e.project_id = $project AND e.type = 'identify' AND e.properties->>$propertyPath IS NOT NULL
+     WHERE e.project_id = $project AND e.type = 'identify' AND (e.properties->>$propertyPath) IS NOT NULL
      GROUP BY 1`,
     { project, propertyPath: jsonPointer(property) },
   );
