@@ -1,7 +1,7 @@
 // Funnel speed: a generated business (~1.5M people, 10M events, 6 channels, a 5-step funnel with realistic
 // drop-off and noise events), imported once into a funnelscope store, then timed:
-//   cold      a fresh `funnelscope funnel` process (open, load columns, run, print): right after an import (columns
-//             sorted from SQL and saved) and later (columns read from the saved snapshot)
+//   cold      a fresh `funnelscope funnel` process (open, load columns, run, print): without the column snapshot
+//             (columns sorted from SQL, then saved) and with it (as after a default import, which prepares it)
 //   warm      in-process runFunnel with the column cache loaded: 5-step, breakdown by channel, trends
 //   baseline  the same 5-step funnel as DuckDB SQL (ASOF joins per step) on the same store, in the same run
 //   ClickHouse windowFunnel over the same events, when `clickhouse` (Debian clickhouse-server) is installed
@@ -241,8 +241,8 @@ await importStore();
 const defFile = join(dataDir, 'funnel-definition.json');
 writeFileSync(defFile, JSON.stringify(definition));
 
-// Cold: a fresh process, as a user runs it; first the first funnel after an import (columns sorted from SQL, and
-// saved), then any later fresh process (columns read from the saved snapshot).
+// Cold: a fresh process, as a user runs it; first without the column snapshot (an import with --no-prepare, or a
+// snapshot deleted: columns sorted from SQL, and saved), then with it (what follows a default import).
 rmSync(`${store}.columns`, { recursive: true, force: true });
 const coldFirst = await runMeasured([bin, '--db', store, 'funnel', '--definition', defFile]);
 const cold = await runMeasured([bin, '--db', store, 'funnel', '--definition', defFile]);
@@ -277,8 +277,8 @@ const report = {
   units: first.stats.units,
   counts,
   duckdbSqlCounts: Object.values(baseline.result[0] ?? {}).map(Number),
-  coldAfterImportSeconds: +coldFirst.seconds.toFixed(3),
-  coldAfterImportPeakMiB: Math.round(coldFirst.peakMiB),
+  coldNoSnapshotSeconds: +coldFirst.seconds.toFixed(3),
+  coldNoSnapshotPeakMiB: Math.round(coldFirst.peakMiB),
   coldSeconds: +cold.seconds.toFixed(3),
   coldPeakMiB: Math.round(cold.peakMiB),
   coldEngineMs: coldReport.stats.elapsedMs,

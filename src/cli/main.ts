@@ -38,6 +38,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--map <field=column>', 'read a field from a differently named column (repeatable; a=b,c=d)', collect)
     .option('--set <field=value>', 'give a field the same value on every row (repeatable)', collect)
     .option('--json', 'print the summary as JSON')
+    .option('--no-prepare', 'do not build the funnel column snapshot after importing (the first funnel will)')
     .action(async (kind: ImportKind, files: string[], options) => {
       const { importCommand } = await import('./commands/import.js');
       setExit(await importCommand(config(), kind, files, options, output));

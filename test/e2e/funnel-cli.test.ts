@@ -22,7 +22,7 @@
  *       return best
  *   # w = 14 days → [20, 7, 2]; w = 60 s → [20, 7, 0]
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
@@ -218,6 +218,16 @@ describe('funnelscope funnel with person and group properties', () => {
     };
     const definition = JSON.stringify({ steps: [{ event: 'a' }, { event: 'b' }] });
     expect((await runCli(['--db', db, 'import', 'events', write('b')])).code).toBe(0);
+    // The import prepared the funnel columns beside the file.
+    expect(readdirSync(`${db}.columns`)).toEqual(['default.bin']);
+    expect(
+      (await runCliJson<FunnelReport>(['--db', db, 'funnel', '--definition', definition])).json.steps[1]?.count,
+    ).toBe(1);
+    rmSync(db);
+    rmSync(`${db}.columns`, { recursive: true });
+    // --no-prepare leaves the snapshot to the first funnel.
+    expect((await runCli(['--db', db, 'import', 'events', '--no-prepare', write('b')])).code).toBe(0);
+    expect(existsSync(`${db}.columns`)).toBe(false);
     expect(
       (await runCliJson<FunnelReport>(['--db', db, 'funnel', '--definition', definition])).json.steps[1]?.count,
     ).toBe(1);

@@ -11,6 +11,8 @@ export interface ImportCommandOptions {
   map?: string[];
   set?: string[];
   json?: boolean;
+  /** false with --no-prepare: leave the funnel column snapshot to the first funnel. */
+  prepare?: boolean;
 }
 
 /** `funnelscope import KIND FILE…`: each file is its own all-or-nothing import; the first failure stops. */
@@ -24,6 +26,7 @@ export async function importCommand(
   const columnMap = parseAssignments(options.map ?? [], '--map');
   const constants = parseAssignments(options.set ?? [], '--set');
   const summaries: ImportSummary[] = [];
+  let prepared = 0;
   await withStore(config, async (store) => {
     for (const file of files) {
       const progress = await fileProgress(file, output.isTTY && !options.json).catch(() => ({
@@ -46,6 +49,14 @@ export async function importCommand(
         progress.stop();
       }
     }
+    if (options.prepare !== false) {
+      // Funnels read sorted columns; building them now spares the first funnel after the import that work.
+      try {
+        prepared = await store.prepareColumns(config.project);
+      } catch (error) {
+        output.err(`note: the funnel columns were not prepared (${(error as Error).message}); the first funnel will.`);
+      }
+    }
   });
   if (options.json) {
     output.out(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2));
@@ -65,6 +76,7 @@ export async function importCommand(
       ]),
     ),
   );
+  if (prepared > 0) output.out(`funnel columns prepared in ${prepared.toFixed(1)} s`);
   for (const s of summaries) {
     if (s.rejectsFile) output.out(`${s.rejected} rejected row(s) of ${s.file} written to ${s.rejectsFile}`);
     if (s.identityLinks) output.out(`${s.identityLinks} identity link(s) merged distinct ids into persons`);

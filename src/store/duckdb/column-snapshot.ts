@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EventColumns } from '../event-columns.js';
 import type { RowPositions } from './queries/load-event-columns.js';
@@ -57,6 +57,28 @@ export function writeSnapshot(path: string, version: string, columns: EventColum
     closeSync(fd);
   }
   renameSync(temporary, path);
+}
+
+/** The data version a snapshot holds (reading only its header), or null when there is none. */
+export function readSnapshotVersion(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const prefix = Buffer.alloc(magic.length + 4);
+    if (readSync(fd, prefix, 0, prefix.length, 0) !== prefix.length) return null;
+    if (prefix.toString('ascii', 0, magic.length) !== magic) return null;
+    const json = Buffer.alloc(prefix.readUInt32LE(magic.length));
+    readSync(fd, json, 0, json.length, prefix.length);
+    return (JSON.parse(json.toString('utf8')) as Header).version;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The snapshot's columns if it exists and holds `version`; otherwise null. */

@@ -3,7 +3,7 @@ import type { ImportKind, ImportOptions, ImportSummary } from '../../model/impor
 import type { PersonReport } from '../../model/person.js';
 import type { DictionaryColumn, EventColumnSource, EventColumns, EventValueSource } from '../event-columns.js';
 import type { ImportLogEntry, Store, StoreCounts } from '../store.js';
-import { readSnapshot, snapshotPath, writeSnapshot } from './column-snapshot.js';
+import { readSnapshot, readSnapshotVersion, snapshotPath, writeSnapshot } from './column-snapshot.js';
 import { DuckDBDatabase, type OpenOptions } from './duckdb-database.js';
 import { importFile } from './import-file.js';
 import { getPerson } from './queries/get-person.js';
@@ -77,6 +77,18 @@ export class DuckDBStore implements Store, EventColumnSource {
     ].join(':');
     this.versions.set(project, version);
     return version;
+  }
+
+  /**
+   * Builds the funnel column snapshot beside the file now (after an import), so the next funnel process starts
+   * from it. Nothing to do for an in-memory store or when the snapshot is current. Returns the seconds spent.
+   */
+  async prepareColumns(project: string): Promise<number> {
+    const started = performance.now();
+    const path = snapshotPath(this.db.path, project);
+    if (!path || readSnapshotVersion(path) === (await this.dataVersion(project))) return 0;
+    await this.loadEventColumns(project);
+    return (performance.now() - started) / 1000;
   }
 
   /** From the column snapshot next to the file when it is current; else from SQL, saving a new snapshot. */
