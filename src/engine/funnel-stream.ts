@@ -28,6 +28,8 @@ export interface FunnelStream {
   personAt: Int32Array;
   /** Unit u owns positions unitStarts[u] … unitStarts[u + 1] − 1. */
   unitStarts: Int32Array;
+  /** Per unit, the OR of its positions' step and exclusion bits (a unit with only step-0 events is trivial). */
+  unitBits: Int32Array;
   unitCount: number;
   /** Event name code per store row, and the names. */
   eventCode: Int32Array;
@@ -188,6 +190,7 @@ export function buildFunnelStream(
   const rowOf = scratch.i32('rowOf', rows);
   const personAt = scratch.i32('personAt', rows);
   const unitStarts = scratch.i32('unitStarts', endPerson - firstPerson + 1);
+  const unitBits = scratch.i32('unitBits', endPerson - firstPerson + 1);
   let size = 0;
   let units = 0;
   let person = firstPerson - 1;
@@ -205,7 +208,7 @@ export function buildFunnelStream(
       }
       guardsOfName[code] = guards;
     }
-    const out = { ts, steps: stepsAt, exclusions: exclusionsAt, rowOf, personAt, unitStarts };
+    const out = { ts, steps: stepsAt, exclusions: exclusionsAt, rowOf, personAt, unitStarts, unitBits };
     const counts = scanByName(
       project,
       [firstPerson, endPerson],
@@ -293,13 +296,28 @@ export function buildFunnelStream(
     rowOf,
     personAt,
     unitStarts,
+    unitBits,
     unitCount: units,
     eventCode,
     eventNames,
     fromUs,
     toUs,
   };
-  return inputs.unit ? regroupByUnit(project, stream, inputs.unit) : stream;
+  if (inputs.unit) return fillUnitBits(regroupByUnit(project, stream, inputs.unit));
+  return plain ? stream : fillUnitBits(stream);
+}
+
+/** Per unit, the OR of its positions' bits (the plain scan fills it on the way). */
+function fillUnitBits(stream: FunnelStream): FunnelStream {
+  for (let u = 0; u < stream.unitCount; u += 1) {
+    let bits = 0;
+    const end = stream.unitStarts[u + 1] as number;
+    for (let i = stream.unitStarts[u] as number; i < end; i += 1) {
+      bits |= (stream.steps[i] as number) | (stream.exclusions[i] as number);
+    }
+    stream.unitBits[u] = bits;
+  }
+  return stream;
 }
 
 /**
@@ -357,7 +375,19 @@ function regroupByUnit(
     rowOf[j] = stream.rowOf[i] as number;
     personAt[j] = stream.personAt[i] as number;
   }
-  return { ...stream, length: total, ts, steps, exclusions, rowOf, personAt, unitStarts: starts, unitCount: units };
+  const unitBits = scratch.i32('unitBits2', units + 1);
+  return {
+    ...stream,
+    length: total,
+    ts,
+    steps,
+    exclusions,
+    rowOf,
+    personAt,
+    unitStarts: starts,
+    unitBits,
+    unitCount: units,
+  };
 }
 
 /**
@@ -372,14 +402,14 @@ function scanByName(
   guardsOfName: Int32Array,
   fromUs: number,
   toUs: number,
-  out: Pick<FunnelStream, 'ts' | 'steps' | 'exclusions' | 'rowOf' | 'personAt' | 'unitStarts'>,
+  out: Pick<FunnelStream, 'ts' | 'steps' | 'exclusions' | 'rowOf' | 'personAt' | 'unitStarts' | 'unitBits'>,
   withPersons: boolean,
 ): { size: number; units: number } {
   const { personStarts, tsUs } = project.columns;
   const codes = project.nameCodes;
   const firstRow = personStarts[firstPerson] as number;
   const endRow = personStarts[endPerson] as number;
-  const { ts, steps, exclusions, rowOf, personAt, unitStarts } = out;
+  const { ts, steps, exclusions, rowOf, personAt, unitStarts, unitBits } = out;
   const wanted = new Int32Array(stepNameMask.length);
   for (let c = 0; c < wanted.length; c += 1)
     wanted[c] = ((stepNameMask[c] as number) | (guardsOfName[c] as number)) !== 0 ? 1 : 0;
@@ -396,6 +426,7 @@ function scanByName(
   let person = firstPerson - 1;
   let personEnd = firstRow;
   let lastUnitPerson = -1;
+  let bits = 0;
   const bounded = fromUs !== -Infinity || toUs !== Infinity;
   for (let i = 0; i < found; i += 1) {
     const row = rowOf[i] as number;
@@ -406,16 +437,22 @@ function scanByName(
       personEnd = personStarts[person + 1] as number;
     }
     if (person !== lastUnitPerson) {
+      if (units > 0) unitBits[units - 1] = bits;
+      bits = 0;
       unitStarts[units++] = size;
       lastUnitPerson = person;
     }
     const code = codes[row] as number;
+    const stepBits = stepNameMask[code] as number;
+    const guards = guardsOfName[code] as number;
     ts[size] = t;
-    steps[size] = stepNameMask[code] as number;
-    exclusions[size] = guardsOfName[code] as number;
+    steps[size] = stepBits;
+    exclusions[size] = guards;
+    bits |= stepBits | guards;
     if (bounded) rowOf[size] = row;
     if (withPersons) personAt[size] = person;
     size += 1;
   }
+  if (units > 0) unitBits[units - 1] = bits;
   return { size, units };
 }

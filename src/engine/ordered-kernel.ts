@@ -91,7 +91,8 @@ export class OrderedKernel implements UnitOutcome {
   }
 
   /** Runs one unit over positions [begin, end) and leaves its outcome in this object's fields. */
-  run(begin: number, end: number, scope: ValueScope | null): this {
+  /** `unitBits`: the OR of the unit's step and exclusion bits when the caller knows it (−1: work it out). */
+  run(begin: number, end: number, scope: ValueScope | null, unitBits = -1): this {
     const { ts, steps, exclusions } = this.columns;
     const n = this.n;
     const start = this.start;
@@ -115,8 +116,11 @@ export class OrderedKernel implements UnitOutcome {
 
     if (simple) {
       // A unit whose events can only fill step 0 has entered and gone no further: its first event is the path.
-      let bits = 0;
-      for (let j = begin; j < end; j += 1) bits |= (steps[j] as number) | (exclusions[j] as number);
+      let bits = unitBits;
+      if (bits < 0) {
+        bits = 0;
+        for (let j = begin; j < end; j += 1) bits |= (steps[j] as number) | (exclusions[j] as number);
+      }
       if (bits === 1) {
         let first = begin;
         while ((steps[first] as number) === 0) first += 1; // strict funnels and correlation see other events too

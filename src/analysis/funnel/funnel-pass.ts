@@ -8,7 +8,7 @@ import { bucketIndex } from '../calendar.js';
 import { FunnelTally, type TallyData } from './funnel-tally.js';
 
 interface Kernel extends UnitOutcome {
-  run(begin: number, end: number, scope: ValueScope | null): unknown;
+  run(begin: number, end: number, scope: ValueScope | null, unitBits?: number): unknown;
 }
 
 /** Everything one pass needs besides the columns: plain data, so it can be posted to a worker. */
@@ -131,7 +131,7 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
   for (let u = 0; u < stream.unitCount; u += 1) {
     const begin = stream.unitStarts[u] as number;
     const end = stream.unitStarts[u + 1] as number;
-    kernel.run(begin, end, null);
+    kernel.run(begin, end, null, stream.unitBits[u] as number);
     total.addOutcome(kernel, fromStep, toStep);
     addTrends(total, kernel, begin, end, null);
 
