@@ -97,9 +97,11 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function timeIt(fn, runs = 5) {
+/** Median seconds of `runs` timed calls, after `warmup` untimed ones (steady state: JIT compiled, buffers grown). */
+async function timeIt(fn, runs = 7, warmup = 2) {
   const times = [];
   let result;
+  for (let i = 0; i < warmup; i += 1) await fn();
   for (let i = 0; i < runs; i += 1) {
     const t = performance.now();
     result = await fn();
@@ -213,10 +215,11 @@ async function clickhouse() {
     const query = `SELECT level, count() FROM (SELECT person, windowFunnel(${windowDays * 86400})(toDateTime(ts), ${conds}) AS level FROM ev GROUP BY person) GROUP BY level ORDER BY level`;
     const times = [];
     let levels = '';
-    for (let i = 0; i < 3; i += 1) {
+    // Steady state on both sides: one untimed run, then the median of five.
+    for (let i = 0; i < 6; i += 1) {
       const r = chClient(port, ['--time', '--query', query]);
       levels = r.stdout.trim();
-      times.push(Number(r.stderr.trim().split('\n').pop()));
+      if (i > 0) times.push(Number(r.stderr.trim().split('\n').pop()));
     }
     // Persons reaching at least each step, from "level count" rows.
     const perLevel = new Map(levels.split('\n').map((l) => l.split('\t').map(Number)));
@@ -259,14 +262,18 @@ const loadStarted = performance.now();
 const first = await runFunnel(cache, 'default', parseFunnelDefinition(definition));
 const firstSeconds = (performance.now() - loadStarted) / 1000;
 const warm = await timeIt(() => runFunnel(cache, 'default', parseFunnelDefinition(definition)));
-const breakdownFirst = await timeIt(() => runFunnel(cache, 'default', parseFunnelDefinition(breakdownDefinition)), 1);
+const breakdownFirst = await timeIt(
+  () => runFunnel(cache, 'default', parseFunnelDefinition(breakdownDefinition)),
+  1,
+  0,
+);
 const breakdown = await timeIt(() => runFunnel(cache, 'default', parseFunnelDefinition(breakdownDefinition)));
 const trends = await timeIt(() => runFunnel(cache, 'default', parseFunnelDefinition(trendsDefinition)));
 const rssMiB = process.resourceUsage().maxRSS / 1024;
 
 // Baseline: DuckDB SQL on the same store, same process.
 const sql = baselineSql();
-const baseline = await timeIt(() => s.db.rows(sql), 3);
+const baseline = await timeIt(() => s.db.rows(sql), 3, 1);
 await s.close();
 
 const ch = await clickhouse().catch((error) => ({ error: String(error.message ?? error).slice(0, 300) }));
