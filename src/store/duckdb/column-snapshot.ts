@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EventColumns } from '../event-columns.js';
 import type { RowPositions } from './queries/load-event-columns.js';
@@ -83,28 +83,35 @@ export function readSnapshotVersion(path: string): string | null {
 
 /** The snapshot's columns if it exists and holds `version`; otherwise null. */
 export function readSnapshot(path: string, version: string): { columns: EventColumns; positions: RowPositions } | null {
-  let file: Buffer;
+  let fd: number;
   try {
-    file = readFileSync(path);
+    fd = openSync(path, 'r');
   } catch {
     return null;
   }
   try {
-    if (file.toString('ascii', 0, magic.length) !== magic) return null;
-    const length = file.readUInt32LE(magic.length);
-    const start = magic.length + 4;
-    const header = JSON.parse(file.toString('utf8', start, start + length)) as Header;
+    const prefix = Buffer.alloc(magic.length + 4);
+    if (readSync(fd, prefix, 0, prefix.length, 0) !== prefix.length) throw new Error('truncated');
+    if (prefix.toString('ascii', 0, magic.length) !== magic) return null;
+    const length = prefix.readUInt32LE(magic.length);
+    const json = Buffer.alloc(length);
+    if (readSync(fd, json, 0, length, prefix.length) !== length) throw new Error('truncated');
+    const header = JSON.parse(json.toString('utf8')) as Header;
     if (header.version !== version) return null;
-    let offset = start + length + pad8(start + length);
-    // Copy out of the file buffer (its offsets need not be aligned) into shared memory for worker threads.
+    let offset = prefix.length + length + pad8(prefix.length + length);
+    // Each array is read straight into shared memory (for worker threads), never through a whole-file buffer.
     const take = <T extends Float64Array | Int32Array>(
       Kind: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
       n: number,
     ): T => {
       const bytes = n * Kind.BYTES_PER_ELEMENT;
-      if (offset + bytes > file.length) throw new Error('truncated');
       const out = new Kind(new SharedArrayBuffer(bytes));
-      new Uint8Array(out.buffer).set(file.subarray(offset, offset + bytes));
+      const view = new Uint8Array(out.buffer);
+      for (let done = 0; done < bytes; ) {
+        const read = readSync(fd, view, done, Math.min(bytes - done, 1 << 30), offset + done);
+        if (read <= 0) throw new Error('truncated');
+        done += read;
+      }
       offset += bytes;
       return out;
     };
@@ -127,5 +134,7 @@ export function readSnapshot(path: string, version: string): { columns: EventCol
   } catch {
     rmSync(path, { force: true });
     return null;
+  } finally {
+    closeSync(fd);
   }
 }
