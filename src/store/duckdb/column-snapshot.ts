@@ -59,6 +59,18 @@ export function writeSnapshot(path: string, version: string, columns: EventColum
   renameSync(temporary, path);
 }
 
+/** The header of an open snapshot and where its arrays start; null when the file is not a snapshot. */
+function readHeader(fd: number): { header: Header; dataStart: number } | null {
+  const prefix = Buffer.alloc(magic.length + 4);
+  if (readSync(fd, prefix, 0, prefix.length, 0) !== prefix.length) return null;
+  if (prefix.toString('ascii', 0, magic.length) !== magic) return null;
+  const length = prefix.readUInt32LE(magic.length);
+  const json = Buffer.alloc(length);
+  if (readSync(fd, json, 0, length, prefix.length) !== length) return null;
+  const end = prefix.length + length;
+  return { header: JSON.parse(json.toString('utf8')) as Header, dataStart: end + pad8(end) };
+}
+
 /** The data version a snapshot holds (reading only its header), or null when there is none. */
 export function readSnapshotVersion(path: string): string | null {
   let fd: number;
@@ -68,12 +80,7 @@ export function readSnapshotVersion(path: string): string | null {
     return null;
   }
   try {
-    const prefix = Buffer.alloc(magic.length + 4);
-    if (readSync(fd, prefix, 0, prefix.length, 0) !== prefix.length) return null;
-    if (prefix.toString('ascii', 0, magic.length) !== magic) return null;
-    const json = Buffer.alloc(prefix.readUInt32LE(magic.length));
-    readSync(fd, json, 0, json.length, prefix.length);
-    return (JSON.parse(json.toString('utf8')) as Header).version;
+    return readHeader(fd)?.header.version ?? null;
   } catch {
     return null;
   } finally {
@@ -90,15 +97,11 @@ export function readSnapshot(path: string, version: string): { columns: EventCol
     return null;
   }
   try {
-    const prefix = Buffer.alloc(magic.length + 4);
-    if (readSync(fd, prefix, 0, prefix.length, 0) !== prefix.length) throw new Error('truncated');
-    if (prefix.toString('ascii', 0, magic.length) !== magic) return null;
-    const length = prefix.readUInt32LE(magic.length);
-    const json = Buffer.alloc(length);
-    if (readSync(fd, json, 0, length, prefix.length) !== length) throw new Error('truncated');
-    const header = JSON.parse(json.toString('utf8')) as Header;
+    const found = readHeader(fd);
+    if (!found) throw new Error('not a snapshot');
+    const { header } = found;
     if (header.version !== version) return null;
-    let offset = prefix.length + length + pad8(prefix.length + length);
+    let offset = found.dataStart;
     // Each array is read straight into shared memory (for worker threads), never through a whole-file buffer.
     const take = <T extends Float64Array | Int32Array>(
       Kind: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
