@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { resolveConfig } from '../config.js';
 import { FunnelscopeError } from '../model/errors.js';
 import { fileFormats, type ImportKind, importKinds } from '../model/import.js';
-import { type Output, processOutput, reportError } from './output.js';
+import { funnelFormats, type Output, processOutput, reportError } from './output.js';
 
 interface GlobalFlags {
   db?: string;
@@ -74,7 +74,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .description('run a funnel: units per step, conversion with 95% intervals, times, breakdown, trends, correlation')
     .requiredOption('--definition <file|json>', 'the funnel definition: a JSON file, or the JSON itself')
     .option('--events <files...>', 'run over these event files in a throw-away in-memory store instead of --db')
-    .addOption(new Option('--format <format>', 'output format').choices(['json', 'table', 'csv']).default('json'))
+    .addOption(new Option('--format <format>', 'output format').choices(funnelFormats).default('json'))
     .action(async (options) => {
       const { funnelCommand } = await import('./commands/funnel.js');
       setExit(await funnelCommand(config(), options, output));

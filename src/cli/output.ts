@@ -1,5 +1,9 @@
 import { FunnelscopeError, isFunnelscopeError } from '../model/errors.js';
 
+/** How `funnel` prints its report (declared here, so the argument parser need not load the command). */
+export const funnelFormats = ['json', 'table', 'csv'] as const;
+export type FunnelFormat = (typeof funnelFormats)[number];
+
 /** Where commands write; tests pass their own. */
 export interface Output {
   out: (text: string) => void;

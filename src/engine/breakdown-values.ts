@@ -36,6 +36,20 @@ async function column(
   return project.eventValues({ kind: 'event', property });
 }
 
+/** Numbers distinct values in first-seen order, appending each new one's label (id = its index in `labels`). */
+function valueIds<L>(labels: L[]): (key: string, label: L) => number {
+  const ids = new Map<string, number>();
+  return (key, label) => {
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = labels.length;
+      labels.push(label);
+      ids.set(key, id);
+    }
+    return id;
+  };
+}
+
 export interface BreakdownColumns {
   properties: { codes: Int32Array; text: string[]; perPerson: boolean }[];
   /** One property: value ids fixed up front (one id per distinct text), so every part of a run agrees on them. */
@@ -60,17 +74,10 @@ export async function loadBreakdownColumns(
   if (!only) return { properties, single: null };
   // Codes that read the same (after URL normalisation) share an id; "" is id 0.
   const labels = [''];
-  const ids = new Map<string, number>();
+  const idOf = valueIds(labels);
   const idOfCode = new Int32Array(only.text.length);
   only.text.forEach((text, code) => {
-    if (text === '') return;
-    let id = ids.get(text);
-    if (id === undefined) {
-      id = labels.length;
-      labels.push(text);
-      ids.set(text, id);
-    }
-    idOfCode[code] = id;
+    if (text !== '') idOfCode[code] = idOf(text, text);
   });
   return { properties, single: { idOfCode, labels } };
 }
@@ -78,11 +85,7 @@ export async function loadBreakdownColumns(
 /** The breakdown value id of every position of the stream. */
 export function breakdownValues(stream: FunnelStream, columns: BreakdownColumns, valueAt: Int32Array): BreakdownValues {
   const perProperty = columns.properties;
-  const labels: (string | string[])[] = [perProperty.length === 1 ? '' : perProperty.map(() => '')];
-  const ids = new Map<string, number>();
   const { rowOf, personAt } = stream;
-  valueAt.fill(0, 0, stream.length);
-
   const only = perProperty[0];
   if (columns.single && only) {
     const { idOfCode } = columns.single;
@@ -93,19 +96,13 @@ export function breakdownValues(stream: FunnelStream, columns: BreakdownColumns,
     return { valueAt, labels: columns.single.labels };
   }
 
+  const labels: (string | string[])[] = [perProperty.map(() => '')];
+  const idOf = valueIds(labels);
   for (let i = 0; i < stream.length; i += 1) {
     const tuple = perProperty.map(
       (p) => p.text[p.codes[(p.perPerson ? personAt[i] : rowOf[i]) as number] as number] ?? '',
     );
-    if (tuple.every((v) => v === '')) continue;
-    const key = JSON.stringify(tuple);
-    let id = ids.get(key);
-    if (id === undefined) {
-      id = labels.length;
-      labels.push(tuple);
-      ids.set(key, id);
-    }
-    valueAt[i] = id;
+    valueAt[i] = tuple.every((v) => v === '') ? 0 : idOf(JSON.stringify(tuple), tuple);
   }
   return { valueAt, labels };
 }

@@ -35,46 +35,30 @@ export class ColumnCache {
     return entry;
   }
 
-  /** Forgets every cached column (e.g. before closing the store). */
-  clear(): void {
-    this.entries.clear();
-  }
-
   private build(project: string, version: string, columns: EventColumns): ProjectColumns {
     const source = this.source;
-    const eventValueCache = new Map<string, Promise<DictionaryColumn>>();
-    const personValueCache = new Map<string, Promise<DictionaryColumn>>();
-    // Loads share the store's temp tables, so they run one at a time.
+    const loaded = new Map<string, Promise<DictionaryColumn>>();
+    // Loads share the store's temp tables, so they run one at a time; a failed load is forgotten, not cached.
     let queue: Promise<unknown> = Promise.resolve();
-    const serial = <T>(task: () => Promise<T>): Promise<T> => {
-      const next = queue.then(task, task);
-      queue = next.catch(() => undefined);
-      return next;
+    const once = (key: string, load: () => Promise<DictionaryColumn>): Promise<DictionaryColumn> => {
+      let column = loaded.get(key);
+      if (!column) {
+        column = queue.then(load, load);
+        queue = column.catch(() => undefined);
+        loaded.set(key, column);
+        column.catch(() => loaded.delete(key));
+      }
+      return column;
     };
     return {
       version,
       columns,
       scratch: new ScratchBuffers(),
       nameCodes: narrowCodes(columns),
-      eventValues(valueSource) {
-        const key = JSON.stringify(valueSource);
-        let column = eventValueCache.get(key);
-        if (!column) {
-          column = serial(() => source.loadEventValues(project, valueSource));
-          eventValueCache.set(key, column);
-          column.catch(() => eventValueCache.delete(key));
-        }
-        return column;
-      },
-      personValues(property) {
-        let column = personValueCache.get(property);
-        if (!column) {
-          column = serial(() => source.loadPersonValues(project, property));
-          personValueCache.set(property, column);
-          column.catch(() => personValueCache.delete(property));
-        }
-        return column;
-      },
+      eventValues: (valueSource) =>
+        once(`event:${JSON.stringify(valueSource)}`, () => source.loadEventValues(project, valueSource)),
+      personValues: (property) =>
+        once(`person:${JSON.stringify(property)}`, () => source.loadPersonValues(project, property)),
     };
   }
 }

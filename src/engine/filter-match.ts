@@ -18,7 +18,7 @@ function asList(value: PropertyFilter['value']): string[] {
 }
 
 /** The predicate of one filter over a single (string or missing) value. */
-export function valueTest(filter: PropertyFilter): (value: string | null) => boolean {
+function valueTest(filter: PropertyFilter): (value: string | null) => boolean {
   const list = asList(filter.value);
   const first = list[0] ?? '';
   switch (filter.op) {

@@ -6,10 +6,6 @@ export function mean(values: ArrayLike<number>): number | null {
   return sum / values.length;
 }
 
-export function median(values: ArrayLike<number>): number | null {
-  return values.length === 0 ? null : medianInPlace(Float64Array.from(values));
-}
-
 /** The median of `a`, reordering it (no copy: for samples that are not needed afterwards). */
 export function medianInPlace(a: Float64Array): number | null {
   const n = a.length;

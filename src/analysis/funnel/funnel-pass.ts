@@ -57,13 +57,9 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
       : new OrderedKernel(columns, { stepCount: n, windowUs, strict, optionalMask });
   const kernel = newKernel();
 
-  const trend = request.trendStartsUs
-    ? (() => {
-        const starts = request.trendStartsUs;
-        return { count: starts.length, bucketOf: (tsUs: number) => bucketIndex(starts, tsUs) };
-      })()
-    : null;
-  const bucketCount = trend ? trend.count : 0;
+  const starts = request.trendStartsUs;
+  const trend = starts ? { bucketOf: (tsUs: number) => bucketIndex(starts, tsUs) } : null;
+  const bucketCount = starts?.length ?? 0;
   const { fromStep, toStep } = definition;
   const trendsKernel =
     trend && definition.order !== 'unordered'

@@ -119,19 +119,6 @@ export class FunnelTally {
     };
   }
 
-  mergeData(data: TallyData): void {
-    const mine = this.counts;
-    for (let k = 0; k < this.stepCount; k += 1) {
-      mine[k] = (mine[k] as number) + (data.counts[k] as number);
-      (this.gaps[k] as Sample).pushAll(data.gaps[k] as Float64Array);
-    }
-    this.timeToConvert.pushAll(data.timeToConvert);
-    for (let b = 0; b < this.entered.length; b += 1) {
-      this.entered[b] = (this.entered[b] as number) + (data.entered[b] as number);
-      this.converted[b] = (this.converted[b] as number) + (data.converted[b] as number);
-    }
-  }
-
   merge(other: FunnelTally): void {
     const mine = this.counts;
     const theirs = other.counts;

@@ -6,10 +6,7 @@ import { ColumnCache } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
 import { withStore } from '../open-store.js';
-import { formatCount, formatTable, type Output } from '../output.js';
-
-export const funnelFormats = ['json', 'table', 'csv'] as const;
-export type FunnelFormat = (typeof funnelFormats)[number];
+import { type FunnelFormat, formatCount, formatTable, type Output } from '../output.js';
 
 export interface FunnelCommandOptions {
   definition: string;

@@ -51,8 +51,12 @@ export function writeSnapshot(path: string, version: string, columns: EventColum
   const temporary = `${path}.${process.pid}.tmp`;
   const fd = openSync(temporary, 'w');
   try {
-    for (const part of [prefix, json, padding]) writeSync(fd, part);
-    for (const a of arrays) writeSync(fd, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    for (const part of [prefix, json, padding, ...arrays]) {
+      const bytes = new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
+      // writeSync may write less than asked (and at most 2 GiB at once): loop until it is all out.
+      for (let done = 0; done < bytes.length; )
+        done += writeSync(fd, bytes, done, Math.min(bytes.length - done, 1 << 30));
+    }
   } finally {
     closeSync(fd);
   }
@@ -71,8 +75,8 @@ function readHeader(fd: number): { header: Header; dataStart: number } | null {
   return { header: JSON.parse(json.toString('utf8')) as Header, dataStart: end + pad8(end) };
 }
 
-/** The data version a snapshot holds (reading only its header), or null when there is none. */
-export function readSnapshotVersion(path: string): string | null {
+/** Runs `read` on the open file; null when it cannot be opened or read (a snapshot is only a cache). */
+function withSnapshotFile<T>(path: string, read: (fd: number) => T | null): T | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -80,23 +84,23 @@ export function readSnapshotVersion(path: string): string | null {
     return null;
   }
   try {
-    return readHeader(fd)?.header.version ?? null;
+    return read(fd);
   } catch {
+    rmSync(path, { force: true }); // damaged: the next load writes a good one
     return null;
   } finally {
     closeSync(fd);
   }
 }
 
+/** The data version a snapshot holds (reading only its header), or null when there is none. */
+export function readSnapshotVersion(path: string): string | null {
+  return withSnapshotFile(path, (fd) => readHeader(fd)?.header.version ?? null);
+}
+
 /** The snapshot's columns if it exists and holds `version`; otherwise null. */
 export function readSnapshot(path: string, version: string): { columns: EventColumns; positions: RowPositions } | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
+  return withSnapshotFile(path, (fd) => {
     const found = readHeader(fd);
     if (!found) throw new Error('not a snapshot');
     const { header } = found;
@@ -134,10 +138,5 @@ export function readSnapshot(path: string, version: string): { columns: EventCol
       },
       positions: { eventCount: header.eventCount, personCount: header.personCount, ofEvent, ofStageChange },
     };
-  } catch {
-    rmSync(path, { force: true });
-    return null;
-  } finally {
-    closeSync(fd);
-  }
+  });
 }

@@ -1,21 +1,21 @@
 import duckdb from '@duckdb/node-bindings';
+import { FunnelscopeError } from '../../../model/errors.js';
 import type { DictionaryColumn, EventColumns, EventValueSource } from '../../event-columns.js';
 import { sharedFloat64, sharedInt32 } from '../../shared-arrays.js';
 import { quoteIdentifier } from '../../sql/quote.js';
 import type { DuckDBDatabase } from '../duckdb-database.js';
 
 /**
- * Reads a project's events into sorted typed arrays for the funnel engine. SQL selects, numbers and sorts
- * (persons, event names and values become dense integer codes); the integer columns then cross into JavaScript
- * as raw vector memory, chunk by chunk, without a JS value per cell.
+ * Reads a project's events into sorted typed arrays for the funnel engine. SQL selects and numbers (persons, event
+ * names and values become dense integer codes); the integer columns cross into JavaScript as raw vector memory,
+ * chunk by chunk, without a JS value per cell, and are sorted there.
  *
- * Property columns loaded later line up with the arrays through the row positions of the last load. A deal stage change is an event `$deal_stage` of the person whose
- * user id the deal names (src 1); events are src 0.
+ * Property columns loaded later line up with the arrays through the row positions of the last load. A deal stage
+ * change is an event `$deal_stage` of the person whose user id the deal names (src 1); events are src 0. Every
+ * `->>` below is parenthesised: DuckDB binds it more loosely than AND, = and IS NOT NULL.
  */
 
 /**
- * (Every `->>` below is parenthesised: DuckDB binds it more loosely than AND, = and IS NOT NULL.)
- *
  * A JSON pointer to one key: `->>` reads a string starting with `$` as a JSONPath, so a property named `$browser`
  * needs the pointer form `/$browser` (with `~` and `/` escaped) to be read as a plain key.
  */
@@ -134,14 +134,6 @@ export async function createPersonTable(db: DuckDBDatabase, project: string): Pr
   );
 }
 
-/** Grow-only arrays filled chunk by chunk. */
-function ensure<T extends Int32Array | Float64Array>(a: T, size: number): T {
-  if (a.length >= size) return a;
-  const bigger = new (a.constructor as { new (n: number): T })(Math.max(size, a.length * 2));
-  bigger.set(a);
-  return bigger;
-}
-
 /**
  * Streams (person, time, event, source key) of every event and deal stage change; persons are numbered by a
  * temp table (`funnel_persons`, also used for person properties) and names by their sorted order. The rows are
@@ -165,12 +157,21 @@ export async function loadEventColumns(
   );
   const personCount = Number(await db.value<bigint>(`SELECT count(*) FROM funnel_persons`));
 
-  // Unsorted rows; key = rid * 2 + src (exact in a double). Sized by a count first, so no array is grown.
-  const expected = Number(await db.value<bigint>(`SELECT count(*) FROM (${sourceRowsSql})`, { project }));
-  let person = new Int32Array(expected);
-  let ts = new Float64Array(expected);
-  let code = new Int32Array(expected);
-  let key = new Float64Array(expected);
+  // Unsorted rows; key = rid * 2 + src (exact in a double). Sized by a count first (the source's rows without its
+  // person join), so no array is grown.
+  const expected = Number(
+    await db.value<bigint>(
+      `SELECT (SELECT count(*) FROM events WHERE project_id = $project)
+            + (SELECT count(*) FROM deal_stage_changes c
+               JOIN deals d ON d.project_id = c.project_id AND d.deal_id = c.deal_id
+               WHERE c.project_id = $project AND d.user_id IS NOT NULL)`,
+      { project },
+    ),
+  );
+  const person = new Int32Array(expected);
+  const ts = new Float64Array(expected);
+  const code = new Int32Array(expected);
+  const key = new Float64Array(expected);
   const result = await db.connection.stream(
     `SELECT p.person_idx, CAST(s.ts_us AS DOUBLE), n.code, CAST(s.rid * 2 + s.src AS DOUBLE)
      FROM (${sourceRowsSql}) s JOIN funnel_persons p USING (person_key) JOIN funnel_names n USING (event)`,
@@ -181,10 +182,7 @@ export async function loadEventColumns(
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     const size = chunk.rowCount;
-    person = ensure(person, count + size);
-    ts = ensure(ts, count + size);
-    code = ensure(code, count + size);
-    key = ensure(key, count + size);
+    if (count + size > expected) throw new FunnelscopeError('internal', 'event columns: more rows than counted');
     copyVector(chunk, 0, size, person, count);
     copyVector(chunk, 1, size, ts, count);
     copyVector(chunk, 2, size, code, count);
