@@ -8,7 +8,9 @@
  * yet reached step k. The unit's result is the furthest path; if that path is tainted the unit drops out.
  *
  * A path is a chain of nodes (time, position, step, bits, parent) in a per-unit pool, so advancing an entry is
- * O(1) and a 10M-event pass allocates nothing.
+ * O(1) and a 10M-event pass allocates nothing. The common case (ordered, no optional steps, no exclusions, no
+ * breakdown rule, no two events of the unit at one instant) takes a plain path instead: slot s keeps the times
+ * of its entry's steps, since without optional steps an entry at slot s has used exactly steps 0 … s−1.
  */
 export interface KernelColumns {
   ts: Float64Array;
@@ -22,6 +24,8 @@ export interface KernelOptions {
   strict: boolean;
   /** Bit k set = step k is optional. */
   optionalMask: number;
+  /** Whether the definition has exclusions (without, an ordered run may take the plain path). */
+  exclusions: boolean;
 }
 
 /** Restricts a run to one breakdown value. */
@@ -73,6 +77,9 @@ export class OrderedKernel implements UnitOutcome {
   private maxStart = UNSET;
   private maxExcluded = false;
   private maxNode = -1;
+  /** Plain path: the step times of slot s's entry at [s·n, s·n + s), and of the furthest entry. */
+  private readonly slotTimes: Float64Array;
+  private readonly plain: boolean;
 
   constructor(
     private readonly columns: KernelColumns,
@@ -88,6 +95,8 @@ export class OrderedKernel implements UnitOutcome {
     this.node = new Int32Array(n + 1);
     this.timings = new Float64Array(n);
     this.timingSteps = new Int32Array(n);
+    this.plain = !options.strict && options.optionalMask === 0 && !options.exclusions;
+    this.slotTimes = new Float64Array(this.plain ? (n + 1) * n : 0);
   }
 
   /** Runs one unit over positions [begin, end) and leaves its outcome in this object's fields. */
@@ -133,6 +142,8 @@ export class OrderedKernel implements UnitOutcome {
       }
     }
 
+    if (simple && this.plain && this.runPlain(begin, end)) return this;
+
     let i = begin;
     while (i < end) {
       const t = ts[i] as number;
@@ -174,6 +185,46 @@ export class OrderedKernel implements UnitOutcome {
     }
     this.finish();
     return this;
+  }
+
+  /**
+   * The plain path (see the class comment): the same advances as the general loop, with step times kept per slot
+   * rather than as a chain of nodes. False, with the slots left as they were at the start, when two of the unit's
+   * events share a timestamp: the general loop handles the group.
+   */
+  private runPlain(begin: number, end: number): boolean {
+    const { ts, steps } = this.columns;
+    const n = this.n;
+    const windowUs = this.windowUs;
+    const start = this.start;
+    const times = this.slotTimes;
+    for (let i = begin + 1; i < end; i += 1) if (ts[i] === ts[i - 1]) return false;
+    let maxLevel = 0;
+    for (let i = begin; i < end; i += 1) {
+      const t = ts[i] as number;
+      for (let m = steps[i] as number; m !== 0; ) {
+        const k = 31 - Math.clz32(m);
+        m ^= 1 << k;
+        const pStart = k === 0 ? t : (start[k] as number);
+        if (t - pStart > windowUs || start[k + 1] === pStart) continue;
+        start[k + 1] = pStart;
+        const to = (k + 1) * n;
+        const from = k * n;
+        for (let j = 0; j < k; j += 1) times[to + j] = times[from + j] as number;
+        times[to + k] = t;
+        if (k + 1 > maxLevel) {
+          // The first entry to reach a new furthest step is the path that counts (later ones may replace the slot).
+          maxLevel = k + 1;
+          for (let j = 0; j <= k; j += 1) this.timings[j] = times[to + j] as number;
+        }
+      }
+      if (start[n] !== UNSET) break; // converted: nothing later can change the result
+    }
+    this.counted = maxLevel > 0;
+    this.pathBits = maxLevel === 0 ? 0 : -1 >>> (32 - maxLevel);
+    this.timingCount = maxLevel;
+    for (let j = 0; j < maxLevel; j += 1) this.timingSteps[j] = j;
+    return true;
   }
 
   /** Events sharing one timestamp. */

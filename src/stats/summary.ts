@@ -10,12 +10,59 @@ export function mean(values: ArrayLike<number>): number | null {
 export function medianInPlace(a: Float64Array): number | null {
   const n = a.length;
   if (n === 0) return null;
-  const upper = select(a, n >> 1);
+  const k = n >> 1;
+  if (n >= sampledSelectionMin) {
+    const middle = sampledMiddle(a, n % 2 === 1 ? k : k - 1, k);
+    if (middle !== null) return n % 2 === 1 ? middle.upper : (middle.lower + middle.upper) / 2;
+  }
+  const upper = select(a, k);
   if (n % 2 === 1) return upper;
   // After selecting index n/2, everything left of it is ≤ it: the lower middle is their maximum.
   let lower = -Infinity;
-  for (let i = 0; i < n >> 1; i += 1) if ((a[i] as number) > lower) lower = a[i] as number;
+  for (let i = 0; i < k; i += 1) if ((a[i] as number) > lower) lower = a[i] as number;
   return (lower + upper) / 2;
+}
+
+/** From this size on, the median is found through a sample (one pass) rather than by quickselect (several). */
+const sampledSelectionMin = 1 << 16;
+
+/**
+ * The k1-th and k2-th smallest values (k1 ≤ k2 ≤ k1 + 1) in the manner of Floyd and Rivest: a sorted sample of
+ * evenly spaced elements gives two bounds that very likely bracket both ranks; one pass counts the values below
+ * the lower bound and moves those between the bounds to the front, and a quickselect among those few finds the
+ * ranks. Exact: null when the bounds missed (then the caller selects over all of `a`, which holds the same values,
+ * reordered).
+ */
+function sampledMiddle(a: Float64Array, k1: number, k2: number): { lower: number; upper: number } | null {
+  const n = a.length;
+  const size = Math.ceil(Math.cbrt(n) ** 2);
+  const stride = n / size;
+  const sample = new Float64Array(size);
+  for (let i = 0; i < size; i += 1) sample[i] = a[Math.floor(i * stride)] as number;
+  sample.sort();
+  // The sample ranks that stand for k1 and k2, widened by four standard deviations of a sample rank.
+  const spread = Math.ceil(2 * Math.sqrt(size));
+  const lo = sample[Math.max(0, Math.floor((k1 / n) * size) - spread)] as number;
+  const hi = sample[Math.min(size - 1, Math.ceil((k2 / n) * size) + spread)] as number;
+  let below = 0;
+  let count = 0;
+  for (let i = 0; i < n; i += 1) {
+    const x = a[i] as number;
+    // Without branches (a comparison's 0 or 1 is added; a value is swapped either way), since which way a
+    // random value goes cannot be predicted: a swap with the first value not known to lie between the bounds.
+    below += +(x < lo);
+    a[i] = a[count] as number;
+    a[count] = x;
+    count += +(x >= lo) & +(x <= hi);
+  }
+  if (below > k1 || below + count <= k2) return null;
+  const gathered = a.subarray(0, count);
+  const upper = select(gathered, k2 - below);
+  if (k1 === k2) return { lower: upper, upper };
+  // After selecting, every value left of k2 is ≤ it: the k1-th (= k2 − 1) is their maximum.
+  let lower = -Infinity;
+  for (let i = 0; i < k2 - below; i += 1) if ((gathered[i] as number) > lower) lower = gathered[i] as number;
+  return { lower, upper };
 }
 
 /** The k-th smallest value (0-based), partially reordering `a` (Hoare's quickselect, median-of-three pivots). */

@@ -24,6 +24,42 @@ describe('summaries', () => {
     );
   });
 
+  it('median of large samples (selected through a sample) equals the sorted-array median', () => {
+    // Sizes from the sampled path's threshold (65,536) up; values with many ties, skewed, or all distinct.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 65_536, max: 140_000 }),
+        fc.constantFrom('ties', 'skewed', 'distinct'),
+        fc.integer(),
+        (n, shape, seed) => {
+          let x = seed | 1;
+          const next = () => {
+            x ^= x << 13;
+            x ^= x >>> 17;
+            x ^= x << 5;
+            return (x >>> 0) / 4294967296;
+          };
+          const values = Array.from({ length: n }, (_, i) =>
+            shape === 'ties' ? Math.floor(next() * 7) : shape === 'skewed' ? Math.exp(next() * 20) : i + next() / 2,
+          );
+          expect(median(values)).toBe(sortedMedian(values));
+        },
+      ),
+      { numRuns: 12, seed: 11 },
+    );
+  });
+
+  it('median falls back to a full selection when the sample misleads', () => {
+    // Every position the sample reads holds a huge value, so its bounds miss the true middle.
+    const n = 80_000;
+    const size = Math.ceil(Math.sqrt(n)) * 4;
+    const values = Array.from({ length: n }, (_, i) => i % 1000);
+    for (let i = 0; i < size; i += 1) values[Math.floor((i * n) / size)] = 1e12;
+    expect(median(values)).toBe(sortedMedian(values));
+    values.push(3);
+    expect(median(values)).toBe(sortedMedian(values));
+  });
+
   it('mean, and null for an empty sample', () => {
     expect(mean([1, 2, 3, 10])).toBe(4);
     expect(mean([])).toBeNull();

@@ -1,6 +1,6 @@
 import { type BreakdownColumns, type BreakdownValues, breakdownValues } from '../../engine/breakdown-values.js';
 import { buildFunnelStream, type FunnelInputs, type StreamSource } from '../../engine/funnel-stream.js';
-import { OrderedKernel, type UnitOutcome, type ValueScope } from '../../engine/ordered-kernel.js';
+import { type KernelColumns, OrderedKernel, type UnitOutcome, type ValueScope } from '../../engine/ordered-kernel.js';
 import { type TrendOutcome, TrendsKernel } from '../../engine/trends-kernel.js';
 import { UnorderedKernel } from '../../engine/unordered-kernel.js';
 import type { FunnelDefinition } from '../../model/funnel-definition.js';
@@ -32,6 +32,51 @@ export interface PassResult {
   correlation: { s: Float64Array; f: Float64Array; success: number; failure: number } | null;
 }
 
+/** Rows per block of a blocked pass: its work arrays (about 24 bytes a row) stay in the core's cache. */
+const blockRows = 1 << 15;
+const emptyF64 = new Float64Array(0);
+const emptyI32 = new Int32Array(0);
+
+/**
+ * Whether a pass may go block by block of persons: only when a unit is a person (other units may span persons)
+ * and breakdown value ids are fixed before the pass (several properties number their tuples as they meet them).
+ */
+function blockable(definition: FunnelDefinition, breakdown: BreakdownColumns | null): boolean {
+  return definition.countBy.type === 'person' && (!breakdown || breakdown.single !== null);
+}
+
+/**
+ * The person ranges a pass walks: blocks of about `blockRows` events (whole persons), so the stream built for a
+ * block is still in cache when the kernel reads it, instead of one stream of the whole range written out to
+ * memory and read back; or the whole range as one block when the pass cannot be split.
+ */
+function* personBlocks(
+  source: StreamSource,
+  request: PassRequest,
+  split: boolean,
+): Generator<{ personRange?: readonly [number, number] }> {
+  const { personStarts, personCount } = source.columns;
+  const [first, end] = request.personRange ?? [0, personCount];
+  if (!split) {
+    yield request.personRange ? { personRange: [first, end] } : {};
+    return;
+  }
+  let p = first;
+  while (p < end) {
+    // The first person whose events start at least blockRows after this block's start (at least one person).
+    const target = (personStarts[p] as number) + blockRows;
+    let lo = p + 1;
+    let hi = end;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((personStarts[mid] as number) < target) lo = mid + 1;
+      else hi = mid;
+    }
+    yield { personRange: [p, lo] };
+    p = lo;
+  }
+}
+
 /**
  * One pass of a funnel over a range of persons: builds the stream, walks every unit through the kernel of its
  * order mode, and adds up steps, conversion times, time to convert, trends, breakdown and correlation. Pure and
@@ -43,19 +88,24 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
   const breakdownColumns = request.breakdown;
   const n = definition.steps.length;
   const strict = definition.order === 'strict';
-  const stream = buildFunnelStream(source, definition, inputs, {
+  const streamOptions = {
     allEvents: strict || definition.correlation !== null,
     persons: breakdown?.scope === 'person' || definition.countBy.type === 'person_property',
-    ...(request.personRange ? { personRange: request.personRange } : {}),
-  });
+  };
   const windowUs = definition.windowSeconds * 1e6;
   const optionalMask = definition.steps.reduce((m, s, k) => (s.optional ? m | (1 << k) : m), 0);
-  const columns = { ts: stream.ts, steps: stream.steps, exclusions: stream.exclusions };
+  // The kernels read the current block's arrays through this object.
+  const columns: KernelColumns = { ts: emptyF64, steps: emptyI32, exclusions: emptyI32 };
   const newKernel = (): Kernel =>
     definition.order === 'unordered'
       ? new UnorderedKernel(columns, { stepCount: n, windowUs })
-      : new OrderedKernel(columns, { stepCount: n, windowUs, strict, optionalMask });
-  const kernel = newKernel();
+      : new OrderedKernel(columns, {
+          stepCount: n,
+          windowUs,
+          strict,
+          optionalMask,
+          exclusions: definition.exclusions.length > 0,
+        });
 
   const starts = request.trendStartsUs;
   const trend = starts ? { bucketOf: (tsUs: number) => bucketIndex(starts, tsUs) } : null;
@@ -86,10 +136,8 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
     }
   };
 
+  const kernel = newKernel();
   const total = new FunnelTally(n, bucketCount);
-  const values: BreakdownValues | null = breakdownColumns
-    ? breakdownValues(stream, breakdownColumns, source.scratch.i32('breakdown', stream.length))
-    : null;
   const byValue: (FunnelTally | undefined)[] = [];
   const tallyOf = (value: number) => {
     let t = byValue[value];
@@ -105,18 +153,19 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
 
   // Correlation: per event name, the units (converted / dropped) that did it between entering and converting.
   const correlation = definition.correlation;
+  const eventNames = source.columns.eventNames;
   const correlated = correlation
     ? (() => {
-        const skip = new Uint8Array(stream.eventNames.length);
+        const skip = new Uint8Array(eventNames.length);
         const names = new Set([...definition.steps.map((s) => s.event), ...correlation.excludeEvents]);
-        stream.eventNames.forEach((name, code) => {
+        eventNames.forEach((name, code) => {
           if (names.has(name)) skip[code] = 1;
         });
         return {
           skip,
-          seen: new Int32Array(stream.eventNames.length).fill(-1),
-          s: new Float64Array(stream.eventNames.length),
-          f: new Float64Array(stream.eventNames.length),
+          seen: new Int32Array(eventNames.length).fill(-1),
+          s: new Float64Array(eventNames.length),
+          f: new Float64Array(eventNames.length),
           success: 0,
           failure: 0,
         };
@@ -124,89 +173,134 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
     : null;
 
   const lastBit = 1 << (n - 1);
-  for (let u = 0; u < stream.unitCount; u += 1) {
-    const begin = stream.unitStarts[u] as number;
-    const end = stream.unitStarts[u + 1] as number;
-    kernel.run(begin, end, null, stream.unitBits[u] as number);
-    total.addOutcome(kernel, fromStep, toStep);
-    addTrends(total, kernel, begin, end, null);
+  let unitsBefore = 0;
+  let labels: (string | string[])[] | null = null;
+  for (const block of personBlocks(source, request, blockable(definition, breakdownColumns))) {
+    const stream = buildFunnelStream(source, definition, inputs, { ...streamOptions, ...block });
+    columns.ts = stream.ts;
+    columns.steps = stream.steps;
+    columns.exclusions = stream.exclusions;
+    const values: BreakdownValues | null = breakdownColumns
+      ? breakdownValues(stream, breakdownColumns, source.scratch.i32('breakdown', stream.length))
+      : null;
+    if (values && !breakdownColumns?.single) labels = values.labels;
+    for (let u = 0; u < stream.unitCount; u += 1) {
+      const begin = stream.unitStarts[u] as number;
+      const end = stream.unitStarts[u + 1] as number;
+      const unit = unitsBefore + u;
+      kernel.run(begin, end, null, stream.unitBits[u] as number);
+      total.addOutcome(kernel, fromStep, toStep);
+      addTrends(total, kernel, begin, end, null);
 
-    if (correlated && kernel.counted) {
-      const converted = (kernel.pathBits & lastBit) !== 0;
-      const t0 = kernel.timings[0] as number;
-      const tEnd = converted ? (kernel.timings[kernel.timingCount - 1] as number) : t0 + windowUs;
-      if (converted) correlated.success += 1;
-      else correlated.failure += 1;
-      for (let i = begin; i < end; i += 1) {
-        const t = stream.ts[i] as number;
-        if (t <= t0) continue;
-        if (t >= tEnd) break;
-        const code = stream.eventCode[stream.rowOf[i] as number] as number;
-        if (correlated.skip[code] === 1 || correlated.seen[code] === u) continue;
-        correlated.seen[code] = u;
-        if (converted) correlated.s[code] = (correlated.s[code] as number) + 1;
-        else correlated.f[code] = (correlated.f[code] as number) + 1;
-      }
-    }
-
-    if (!breakdown || !values) continue;
-    const valueAt = values.valueAt;
-    if (breakdown.attribution === 'first_touch' || breakdown.attribution === 'last_touch') {
-      // The value of the earliest (latest) event of the funnel that has one; "" when none does.
-      let value = 0;
-      const firstTouch = breakdown.attribution === 'first_touch';
-      for (let i = firstTouch ? begin : end - 1; firstTouch ? i < end : i >= begin; i += firstTouch ? 1 : -1) {
-        if (!strict && stream.steps[i] === 0) continue;
-        const v = valueAt[i] as number;
-        if (v !== 0) {
-          value = v;
-          break;
+      if (correlated && kernel.counted) {
+        const converted = (kernel.pathBits & lastBit) !== 0;
+        const t0 = kernel.timings[0] as number;
+        const tEnd = converted ? (kernel.timings[kernel.timingCount - 1] as number) : t0 + windowUs;
+        if (converted) correlated.success += 1;
+        else correlated.failure += 1;
+        for (let i = begin; i < end; i += 1) {
+          const t = stream.ts[i] as number;
+          if (t <= t0) continue;
+          if (t >= tEnd) break;
+          const code = stream.eventCode[stream.rowOf[i] as number] as number;
+          if (correlated.skip[code] === 1 || correlated.seen[code] === unit) continue;
+          correlated.seen[code] = unit;
+          if (converted) correlated.s[code] = (correlated.s[code] as number) + 1;
+          else correlated.f[code] = (correlated.f[code] as number) + 1;
         }
       }
-      if (!kernel.counted) continue;
-      const tally = tallyOf(value);
-      tally.addOutcome(kernel, fromStep, toStep);
-      addTrends(tally, kernel, begin, end, null);
-      continue;
+
+      if (!breakdown || !values) continue;
+      const valueAt = values.valueAt;
+      if (breakdown.attribution === 'first_touch' || breakdown.attribution === 'last_touch') {
+        // The value of the earliest (latest) event of the funnel that has one; "" when none does.
+        let value = 0;
+        const firstTouch = breakdown.attribution === 'first_touch';
+        for (let i = firstTouch ? begin : end - 1; firstTouch ? i < end : i >= begin; i += firstTouch ? 1 : -1) {
+          if (!strict && stream.steps[i] === 0) continue;
+          const v = valueAt[i] as number;
+          if (v !== 0) {
+            value = v;
+            break;
+          }
+        }
+        if (!kernel.counted) continue;
+        const tally = tallyOf(value);
+        tally.addOutcome(kernel, fromStep, toStep);
+        addTrends(tally, kernel, begin, end, null);
+        continue;
+      }
+      if (!breakdownKernel) continue;
+      // step / all_events: one run per candidate value, so one unit may count under several values.
+      candidates.length = 0;
+      const stepBit = breakdown.attribution === 'step' ? 1 << (breakdown.attributionStep ?? 0) : -1;
+      for (let i = begin; i < end; i += 1) {
+        if (((stream.steps[i] as number) & stepBit) === 0) continue;
+        const v = valueAt[i] as number;
+        if (!candidates.includes(v)) candidates.push(v);
+      }
+      for (const value of candidates) {
+        const scope: ValueScope =
+          breakdown.attribution === 'step'
+            ? { valueAt, value, onlyMatching: false, step: breakdown.attributionStep ?? 0 }
+            : { valueAt, value, onlyMatching: true, step: -1 };
+        breakdownKernel.run(begin, end, scope);
+        if (!breakdownKernel.counted) continue;
+        if (breakdown.attribution === 'step' && !(breakdownKernel.pathBits & stepBit)) continue;
+        const tally = tallyOf(value);
+        tally.addOutcome(breakdownKernel, fromStep, toStep);
+        addTrends(tally, breakdownKernel, begin, end, scope);
+      }
     }
-    if (!breakdownKernel) continue;
-    // step / all_events: one run per candidate value, so one unit may count under several values.
-    candidates.length = 0;
-    const stepBit = breakdown.attribution === 'step' ? 1 << (breakdown.attributionStep ?? 0) : -1;
-    for (let i = begin; i < end; i += 1) {
-      if (((stream.steps[i] as number) & stepBit) === 0) continue;
-      const v = valueAt[i] as number;
-      if (!candidates.includes(v)) candidates.push(v);
-    }
-    for (const value of candidates) {
-      const scope: ValueScope =
-        breakdown.attribution === 'step'
-          ? { valueAt, value, onlyMatching: false, step: breakdown.attributionStep ?? 0 }
-          : { valueAt, value, onlyMatching: true, step: -1 };
-      breakdownKernel.run(begin, end, scope);
-      if (!breakdownKernel.counted) continue;
-      if (breakdown.attribution === 'step' && !(breakdownKernel.pathBits & stepBit)) continue;
-      const tally = tallyOf(value);
-      tally.addOutcome(breakdownKernel, fromStep, toStep);
-      addTrends(tally, breakdownKernel, begin, end, scope);
-    }
+    unitsBefore += stream.unitCount;
   }
 
   return {
-    units: stream.unitCount,
+    units: unitsBefore,
     total: total.toData(),
     byValue: Array.from(byValue, (t) => (t ? t.toData() : null)),
-    labels: values && !breakdownColumns?.single ? values.labels : null,
+    labels,
     correlation: correlated
       ? { s: correlated.s, f: correlated.f, success: correlated.success, failure: correlated.failure }
       : null,
   };
 }
 
-/** The buffers of a result, to transfer rather than copy. */
-export function transferablesOf(result: PassResult): ArrayBuffer[] {
-  const tallies = [result.total, ...result.byValue.filter((t): t is TallyData => t !== null)];
-  const arrays = tallies.flatMap((t) => [t.counts, ...t.gaps, t.timeToConvert, t.entered, t.converted]);
-  if (result.correlation) arrays.push(result.correlation.s, result.correlation.f);
+/**
+ * Person ranges that threads take one at a time from a shared counter, so a thread that runs slower (a busier
+ * core, a range of heavier persons) simply takes fewer of them.
+ */
+export interface PassChunks {
+  ranges: [number, number][];
+  /** Shared by every thread of the run: element 0 is the next range to take. */
+  next: Int32Array;
+}
+
+/** The result of each range this thread took, with its index, until no range is left. */
+export function runFunnelChunks(
+  source: StreamSource,
+  request: PassRequest,
+  chunks: PassChunks,
+): { index: number; result: PassResult }[] {
+  const done: { index: number; result: PassResult }[] = [];
+  for (
+    let index = Atomics.add(chunks.next, 0, 1);
+    index < chunks.ranges.length;
+    index = Atomics.add(chunks.next, 0, 1)
+  ) {
+    const range = chunks.ranges[index] as [number, number];
+    done.push({ index, result: runFunnelPass(source, { ...request, personRange: range }) });
+  }
+  return done;
+}
+
+/** The buffers of some results, to transfer rather than copy. */
+export function transferablesOf(results: readonly PassResult[]): ArrayBuffer[] {
+  const arrays: Float64Array[] = [];
+  for (const result of results) {
+    const tallies = [result.total, ...result.byValue.filter((t): t is TallyData => t !== null)];
+    for (const t of tallies) arrays.push(t.counts, ...t.gaps, t.timeToConvert, t.entered, t.converted);
+    if (result.correlation) arrays.push(result.correlation.s, result.correlation.f);
+  }
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }

@@ -2,15 +2,18 @@
 import { parentPort } from 'node:worker_threads';
 import { ScratchBuffers } from '../../engine/column-cache.js';
 import type { StreamSource } from '../../engine/funnel-stream.js';
-import { type PassRequest, runFunnelPass, transferablesOf } from './funnel-pass.js';
+import { type PassChunks, type PassRequest, runFunnelChunks, transferablesOf } from './funnel-pass.js';
 
 const scratch = new ScratchBuffers();
 
-parentPort?.on('message', (task: { source: Omit<StreamSource, 'scratch'>; request: PassRequest }) => {
-  try {
-    const result = runFunnelPass({ ...task.source, scratch }, task.request);
-    parentPort?.postMessage({ result }, transferablesOf(result));
-  } catch (error) {
-    parentPort?.postMessage({ error: String((error as Error)?.stack ?? error) });
-  }
-});
+parentPort?.on(
+  'message',
+  (task: { source: Omit<StreamSource, 'scratch'>; request: PassRequest; chunks: PassChunks }) => {
+    try {
+      const result = runFunnelChunks({ ...task.source, scratch }, task.request, task.chunks);
+      parentPort?.postMessage({ result }, transferablesOf(result.map((r) => r.result)));
+    } catch (error) {
+      parentPort?.postMessage({ error: String((error as Error)?.stack ?? error) });
+    }
+  },
+);

@@ -4,8 +4,9 @@ import type { ColumnCache, ProjectColumns } from '../../engine/column-cache.js';
 import { loadFunnelInputs } from '../../engine/funnel-stream.js';
 import { WorkerPool } from '../../engine/worker-pool.js';
 import type { FunnelDefinition } from '../../model/funnel-definition.js';
+import { sharedInt32 } from '../../store/shared-arrays.js';
 import { localDate, trendBuckets } from '../calendar.js';
-import { type PassRequest, type PassResult, runFunnelPass } from './funnel-pass.js';
+import { type PassChunks, type PassRequest, type PassResult, runFunnelChunks, runFunnelPass } from './funnel-pass.js';
 import { FunnelTally, type TallyData } from './funnel-tally.js';
 import type { BreakdownEntry, CorrelationReport, FunnelReport } from './report.js';
 import { correlationReport, stepReports, timeToConvertReport, trendPoints } from './report-sections.js';
@@ -48,20 +49,22 @@ function periods(definition: FunnelDefinition, project: ProjectColumns) {
 type FunnelTask = {
   source: Omit<ProjectColumns, 'scratch' | 'eventValues' | 'personValues' | 'version'>;
   request: PassRequest;
+  chunks: PassChunks;
 };
-let pool: WorkerPool<FunnelTask, PassResult> | null | undefined;
+type ChunkResults = { index: number; result: PassResult }[];
+let pool: WorkerPool<FunnelTask, ChunkResults> | null | undefined;
 let poolSize = 0;
 
-function workers(size: number): WorkerPool<FunnelTask, PassResult> | null {
+function workers(size: number): WorkerPool<FunnelTask, ChunkResults> | null {
   if (pool === undefined || poolSize !== size) {
     void pool?.close();
-    pool = WorkerPool.create<FunnelTask, PassResult>(new URL('./funnel-worker.js', import.meta.url), size);
+    pool = WorkerPool.create<FunnelTask, ChunkResults>(new URL('./funnel-worker.js', import.meta.url), size);
     poolSize = size;
   }
   return pool;
 }
 
-/** Splits the persons into `parts` ranges of about equal numbers of events. */
+/** Splits the persons into `parts` ranges of about equal numbers of events (fewer when persons are few). */
 function personRanges(personStarts: Int32Array, parts: number): [number, number][] {
   const persons = personStarts.length - 1;
   const events = personStarts[persons] as number;
@@ -86,6 +89,9 @@ function personRanges(personStarts: Int32Array, parts: number): [number, number]
   }
   return ranges;
 }
+
+/** Ranges per thread in a parallel run: enough that the threads finish together, few enough to cost nothing. */
+const chunksPerThread = 16;
 
 /**
  * Runs a funnel over a project's events: loads the columns the definition reads, runs the pass (in parallel over
@@ -119,14 +125,22 @@ export async function runFunnel(
   const big = project.columns.eventCount >= (options.parallelMinEvents ?? 2_000_000);
   const pool = threads > 1 && splittable && big ? workers(threads - 1) : null;
   let results: PassResult[];
+  let threadsUsed = 1;
   if (pool) {
-    const ranges = personRanges(project.columns.personStarts, threads);
+    // Every thread takes ranges off one shared counter; the parts are added up in person order, so the sums (and
+    // so the report, to the last bit) are the same whichever thread took which range.
+    const chunks: PassChunks = {
+      ranges: personRanges(project.columns.personStarts, threads * chunksPerThread),
+      next: sharedInt32(1),
+    };
     const { columns, nameCodes } = project;
-    const remote = ranges
-      .slice(1)
-      .map((range) => pool.run({ source: { columns, nameCodes }, request: { ...request, personRange: range } }));
-    const local = runFunnelPass(project, { ...request, personRange: ranges[0] ?? [0, 0] });
-    results = [local, ...(await Promise.all(remote))];
+    const remote = Array.from({ length: threads - 1 }, () =>
+      pool.run({ source: { columns, nameCodes }, request, chunks }),
+    );
+    const local = runFunnelChunks(project, request, chunks);
+    const parts = [local, ...(await Promise.all(remote))].flat().sort((a, b) => a.index - b.index);
+    results = parts.map((p) => p.result);
+    threadsUsed = 1 + remote.length;
   } else {
     results = [runFunnelPass(project, request)];
   }
@@ -218,7 +232,7 @@ export async function runFunnel(
     stats: {
       eventsScanned: project.columns.eventCount,
       units,
-      threads: results.length,
+      threads: threadsUsed,
       elapsedMs: Math.round((performance.now() - started) * 10) / 10,
     },
   };
