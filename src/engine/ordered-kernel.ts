@@ -104,20 +104,6 @@ export class OrderedKernel implements UnitOutcome {
   run(begin: number, end: number, scope: ValueScope | null, unitBits = -1): this {
     const { ts, steps, exclusions } = this.columns;
     const n = this.n;
-    const start = this.start;
-    const excluded = this.excluded;
-    const node = this.node;
-    for (let s = 0; s <= n; s += 1) {
-      start[s] = UNSET;
-      excluded[s] = 0;
-      node[s] = -1;
-    }
-    this.nodes = 0;
-    this.maxLevel = 0;
-    this.maxStart = UNSET;
-    this.maxExcluded = false;
-    this.maxNode = -1;
-    const only = scope?.onlyMatching ? scope : null;
     const strict = this.strict;
     // The common case (no optional steps, no strict resets, no breakdown rule) inlines the advance below.
     const simple = scope === null && !strict && this.optionalMask === 0;
@@ -140,9 +126,23 @@ export class OrderedKernel implements UnitOutcome {
         this.timingSteps[0] = 0;
         return this;
       }
+      if (this.plain && this.runPlain(begin, end)) return this;
     }
 
-    if (simple && this.plain && this.runPlain(begin, end)) return this;
+    const start = this.start;
+    const excluded = this.excluded;
+    const node = this.node;
+    for (let s = 0; s <= n; s += 1) {
+      start[s] = UNSET;
+      excluded[s] = 0;
+      node[s] = -1;
+    }
+    this.nodes = 0;
+    this.maxLevel = 0;
+    this.maxStart = UNSET;
+    this.maxExcluded = false;
+    this.maxNode = -1;
+    const only = scope?.onlyMatching ? scope : null;
 
     let i = begin;
     while (i < end) {
@@ -189,8 +189,8 @@ export class OrderedKernel implements UnitOutcome {
 
   /**
    * The plain path (see the class comment): the same advances as the general loop, with step times kept per slot
-   * rather than as a chain of nodes. False, with the slots left as they were at the start, when two of the unit's
-   * events share a timestamp: the general loop handles the group.
+   * rather than as a chain of nodes. False when two of the unit's events share a timestamp before it converts: then
+   * the general loop runs the unit from the start.
    */
   private runPlain(begin: number, end: number): boolean {
     const { ts, steps } = this.columns;
@@ -198,10 +198,11 @@ export class OrderedKernel implements UnitOutcome {
     const windowUs = this.windowUs;
     const start = this.start;
     const times = this.slotTimes;
-    for (let i = begin + 1; i < end; i += 1) if (ts[i] === ts[i - 1]) return false;
+    for (let s = 1; s <= n; s += 1) start[s] = UNSET;
     let maxLevel = 0;
     for (let i = begin; i < end; i += 1) {
       const t = ts[i] as number;
+      if (i + 1 < end && ts[i + 1] === t) return false;
       for (let m = steps[i] as number; m !== 0; ) {
         const k = 31 - Math.clz32(m);
         m ^= 1 << k;
