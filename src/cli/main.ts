@@ -81,6 +81,29 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     });
 
   program
+    .command('serve')
+    .description('the server: Segment / PostHog / GA4 ingestion, pixel and snippet, health and metrics, on one port')
+    .option('--port <n>', 'port to listen on', '8080')
+    .option('--host <address>', 'address to bind (0.0.0.0 for every interface)', '127.0.0.1')
+    .option('--flush-ms <n>', 'how often logged events are moved into the store, in ms', '1000')
+    .option('--log-level <level>', 'pino log level: fatal, error, warn, info, debug, trace, silent', 'info')
+    .action(async (options) => {
+      const { serveCommand } = await import('./commands/serve.js');
+      setExit(await serveCommand(config(), options, output));
+    });
+
+  const projects = program.command('projects').description('projects and their API keys');
+  projects
+    .command('create')
+    .description('create a project (when new) and print a fresh write key (ingest only) and read key')
+    .argument('<name>', 'project name')
+    .option('--json', 'print {"name","writeKey","readKey"}')
+    .action(async (name: string, options: { json?: boolean }) => {
+      const { projectsCreateCommand } = await import('./commands/projects.js');
+      setExit(await projectsCreateCommand(config(), name, options, output));
+    });
+
+  program
     .command('status')
     .description('what the store holds: events, persons, deals, spend, and the last imports')
     .option('--json', 'print as JSON')

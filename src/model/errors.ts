@@ -18,6 +18,9 @@ export type ErrorCode =
   | 'file_not_found'
   | 'unsupported_format'
   | 'not_found'
+  | 'unauthorized'
+  | 'payload_too_large'
+  | 'unavailable'
   | 'store_too_new'
   | 'store_error'
   | 'internal';
@@ -31,6 +34,9 @@ const statusByCode: Record<ErrorCode, number> = {
   file_not_found: 404,
   unsupported_format: 415,
   not_found: 404,
+  unauthorized: 401,
+  payload_too_large: 413,
+  unavailable: 503,
   store_too_new: 409,
   store_error: 500,
   internal: 500,

@@ -19,8 +19,22 @@ export interface ImportLogEntry {
   finishedAt: string;
 }
 
+export type KeyKind = 'write' | 'read';
+
+export interface ProjectKeys {
+  project: string;
+  writeKey: string;
+  readKey: string;
+}
+
 /** The one storage interface; DuckDB (embedded) implements it today, ClickHouse later. */
 export interface Store {
+  /** Creates the project when it is new and a fresh write key and read key for it (shown only now). */
+  createProjectKeys(project: string): Promise<ProjectKeys>;
+  /** The project a live key belongs to; undefined for an unknown or revoked key. */
+  projectOfKey(key: string, kind: KeyKind): Promise<string | undefined>;
+  /** Whether the project has a live key of this kind. */
+  hasKey(project: string, kind: KeyKind): Promise<boolean>;
   /** Imports one file, all-or-nothing unless `skipInvalid`. */
   importFile(kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary>;
   /** A person found by any of its distinct ids (or its person id); undefined when unknown. */

@@ -1,8 +1,9 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
 import type { PersonReport } from '../../model/person.js';
 import type { DictionaryColumn, EventColumnSource, EventColumns, EventValueSource } from '../event-columns.js';
-import type { ImportLogEntry, Store, StoreCounts } from '../store.js';
+import type { ImportLogEntry, KeyKind, ProjectKeys, Store, StoreCounts } from '../store.js';
 import { readSnapshot, readSnapshotVersion, snapshotPath, writeSnapshot } from './column-snapshot.js';
 import { DuckDBDatabase, type OpenOptions } from './duckdb-database.js';
 import { importFile } from './import-file.js';
@@ -25,7 +26,16 @@ export class DuckDBStore implements Store, EventColumnSource {
   /** Where the rows of the last column load sit (property columns line up through it). */
   private positions: { project: string; positions: RowPositions; personTable: boolean } | null = null;
 
+  /** Calls run one at a time: a file has one connection, and an import's transaction must not take in others. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   private constructor(readonly db: DuckDBDatabase) {}
+
+  private exclusive<T>(call: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(call, call);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
 
   static async open(options: OpenOptions): Promise<DuckDBStore> {
     return new DuckDBStore(await DuckDBDatabase.open(options));
@@ -39,13 +49,53 @@ export class DuckDBStore implements Store, EventColumnSource {
     );
   }
 
-  async importFile(kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary> {
-    await this.ensureProject(options.project);
-    try {
-      return await importFile(this.db, kind, file, options);
-    } finally {
-      this.versions.clear();
-    }
+  importFile(kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary> {
+    return this.exclusive(async () => {
+      await this.ensureProject(options.project);
+      try {
+        return await importFile(this.db, kind, file, options);
+      } finally {
+        this.versions.clear();
+      }
+    });
+  }
+
+  createProjectKeys(project: string): Promise<ProjectKeys> {
+    return this.exclusive(async () => {
+      await this.ensureProject(project);
+      const keys = { project, writeKey: newKey('write'), readKey: newKey('read') };
+      for (const [kind, key] of [
+        ['write', keys.writeKey],
+        ['read', keys.readKey],
+      ] as const) {
+        await this.db.run(
+          `INSERT INTO api_keys (key_hash, project_id, kind, key_prefix) VALUES ($hash, $project, $kind, $prefix)`,
+          { hash: hashKey(key), project, kind, prefix: key.slice(0, 10) },
+        );
+      }
+      return keys;
+    });
+  }
+
+  projectOfKey(key: string, kind: KeyKind): Promise<string | undefined> {
+    return this.exclusive(async () => {
+      const project = await this.db.value<string | null>(
+        `SELECT project_id FROM api_keys WHERE key_hash = $hash AND kind = $kind AND revoked_at IS NULL`,
+        { hash: hashKey(key), kind },
+      );
+      return project ?? undefined;
+    });
+  }
+
+  hasKey(project: string, kind: KeyKind): Promise<boolean> {
+    return this.exclusive(async () =>
+      Boolean(
+        await this.db.value<boolean>(
+          `SELECT EXISTS (SELECT 1 FROM api_keys WHERE project_id = $project AND kind = $kind AND revoked_at IS NULL)`,
+          { project, kind },
+        ),
+      ),
+    );
   }
 
   /**
@@ -53,7 +103,11 @@ export class DuckDBStore implements Store, EventColumnSource {
    * and the row counts cover writers that do not log. (A writer that only rewrites rows in place must log.) The
    * file's random store id keeps a re-created file from matching an old snapshot.
    */
-  async dataVersion(project: string): Promise<string> {
+  dataVersion(project: string): Promise<string> {
+    return this.exclusive(() => this.currentVersion(project));
+  }
+
+  private async currentVersion(project: string): Promise<string> {
     const known = this.versions.get(project);
     if (known !== undefined) return known;
     const row = (
@@ -83,17 +137,23 @@ export class DuckDBStore implements Store, EventColumnSource {
    * Builds the funnel column snapshot beside the file now (after an import), so the next funnel process starts
    * from it. Nothing to do for an in-memory store or when the snapshot is current. Returns the seconds spent.
    */
-  async prepareColumns(project: string): Promise<number> {
-    const started = performance.now();
-    const path = snapshotPath(this.db.path, project);
-    if (!path || readSnapshotVersion(path) === (await this.dataVersion(project))) return 0;
-    await this.loadEventColumns(project);
-    return (performance.now() - started) / 1000;
+  prepareColumns(project: string): Promise<number> {
+    return this.exclusive(async () => {
+      const started = performance.now();
+      const path = snapshotPath(this.db.path, project);
+      if (!path || readSnapshotVersion(path) === (await this.currentVersion(project))) return 0;
+      await this.loadColumns(project);
+      return (performance.now() - started) / 1000;
+    });
   }
 
   /** From the column snapshot next to the file when it is current; else from SQL, saving a new snapshot. */
-  async loadEventColumns(project: string): Promise<EventColumns> {
-    const version = await this.dataVersion(project);
+  loadEventColumns(project: string): Promise<EventColumns> {
+    return this.exclusive(() => this.loadColumns(project));
+  }
+
+  private async loadColumns(project: string): Promise<EventColumns> {
+    const version = await this.currentVersion(project);
     const path = snapshotPath(this.db.path, project);
     const saved = path ? readSnapshot(path, version) : null;
     if (saved) {
@@ -127,20 +187,26 @@ export class DuckDBStore implements Store, EventColumnSource {
   }
 
   loadEventValues(project: string, source: EventValueSource): Promise<DictionaryColumn> {
-    return loadEventValues(this.db, project, source, this.lastPositions(project));
+    return this.exclusive(() => loadEventValues(this.db, project, source, this.lastPositions(project)));
   }
 
-  async loadPersonValues(project: string, property: string): Promise<DictionaryColumn> {
-    const positions = this.lastPositions(project);
-    await this.personTable(project);
-    return loadPersonValues(this.db, project, property, positions);
+  loadPersonValues(project: string, property: string): Promise<DictionaryColumn> {
+    return this.exclusive(async () => {
+      const positions = this.lastPositions(project);
+      await this.personTable(project);
+      return loadPersonValues(this.db, project, property, positions);
+    });
   }
 
   getPerson(project: string, id: string): Promise<PersonReport | undefined> {
-    return getPerson(this.db, project, id);
+    return this.exclusive(() => getPerson(this.db, project, id));
   }
 
-  async counts(project: string): Promise<StoreCounts> {
+  counts(project: string): Promise<StoreCounts> {
+    return this.exclusive(() => this.countRows(project));
+  }
+
+  private async countRows(project: string): Promise<StoreCounts> {
     const [row] = await this.db.rows<Record<string, bigint | Date | null>>(
       `SELECT
          (SELECT count(*) FROM events WHERE project_id = $project) AS events,
@@ -169,7 +235,11 @@ export class DuckDBStore implements Store, EventColumnSource {
     };
   }
 
-  async recentImports(project: string, limit: number): Promise<ImportLogEntry[]> {
+  recentImports(project: string, limit: number): Promise<ImportLogEntry[]> {
+    return this.exclusive(() => this.importLog(project, limit));
+  }
+
+  private async importLog(project: string, limit: number): Promise<ImportLogEntry[]> {
     const rows = await this.db.rows<{ kind: string; file: string; imported: bigint; finished_at: Date }>(
       `SELECT kind, file, imported, finished_at FROM import_log WHERE project_id = $project
        ORDER BY import_id DESC LIMIT $limit`,
@@ -183,7 +253,17 @@ export class DuckDBStore implements Store, EventColumnSource {
     }));
   }
 
-  async close(): Promise<void> {
-    this.db.close();
+  close(): Promise<void> {
+    return this.exclusive(async () => this.db.close());
   }
+}
+
+/** A new API key: a kind prefix and 24 random bytes (192 bits), URL-safe. */
+function newKey(kind: KeyKind): string {
+  return `fs_${kind === 'write' ? 'w' : 'r'}_${randomBytes(24).toString('base64url')}`;
+}
+
+/** Keys are kept as SHA-256 hashes (they are random, so no salt or slow hash is needed). */
+function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
 }

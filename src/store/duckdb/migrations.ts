@@ -139,6 +139,22 @@ export const migrations: readonly Migration[] = [
       `INSERT INTO store_identity SELECT CAST(uuid() AS VARCHAR)`,
     ],
   },
+  {
+    version: 4,
+    name: 'api-keys',
+    statements: [
+      // Keys are stored as SHA-256 hashes: the key itself is shown once, when it is made. `write` keys only ingest
+      // (the Segment write key, PostHog api_key, GA4 api_secret); `read` keys read reports.
+      `CREATE TABLE api_keys (
+        key_hash VARCHAR PRIMARY KEY,
+        project_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL CHECK (kind IN ('write', 'read')),
+        key_prefix VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        revoked_at TIMESTAMP
+      )`,
+    ],
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1]?.version ?? 0;

@@ -1,0 +1,76 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../../config.js';
+import { FunnelscopeError } from '../../model/errors.js';
+import { openStore } from '../open-store.js';
+import type { Output } from '../output.js';
+
+export interface ServeOptions {
+  port: string;
+  host: string;
+  flushMs?: string;
+  logLevel: string;
+}
+
+/**
+ * `funnelscope serve`: ingestion (Segment, PostHog, GA4, pixel), operations routes, later the API and dashboard,
+ * on one port over the store. Runs until SIGINT/SIGTERM, then stops taking requests, stores what the log holds and
+ * closes the store.
+ */
+export async function serveCommand(config: Config, options: ServeOptions, output: Output): Promise<number> {
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new FunnelscopeError('invalid_argument', `--port: expected 0–65535, got ${options.port}`, {
+      field: '--port',
+    });
+  }
+  const flushMs = options.flushMs === undefined ? 1000 : Number(options.flushMs);
+  if (!Number.isFinite(flushMs) || flushMs < 10) {
+    throw new FunnelscopeError('invalid_argument', `--flush-ms: expected at least 10, got ${options.flushMs}`, {
+      field: '--flush-ms',
+    });
+  }
+  const [{ buildApp }, { createMetrics }, { LiveIngest }] = await Promise.all([
+    import('../../server/app.js'),
+    import('../../server/metrics.js'),
+    import('../../store/live-ingest.js'),
+  ]);
+  const store = await openStore(config);
+  let newKeys = null;
+  if (!(await store.hasKey(config.project, 'write'))) newKeys = await store.createProjectKeys(config.project);
+  const dir =
+    config.dbPath === ':memory:' ? mkdtempSync(join(tmpdir(), 'funnelscope-ingest-')) : `${config.dbPath}.ingest`;
+  let metrics: ReturnType<typeof createMetrics> | undefined;
+  const ingest = await LiveIngest.start(store, {
+    dir,
+    flushMs,
+    onStored: (r) => {
+      metrics?.stored.inc(r.imported);
+      metrics?.duplicates.inc(r.duplicates);
+      metrics?.writeSeconds.observe(r.seconds);
+      app.log.debug({ ...r }, 'stored ingest log segment');
+      if (r.rejected > 0) app.log.warn({ ...r }, 'the store refused messages the receiver had accepted');
+    },
+    onError: (error, segment) => app.log.error({ err: error, segment: segment.path }, 'storing a log segment failed'),
+  });
+  metrics = createMetrics(() => ingest.backlog);
+  const app = buildApp({ store, ingest, metrics, logger: { level: options.logLevel } });
+  const address = await app.listen({ port, host: options.host });
+  output.out(`funnelscope serving ${config.dbPath} (project ${config.project}) at ${address}`);
+  if (newKeys) {
+    output.out(`  write key of project ${newKeys.project}: ${newKeys.writeKey}`);
+    output.out(`  read key of project ${newKeys.project}:  ${newKeys.readKey}`);
+    output.out('  (shown once; `funnelscope projects create NAME` makes keys for other projects)');
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await app.close();
+  await ingest.stop({ drain: true });
+  await store.close();
+  return 0;
+}

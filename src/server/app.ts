@@ -1,0 +1,81 @@
+import { createGunzip } from 'node:zlib';
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { LiveIngest } from '../store/live-ingest.js';
+import type { Store } from '../store/store.js';
+import { errorBody, toFunnelscopeError } from './error-handler.js';
+import type { ServerMetrics } from './metrics.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { opsRoutes } from './routes/ops.js';
+
+export interface AppOptions {
+  store: Store;
+  ingest: LiveIngest;
+  metrics: ServerMetrics;
+  /** pino options for Fastify's logger, or false for none. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * The HTTP shell: ingestion routes and operations routes over the store (later: the JSON API and the dashboard).
+ * Bodies may be gzip-compressed; JSON also arrives as text/plain (browsers send it so to skip the CORS preflight).
+ */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Requests are counted in /metrics; the log keeps startup, errors and the writer's warnings.
+    logController: new LogController({ disableRequestLogging: true }),
+    // The largest body a route takes (a batch); routes set their own lower limits.
+    bodyLimit: 500 * 1024,
+    trustProxy: true,
+  });
+
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const encoding = String(request.headers['content-encoding'] ?? '').toLowerCase();
+    if (encoding === '' || encoding === 'identity') return payload;
+    if (encoding !== 'gzip') {
+      throw Object.assign(new Error(`Content-Encoding "${encoding}" is not supported (gzip is)`), {
+        statusCode: 415,
+        code: 'unsupported_format',
+      });
+    }
+    // The body limit then counts the inflated bytes, so a small bomb cannot grow past it.
+    // Fastify checks Content-Length against the bytes received, which the inflated stream reports here.
+    const inflated = Object.assign(createGunzip(), { receivedEncodedLength: 0 });
+    payload.on('data', (chunk: Buffer) => {
+      inflated.receivedEncodedLength += chunk.length;
+    });
+    payload.on('error', (error) => inflated.destroy(error));
+    payload.pipe(inflated);
+    return inflated;
+  });
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(String(body)));
+    } catch (error) {
+      done(Object.assign(error as Error, { statusCode: 400, code: 'invalid_json' }), undefined);
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const failure = toFunnelscopeError(error);
+    if (failure.status >= 500) request.log.error({ err: error }, failure.message);
+    if (failure.status === 413) options.metrics.rejected.inc({ reason: 'size' });
+    void reply.status(failure.status).send(errorBody(failure));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({
+      error: { code: 'not_found', message: `no route ${request.method} ${request.url}`, status: 404, details: {} },
+    });
+  });
+
+  void app.register(cors, {
+    origin: true,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'Content-Encoding'],
+    maxAge: 86_400,
+  });
+  void app.register(opsRoutes, { store: options.store, ingest: options.ingest, metrics: options.metrics });
+  void app.register(ingestRoutes, { store: options.store, ingest: options.ingest, metrics: options.metrics });
+  return app;
+}

@@ -1,0 +1,147 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  type Checked,
+  type ItemRejection,
+  maxBatchBytes,
+  maxEventBytes,
+  segmentMessages,
+  segmentPaths,
+} from '../../ingest/segment.js';
+import { FunnelscopeError } from '../../model/errors.js';
+import type { LiveIngest } from '../../store/live-ingest.js';
+import type { Store } from '../../store/store.js';
+import type { ServerMetrics } from '../metrics.js';
+
+export interface IngestRouteOptions {
+  store: Store;
+  ingest: LiveIngest;
+  metrics: ServerMetrics;
+}
+
+/** Seconds a refused client is asked to wait when the writer is behind. */
+const retryAfterSeconds = 5;
+
+/**
+ * Write keys → projects, remembered for a minute (a miss for five seconds), so acknowledging a request never
+ * waits for the store, which may be busy storing the log.
+ */
+export function keyResolver(store: Store): (key: string) => Promise<string | undefined> {
+  const known = new Map<string, { project: string | undefined; until: number }>();
+  return async (key) => {
+    const now = Date.now();
+    const hit = known.get(key);
+    if (hit && hit.until > now) return hit.project;
+    const project = await store.projectOfKey(key, 'write');
+    if (known.size > 10_000) known.clear();
+    known.set(key, { project, until: now + (project ? 60_000 : 5_000) });
+    return project;
+  };
+}
+
+/** The write key of a Segment call: HTTP Basic user (password empty) or `writeKey` in the body. */
+export function segmentWriteKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Basic ')) {
+    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+    const user = decoded.split(':')[0];
+    if (user) return user;
+  }
+  const body = request.body as { writeKey?: unknown } | undefined;
+  return typeof body?.writeKey === 'string' && body.writeKey !== '' ? body.writeKey : undefined;
+}
+
+/** What every ingestion route does once it has a key and a body: authorise, check, log, answer. */
+export async function acceptMessages(
+  options: IngestRouteOptions & { resolveKey: (key: string) => Promise<string | undefined> },
+  source: string,
+  key: string | undefined,
+  check: () => Checked,
+  reply: FastifyReply,
+): Promise<{ accepted: number; rejected: ItemRejection[] }> {
+  const { ingest, metrics } = options;
+  const project = key ? await options.resolveKey(key) : undefined;
+  if (!project) {
+    metrics.rejected.inc({ reason: 'auth' });
+    throw new FunnelscopeError(
+      'unauthorized',
+      key ? 'unknown or revoked write key' : 'missing write key (HTTP Basic user, or writeKey in the body)',
+      { field: 'writeKey' },
+    );
+  }
+  if (ingest.overloaded) {
+    metrics.rejected.inc({ reason: 'overload' });
+    void reply.header('Retry-After', String(retryAfterSeconds));
+    throw new FunnelscopeError('unavailable', `the writer is behind; retry in ${retryAfterSeconds} s`, {
+      backlog: ingest.backlog,
+    });
+  }
+  const { messages, rejected } = check();
+  metrics.received.inc({ source }, messages.length + rejected.length);
+  for (const r of rejected) metrics.rejected.inc({ reason: r.field });
+  if (messages.length > 0) {
+    const stop = metrics.ackSeconds.startTimer();
+    await ingest.append(project, messages);
+    stop();
+    metrics.accepted.inc({ source }, messages.length);
+  }
+  return { accepted: messages.length, rejected };
+}
+
+/** 200 `{success: true}` when every message was taken; else 400 naming each refused item (the rest are stored). */
+export function answer(reply: FastifyReply, result: { accepted: number; rejected: ItemRejection[] }): FastifyReply {
+  if (result.rejected.length === 0) return reply.send({ success: true });
+  const first = result.rejected[0] as ItemRejection;
+  const more = result.rejected.length > 1 ? ` (and ${result.rejected.length - 1} more)` : '';
+  const error = new FunnelscopeError(
+    'invalid_input',
+    `${result.rejected.length} message(s) refused, ${result.accepted} stored: item ${first.index}: ${first.field}: ${first.reason}${more}`,
+    { field: first.field, index: first.index, accepted: result.accepted, rejected: result.rejected },
+  );
+  return reply.status(400).send(error.toJSON());
+}
+
+/** The Segment HTTP Tracking API: `/v1/<call>` and analytics.js's short paths, plus the settings it boots from. */
+export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOptions): Promise<void> {
+  const resolveKey = keyResolver(options.store);
+  for (const [path, call] of Object.entries(segmentPaths)) {
+    app.post(`/v1/${path}`, { bodyLimit: call === 'batch' ? maxBatchBytes : maxEventBytes }, async (request, reply) => {
+      const received = Date.now();
+      const result = await acceptMessages(
+        { ...options, resolveKey },
+        'segment',
+        segmentWriteKey(request),
+        () => segmentMessages(request.body, call, received),
+        reply,
+      );
+      return answer(reply, result);
+    });
+  }
+
+  // What analytics.js asks for before it sends anything: its own integration, pointed back at this server.
+  app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {
+    const project = await resolveKey(request.params.writeKey);
+    if (!project) {
+      throw new FunnelscopeError('not_found', 'unknown write key', { field: 'writeKey' });
+    }
+    const host = request.headers.host ?? `${request.hostname}`;
+    return reply.send({
+      integrations: {
+        'Segment.io': {
+          apiKey: request.params.writeKey,
+          apiHost: `${host}/v1`,
+          protocol: request.protocol,
+          unbundledIntegrations: [],
+          addBundledMetadata: true,
+        },
+      },
+      plan: { track: { __default: { enabled: true, integrations: {} } }, identify: { __default: { enabled: true } } },
+      edgeFunction: {},
+      analyticsNextEnabled: true,
+      middlewareSettings: {},
+      enabledMiddleware: {},
+      metrics: { sampleRate: 0 },
+      legacyVideoPluginsEnabled: false,
+      remotePlugins: [],
+    });
+  });
+}
