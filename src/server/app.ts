@@ -31,7 +31,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.addHook('preParsing', async (request, _reply, payload) => {
-    const encoding = String(request.headers['content-encoding'] ?? '').toLowerCase();
+    // posthog-js names its gzip in the query (?compression=gzip-js) rather than in Content-Encoding.
+    const named = /[?&]compression=gzip(-js)?(&|$)/.test(request.url) ? 'gzip' : '';
+    const encoding = String(request.headers['content-encoding'] ?? named).toLowerCase();
     if (encoding === '' || encoding === 'identity') return payload;
     if (encoding !== 'gzip') {
       throw Object.assign(new Error(`Content-Encoding "${encoding}" is not supported (gzip is)`), {

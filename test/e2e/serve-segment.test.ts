@@ -46,7 +46,10 @@ describe('serve: Segment HTTP API with @segment/analytics-node', () => {
       anonymousId: 'anon-1',
       name: 'Pricing',
       properties: { url: 'https://shop.example/pricing?utm_source=newsletter&utm_medium=email', path: '/pricing' },
-      context: { campaign: { name: 'winter', source: 'newsletter', medium: 'email' }, userAgent: 'Mozilla/5.0 (iPhone)' },
+      context: {
+        campaign: { name: 'winter', source: 'newsletter', medium: 'email' },
+        userAgent: 'Mozilla/5.0 (iPhone)',
+      },
       timestamp: at(0),
     });
     analytics.track({

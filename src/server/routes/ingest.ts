@@ -1,4 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ga4Messages } from '../../ingest/ga4.js';
+import { pixelGif, pixelMessages, pixelWriteKey } from '../../ingest/pixel.js';
+import { posthogApiKey, posthogMessages } from '../../ingest/posthog.js';
 import {
   type Checked,
   type ItemRejection,
@@ -116,6 +119,67 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
       return answer(reply, result);
     });
   }
+
+  // PostHog capture: the project key is the body's api_key (or token); posthog-js may gzip without saying so in
+  // a header, naming it in ?compression=gzip-js instead (then the body arrives as bytes).
+  for (const path of ['/batch/', '/capture/', '/e/', '/i/v0/e/', '/batch', '/capture', '/e', '/i/v0/e']) {
+    app.post<{ Querystring: { compression?: string } }>(
+      path,
+      { bodyLimit: maxBatchBytes * 4 },
+      async (request, reply) => {
+        const received = Date.now();
+        const body = request.body;
+        const result = await acceptMessages(
+          { ...options, resolveKey },
+          'posthog',
+          posthogApiKey(body),
+          () => posthogMessages(body, received),
+          reply,
+        );
+        if (result.rejected.length > 0) return answer(reply, result);
+        return reply.send({ status: 1 });
+      },
+    );
+  }
+
+  // GA4 Measurement Protocol: the api_secret is the project's write key.
+  app.post<{ Querystring: { measurement_id?: string; api_secret?: string } }>(
+    '/mp/collect',
+    { bodyLimit: 130 * 1024 },
+    async (request, reply) => {
+      const received = Date.now();
+      const measurementId = request.query.measurement_id ?? '';
+      const result = await acceptMessages(
+        { ...options, resolveKey },
+        'ga4',
+        request.query.api_secret,
+        () => ga4Messages(request.body, measurementId, received),
+        reply,
+      );
+      return answer(reply, result);
+    },
+  );
+
+  // The tracking pixel: a 1×1 GIF once the hit is durable; a JSON error otherwise.
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/v1/pixel.gif', async (request, reply) => {
+    const received = Date.now();
+    const result = await acceptMessages(
+      { ...options, resolveKey },
+      'pixel',
+      pixelWriteKey(request.query),
+      () =>
+        pixelMessages(request.query, received, {
+          userAgent: request.headers['user-agent'],
+          referer: request.headers.referer,
+        }),
+      reply,
+    );
+    if (result.rejected.length > 0) return answer(reply, result);
+    return reply
+      .header('Content-Type', 'image/gif')
+      .header('Cache-Control', 'no-store, no-cache, must-revalidate, max-age=0')
+      .send(pixelGif);
+  });
 
   // What analytics.js asks for before it sends anything: its own integration, pointed back at this server.
   app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {
