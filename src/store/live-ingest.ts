@@ -37,6 +37,7 @@ export class LiveIngest {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private lastRound: Promise<void> = Promise.resolve();
   /** Latest append → disk latencies are reported by the caller; this counts what the writer stored. */
   storedEvents = 0;
 
@@ -84,8 +85,14 @@ export class LiveIngest {
     this.timer.unref();
   }
 
-  /** One writer round: seal the open segments and store every sealed one, oldest first. */
-  async storeLogged(): Promise<void> {
+  /** One writer round: seal the open segments and store every sealed one, oldest first (rounds never overlap). */
+  storeLogged(): Promise<void> {
+    const round = this.lastRound.then(() => this.storeSealed());
+    this.lastRound = round.catch(() => undefined);
+    return round;
+  }
+
+  private async storeSealed(): Promise<void> {
     for (const segment of await this.log.seal()) {
       if (segment.bytes === 0) {
         await this.log.imported(segment);
