@@ -7,6 +7,7 @@ import { errorBody, toFunnelscopeError } from './error-handler.js';
 import type { ServerMetrics } from './metrics.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { opsRoutes } from './routes/ops.js';
+import { snippetRoutes } from './routes/snippet.js';
 
 export interface AppOptions {
   store: Store;
@@ -79,5 +80,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   void app.register(opsRoutes, { store: options.store, ingest: options.ingest, metrics: options.metrics });
   void app.register(ingestRoutes, { store: options.store, ingest: options.ingest, metrics: options.metrics });
+  void app.register(snippetRoutes);
   return app;
 }
