@@ -63,7 +63,7 @@ export function pixelMessages(
     timestamp: one(query, 'ts', 'timestamp'),
     properties,
     context: {
-      channel: 'pixel',
+      library: { name: 'funnelscope-pixel' },
       ...(headers.userAgent ? { userAgent: headers.userAgent } : {}),
       ...(url !== undefined || referrer !== undefined ? { page: { url, referrer } } : {}),
     },

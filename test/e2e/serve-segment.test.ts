@@ -35,6 +35,7 @@ interface Row {
   properties: string | null;
   context: string | null;
   utm_source: string | null;
+  channel: string | null;
 }
 
 describe('serve: Segment HTTP API with @segment/analytics-node', () => {
@@ -80,7 +81,7 @@ describe('serve: Segment HTTP API with @segment/analytics-node', () => {
     try {
       const rows = await store.db.rows<Row>(
         `SELECT message_id, type, event, distinct_id, user_id, anonymous_id, ts, properties::VARCHAR AS properties,
-                context::VARCHAR AS context, utm_source
+                context::VARCHAR AS context, utm_source, channel
          FROM events WHERE project_id = 'shop' ORDER BY ts`,
       );
       expect(rows.map((r) => [r.type, r.event, r.distinct_id, r.ts.toISOString()])).toEqual([
@@ -99,6 +100,9 @@ describe('serve: Segment HTTP API with @segment/analytics-node', () => {
       expect(JSON.parse(signup.properties ?? '{}')).toEqual({ plan: 'pro', seats: 3, trial: true, tags: ['a', 'b'] });
       const page = rows[0] as Row;
       expect(page.utm_source).toBe('newsletter');
+      expect(page.channel).toBe('Email');
+      // A server-side track call has no web context: no channel.
+      expect((rows[4] as Row).channel).toBeNull();
       const context = JSON.parse(page.context ?? '{}');
       expect(context.campaign).toEqual({ name: 'winter', source: 'newsletter', medium: 'email' });
       expect(context.userAgent).toBe('Mozilla/5.0 (iPhone)');

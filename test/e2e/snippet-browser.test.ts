@@ -133,7 +133,7 @@ describe.skipIf(!haveChromium)('browser snippet in Chromium', () => {
     const store = await DuckDBStore.open({ path: db });
     try {
       const rows = await store.db.rows<Record<string, string | null>>(
-        `SELECT type, event, distinct_id, anonymous_id, user_id, url, path, utm_source, utm_medium, utm_campaign,
+        `SELECT type, event, distinct_id, anonymous_id, user_id, url, path, utm_source, utm_medium, utm_campaign, channel,
                 properties->>'$.gclid' AS gclid, properties->>'$.sku' AS sku, context->>'$.library.name' AS library
          FROM events WHERE project_id = 'site' AND event IN ('$pageview', 'Added To Cart', '$identify')
            AND anonymous_id = $anon ORDER BY ts, event`,
@@ -146,6 +146,8 @@ describe.skipIf(!haveChromium)('browser snippet in Chromium', () => {
         utm_source: 'newsletter',
         utm_medium: 'email',
         utm_campaign: 'spring',
+        // The gclid marks a paid search click, which wins over the e-mail tags (docs/channels.md).
+        channel: 'Paid Search',
         gclid: 'CLICK-1',
         library: 'funnelscope.js',
       });

@@ -1,6 +1,8 @@
+import { displayClickIds, searchClickIds, socialClickIds } from '../../../ingest/channels.js';
 import type { CsvDelimiter } from '../../../ingest/files.js';
 import { defaultGroupType, eventNameByType, type MessageField } from '../../../ingest/segment-fields.js';
 import { quoteIdentifier, stringLiteral } from '../../sql/quote.js';
+import { channelSql } from './channel-sql.js';
 import { type LineEnding, readCsvSql, readLinesSql, rowColumn, stageRejects } from './csv-reader.js';
 import { timestampSql } from './parse-values.js';
 
@@ -56,6 +58,9 @@ const promotedProperties = [
   '$channel',
   'country',
   '$geoip_country_code',
+  ...searchClickIds,
+  ...socialClickIds,
+  ...displayClickIds,
 ] as const;
 
 const propertyStruct = `'${JSON.stringify(Object.fromEntries(promotedProperties.map((name) => [name, 'VARCHAR'])))}'`;
@@ -299,7 +304,7 @@ export function parquetMessagesSql(layout: FlatLayout, columns: FlatColumn[]): M
   };
 }
 
-const contextStruct = `'{"page":{"url":"VARCHAR","path":"VARCHAR","referrer":"VARCHAR"},"campaign":{"source":"VARCHAR","medium":"VARCHAR","name":"VARCHAR","term":"VARCHAR","content":"VARCHAR"},"userAgent":"VARCHAR","device":{"type":"VARCHAR"},"os":{"name":"VARCHAR"},"browser":{"name":"VARCHAR"},"location":{"country":"VARCHAR"},"groupId":"VARCHAR","groups":"JSON","sessionId":"VARCHAR","traits":"JSON","channel":"VARCHAR"}'`;
+const contextStruct = `'{"page":{"url":"VARCHAR","path":"VARCHAR","referrer":"VARCHAR"},"campaign":{"source":"VARCHAR","medium":"VARCHAR","name":"VARCHAR","term":"VARCHAR","content":"VARCHAR"},"userAgent":"VARCHAR","device":{"type":"VARCHAR"},"os":{"name":"VARCHAR"},"browser":{"name":"VARCHAR"},"location":{"country":"VARCHAR"},"groupId":"VARCHAR","groups":"JSON","sessionId":"VARCHAR","traits":"JSON"}'`;
 
 function queryParamSql(url: string, param: string): string {
   // The substring test skips the regular expression for the many URLs without the parameter.
@@ -429,7 +434,14 @@ export function normalizedEventsSql(messages: MessagesSql): string {
        coalesce(p.utm_campaign, c.campaign.name, ${queryParamSql('url', 'utm_campaign')}) AS utm_campaign,
        coalesce(p.utm_term, c.campaign.term, ${queryParamSql('url', 'utm_term')}) AS utm_term,
        coalesce(p.utm_content, c.campaign.content, ${queryParamSql('url', 'utm_content')}) AS utm_content,
-       coalesce(p.channel, p."$channel", c.channel) AS channel,
+       ${channelSql({
+         explicit: 'coalesce(p.channel, p."$channel")',
+         url: 'url',
+         referrer: 'referrer',
+         source: 'utm_source',
+         medium: 'utm_medium',
+         property: (name) => `NULLIF(p.${quoteIdentifier(name)}, '')`,
+       })} AS channel,
        coalesce(p."$device_type", p.device_type, p.device, c.device.type, ${userAgentDevice('c.userAgent')}) AS device_type,
        coalesce(p."$os", p.os, c.os.name, ${userAgentOs('c.userAgent')}) AS os,
        coalesce(p."$browser", p.browser, c.browser.name, ${userAgentBrowser('c.userAgent')}) AS browser,
