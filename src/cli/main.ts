@@ -86,6 +86,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--port <n>', 'port to listen on', '8080')
     .option('--host <address>', 'address to bind (0.0.0.0 for every interface)', '127.0.0.1')
     .option('--flush-ms <n>', 'how often logged events are moved into the store, in ms', '1000')
+    .option('--max-backlog <n>', 'accepted events waiting to be stored beyond which requests get 503', '1000000')
     .option('--log-level <level>', 'pino log level: fatal, error, warn, info, debug, trace, silent', 'info')
     .action(async (options) => {
       const { serveCommand } = await import('./commands/serve.js');

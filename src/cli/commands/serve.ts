@@ -10,6 +10,7 @@ export interface ServeOptions {
   port: string;
   host: string;
   flushMs?: string;
+  maxBacklog?: string;
   logLevel: string;
 }
 
@@ -31,6 +32,16 @@ export async function serveCommand(config: Config, options: ServeOptions, output
       field: '--flush-ms',
     });
   }
+  const maxBacklog = options.maxBacklog === undefined ? 1_000_000 : Number(options.maxBacklog);
+  if (!Number.isInteger(maxBacklog) || maxBacklog < 1) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `--max-backlog: expected a positive integer, got ${options.maxBacklog}`,
+      {
+        field: '--max-backlog',
+      },
+    );
+  }
   const [{ buildApp }, { createMetrics }, { LiveIngest }] = await Promise.all([
     import('../../server/app.js'),
     import('../../server/metrics.js'),
@@ -45,6 +56,7 @@ export async function serveCommand(config: Config, options: ServeOptions, output
   const ingest = await LiveIngest.start(store, {
     dir,
     flushMs,
+    maxUnstoredEvents: maxBacklog,
     onStored: (r) => {
       metrics?.stored.inc(r.imported);
       metrics?.duplicates.inc(r.duplicates);
