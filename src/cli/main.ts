@@ -81,6 +81,21 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     });
 
   program
+    .command('pipeline')
+    .description(
+      'the deals pipeline: win rates, stage conversion, deal size, sales cycle, time in stage, aging deals, velocity',
+    )
+    .option('--by <dimension>', 'owner, pipeline, channel (source channel), month (created) or property:NAME')
+    .option('--stages <list>', 'the open stages in order, comma-separated (default: derived from the histories)')
+    .option('--as-of <date>', 'the day whose end is "now" for the age of open deals (default: now)')
+    .option('--min-count <n>', 'fewer deals than this in a figure print n<N instead of a rate', '10')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { pipelineCommand } = await import('./commands/pipeline.js');
+      setExit(await pipelineCommand(config(), options, output));
+    });
+
+  program
     .command('serve')
     .description('the server: Segment / PostHog / GA4 ingestion, pixel and snippet, health and metrics, on one port')
     .option('--port <n>', 'port to listen on', '8080')
@@ -126,7 +141,8 @@ function formatFlag(argv: readonly string[]): string {
 
 /** Errors print as JSON with --json, and for `funnel` unless its output is a table or CSV. */
 function wantsJsonErrors(argv: readonly string[]): boolean {
-  return argv.includes('--json') || (argv.includes('funnel') && !/^--format=(table|csv)$/.test(formatFlag(argv)));
+  if (argv.includes('--json') || formatFlag(argv) === '--format=json') return true;
+  return argv.includes('funnel') && !/^--format=(table|csv)$/.test(formatFlag(argv));
 }
 
 /** Runs the CLI; resolves to the process exit code (0 ok, 2 a FunnelscopeError, 1 a bug). */

@@ -1,3 +1,4 @@
+import type { DealRecords } from '../model/deals.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../model/import.js';
 import type { PersonReport } from '../model/person.js';
 
@@ -40,6 +41,8 @@ export interface Store {
   /** A person found by any of its distinct ids (or its person id); undefined when unknown. */
   getPerson(project: string, id: string): Promise<PersonReport | undefined>;
   counts(project: string): Promise<StoreCounts>;
+  /** Every deal of the project and its stage history (the pipeline analysis's input). */
+  dealRecords(project: string): Promise<DealRecords>;
   /** The most recent committed imports, newest first. */
   recentImports(project: string, limit: number): Promise<ImportLogEntry[]>;
   close(): Promise<void>;

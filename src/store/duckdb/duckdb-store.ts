@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { DealRecords } from '../../model/deals.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
 import type { PersonReport } from '../../model/person.js';
@@ -7,6 +8,7 @@ import type { ImportLogEntry, KeyKind, ProjectKeys, Store, StoreCounts } from '.
 import { readSnapshot, readSnapshotVersion, snapshotPath, writeSnapshot } from './column-snapshot.js';
 import { DuckDBDatabase, type OpenOptions } from './duckdb-database.js';
 import { importFile } from './import-file.js';
+import { getDealRecords } from './queries/get-deal-records.js';
 import { getPerson } from './queries/get-person.js';
 import {
   createPersonTable,
@@ -196,6 +198,10 @@ export class DuckDBStore implements Store, EventColumnSource {
       await this.personTable(project);
       return loadPersonValues(this.db, project, property, positions);
     });
+  }
+
+  dealRecords(project: string): Promise<DealRecords> {
+    return this.exclusive(() => getDealRecords(this.db, project));
   }
 
   getPerson(project: string, id: string): Promise<PersonReport | undefined> {

@@ -1,0 +1,142 @@
+/**
+ * `funnelscope pipeline` through the bin: on the demo business (the planted channel whose leads rarely close shows
+ * as the lowest win rate) and on the real Olist marketing funnel, whose expected figures come from this Python
+ * script over the two CSV files (not from our code):
+ *
+ *   import csv, statistics, datetime, collections
+ *   mql = {r['mql_id']: r for r in csv.DictReader(open('olist_marketing_qualified_leads_dataset.csv'))}
+ *   deals = list(csv.DictReader(open('olist_closed_deals_dataset.csv')))
+ *   days = [(datetime.datetime.strptime(d['won_date'], '%Y-%m-%d %H:%M:%S')
+ *            - datetime.datetime.strptime(mql[d['mql_id']]['first_contact_date'], '%Y-%m-%d')).total_seconds() / 86400
+ *           for d in deals]
+ *   print(sum(x < 0 for x in days), statistics.median([x for x in days if x >= 0]))   # 1 14.722164351851852
+ *   by_origin = collections.Counter(m['origin'] or '(none)' for m in mql.values())
+ *   won_origin = collections.Counter(mql[d['mql_id']]['origin'] or '(none)' for d in deals)
+ *   seg = collections.Counter(d['business_segment'] or '(none)' for d in deals)
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineReport } from '../../src/analysis/pipeline/report.js';
+import { runCli, runCliJson, sharedDatasets } from '../helpers/cli.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fs-pipeline-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('pipeline on the demo business', () => {
+  it('prints a readable table and full JSON; the channel with cheap leads closes least', async () => {
+    const db = join(dir, 'demo.duckdb');
+    expect((await runCli(['--db', db, 'demo', '--end-date', '2026-10-31'])).code).toBe(0);
+    const table = await runCli(['--db', db, 'pipeline', '--as-of', '2026-10-31', '--by', 'channel']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^pipeline of project default, as of 2026-10-31/);
+    expect(table.stdout).toMatch(/win rate\s+\d+\.\d% \(\d+\.\d%–\d+\.\d%\) of closed/);
+    expect(table.stdout).toContain('lead → qualified');
+    const { code, json } = await runCliJson<PipelineReport>([
+      '--db',
+      db,
+      'pipeline',
+      '--as-of',
+      '2026-10-31',
+      '--by',
+      'channel',
+      '--format',
+      'json',
+    ]);
+    expect(code).toBe(0);
+    expect(json.stages).toEqual(['lead', 'qualified', 'proposal', 'negotiation']);
+    const groups = json.by?.groups ?? [];
+    expect(groups.length).toBe(6);
+    const worst = [...groups].sort((a, b) => (a.winRate.rate ?? 1) - (b.winRate.rate ?? 1))[0];
+    expect(worst?.key).toBe('Paid Social');
+    // Its interval lies below the whole pipeline's rate: not noise.
+    expect(worst?.winRate.interval?.upper ?? 1).toBeLessThan(json.summary.winRate.rate ?? 0);
+    expect(json.definitions.winRate).toBe('docs/metrics.md#win-rate');
+  }, 120_000);
+
+  it('names the bad option', async () => {
+    const db = join(dir, 'demo.duckdb');
+    const result = await runCli(['--db', db, 'pipeline', '--by', 'colour', '--format', 'json']);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'invalid_argument', details: { field: '--by' } });
+  });
+});
+
+const olist = join(sharedDatasets, 'olist-marketing-funnel');
+const haveOlist = existsSync(join(olist, 'olist_marketing_qualified_leads_dataset.csv'));
+if (!haveOlist)
+  console.warn(`SKIPPED: the Olist pipeline test needs ${olist} (non-commercial data, kept out of the repo)`);
+
+describe.skipIf(!haveOlist)('pipeline on the Olist marketing funnel (real, read from ../shared/datasets)', () => {
+  it('matches the independent figures: conversion by origin, days first contact → won, deals by segment', async () => {
+    const db = join(dir, 'olist.duckdb');
+    const load = (file: string, map: string, set: string) =>
+      runCli(['--db', db, 'import', 'deals', join(olist, file), '--map', map, '--set', set]);
+    expect(
+      (
+        await load(
+          'olist_marketing_qualified_leads_dataset.csv',
+          'deal_id=mql_id,created_at=first_contact_date,source_channel=origin',
+          'stage=mql',
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await load(
+          'olist_closed_deals_dataset.csv',
+          'deal_id=mql_id,closed_at=won_date,owner=sr_id',
+          'status=won,stage=won',
+        )
+      ).code,
+    ).toBe(0);
+    const run = async (by: string) =>
+      (
+        await runCliJson<PipelineReport>([
+          '--db',
+          db,
+          'pipeline',
+          '--as-of',
+          '2019-01-01',
+          '--by',
+          by,
+          '--format',
+          'json',
+        ])
+      ).json;
+
+    const byChannel = await run('channel');
+    expect(byChannel.summary).toMatchObject({ created: 8000, won: 842, open: 7158, lost: 0 });
+    expect(byChannel.summary.winRateOfCreated.rate).toBe(842 / 8000);
+    // One deal was won before its first contact: counted as won, left out of the cycle.
+    expect(byChannel.dataQuirks).toEqual([
+      { quirk: 'won before it was created', deals: 1, handling: 'counted as won; left out of the sales cycle' },
+    ]);
+    expect(byChannel.summary.salesCycleDays.count).toBe(841);
+    expect(byChannel.summary.salesCycleDays.median).toBeCloseTo(14.722164351851852, 9);
+    const origin = Object.fromEntries(
+      (byChannel.by?.groups ?? []).map((g) => [g.key, [g.created, g.won, g.winRateOfCreated.rate]]),
+    );
+    expect(origin.organic_search).toEqual([2296, 271, 271 / 2296]);
+    expect(origin.paid_search).toEqual([1586, 195, 195 / 1586]);
+    expect(origin.social).toEqual([1350, 75, 75 / 1350]);
+    expect(origin.unknown).toEqual([1099, 179, 179 / 1099]);
+    expect(origin.email).toEqual([493, 15, 15 / 493]);
+    expect(origin['(none)']).toEqual([60, 14, 14 / 60]);
+    expect(Object.keys(origin).length).toBe(11);
+
+    const bySegment = await run('property:business_segment');
+    const won = Object.fromEntries((bySegment.by?.groups ?? []).filter((g) => g.won > 0).map((g) => [g.key, g.won]));
+    expect(Object.keys(won).length).toBe(34);
+    expect([won.home_decor, won.health_beauty, won.car_accessories, won.household_utilities]).toEqual([
+      105, 93, 77, 71,
+    ]);
+  }, 120_000);
+});
