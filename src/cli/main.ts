@@ -89,6 +89,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--stages <list>', 'the open stages in order, comma-separated (default: derived from the histories)')
     .option('--as-of <date>', 'the day whose end is "now" for the age of open deals (default: now)')
     .option('--min-count <n>', 'fewer deals than this in a figure print n<N instead of a rate', '10')
+    .option('--stage-map <list>', 'deal stage → funnel stage, e.g. lead=interest,demo=intent (over the default rules)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (options) => {
       const { pipelineCommand } = await import('./commands/pipeline.js');

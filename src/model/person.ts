@@ -9,7 +9,7 @@ export interface PersonReport {
   eventCount: number;
   /** Groups its events named, by type: {"company": ["acme"]}. */
   groups: Record<string, string[]>;
-  /** Deals linked by user id or e-mail. */
+  /** Deals linked to the person (user id, e-mail trait, account key or CRM user id: docs/metrics.md, Journey). */
   deals: { dealId: string; name: string | null; status: string; stage: string | null; amount: number | null }[];
   /** The most recent events, newest first. */
   recentEvents: { ts: string; event: string; distinctId: string }[];

@@ -116,6 +116,23 @@ describe('pipeline on seven hand-made deals', () => {
     ]);
   });
 
+  it('rolls the stages up into funnel stages', () => {
+    // Default rules: lead → consideration (MOFU), qualified → intent (MOFU); won is action (BOFU).
+    expect(report.stageMap).toEqual([
+      { stage: 'lead', funnelStage: 'consideration', section: 'MOFU' },
+      { stage: 'qualified', funnelStage: 'intent', section: 'MOFU' },
+    ]);
+    expect(
+      report.funnelStageConversion.map((c) => [c.from, c.to, c.conversion.numerator, c.conversion.denominator]),
+    ).toEqual([
+      ['consideration', 'intent', 5, 7],
+      ['intent', 'action', 3, 5],
+    ]);
+    // A user mapping overrides the rules.
+    const mapped = runPipeline(records, { project: 'p', asOf, stageMap: { lead: 'interest' } });
+    expect(mapped.stageMap[0]).toEqual({ stage: 'lead', funnelStage: 'interest', section: 'TOFU' });
+  });
+
   it('lost reasons and the breakdown by owner', () => {
     expect(report.lostReasons).toEqual([
       { reason: 'Budget', deals: 1, share: 0.5 },

@@ -53,4 +53,34 @@ describe('funnel edge cases', () => {
     expect(normalizeUrl('/')).toBe('/');
     expect(normalizeUrl('')).toBe('');
   });
+
+  it('rolls steps up by their stage, with TOFU/MOFU/BOFU', async () => {
+    // u1 does a b c d, u2 a b, u3 a: steps [3, 2, 1, 1]. Stages: awareness (step 0), interest (steps 1-2), action
+    // (step 3): 3, then 2 of 3, then 1 of 2.
+    const events: TestEvent[] = [];
+    const add = (person: string, names: string[]) =>
+      names.forEach((event, i) => {
+        events.push({ person, tsSeconds: t0 + i * 60, event });
+      });
+    add('u1', ['a', 'b', 'c', 'd']);
+    add('u2', ['a', 'b']);
+    add('u3', ['a']);
+    const report = await run(events, {
+      steps: [
+        { event: 'a', stage: 'awareness' },
+        { event: 'b', stage: 'interest' },
+        { event: 'c', stage: 'interest' },
+        { event: 'd', stage: 'action' },
+      ],
+    });
+    expect(report.steps.map((s) => s.count)).toEqual([3, 2, 1, 1]);
+    expect(
+      report.stageRollup?.map((r) => [r.stage, r.section, r.firstStep, r.count, r.conversionFromPrevious]),
+    ).toEqual([
+      ['awareness', 'TOFU', 0, 3, null],
+      ['interest', 'TOFU', 1, 2, 2 / 3],
+      ['action', 'BOFU', 3, 1, 1 / 2],
+    ]);
+    expect((await run(events, { steps: [{ event: 'a' }, { event: 'b' }] })).stageRollup).toBeNull();
+  });
 });

@@ -1,8 +1,16 @@
 import type { FunnelDefinition } from '../../model/funnel-definition.js';
+import { sectionOf } from '../../model/funnel-stages.js';
 import { mean, medianInPlace } from '../../stats/summary.js';
 import { wilsonInterval } from '../../stats/wilson-interval.js';
 import type { FunnelTally } from './funnel-tally.js';
-import type { CorrelationEvent, CorrelationReport, StepReport, TimeToConvertReport, TrendPoint } from './report.js';
+import type {
+  CorrelationEvent,
+  CorrelationReport,
+  StageRollup,
+  StepReport,
+  TimeToConvertReport,
+  TrendPoint,
+} from './report.js';
 
 /** The per-step rows of a tally (FUNNEL-SEMANTICS §5: conversion reference, drop-off, conversion times). */
 export function stepReports(tally: FunnelTally, definition: FunnelDefinition): StepReport[] {
@@ -116,4 +124,28 @@ export function correlationReport(
     .slice(0, 10);
   const skewed = success > 10 * failure || failure > 10 * success;
   return { success, failure, skewed, events: [...positive, ...negative] };
+}
+
+/**
+ * The steps rolled up by stage (docs/funnels.md): each stage that a step names, in step order, counts the units
+ * that reached its first step; its conversion is that count over the previous stage's. Null without stages.
+ */
+export function stageRollup(steps: readonly StepReport[]): StageRollup[] | null {
+  const rollup: StageRollup[] = [];
+  for (const step of steps) {
+    const stage = step.stage as keyof typeof sectionOf | null;
+    if (!stage || rollup.some((r) => r.stage === stage)) continue;
+    const previous = rollup.at(-1);
+    const rate = previous && previous.count > 0 ? step.count / previous.count : null;
+    rollup.push({
+      stage,
+      section: sectionOf[stage],
+      firstStep: step.index,
+      count: step.count,
+      conversionFromPrevious: rate,
+      conversionFromPreviousInterval:
+        previous && rate !== null && rate <= 1 ? wilsonInterval(step.count, previous.count) : null,
+    });
+  }
+  return rollup.length > 0 ? rollup : null;
 }

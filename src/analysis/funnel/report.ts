@@ -69,6 +69,17 @@ export interface BreakdownEntry {
   trends: TrendPoint[] | null;
 }
 
+/** A funnel stage: units that reached its first step, and the share of the previous stage's that did. */
+export interface StageRollup {
+  stage: string;
+  section: string;
+  /** Index of the stage's first step. */
+  firstStep: number;
+  count: number;
+  conversionFromPrevious: number | null;
+  conversionFromPreviousInterval: { lower: number; upper: number } | null;
+}
+
 export interface FunnelReport {
   /** What was counted: person, a property's values, a group type's keys, a person property's values. */
   unit: string;
@@ -82,6 +93,8 @@ export interface FunnelReport {
   timeToConvert: TimeToConvertReport | null;
   trends: TrendPoint[] | null;
   correlation: CorrelationReport | null;
+  /** Steps grouped by their `stage` (awareness … action, with TOFU/MOFU/BOFU); null when no step names one. */
+  stageRollup: StageRollup[] | null;
   /** Events in the project, counted units, threads the run used, and its time. */
   stats: { eventsScanned: number; units: number; threads: number; elapsedMs: number };
 }

@@ -9,7 +9,7 @@ import { localDate, trendBuckets } from '../calendar.js';
 import { type PassChunks, type PassRequest, type PassResult, runFunnelChunks, runFunnelPass } from './funnel-pass.js';
 import { FunnelTally, type TallyData } from './funnel-tally.js';
 import type { BreakdownEntry, CorrelationReport, FunnelReport } from './report.js';
-import { correlationReport, stepReports, timeToConvertReport, trendPoints } from './report-sections.js';
+import { correlationReport, stageRollup, stepReports, timeToConvertReport, trendPoints } from './report-sections.js';
 
 export interface RunOptions {
   /** Threads a run may use (1 = this thread only). Default: the machine's available parallelism. */
@@ -217,6 +217,7 @@ export async function runFunnel(
     correlationSection = correlationReport(success, failure, perEvent);
   }
 
+  const steps = stepReports(total, definition);
   return {
     unit: unitLabel(definition),
     window: { amount: definition.window.amount, unit: definition.window.unit, seconds: definition.windowSeconds },
@@ -224,11 +225,12 @@ export async function runFunnel(
     dateFrom: definition.dateFrom,
     dateTo: definition.dateTo,
     timezone: definition.timezone,
-    steps: stepReports(total, definition),
+    steps,
     breakdown: breakdownEntries,
     timeToConvert: ttc(total),
     trends: trendsOf(total),
     correlation: correlationSection,
+    stageRollup: stageRollup(steps),
     stats: {
       eventsScanned: project.columns.eventCount,
       units,

@@ -81,6 +81,10 @@ export interface PipelineReport {
   minCount: number;
   summary: PipelineSummary;
   stageConversion: StageConversion[];
+  /** Each open stage's funnel stage (awareness … action) and section (TOFU / MOFU / BOFU); won is action. */
+  stageMap: { stage: string; funnelStage: string | null; section: string | null }[];
+  /** Deals that reached each funnel stage (its first pipeline stage) going on to the next funnel stage. */
+  funnelStageConversion: StageConversion[];
   timeInStage: StageTime[];
   aging: AgingDeal[];
   lostReasons: { reason: string; deals: number; share: number }[];

@@ -1,5 +1,6 @@
 import type { DealRecord, DealRecords, StageChange } from '../../model/deals.js';
 import { FunnelscopeError } from '../../model/errors.js';
+import { type FunnelStage, funnelStageOf, funnelStages, sectionOf } from '../../model/funnel-stages.js';
 import { medianIntervalSorted, quantileSorted } from '../../stats/quantiles.js';
 import { mean } from '../../stats/summary.js';
 import { wilsonInterval } from '../../stats/wilson-interval.js';
@@ -26,6 +27,8 @@ export interface PipelineSpec {
   by?: PipelineDimension | null;
   /** Below this many deals in a denominator (or durations in a sample) a figure says there is too little data. */
   minCount?: number;
+  /** Deal stage → funnel stage, over the default rules (model/funnel-stages.ts). */
+  stageMap?: Readonly<Record<string, FunnelStage>>;
 }
 
 const dayMs = 86_400_000;
@@ -34,6 +37,7 @@ const definitions = {
   winRate: 'docs/metrics.md#win-rate',
   winRateOfCreated: 'docs/metrics.md#win-rate',
   stageConversion: 'docs/metrics.md#stage-to-stage-conversion',
+  funnelStageConversion: 'docs/metrics.md#funnel-stages',
   dealSize: 'docs/metrics.md#deal-size',
   salesCycleDays: 'docs/metrics.md#sales-cycle',
   timeInStage: 'docs/metrics.md#time-in-stage',
@@ -220,6 +224,22 @@ export function runPipeline(records: DealRecords, spec: PipelineSpec): PipelineR
     conversion: rate(reached[k + 1] as number, reached[k] as number, minCount),
   }));
 
+  // Funnel stages: each funnel stage is reached with the first pipeline stage mapped to it; won is action.
+  const stageMap = stages.map((stage) => {
+    const funnelStage = funnelStageOf(stage, spec.stageMap);
+    return { stage, funnelStage, section: funnelStage ? sectionOf[funnelStage] : null };
+  });
+  const firstReach = new Map<FunnelStage, number>();
+  stageMap.forEach((m, k) => {
+    if (m.funnelStage && !firstReach.has(m.funnelStage)) firstReach.set(m.funnelStage, reached[k] as number);
+  });
+  if (!firstReach.has('action')) firstReach.set('action', reached[stages.length] as number);
+  const present = funnelStages.filter((f) => firstReach.has(f));
+  const funnelStageConversion: StageConversion[] = present.slice(0, -1).map((from, i) => {
+    const to = present[i + 1] as FunnelStage;
+    return { from, to, conversion: rate(firstReach.get(to) as number, firstReach.get(from) as number, minCount) };
+  });
+
   // Time in stage: from entering a stage to the deal's next change; an open deal's current stage is its age.
   const durations = new Map<string, number[]>(stages.map((s) => [s, []]));
   const current: { deal: DealRecord; stage: string; days: number }[] = [];
@@ -308,6 +328,8 @@ export function runPipeline(records: DealRecords, spec: PipelineSpec): PipelineR
     minCount,
     summary,
     stageConversion,
+    stageMap,
+    funnelStageConversion,
     timeInStage,
     aging,
     lostReasons,

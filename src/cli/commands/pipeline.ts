@@ -2,6 +2,7 @@ import type { Distribution, PipelineReport, Rate } from '../../analysis/pipeline
 import { type PipelineDimension, runPipeline } from '../../analysis/pipeline/run-pipeline.js';
 import type { Config } from '../../config.js';
 import { FunnelscopeError } from '../../model/errors.js';
+import { parseStageMap } from '../../model/funnel-stages.js';
 import { withStore } from '../open-store.js';
 import { formatCount, formatTable, type Output } from '../output.js';
 
@@ -10,6 +11,7 @@ export interface PipelineCommandOptions {
   stages?: string;
   asOf?: string;
   minCount?: string;
+  stageMap?: string;
   format?: 'json' | 'table';
 }
 
@@ -59,6 +61,7 @@ export async function pipelineCommand(
     asOf: parseAsOf(options.asOf),
     by: parseBy(options.by),
     minCount,
+    ...(options.stageMap ? { stageMap: parseStageMap(options.stageMap) } : {}),
     ...(options.stages
       ? {
           stages: options.stages
@@ -121,6 +124,20 @@ export function pipelineTable(r: PipelineReport): string {
             formatCount(time?.openDeals ?? 0),
           ];
         }),
+      ),
+    );
+  }
+  if (r.funnelStageConversion.length > 0) {
+    lines.push(
+      '',
+      `funnel stages: ${r.stageMap.map((m) => `${m.stage} = ${m.funnelStage ?? 'unmapped'}${m.section ? ` (${m.section})` : ''}`).join(', ')}, won = action (BOFU)`,
+      formatTable(
+        ['funnel stage → next', 'reached', 'conversion (95% interval)'],
+        r.funnelStageConversion.map((c) => [
+          `${c.from} → ${c.to}`,
+          formatCount(c.conversion.denominator),
+          rateText(c.conversion, r.minCount),
+        ]),
       ),
     );
   }

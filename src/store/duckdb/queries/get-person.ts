@@ -1,5 +1,6 @@
 import type { PersonReport } from '../../../model/person.js';
 import type { DuckDBDatabase } from '../duckdb-database.js';
+import { createDealPeople } from './create-deal-people.js';
 
 /** Merges identify traits oldest first, so later calls override earlier ones key by key. */
 export function mergeTraits(identifies: readonly { traits: unknown }[]): Record<string, unknown> {
@@ -66,7 +67,7 @@ export async function getPerson(db: DuckDBDatabase, project: string, id: string)
       const key = String(r.key).replace(/^"|"$/g, '');
       groups[r.type] = [...(groups[r.type] ?? []), key];
     }
-    const email = typeof traits.email === 'string' ? traits.email : null;
+    await createDealPeople(db, project);
     const deals = await db.rows<{
       deal_id: string;
       name: string | null;
@@ -76,9 +77,9 @@ export async function getPerson(db: DuckDBDatabase, project: string, id: string)
     }>(
       `SELECT deal_id, name, status, stage, amount FROM deals
        WHERE project_id = $project
-         AND (user_id IN (SELECT distinct_id FROM person_ids) OR (email IS NOT NULL AND lower(email) = lower($email)))
+         AND deal_id IN (SELECT deal_id FROM deal_people WHERE person_key = $personId)
        ORDER BY created_at NULLS LAST, deal_id`,
-      { project, email },
+      { project, personId },
     );
     const recent = await db.rows<{ ts: Date; event: string; distinct_id: string }>(
       `SELECT ts, event, distinct_id FROM events

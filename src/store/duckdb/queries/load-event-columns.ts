@@ -4,6 +4,7 @@ import type { DictionaryColumn, EventColumns, EventValueSource } from '../../eve
 import { sharedFloat64, sharedInt32 } from '../../shared-arrays.js';
 import { quoteIdentifier } from '../../sql/quote.js';
 import type { DuckDBDatabase } from '../duckdb-database.js';
+import { createDealPeople } from './create-deal-people.js';
 
 /**
  * Reads a project's events into sorted typed arrays for the funnel engine. SQL selects and numbers (persons, event
@@ -11,7 +12,8 @@ import type { DuckDBDatabase } from '../duckdb-database.js';
  * chunk by chunk, without a JS value per cell, and are sorted there.
  *
  * Property columns loaded later line up with the arrays through the row positions of the last load. A deal stage
- * change is an event `$deal_stage` of the person whose user id the deal names (src 1); events are src 0. Every
+ * change is an event `$deal_stage` of the deal's person (src 1; `deal_people`, create-deal-people.ts); events are
+ * src 0. Every
  * `->>` below is parenthesised: DuckDB binds it more loosely than AND, = and IS NOT NULL.
  */
 
@@ -31,11 +33,9 @@ const sourceRowsSql = `
   FROM events e LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
   WHERE e.project_id = $project
   UNION ALL
-  SELECT 1, c.rowid, coalesce(m.person_id, d.user_id), epoch_us(c.entered_at), '$deal_stage'
-  FROM deal_stage_changes c
-  JOIN deals d ON d.project_id = c.project_id AND d.deal_id = c.deal_id
-  LEFT JOIN person_map m ON m.project_id = d.project_id AND m.distinct_id = d.user_id
-  WHERE c.project_id = $project AND d.user_id IS NOT NULL`;
+  SELECT 1, c.rowid, dp.person_key, epoch_us(c.entered_at), '$deal_stage'
+  FROM deal_stage_changes c JOIN deal_people dp ON dp.deal_id = c.deal_id
+  WHERE c.project_id = $project`;
 
 /** Event properties that imports also keep as typed columns (read when the JSON lacks the key). */
 const promotedColumns: Readonly<Record<string, string>> = {
@@ -126,6 +126,7 @@ export interface RowPositions {
  * person properties are read through it.
  */
 export async function createPersonTable(db: DuckDBDatabase, project: string): Promise<void> {
+  await createDealPeople(db, project);
   await db.run(
     `CREATE OR REPLACE TEMP TABLE funnel_persons AS
      SELECT person_key, CAST(row_number() OVER (ORDER BY person_key) - 1 AS INTEGER) AS person_idx
@@ -162,9 +163,8 @@ export async function loadEventColumns(
   const expected = Number(
     await db.value<bigint>(
       `SELECT (SELECT count(*) FROM events WHERE project_id = $project)
-            + (SELECT count(*) FROM deal_stage_changes c
-               JOIN deals d ON d.project_id = c.project_id AND d.deal_id = c.deal_id
-               WHERE c.project_id = $project AND d.user_id IS NOT NULL)`,
+            + (SELECT count(*) FROM deal_stage_changes c JOIN deal_people dp ON dp.deal_id = c.deal_id
+               WHERE c.project_id = $project)`,
       { project },
     ),
   );

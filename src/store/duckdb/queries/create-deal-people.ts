@@ -1,0 +1,58 @@
+import type { DuckDBDatabase } from '../duckdb-database.js';
+
+/**
+ * The temp table `deal_people(deal_id, person_key, matched_by)`: the person each deal of $project belongs to, by
+ * the first of these that finds one (docs/metrics.md, "Journey"):
+ *   1. user_id: the deal's user id is a distinct id of the project's events (its person, after merges);
+ *   2. email: the deal's e-mail equals a person's latest `email` trait (case and surrounding spaces ignored;
+ *      several persons with one address: the smallest person key);
+ *   3. account: the deal's account key is a group key events named; the person who named it first;
+ *   4. crm: the deal's user id, unknown to the events, stands for a person the CRM alone knows.
+ * Deals none of these link stay out of funnels (they still count in the pipeline and KPIs).
+ */
+export async function createDealPeople(db: DuckDBDatabase, project: string): Promise<void> {
+  const deals = Number(await db.value<bigint>(`SELECT count(*) FROM deals WHERE project_id = $project`, { project }));
+  if (deals === 0) {
+    await db.run(`CREATE OR REPLACE TEMP TABLE deal_people (deal_id VARCHAR, person_key VARCHAR, matched_by VARCHAR)`);
+    return;
+  }
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE deal_people AS
+     WITH d AS (
+       SELECT deal_id, NULLIF(trim(user_id), '') AS user_id, lower(NULLIF(trim(email), '')) AS email,
+              NULLIF(trim(account_key), '') AS account_key
+       FROM deals WHERE project_id = $project),
+     known AS (
+       SELECT DISTINCT d.user_id FROM d JOIN events e ON e.project_id = $project AND e.distinct_id = d.user_id),
+     by_user AS (
+       SELECT d.deal_id, coalesce(m.person_id, d.user_id) AS person_key
+       FROM d JOIN known k ON k.user_id = d.user_id
+       LEFT JOIN person_map m ON m.project_id = $project AND m.distinct_id = d.user_id),
+     emails AS (
+       SELECT person_key, lower(trim(arg_max(email, ts))) AS email FROM (
+         SELECT coalesce(m.person_id, e.distinct_id) AS person_key, e.ts, (e.properties->>'$.email') AS email
+         FROM events e LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
+         WHERE e.project_id = $project AND e.type = 'identify')
+       WHERE email IS NOT NULL GROUP BY person_key),
+     by_email AS (
+       SELECT d.deal_id, min(x.person_key) AS person_key FROM d JOIN emails x ON x.email = d.email
+       WHERE d.deal_id NOT IN (SELECT deal_id FROM by_user) GROUP BY d.deal_id),
+     accounts AS (
+       SELECT key, arg_min(person_key, ts) AS person_key FROM (
+         SELECT coalesce(m.person_id, e.distinct_id) AS person_key, e.ts,
+                unnest(map_values(json_transform(e.groups, '"MAP(VARCHAR, VARCHAR)"'))) AS key
+         FROM events e LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
+         WHERE e.project_id = $project AND e.groups IS NOT NULL)
+       GROUP BY key),
+     by_account AS (
+       SELECT d.deal_id, a.person_key FROM d JOIN accounts a ON a.key = d.account_key
+       WHERE d.deal_id NOT IN (SELECT deal_id FROM by_user UNION ALL SELECT deal_id FROM by_email))
+     SELECT deal_id, person_key, 'user_id' AS matched_by FROM by_user
+     UNION ALL SELECT deal_id, person_key, 'email' FROM by_email
+     UNION ALL SELECT deal_id, person_key, 'account' FROM by_account
+     UNION ALL SELECT deal_id, user_id, 'crm' FROM d
+       WHERE user_id IS NOT NULL AND deal_id NOT IN (
+         SELECT deal_id FROM by_user UNION ALL SELECT deal_id FROM by_email UNION ALL SELECT deal_id FROM by_account)`,
+    { project },
+  );
+}
