@@ -81,6 +81,30 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     });
 
   program
+    .command('kpi')
+    .description(
+      'unit economics: spend, visitors, leads, customers, revenue, cost per lead, CAC, ROI/ROAS, LTV, payback',
+    )
+    .option('--from <date>', 'first day of the period, YYYY-MM-DD (default: 89 days before --to)')
+    .option('--to <date>', 'last day of the period, YYYY-MM-DD (default: today, UTC)')
+    .option('--by <dimension>', 'channel, campaign, month, channel-month or total', 'channel')
+    .option('--currency <code>', "the report's currency (default: the only one the data uses)")
+    .option('--rates <file>', 'CSV currency,rate: one unit of each other currency in the report currency')
+    .option('--gross-margin <fraction>', 'gross margin for LTV and payback, 0–1', '1')
+    .option('--monthly-churn <fraction>', 'monthly churn for the LTV formula (recurring revenue)')
+    .option('--revenue-period <period>', 'a won deal amount is paid once, per month or per year', 'once')
+    .option(
+      '--benchmarks <file>',
+      'CSV name,value of visitor → lead reference rates (default: landing pages 2.35%, 5.31%)',
+    )
+    .option('--min-count <n>', 'fewer than this in a rate prints n<N', '10')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { kpiCommand } = await import('./commands/kpi.js');
+      setExit(await kpiCommand(config(), options, output));
+    });
+
+  program
     .command('pipeline')
     .description(
       'the deals pipeline: win rates, stage conversion, deal size, sales cycle, time in stage, aging deals, velocity',

@@ -19,6 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KpiReport } from '../../src/analysis/kpi/report.js';
 import type { PipelineReport } from '../../src/analysis/pipeline/report.js';
 import { runCli, runCliJson, sharedDatasets } from '../helpers/cli.js';
 
@@ -60,6 +61,30 @@ describe('pipeline on the demo business', () => {
     expect(worst?.winRate.interval?.upper ?? 1).toBeLessThan(json.summary.winRate.rate ?? 0);
     expect(json.definitions.winRate).toBe('docs/metrics.md#win-rate');
   }, 120_000);
+
+  it('kpi: a readable table and full JSON; the cheap channel has the lowest cost per lead and closes least', async () => {
+    const db = join(dir, 'demo.duckdb');
+    const args = ['--db', db, 'kpi', '--from', '2026-05-05', '--to', '2026-10-31', '--gross-margin', '0.8'];
+    const table = await runCli(args);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^unit economics of project default, 2026-05-05 to 2026-10-31, in USD/);
+    expect(table.stdout).toMatch(/\ntotal: CAC [\d,]+ blended, [\d,]+ paid-only/);
+    expect(table.stdout).toContain('benchmark landing pages: average 2.35%');
+    const { code, json } = await runCliJson<KpiReport>([...args, '--format', 'json']);
+    expect(code).toBe(0);
+    const paid = json.rows.filter((r) => r.spend > 0);
+    expect(paid.map((r) => r.key).sort()).toEqual(['Paid Search', 'Paid Social']);
+    const [search, social] = ['Paid Search', 'Paid Social'].map((k) => json.rows.find((r) => r.key === k));
+    // Paid social buys leads at a fraction of paid search's price, and they rarely become customers.
+    expect(social?.costPerLead.value ?? 0).toBeLessThan((search?.costPerLead.value ?? 0) / 2);
+    const lowest = [...json.rows].sort((a, b) => (a.leadToCustomer.rate ?? 1) - (b.leadToCustomer.rate ?? 1))[0];
+    expect(lowest?.key).toBe('Paid Social');
+    expect(json.total.spend).toBeCloseTo(
+      json.rows.reduce((sum, r) => sum + r.spend, 0),
+      6,
+    );
+    expect(json.definitions.cac).toBe('docs/metrics.md#cac');
+  }, 60_000);
 
   it('names the bad option', async () => {
     const db = join(dir, 'demo.duckdb');

@@ -77,7 +77,7 @@ function distribution(values: number[], minCount: number): Distribution {
 }
 
 /** Each deal's stage history, oldest first; a deal without one has its current stage, entered at creation. */
-function histories(records: DealRecords): Map<string, StageChange[]> {
+export function dealHistories(records: DealRecords): Map<string, StageChange[]> {
   const byDeal = new Map<string, StageChange[]>();
   for (const change of records.stageChanges) {
     const list = byDeal.get(change.dealId);
@@ -123,7 +123,7 @@ function stageOrder(byDeal: Map<string, StageChange[]>, given?: readonly string[
 }
 
 /** When a deal was won: its close date, else when it entered a won stage. */
-function wonAt(deal: DealRecord, history: StageChange[] | undefined): Date | null {
+export function wonAt(deal: DealRecord, history: StageChange[] | undefined): Date | null {
   if (deal.closedAt) return deal.closedAt;
   return history?.find((c) => terminalStage(c.stage) === 'won')?.enteredAt ?? null;
 }
@@ -198,26 +198,40 @@ function groupKey(deal: DealRecord, dimension: PipelineDimension): string {
 }
 
 /**
+ * The open stages in order and, per deal, the furthest it got: the index of its furthest open stage, the number
+ * of stages when won (won follows the last open stage), −1 when it entered none.
+ */
+export function stageReach(
+  records: DealRecords,
+  given?: readonly string[],
+): { stages: string[]; furthest: Map<string, number> } {
+  const byDeal = dealHistories(records);
+  const stages = stageOrder(byDeal, given);
+  const index = new Map(stages.map((s, i) => [s, i]));
+  const furthest = new Map<string, number>();
+  for (const deal of records.deals) {
+    let f = -1;
+    for (const change of byDeal.get(deal.dealId) ?? []) f = Math.max(f, index.get(change.stage) ?? -1);
+    furthest.set(deal.dealId, deal.status === 'won' ? stages.length : f);
+  }
+  return { stages, furthest };
+}
+
+/**
  * The pipeline of a project's deals (docs/metrics.md): counts and win rates, stage-to-stage conversion, deal size,
  * sales cycle, time in stage and the open deals aging past their stage's 80th percentile, lost reasons, pipeline
  * velocity, optionally by owner, pipeline, source channel, creation month or a deal property. Pure.
  */
 export function runPipeline(records: DealRecords, spec: PipelineSpec): PipelineReport {
   const minCount = spec.minCount ?? 10;
-  const byDeal = histories(records);
-  const stages = stageOrder(byDeal, spec.stages);
-  const index = new Map(stages.map((s, i) => [s, i]));
+  const byDeal = dealHistories(records);
+  const { stages, furthest } = stageReach(records, spec.stages);
   const quirks: Quirks = { wonBeforeCreated: 0, wonWithoutDates: 0 };
   const summary = summarise(records.deals, byDeal, minCount, quirks);
 
   // Reached stage k: entered it or a later open stage, or won.
   const reached = new Array<number>(stages.length + 1).fill(0);
-  for (const deal of records.deals) {
-    let furthest = -1;
-    for (const change of byDeal.get(deal.dealId) ?? []) furthest = Math.max(furthest, index.get(change.stage) ?? -1);
-    if (deal.status === 'won') furthest = stages.length;
-    for (let k = 0; k <= furthest; k += 1) reached[k] = (reached[k] as number) + 1;
-  }
+  for (const f of furthest.values()) for (let k = 0; k <= f; k += 1) reached[k] = (reached[k] as number) + 1;
   const stageConversion: StageConversion[] = stages.map((from, k) => ({
     from,
     to: stages[k + 1] ?? 'won',

@@ -1,0 +1,162 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Figure, KpiReport, KpiRow } from '../../analysis/kpi/report.js';
+import { type KpiDimension, runKpi } from '../../analysis/kpi/run-kpi.js';
+import type { Rate } from '../../analysis/pipeline/report.js';
+import type { Config } from '../../config.js';
+import { FunnelscopeError } from '../../model/errors.js';
+import { withStore } from '../open-store.js';
+import { formatCount, formatTable, type Output } from '../output.js';
+
+export interface KpiCommandOptions {
+  from?: string;
+  to?: string;
+  by?: string;
+  currency?: string;
+  rates?: string;
+  grossMargin?: string;
+  monthlyChurn?: string;
+  revenuePeriod?: string;
+  benchmarks?: string;
+  minCount?: string;
+  format?: 'table' | 'json';
+}
+
+const dimensions: KpiDimension[] = ['channel', 'campaign', 'month', 'channel-month', 'total'];
+
+function fraction(value: string | undefined, field: string, fallback: number | null): number | null {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) {
+    throw new FunnelscopeError('invalid_argument', `${field}: expected a fraction between 0 and 1, got "${value}"`, {
+      field,
+    });
+  }
+  return n;
+}
+
+/** A two-column CSV (`name,value`, a header line allowed) as entries; names the bad line. */
+function readPairs(file: string, field: string): [string, number][] {
+  if (!existsSync(file))
+    throw new FunnelscopeError('file_not_found', `${field}: no such file ${file}`, { field, file });
+  const pairs: [string, number][] = [];
+  readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      const at = line.lastIndexOf(',');
+      const name = line.slice(0, at).trim().replace(/^"|"$/g, '');
+      const value = Number(line.slice(at + 1).trim());
+      if (at > 0 && Number.isFinite(value)) pairs.push([name, value]);
+      else if (i > 0) {
+        throw new FunnelscopeError('invalid_input', `${file}: line ${i + 1}: expected NAME,NUMBER, got "${line}"`, {
+          file,
+          line: i + 1,
+          field,
+        });
+      }
+    });
+  return pairs;
+}
+
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** `funnelscope kpi`: unit economics over a period (docs/metrics.md), as a table or JSON. */
+export async function kpiCommand(config: Config, options: KpiCommandOptions, output: Output): Promise<number> {
+  const by = (options.by ?? 'channel') as KpiDimension;
+  if (!dimensions.includes(by)) {
+    throw new FunnelscopeError('invalid_argument', `--by: expected ${dimensions.join(', ')}, got "${options.by}"`, {
+      field: '--by',
+    });
+  }
+  const revenuePeriod = options.revenuePeriod ?? 'once';
+  if (!['once', 'month', 'year'].includes(revenuePeriod)) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `--revenue-period: expected once, month or year, got "${revenuePeriod}"`,
+      {
+        field: '--revenue-period',
+      },
+    );
+  }
+  const to = options.to ?? isoDay(Date.now());
+  const from = options.from ?? isoDay(Date.parse(`${to}T00:00:00Z`) - 89 * 86_400_000);
+  const minCount = options.minCount === undefined ? 10 : Number(options.minCount);
+  const spec = {
+    project: config.project,
+    from,
+    to,
+    by,
+    ...(options.currency ? { currency: options.currency.toUpperCase() } : {}),
+    ...(options.rates ? { rates: Object.fromEntries(readPairs(options.rates, '--rates')) } : {}),
+    grossMargin: fraction(options.grossMargin, '--gross-margin', 1) as number,
+    monthlyChurn: fraction(options.monthlyChurn, '--monthly-churn', null),
+    revenuePeriod: revenuePeriod as 'once' | 'month' | 'year',
+    minCount: Number.isInteger(minCount) && minCount > 0 ? minCount : 10,
+    ...(options.benchmarks
+      ? { benchmarks: readPairs(options.benchmarks, '--benchmarks').map(([name, value]) => ({ name, value })) }
+      : {}),
+  };
+  const inputs = await withStore(config, (store) => store.kpiInputs(config.project));
+  const report = runKpi(inputs, spec);
+  if ((options.format ?? 'table') === 'json') output.out(JSON.stringify(report, null, 2));
+  else output.out(kpiTable(report));
+  return 0;
+}
+
+const money = (x: number | null) => (x === null ? '–' : Math.round(x).toLocaleString('en-US'));
+const figureMoney = (f: Figure) => (f.value === null ? '–' : money(f.value));
+const times = (f: Figure) => (f.value === null ? '–' : `${f.value.toFixed(2)}×`);
+
+function rateText(r: Rate, minCount: number): string {
+  if (r.denominator === 0 || r.rate === null) return '–';
+  if (r.interval === null) return `${(r.rate * 100).toFixed(1)}%`;
+  if (!r.enoughData) return `n<${minCount}`;
+  const pct = (x: number) => (x * 100).toFixed(1);
+  return `${pct(r.rate)}% (${pct(r.interval.lower)}–${pct(r.interval.upper)})`;
+}
+
+export function kpiTable(r: KpiReport): string {
+  const cells = (row: KpiRow) => [
+    row.key,
+    money(row.spend),
+    formatCount(row.visitors),
+    formatCount(row.leads),
+    rateText(row.visitorToLead, r.minCount),
+    figureMoney(row.costPerLead),
+    formatCount(row.customers),
+    rateText(row.leadToCustomer, r.minCount),
+    figureMoney(row.cac),
+    money(row.revenue),
+    times(row.roas),
+    times(row.ltvToCac),
+  ];
+  const header = [
+    r.by === 'total' ? '' : r.by,
+    'spend',
+    'visitors',
+    'leads',
+    'visitor→lead',
+    'cost/lead',
+    'customers',
+    'lead→customer',
+    'CAC',
+    'revenue',
+    'ROAS',
+    'LTV:CAC',
+  ];
+  const t = r.total;
+  const lines = [
+    `unit economics of project ${r.project}, ${r.from} to ${r.to}, in ${r.currency ?? 'the data’s currency'} (gross margin ${(r.assumptions.grossMargin * 100).toFixed(0)}%, revenue ${r.assumptions.revenuePeriod === 'once' ? 'one-time' : `per ${r.assumptions.revenuePeriod}`}${r.assumptions.monthlyChurn === null ? '' : `, churn ${(r.assumptions.monthlyChurn * 100).toFixed(1)}%/month`})`,
+    '',
+    formatTable(header, [...r.rows.map(cells), cells(t)]),
+    '',
+    `total: CAC ${figureMoney(t.cac)} blended, ${figureMoney(t.paidCac)} paid-only · revenue per customer ${figureMoney(t.revenuePerCustomer)} · ROI ${t.roi.value === null ? '–' : `${(t.roi.value * 100).toFixed(1)}%`} · LTV ${figureMoney(t.ltv)}${t.ltv.note ? ` (${t.ltv.note})` : ''} · payback ${t.paybackMonths.value === null ? `– (${t.paybackMonths.note})` : `${t.paybackMonths.value.toFixed(1)} months`}`,
+    `cost per stage reached: ${t.costPerStage.map((s) => `${s.stage} ${figureMoney(s.cost)} (${formatCount(s.deals)})`).join(' · ')}`,
+  ];
+  for (const b of r.benchmarks) {
+    lines.push(
+      `benchmark ${b.name} ${(b.value * 100).toFixed(2)}%: visitor→lead ${b.yours === null ? '–' : `${(b.yours * 100).toFixed(2)}%`}, ${b.verdict}`,
+    );
+  }
+  return lines.join('\n');
+}

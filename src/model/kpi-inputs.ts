@@ -1,0 +1,24 @@
+import type { DealRecords } from './deals.js';
+
+/** What the unit-economics report reads from a store (one project). */
+export interface SpendRow {
+  date: Date;
+  channel: string;
+  source: string;
+  campaign: string;
+  cost: number;
+  currency: string | null;
+}
+
+/** Persons whose first page view of a calendar month (UTC) came from this channel and campaign. */
+export interface MonthlyVisitors {
+  month: string;
+  channel: string | null;
+  campaign: string | null;
+  visitors: number;
+}
+
+export interface KpiInputs extends DealRecords {
+  spend: SpendRow[];
+  visitors: MonthlyVisitors[];
+}
