@@ -98,6 +98,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       'CSV name,value of visitor → lead reference rates (default: landing pages 2.35%, 5.31%)',
     )
     .option('--min-count <n>', 'fewer than this in a rate prints n<N', '10')
+    .option('--funnel <file|json>', 'a funnel definition whose conversion per step (e.g. by device) joins the report')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (options) => {
       const { kpiCommand } = await import('./commands/kpi.js');

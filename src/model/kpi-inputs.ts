@@ -18,7 +18,12 @@ export interface MonthlyVisitors {
   visitors: number;
 }
 
-export interface KpiInputs extends DealRecords {
+/** What the store keeps for the report: spend, deals and their stage history. */
+export interface SpendAndDeals extends DealRecords {
   spend: SpendRow[];
+}
+
+/** The report's inputs: the store's, and the visitors counted over the column cache. */
+export interface KpiInputs extends SpendAndDeals {
   visitors: MonthlyVisitors[];
 }

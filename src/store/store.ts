@@ -1,6 +1,6 @@
 import type { DealRecords } from '../model/deals.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../model/import.js';
-import type { KpiInputs } from '../model/kpi-inputs.js';
+import type { SpendAndDeals } from '../model/kpi-inputs.js';
 import type { PersonReport } from '../model/person.js';
 
 export interface StoreCounts {
@@ -44,8 +44,8 @@ export interface Store {
   counts(project: string): Promise<StoreCounts>;
   /** Every deal of the project and its stage history (the pipeline analysis's input). */
   dealRecords(project: string): Promise<DealRecords>;
-  /** Spend, deals and monthly first-touch visitors (the unit-economics report's input). */
-  kpiInputs(project: string): Promise<KpiInputs>;
+  /** Spend rows, and deals with their stage history (the unit-economics report's input from the store). */
+  spendAndDeals(project: string): Promise<SpendAndDeals>;
   /** The most recent committed imports, newest first. */
   recentImports(project: string, limit: number): Promise<ImportLogEntry[]>;
   close(): Promise<void>;

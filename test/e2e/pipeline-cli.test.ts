@@ -19,8 +19,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monthlyVisitors } from '../../src/analysis/kpi/monthly-visitors.js';
 import type { KpiReport } from '../../src/analysis/kpi/report.js';
 import type { PipelineReport } from '../../src/analysis/pipeline/report.js';
+import { ColumnCache } from '../../src/engine/column-cache.js';
+import { DuckDBStore } from '../../src/store/duckdb/duckdb-store.js';
 import { runCli, runCliJson, sharedDatasets } from '../helpers/cli.js';
 
 let dir: string;
@@ -84,7 +87,64 @@ describe('pipeline on the demo business', () => {
       6,
     );
     expect(json.definitions.cac).toBe('docs/metrics.md#cac');
+    expect(json.funnel).toBeNull();
   }, 60_000);
+
+  it('kpi --funnel: conversion per step by device shows the mobile friction at pricing → signup', async () => {
+    const db = join(dir, 'demo.duckdb');
+    const funnel = {
+      steps: [
+        { event: '$pageview', name: 'Pricing', filters: [{ property: 'path', value: '/pricing' }] },
+        { event: 'Signed Up', name: 'Signup' },
+      ],
+      window: { amount: 7, unit: 'day' },
+      breakdown: { properties: ['device_type'] },
+    };
+    const args = ['--db', db, 'kpi', '--from', '2026-05-05', '--to', '2026-10-31', '--funnel', JSON.stringify(funnel)];
+    const table = await runCli(args);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('Pricing → Signup');
+    const { json } = await runCliJson<KpiReport>([...args, '--format', 'json']);
+    expect(json.funnel?.dateFrom).toBe('2026-05-05');
+    const rate = (device: string) => json.funnel?.breakdown?.find((b) => b.value === device)?.steps[1];
+    const desktop = rate('Desktop');
+    const mobile = rate('Mobile');
+    // Mobile visitors sign up from pricing at about a third of the desktop rate, clearly apart.
+    expect(mobile?.conversionFromPrevious ?? 1).toBeLessThan((desktop?.conversionFromPrevious ?? 0) / 2);
+    expect(mobile?.conversionFromPreviousInterval?.upper ?? 1).toBeLessThan(
+      desktop?.conversionFromPreviousInterval?.lower ?? 0,
+    );
+  }, 60_000);
+
+  it('kpi visitors (one pass over the column cache) equal an independent SQL count over the store', async () => {
+    const store = await DuckDBStore.open({ path: join(dir, 'demo.duckdb') });
+    try {
+      const fromColumns = await monthlyVisitors(await new ColumnCache(store).get('default'));
+      // The same definition written as SQL: each person's first page view of each month, grouped.
+      const fromSql = await store.db.rows<{
+        month: string;
+        channel: string | null;
+        campaign: string | null;
+        visitors: number;
+      }>(
+        `SELECT month, channel, campaign, count(*)::INTEGER AS visitors FROM (
+           SELECT coalesce(m.person_id, e.distinct_id) AS person, strftime(e.ts, '%Y-%m') AS month,
+                  arg_min(e.channel, e.ts) AS channel, arg_min(e.utm_campaign, e.ts) AS campaign
+           FROM events e LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
+           WHERE e.project_id = 'default' AND e.type = 'page' GROUP BY 1, 2)
+         GROUP BY ALL`,
+      );
+      const key = (r: { month: string; channel: string | null; campaign: string | null }) =>
+        `${r.month}|${r.channel}|${r.campaign}`;
+      const sorted = <T extends { month: string; channel: string | null; campaign: string | null; visitors: number }>(
+        rows: T[],
+      ) => rows.map((r) => [key(r), r.visitors]).sort();
+      expect(fromColumns.length).toBeGreaterThan(20);
+      expect(sorted(fromColumns)).toEqual(sorted(fromSql));
+    } finally {
+      await store.close();
+    }
+  });
 
   it('names the bad option', async () => {
     const db = join(dir, 'demo.duckdb');

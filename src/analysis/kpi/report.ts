@@ -1,3 +1,4 @@
+import type { FunnelReport } from '../funnel/report.js';
 import type { Rate } from '../pipeline/report.js';
 
 /** The unit-economics report (`funnelscope kpi`); every figure's definition is in docs/metrics.md. */
@@ -54,5 +55,7 @@ export interface KpiReport {
   /** Visitor → lead conversion against the user's reference figures (default: landing pages 2.35% / 5.31%). */
   benchmarks: { name: string; value: number; yours: number | null; verdict: string }[];
   minCount: number;
+  /** Conversion per step of the funnel given with `--funnel` over the same period (the funnel command's report). */
+  funnel: FunnelReport | null;
   definitions: Record<string, string>;
 }

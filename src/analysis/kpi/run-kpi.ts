@@ -292,6 +292,7 @@ export function runKpi(inputs: KpiInputs, spec: KpiSpec): KpiReport {
     rows,
     benchmarks,
     minCount,
+    funnel: null,
     definitions,
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../config.js';
@@ -45,13 +45,27 @@ function toCsv(rows: readonly Record<string, unknown>[]): string {
 /** Writes the generated business as the files a user would import, and imports them through the same path. */
 async function writeDemoFiles(dir: string, data: DemoData): Promise<[ImportKind, string][]> {
   const files: [ImportKind, string, string][] = [
-    ['events', join(dir, 'events.ndjson'), data.messages.map((m) => JSON.stringify(m)).join('\n') + '\n'],
     ['deals', join(dir, 'deals.csv'), toCsv(data.deals as unknown as Record<string, unknown>[])],
     ['deal-stages', join(dir, 'deal-stages.csv'), toCsv(data.stageChanges)],
     ['spend', join(dir, 'spend.csv'), toCsv(data.spend)],
   ];
   for (const [, path, text] of files) await writeFile(path, text);
-  return files.map(([kind, path]) => [kind, path]);
+  // Events in chunks: a large demo's NDJSON is longer than one JavaScript string may be.
+  const events = join(dir, 'events.ndjson');
+  const out = await open(events, 'w');
+  try {
+    for (let i = 0; i < data.messages.length; i += 10_000) {
+      await out.write(
+        `${data.messages
+          .slice(i, i + 10_000)
+          .map((m) => JSON.stringify(m))
+          .join('\n')}\n`,
+      );
+    }
+  } finally {
+    await out.close();
+  }
+  return [['events', events], ...files.map(([kind, path]): [ImportKind, string] => [kind, path])];
 }
 
 /** `funnelscope demo`: generate and import a fictional B2B SaaS business. */

@@ -15,7 +15,7 @@ export interface FunnelCommandOptions {
 }
 
 /** `--definition` is a file name or the JSON itself. */
-function readDefinition(text: string): unknown {
+export function readDefinition(text: string): string {
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) return trimmed;
   if (!existsSync(text)) {

@@ -1,11 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { runFunnel } from '../../analysis/funnel/run-funnel.js';
+import { monthlyVisitors } from '../../analysis/kpi/monthly-visitors.js';
 import type { Figure, KpiReport, KpiRow } from '../../analysis/kpi/report.js';
 import { type KpiDimension, runKpi } from '../../analysis/kpi/run-kpi.js';
 import type { Rate } from '../../analysis/pipeline/report.js';
 import type { Config } from '../../config.js';
+import { ColumnCache } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
+import { parseFunnelDefinition } from '../../model/funnel-definition.js';
 import { withStore } from '../open-store.js';
 import { formatCount, formatTable, type Output } from '../output.js';
+import { readDefinition } from './funnel.js';
 
 export interface KpiCommandOptions {
   from?: string;
@@ -18,6 +23,7 @@ export interface KpiCommandOptions {
   revenuePeriod?: string;
   benchmarks?: string;
   minCount?: string;
+  funnel?: string;
   format?: 'table' | 'json';
 }
 
@@ -96,8 +102,20 @@ export async function kpiCommand(config: Config, options: KpiCommandOptions, out
       ? { benchmarks: readPairs(options.benchmarks, '--benchmarks').map(([name, value]) => ({ name, value })) }
       : {}),
   };
-  const inputs = await withStore(config, (store) => store.kpiInputs(config.project));
-  const report = runKpi(inputs, spec);
+  // The funnel runs over the same period unless its definition names one.
+  const given = options.funnel ? parseFunnelDefinition(readDefinition(options.funnel)) : null;
+  const funnelDefinition = given ? { ...given, dateFrom: given.dateFrom ?? from, dateTo: given.dateTo ?? to } : null;
+  const { inputs, funnel } = await withStore(config, async (store) => {
+    const cache = new ColumnCache(store);
+    return {
+      inputs: {
+        ...(await store.spendAndDeals(config.project)),
+        visitors: await monthlyVisitors(await cache.get(config.project)),
+      },
+      funnel: funnelDefinition ? await runFunnel(cache, config.project, funnelDefinition) : null,
+    };
+  });
+  const report = { ...runKpi(inputs, spec), funnel };
   if ((options.format ?? 'table') === 'json') output.out(JSON.stringify(report, null, 2));
   else output.out(kpiTable(report));
   return 0;
@@ -153,6 +171,27 @@ export function kpiTable(r: KpiReport): string {
     `total: CAC ${figureMoney(t.cac)} blended, ${figureMoney(t.paidCac)} paid-only · revenue per customer ${figureMoney(t.revenuePerCustomer)} · ROI ${t.roi.value === null ? '–' : `${(t.roi.value * 100).toFixed(1)}%`} · LTV ${figureMoney(t.ltv)}${t.ltv.note ? ` (${t.ltv.note})` : ''} · payback ${t.paybackMonths.value === null ? `– (${t.paybackMonths.note})` : `${t.paybackMonths.value.toFixed(1)} months`}`,
     `cost per stage reached: ${t.costPerStage.map((s) => `${s.stage} ${figureMoney(s.cost)} (${formatCount(s.deals)})`).join(' · ')}`,
   ];
+  if (r.funnel) {
+    const f = r.funnel;
+    const parts = f.breakdown ?? [{ value: 'all', steps: f.steps }];
+    lines.push('', `conversion per step (${f.unit}s)${f.breakdown ? ' by breakdown value' : ''}:`);
+    lines.push(
+      formatTable(
+        ['', ...f.steps.slice(1).map((s, k) => `${f.steps[k]?.name} → ${s.name}`)],
+        parts.map((p) => [
+          Array.isArray(p.value) ? p.value.join(' · ') : p.value || '(none)',
+          ...p.steps.slice(1).map((s) => {
+            const i = s.conversionFromPreviousInterval;
+            const prev = (p.steps[s.index - 1]?.count ?? 0) as number;
+            if (s.conversionFromPrevious === null) return '–';
+            if (prev < r.minCount) return `n<${r.minCount}`;
+            const pct = (x: number) => (x * 100).toFixed(1);
+            return `${pct(s.conversionFromPrevious)}%${i ? ` (${pct(i.lower)}–${pct(i.upper)})` : ''}`;
+          }),
+        ]),
+      ),
+    );
+  }
   for (const b of r.benchmarks) {
     lines.push(
       `benchmark ${b.name} ${(b.value * 100).toFixed(2)}%: visitor→lead ${b.yours === null ? '–' : `${(b.yours * 100).toFixed(2)}%`}, ${b.verdict}`,

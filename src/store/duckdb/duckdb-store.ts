@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DealRecords } from '../../model/deals.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
-import type { KpiInputs } from '../../model/kpi-inputs.js';
+import type { SpendAndDeals } from '../../model/kpi-inputs.js';
 import type { PersonReport } from '../../model/person.js';
 import type { DictionaryColumn, EventColumnSource, EventColumns, EventValueSource } from '../event-columns.js';
 import type { ImportLogEntry, KeyKind, ProjectKeys, Store, StoreCounts } from '../store.js';
@@ -10,8 +10,8 @@ import { readSnapshot, readSnapshotVersion, snapshotPath, writeSnapshot } from '
 import { DuckDBDatabase, type OpenOptions } from './duckdb-database.js';
 import { importFile } from './import-file.js';
 import { getDealRecords } from './queries/get-deal-records.js';
-import { getKpiInputs } from './queries/get-kpi-inputs.js';
 import { getPerson } from './queries/get-person.js';
+import { getSpendAndDeals } from './queries/get-spend-and-deals.js';
 import {
   createPersonTable,
   loadEventColumns,
@@ -206,8 +206,8 @@ export class DuckDBStore implements Store, EventColumnSource {
     return this.exclusive(() => getDealRecords(this.db, project));
   }
 
-  kpiInputs(project: string): Promise<KpiInputs> {
-    return this.exclusive(() => getKpiInputs(this.db, project));
+  spendAndDeals(project: string): Promise<SpendAndDeals> {
+    return this.exclusive(() => getSpendAndDeals(this.db, project));
   }
 
   getPerson(project: string, id: string): Promise<PersonReport | undefined> {

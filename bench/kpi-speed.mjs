@@ -1,0 +1,125 @@
+// KPI speed on demo-scale data of ~10M events: the demo business (500,000 visitors, ~1.3M events, deals, stage
+// history, spend) imported through the bin once, then copied eight times in DuckDB with every id suffixed (so the
+// copies are distinct people and deals), and timed:
+//   warm   in-process: the store's KPI inputs plus the report by channel × month (median of 5 after a warm-up)
+//   cold   a fresh `funnelscope kpi --by channel-month --format json` process
+// Visitors are counted over the column cache (warm: in memory; cold: the snapshot and two property columns load).
+// Baseline in the same run: DuckDB alone counting the monthly page-view visitors per channel (one scan of the
+// events, without identity merges), so the ratio shows the whole report against that one query.
+//   npm run bench:kpi          node bench/kpi-speed.mjs [--copies 8]
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { runMeasured } from './run-measured.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'bin/funnelscope.js');
+const dataDir = join(root, 'bench/data');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const copies = Number(arg('--copies', '8'));
+const store = join(dataDir, `kpi-demo-x${copies}.duckdb`);
+mkdirSync(dataDir, { recursive: true });
+
+if (!existsSync(store) || process.argv.includes('--regenerate')) {
+  rmSync(store, { force: true });
+  rmSync(`${store}.wal`, { force: true });
+  console.error('generating the demo business (500,000 visitors) …');
+  const demo = await runMeasured([bin, '--db', store, 'demo', '--visitors', '500000', '--end-date', '2026-11-27']);
+  console.error(`demo: ${demo.seconds.toFixed(1)} s`);
+  rmSync(`${store}.columns`, { recursive: true, force: true });
+  const instance = await DuckDBInstance.create(store);
+  const c = await instance.connect();
+  const suffix = (column, k) => `CASE WHEN ${column} IS NULL THEN NULL ELSE ${column} || '~${k}' END`;
+  for (let k = 1; k < copies; k += 1) {
+    await c.run(`INSERT INTO events SELECT * REPLACE (
+        ${suffix('message_id', k)} AS message_id, ${suffix('distinct_id', k)} AS distinct_id,
+        ${suffix('user_id', k)} AS user_id, ${suffix('anonymous_id', k)} AS anonymous_id)
+      FROM events WHERE NOT contains(message_id, '~')`);
+    await c.run(`INSERT INTO person_map SELECT * REPLACE (${suffix('distinct_id', k)} AS distinct_id,
+        ${suffix('person_id', k)} AS person_id) FROM person_map WHERE NOT contains(distinct_id, '~')`);
+    await c.run(`INSERT INTO identity_links SELECT * REPLACE (${suffix('user_id', k)} AS user_id,
+        ${suffix('other_id', k)} AS other_id) FROM identity_links WHERE NOT contains(user_id, '~')`);
+    await c.run(`INSERT INTO deals SELECT * REPLACE (${suffix('deal_id', k)} AS deal_id, ${suffix('user_id', k)} AS user_id)
+        FROM deals WHERE NOT contains(deal_id, '~')`);
+    await c.run(`INSERT INTO deal_stage_changes SELECT * REPLACE (${suffix('deal_id', k)} AS deal_id)
+        FROM deal_stage_changes WHERE NOT contains(deal_id, '~')`);
+    await c.run(`INSERT INTO spend SELECT * REPLACE (${suffix('campaign', k)} AS campaign)
+        FROM spend WHERE NOT contains(campaign, '~')`);
+  }
+  c.closeSync();
+  instance.closeSync();
+}
+
+const { DuckDBStore } = await import('../dist/store/duckdb/duckdb-store.js');
+const { runKpi } = await import('../dist/analysis/kpi/run-kpi.js');
+const { monthlyVisitors } = await import('../dist/analysis/kpi/monthly-visitors.js');
+const { ColumnCache } = await import('../dist/engine/column-cache.js');
+const spec = { project: 'default', from: '2026-06-01', to: '2026-11-27', by: 'channel-month', grossMargin: 0.8 };
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+const s = await DuckDBStore.open({ path: store });
+const cache = new ColumnCache(s);
+const kpiInputs = async () => ({
+  ...(await s.spendAndDeals('default')),
+  visitors: await monthlyVisitors(await cache.get('default')),
+});
+const [{ events }] = await s.db.rows(`SELECT count(*)::DOUBLE AS events FROM events`);
+let report;
+const warmTimes = [];
+for (let i = 0; i < 6; i += 1) {
+  const started = performance.now();
+  report = runKpi(await kpiInputs(), spec);
+  if (i > 0) warmTimes.push((performance.now() - started) / 1000);
+}
+const baselineTimes = [];
+for (let i = 0; i < 4; i += 1) {
+  const started = performance.now();
+  await s.db.rows(`SELECT strftime(ts, '%Y-%m') AS month, channel, count(DISTINCT distinct_id) AS visitors
+                   FROM events WHERE project_id = 'default' AND type = 'page' GROUP BY ALL`);
+  if (i > 0) baselineTimes.push((performance.now() - started) / 1000);
+}
+await s.close();
+
+const cold = await runMeasured([
+  bin,
+  '--db',
+  store,
+  'kpi',
+  '--from',
+  spec.from,
+  '--to',
+  spec.to,
+  '--by',
+  'channel-month',
+  '--format',
+  'json',
+]);
+
+const warm = median(warmTimes);
+const baseline = median(baselineTimes);
+console.log(
+  JSON.stringify(
+    {
+      events,
+      rows: report.rows.length,
+      leads: report.total.leads,
+      customers: report.total.customers,
+      warmSeconds: +warm.toFixed(3),
+      coldSeconds: +cold.seconds.toFixed(3),
+      coldPeakMiB: Math.round(cold.peakMiB),
+      duckdbVisitorScanSeconds: +baseline.toFixed(3),
+      'warm / scan': +(warm / baseline).toFixed(2),
+      target: { seconds: 2 },
+    },
+    null,
+    2,
+  ),
+);
