@@ -18,9 +18,19 @@ export interface MonthlyVisitors {
   visitors: number;
 }
 
-/** What the store keeps for the report: spend, deals and their stage history. */
+/** Revenue of events (their `revenue` property) per person (after merges) and calendar month (UTC). */
+export interface PersonRevenue {
+  personKey: string;
+  month: string;
+  revenue: number;
+}
+
+/** What the store keeps for the report: spend, deals and their stage history, who each deal belongs to. */
 export interface SpendAndDeals extends DealRecords {
   spend: SpendRow[];
+  /** Deal → person (the journey's match order); deals linked to nobody are absent. */
+  dealPeople: { dealId: string; personKey: string }[];
+  personRevenue: PersonRevenue[];
 }
 
 /** The report's inputs: the store's, and the visitors counted over the column cache. */

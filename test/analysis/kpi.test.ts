@@ -91,6 +91,18 @@ const inputs: KpiInputs = {
     deal('L8', { sourceChannel: 'Paid Social', createdAt: at('2026-01-09') }),
   ],
   stageChanges: [],
+  dealPeople: [
+    { dealId: 'L1', personKey: 'alice' },
+    { dealId: 'L4', personKey: 'bob' },
+    { dealId: 'L5', personKey: 'dave' },
+    { dealId: 'L7', personKey: 'carol' },
+  ],
+  personRevenue: [
+    { personKey: 'alice', month: '2025-12', revenue: 70 }, // before she became a customer: not hers as one
+    { personKey: 'alice', month: '2026-01', revenue: 100 },
+    { personKey: 'alice', month: '2026-02', revenue: 50 },
+    { personKey: 'zed', month: '2026-01', revenue: 999 }, // not a customer
+  ],
 };
 
 const spec = {
@@ -191,6 +203,15 @@ describe('unit economics of a hand-made January', () => {
       value: null,
       note: 'recurring revenue needs --monthly-churn',
     });
+  });
+
+  it('historical LTV by acquisition cohort: cumulative revenue per customer', () => {
+    const twoMonths = runKpi(inputs, { ...spec, to: '2026-02-28' });
+    // January cohort: alice (L1 2000, events 100 in Jan and 50 in Feb), dave (L5 500), bob (L4 1000), carol
+    // (L7 −110), the unlinked L6 (300): 5 customers. January 3,790, February 50: per customer 758, then 768.
+    expect(twoMonths.ltvCohorts).toEqual([
+      { cohort: '2026-01', customers: 5, cumulativeRevenuePerCustomer: [758, 768] },
+    ]);
   });
 
   it('refuses mixed currencies without rates, naming them', () => {

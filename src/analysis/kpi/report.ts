@@ -52,6 +52,11 @@ export interface KpiReport {
     paidCac: Figure;
   };
   rows: KpiRow[];
+  /**
+   * Historical LTV by acquisition cohort (the month of a customer's first win, within the period): customers, and
+   * the cumulative revenue per customer at the end of each month since (month 0 = the cohort's month), up to --to.
+   */
+  ltvCohorts: { cohort: string; customers: number; cumulativeRevenuePerCustomer: number[] }[];
   /** Visitor → lead conversion against the user's reference figures (default: landing pages 2.35% / 5.31%). */
   benchmarks: { name: string; value: number; yours: number | null; verdict: string }[];
   minCount: number;

@@ -49,6 +49,7 @@ const definitions = {
   roas: 'docs/metrics.md#roi-and-roas',
   ltv: 'docs/metrics.md#ltv',
   ltvToCac: 'docs/metrics.md#ltv',
+  ltvCohorts: 'docs/metrics.md#ltv',
   paybackMonths: 'docs/metrics.md#cac-payback',
   benchmarks: 'docs/metrics.md#benchmarks',
 };
@@ -268,6 +269,7 @@ export function runKpi(inputs: KpiInputs, spec: KpiSpec): KpiReport {
       ? a.key.localeCompare(b.key)
       : b.spend - a.spend || b.leads - a.leads || a.key.localeCompare(b.key),
   );
+  const ltvCohorts = cohortRevenue(inputs, histories, convert, fromMonth, toMonth);
   const benchmarks = (spec.benchmarks ?? defaultBenchmarks).map(({ name, value }) => {
     const r = totalRow.visitorToLead;
     const verdict =
@@ -290,9 +292,75 @@ export function runKpi(inputs: KpiInputs, spec: KpiSpec): KpiReport {
     assumptions: { grossMargin, monthlyChurn, revenuePeriod },
     total: { ...totalRow, paidCac: ratio(total.spend, paidCustomers, 'no new customers from paid channels') },
     rows,
+    ltvCohorts,
     benchmarks,
     minCount,
     funnel: null,
     definitions,
   };
+}
+
+const monthIndex = (month: string) => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
+
+/**
+ * Cumulative revenue per customer by acquisition cohort. A customer is a person with a won deal (or, unlinked, the
+ * deal itself); it is acquired in the month of its first win. Its revenue: the amounts of its won deals in the
+ * months they were won, and the revenue of its events from the acquisition month on.
+ */
+function cohortRevenue(
+  inputs: KpiInputs,
+  histories: ReturnType<typeof dealHistories>,
+  convert: (amount: number, currency: string | null) => number,
+  fromMonth: string,
+  toMonth: string,
+): KpiReport['ltvCohorts'] {
+  const personOf = new Map(inputs.dealPeople.map((d) => [d.dealId, d.personKey]));
+  const customers = new Map<string, { acquired: number; byMonth: Map<number, number> }>();
+  for (const d of inputs.deals) {
+    if (d.status !== 'won') continue;
+    const won = wonAt(d, histories.get(d.dealId));
+    if (!won) continue;
+    const key = personOf.get(d.dealId) ?? `deal:${d.dealId}`;
+    const month = monthIndex(monthOf(won));
+    const customer = customers.get(key) ?? { acquired: month, byMonth: new Map<number, number>() };
+    customer.acquired = Math.min(customer.acquired, month);
+    const amount = d.amount === null ? 0 : convert(d.amount, d.currency);
+    customer.byMonth.set(month, (customer.byMonth.get(month) ?? 0) + amount);
+    customers.set(key, customer);
+  }
+  for (const r of inputs.personRevenue) {
+    const customer = customers.get(r.personKey);
+    if (!customer) continue;
+    const month = monthIndex(r.month);
+    customer.byMonth.set(month, (customer.byMonth.get(month) ?? 0) + r.revenue);
+  }
+  const first = monthIndex(fromMonth);
+  const last = monthIndex(toMonth);
+  const cohorts = new Map<number, { customers: number; revenue: number[] }>();
+  for (const c of customers.values()) {
+    if (c.acquired < first || c.acquired > last) continue;
+    const cohort = cohorts.get(c.acquired) ?? {
+      customers: 0,
+      revenue: new Array<number>(last - c.acquired + 1).fill(0),
+    };
+    cohort.customers += 1;
+    for (const [month, amount] of c.byMonth) {
+      const k = month - c.acquired;
+      if (k >= 0 && k < cohort.revenue.length) cohort.revenue[k] = (cohort.revenue[k] as number) + amount;
+    }
+    cohorts.set(c.acquired, cohort);
+  }
+  return [...cohorts.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([month, c]) => {
+      let sum = 0;
+      return {
+        cohort: `${Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`,
+        customers: c.customers,
+        cumulativeRevenuePerCustomer: c.revenue.map((r) => {
+          sum += r;
+          return sum / c.customers;
+        }),
+      };
+    });
 }

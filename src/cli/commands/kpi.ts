@@ -171,6 +171,24 @@ export function kpiTable(r: KpiReport): string {
     `total: CAC ${figureMoney(t.cac)} blended, ${figureMoney(t.paidCac)} paid-only · revenue per customer ${figureMoney(t.revenuePerCustomer)} · ROI ${t.roi.value === null ? '–' : `${(t.roi.value * 100).toFixed(1)}%`} · LTV ${figureMoney(t.ltv)}${t.ltv.note ? ` (${t.ltv.note})` : ''} · payback ${t.paybackMonths.value === null ? `– (${t.paybackMonths.note})` : `${t.paybackMonths.value.toFixed(1)} months`}`,
     `cost per stage reached: ${t.costPerStage.map((s) => `${s.stage} ${figureMoney(s.cost)} (${formatCount(s.deals)})`).join(' · ')}`,
   ];
+  if (r.ltvCohorts.length > 0) {
+    const months = Math.max(...r.ltvCohorts.map((c) => c.cumulativeRevenuePerCustomer.length));
+    const shown = Math.min(months, 6);
+    lines.push('', 'cumulative revenue per customer by acquisition cohort (months since):');
+    lines.push(
+      formatTable(
+        ['cohort', 'customers', ...Array.from({ length: shown }, (_, k) => `m${k}`)],
+        r.ltvCohorts.map((c) => [
+          c.cohort,
+          formatCount(c.customers),
+          ...Array.from({ length: shown }, (_, k) => {
+            const v = c.cumulativeRevenuePerCustomer[k];
+            return v === undefined ? '' : money(v);
+          }),
+        ]),
+      ),
+    );
+  }
   if (r.funnel) {
     const f = r.funnel;
     const parts = f.breakdown ?? [{ value: 'all', steps: f.steps }];
@@ -192,6 +210,7 @@ export function kpiTable(r: KpiReport): string {
       ),
     );
   }
+  if (r.benchmarks.length > 0) lines.push('');
   for (const b of r.benchmarks) {
     lines.push(
       `benchmark ${b.name} ${(b.value * 100).toFixed(2)}%: visitor→lead ${b.yours === null ? '–' : `${(b.yours * 100).toFixed(2)}%`}, ${b.verdict}`,

@@ -1,8 +1,9 @@
 import type { SpendAndDeals, SpendRow } from '../../../model/kpi-inputs.js';
 import type { DuckDBDatabase } from '../duckdb-database.js';
+import { createDealPeople } from './create-deal-people.js';
 import { getDealRecords } from './get-deal-records.js';
 
-/** Spend rows, and deals with their stage history. */
+/** Spend rows, deals with their stage history and their people, and event revenue per person and month. */
 export async function getSpendAndDeals(db: DuckDBDatabase, project: string): Promise<SpendAndDeals> {
   const spend = await db.rows<{
     date: Date;
@@ -17,8 +18,22 @@ export async function getSpendAndDeals(db: DuckDBDatabase, project: string): Pro
       project,
     },
   );
+  await createDealPeople(db, project);
+  const dealPeople = await db.rows<{ deal_id: string; person_key: string }>(
+    `SELECT deal_id, person_key FROM deal_people ORDER BY deal_id`,
+  );
+  const personRevenue = await db.rows<{ person_key: string; month: string; revenue: number }>(
+    `SELECT coalesce(m.person_id, e.distinct_id) AS person_key, strftime(e.ts, '%Y-%m') AS month,
+            sum(e.revenue) AS revenue
+     FROM events e LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
+     WHERE e.project_id = $project AND e.revenue IS NOT NULL
+     GROUP BY 1, 2 ORDER BY 1, 2`,
+    { project },
+  );
   return {
     ...(await getDealRecords(db, project)),
+    dealPeople: dealPeople.map((d) => ({ dealId: d.deal_id, personKey: d.person_key })),
+    personRevenue: personRevenue.map((r) => ({ personKey: r.person_key, month: r.month, revenue: r.revenue })),
     spend: spend.map(
       (s): SpendRow => ({
         date: s.date,
