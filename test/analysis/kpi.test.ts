@@ -5,28 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runKpi } from '../../src/analysis/kpi/run-kpi.js';
-import type { DealRecord } from '../../src/model/deals.js';
 import type { KpiInputs } from '../../src/model/kpi-inputs.js';
+import { deal } from '../helpers/deals.js';
 
 const at = (date: string) => new Date(`${date}T12:00:00Z`);
-
-function deal(id: string, fields: Partial<DealRecord>): DealRecord {
-  return {
-    dealId: id,
-    owner: null,
-    pipeline: null,
-    stage: null,
-    amount: null,
-    currency: 'USD',
-    createdAt: null,
-    closedAt: null,
-    status: 'open',
-    lostReason: null,
-    sourceChannel: null,
-    properties: {},
-    ...fields,
-  };
-}
 
 const spend = (date: string, channel: string, campaign: string, cost: number, currency = 'USD') => ({
   date: at(date),

@@ -4,27 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../../src/analysis/pipeline/run-pipeline.js';
-import type { DealRecord, DealRecords } from '../../src/model/deals.js';
+import type { DealRecords } from '../../src/model/deals.js';
+import { deal } from '../helpers/deals.js';
 
 const day = (md: string) => new Date(`2026-${md}T00:00:00Z`);
-
-function deal(id: string, fields: Partial<DealRecord>): DealRecord {
-  return {
-    dealId: id,
-    owner: null,
-    pipeline: null,
-    stage: null,
-    amount: null,
-    currency: 'USD',
-    createdAt: null,
-    closedAt: null,
-    status: 'open',
-    lostReason: null,
-    sourceChannel: null,
-    properties: {},
-    ...fields,
-  };
-}
 
 const records: DealRecords = {
   deals: [

@@ -1,9 +1,8 @@
 import type { DealRecord } from '../../model/deals.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { KpiInputs } from '../../model/kpi-inputs.js';
-import { wilsonInterval } from '../../stats/wilson-interval.js';
-import type { Rate } from '../pipeline/report.js';
 import { dealHistories, stageReach, wonAt } from '../pipeline/run-pipeline.js';
+import { rate } from '../rate.js';
 import type { Figure, KpiReport, KpiRow } from './report.js';
 
 export type KpiDimension = 'channel' | 'campaign' | 'month' | 'channel-month' | 'total';
@@ -58,16 +57,6 @@ const figure = (value: number | null, note: string | null = null): Figure => ({ 
 
 function ratio(numerator: number, denominator: number, whenZero: string): Figure {
   return denominator === 0 ? figure(null, whenZero) : figure(numerator / denominator);
-}
-
-function rate(numerator: number, denominator: number, minCount: number): Rate {
-  return {
-    numerator,
-    denominator,
-    rate: denominator > 0 ? numerator / denominator : null,
-    interval: wilsonInterval(numerator, denominator),
-    enoughData: denominator >= minCount,
-  };
 }
 
 function day(text: string, field: string): number {

@@ -3,14 +3,13 @@ import { FunnelscopeError } from '../../model/errors.js';
 import { type FunnelStage, funnelStageOf, funnelStages, sectionOf } from '../../model/funnel-stages.js';
 import { medianIntervalSorted, quantileSorted } from '../../stats/quantiles.js';
 import { mean } from '../../stats/summary.js';
-import { wilsonInterval } from '../../stats/wilson-interval.js';
+import { rate } from '../rate.js';
 import type {
   AgingDeal,
   Distribution,
   PipelineGroup,
   PipelineReport,
   PipelineSummary,
-  Rate,
   StageConversion,
   StageTime,
 } from './report.js';
@@ -52,16 +51,6 @@ export function terminalStage(stage: string): 'won' | 'lost' | null {
   if (/^(closed[\s_-]*)?won$/.test(s)) return 'won';
   if (/^(closed[\s_-]*)?lost$/.test(s)) return 'lost';
   return null;
-}
-
-function rate(numerator: number, denominator: number, minCount: number): Rate {
-  return {
-    numerator,
-    denominator,
-    rate: denominator > 0 ? numerator / denominator : null,
-    interval: wilsonInterval(numerator, denominator),
-    enoughData: denominator >= minCount,
-  };
 }
 
 function distribution(values: number[], minCount: number): Distribution {
