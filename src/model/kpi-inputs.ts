@@ -28,8 +28,11 @@ export interface PersonRevenue {
 /** What the store keeps for the report: spend, deals and their stage history, who each deal belongs to. */
 export interface SpendAndDeals extends DealRecords {
   spend: SpendRow[];
-  /** Deal → person (the journey's match order); deals linked to nobody are absent. */
-  dealPeople: { dealId: string; personKey: string }[];
+  /**
+   * Deal → person (the journey's match order), and the campaign (utm_campaign) of the person's first event that
+   * named one; deals linked to nobody are absent.
+   */
+  dealPeople: { dealId: string; personKey: string; firstCampaign: string | null }[];
   personRevenue: PersonRevenue[];
 }
 

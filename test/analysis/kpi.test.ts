@@ -74,10 +74,10 @@ const inputs: KpiInputs = {
   ],
   stageChanges: [],
   dealPeople: [
-    { dealId: 'L1', personKey: 'alice' },
-    { dealId: 'L4', personKey: 'bob' },
-    { dealId: 'L5', personKey: 'dave' },
-    { dealId: 'L7', personKey: 'carol' },
+    { dealId: 'L1', personKey: 'alice', firstCampaign: 'camp-z' }, // its own property (camp-a) wins
+    { dealId: 'L4', personKey: 'bob', firstCampaign: null },
+    { dealId: 'L5', personKey: 'dave', firstCampaign: 'camp-b' },
+    { dealId: 'L7', personKey: 'carol', firstCampaign: 'camp-d' },
   ],
   personRevenue: [
     { personKey: 'alice', month: '2025-12', revenue: 70 }, // before she became a customer: not hers as one
@@ -206,11 +206,19 @@ describe('unit economics of a hand-made January', () => {
     const months = runKpi(inputs, { ...spec, by: 'month' });
     expect(months.rows.map((r) => [r.key, r.leads, r.customers])).toEqual([['2026-01', 7, 5]]);
     const campaigns = runKpi(inputs, { ...spec, by: 'campaign' });
+    // L1 by its own property; L5 (a December lead won in January) and L7 by their persons' first campaigns.
     expect(campaigns.rows.find((r) => r.key === 'camp-a')).toMatchObject({
       spend: 1000,
       visitors: 100,
       leads: 1,
       customers: 1,
     });
+    expect(campaigns.rows.find((r) => r.key === 'camp-b')).toMatchObject({
+      spend: 500,
+      leads: 0,
+      customers: 1,
+      revenue: 500,
+    });
+    expect(campaigns.rows.find((r) => r.key === 'camp-d')).toMatchObject({ leads: 1, customers: 1 });
   });
 });

@@ -133,8 +133,10 @@ export function runKpi(inputs: KpiInputs, spec: KpiSpec): KpiReport {
   const histories = dealHistories(inputs);
   const { stages, furthest } = stageReach(inputs);
 
+  // A deal's campaign: its own property, else the first campaign its person came from.
+  const firstCampaign = new Map(inputs.dealPeople.map((d) => [d.dealId, d.firstCampaign]));
   const campaignOf = (d: DealRecord) => {
-    const c = d.properties.utm_campaign ?? d.properties.campaign;
+    const c = d.properties.utm_campaign ?? d.properties.campaign ?? firstCampaign.get(d.dealId);
     return c === undefined || c === null || c === '' ? '(none)' : String(c);
   };
   const keyOf = (channel: string | null, campaign: string | null, month: string): string => {

@@ -6,7 +6,7 @@ import { ColumnCache } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
 import { withStore } from '../open-store.js';
-import { type FunnelFormat, formatCount, formatTable, type Output } from '../output.js';
+import { type FunnelFormat, formatCount, formatPercent, formatTable, type Output } from '../output.js';
 
 export interface FunnelCommandOptions {
   definition: string;
@@ -53,7 +53,7 @@ export async function funnelCommand(config: Config, options: FunnelCommandOption
   return 0;
 }
 
-const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+const percent = (x: number | null) => (x === null ? '–' : `${formatPercent(x)}%`);
 const seconds = (s: number | null) => {
   if (s === null) return '–';
   if (s < 120) return `${s.toFixed(0)}s`;
@@ -62,7 +62,7 @@ const seconds = (s: number | null) => {
   return `${(s / 86_400).toFixed(1)}d`;
 };
 const interval = (i: { lower: number; upper: number } | null) =>
-  i ? `${(i.lower * 100).toFixed(1)}–${(i.upper * 100).toFixed(1)}%` : '–';
+  i ? `${formatPercent(i.lower)}–${formatPercent(i.upper)}%` : '–';
 
 function stepRows(steps: readonly StepReport[]): string[][] {
   const top = Math.max(1, ...steps.map((s) => s.count));

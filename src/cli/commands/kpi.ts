@@ -9,7 +9,7 @@ import { ColumnCache } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
 import { withStore } from '../open-store.js';
-import { formatCount, formatTable, type Output } from '../output.js';
+import { formatCount, formatPercent, formatTable, type Output } from '../output.js';
 import { readDefinition } from './funnel.js';
 
 export interface KpiCommandOptions {
@@ -127,9 +127,9 @@ const times = (f: Figure) => (f.value === null ? '–' : `${f.value.toFixed(2)}�
 
 function rateText(r: Rate, minCount: number): string {
   if (r.denominator === 0 || r.rate === null) return '–';
-  if (r.interval === null) return `${(r.rate * 100).toFixed(1)}%`;
+  if (r.interval === null) return `${formatPercent(r.rate)}%`;
   if (!r.enoughData) return `n<${minCount}`;
-  const pct = (x: number) => (x * 100).toFixed(1);
+  const pct = formatPercent;
   return `${pct(r.rate)}% (${pct(r.interval.lower)}–${pct(r.interval.upper)})`;
 }
 
@@ -203,7 +203,7 @@ export function kpiTable(r: KpiReport): string {
             const prev = (p.steps[s.index - 1]?.count ?? 0) as number;
             if (s.conversionFromPrevious === null) return '–';
             if (prev < r.minCount) return `n<${r.minCount}`;
-            const pct = (x: number) => (x * 100).toFixed(1);
+            const pct = formatPercent;
             return `${pct(s.conversionFromPrevious)}%${i ? ` (${pct(i.lower)}–${pct(i.upper)})` : ''}`;
           }),
         ]),

@@ -4,7 +4,7 @@ import type { Config } from '../../config.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseStageMap } from '../../model/funnel-stages.js';
 import { withStore } from '../open-store.js';
-import { formatCount, formatTable, type Output } from '../output.js';
+import { formatCount, formatPercent, formatTable, type Output } from '../output.js';
 
 export interface PipelineCommandOptions {
   by?: string;
@@ -78,7 +78,7 @@ export async function pipelineCommand(
   return 0;
 }
 
-const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+const percent = (x: number | null) => (x === null ? '–' : `${formatPercent(x)}%`);
 const number = (x: number | null | undefined, digits = 1) =>
   x === null || x === undefined
     ? '–'

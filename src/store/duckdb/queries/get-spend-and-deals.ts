@@ -19,8 +19,16 @@ export async function getSpendAndDeals(db: DuckDBDatabase, project: string): Pro
     },
   );
   await createDealPeople(db, project);
-  const dealPeople = await db.rows<{ deal_id: string; person_key: string }>(
-    `SELECT deal_id, person_key FROM deal_people ORDER BY deal_id`,
+  // The first campaign each linked person came from (only persons with a deal are looked up).
+  const dealPeople = await db.rows<{ deal_id: string; person_key: string; first_campaign: string | null }>(
+    `WITH campaigns AS (
+       SELECT coalesce(m.person_id, e.distinct_id) AS person_key, arg_min(e.utm_campaign, e.ts) AS first_campaign
+       FROM events e LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
+       WHERE e.project_id = $project AND e.utm_campaign IS NOT NULL AND e.utm_campaign <> ''
+       GROUP BY 1)
+     SELECT dp.deal_id, dp.person_key, c.first_campaign
+     FROM deal_people dp LEFT JOIN campaigns c USING (person_key) ORDER BY dp.deal_id`,
+    { project },
   );
   const personRevenue = await db.rows<{ person_key: string; month: string; revenue: number }>(
     `SELECT coalesce(m.person_id, e.distinct_id) AS person_key, strftime(e.ts, '%Y-%m') AS month,
@@ -32,7 +40,11 @@ export async function getSpendAndDeals(db: DuckDBDatabase, project: string): Pro
   );
   return {
     ...(await getDealRecords(db, project)),
-    dealPeople: dealPeople.map((d) => ({ dealId: d.deal_id, personKey: d.person_key })),
+    dealPeople: dealPeople.map((d) => ({
+      dealId: d.deal_id,
+      personKey: d.person_key,
+      firstCampaign: d.first_campaign,
+    })),
     personRevenue: personRevenue.map((r) => ({ personKey: r.person_key, month: r.month, revenue: r.revenue })),
     spend: spend.map(
       (s): SpendRow => ({
