@@ -21,9 +21,13 @@ export async function getSpendAndDeals(db: DuckDBDatabase, project: string): Pro
   await createDealPeople(db, project);
   // The first campaign each linked person came from (only persons with a deal are looked up).
   const dealPeople = await db.rows<{ deal_id: string; person_key: string; first_campaign: string | null }>(
-    `WITH campaigns AS (
-       SELECT coalesce(m.person_id, e.distinct_id) AS person_key, arg_min(e.utm_campaign, e.ts) AS first_campaign
-       FROM events e LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
+    `WITH ids AS (
+       -- Every distinct id of the persons with a deal: the events scan below keeps only theirs.
+       SELECT dp.person_key, coalesce(m.distinct_id, dp.person_key) AS distinct_id
+       FROM deal_people dp LEFT JOIN person_map m ON m.project_id = $project AND m.person_id = dp.person_key),
+     campaigns AS (
+       SELECT i.person_key, arg_min(e.utm_campaign, e.ts) AS first_campaign
+       FROM events e JOIN ids i ON i.distinct_id = e.distinct_id
        WHERE e.project_id = $project AND e.utm_campaign IS NOT NULL AND e.utm_campaign <> ''
        GROUP BY 1)
      SELECT dp.deal_id, dp.person_key, c.first_campaign
