@@ -21,9 +21,24 @@ export interface EventColumns {
   eventNames: string[];
 }
 
+/** Event columns the normaliser fills (docs/channels.md for channel), readable as they are stored. */
+export const storedEventColumns = [
+  'channel',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'device_type',
+  'os',
+  'browser',
+  'country',
+] as const;
+export type StoredEventColumn = (typeof storedEventColumns)[number];
+
 /** Where a per-event property value comes from. */
 export type EventValueSource =
   | { kind: 'event'; property: string }
+  /** A stored event column itself (no JSON read): what the normaliser put there. */
+  | { kind: 'column'; column: StoredEventColumn }
   /** The key of the event's group of this type (context.groups / groupId). */
   | { kind: 'group_key'; groupType: string }
   /** A trait of the event's group of this type, from the latest group call that set it. */

@@ -32,8 +32,9 @@ export async function monthlyVisitors(project: ProjectColumns): Promise<MonthlyV
   const { personStarts, personCount, tsUs, eventCode, eventNames } = project.columns;
   const page = eventNames.indexOf('$pageview');
   if (page < 0 || tsUs.length === 0) return [];
-  const channel = await project.eventValues({ kind: 'event', property: 'channel' });
-  const campaign = await project.eventValues({ kind: 'event', property: 'utm_campaign' });
+  // The stored columns (the event's channel as docs/channels.md defines it, and its utm_campaign).
+  const channel = await project.eventValues({ kind: 'column', column: 'channel' });
+  const campaign = await project.eventValues({ kind: 'column', column: 'utm_campaign' });
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < tsUs.length; i += 1) {

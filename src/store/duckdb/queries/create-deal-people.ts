@@ -8,51 +8,72 @@ import type { DuckDBDatabase } from '../duckdb-database.js';
  *      several persons with one address: the smallest person key);
  *   3. account: the deal's account key is a group key events named; the person who named it first;
  *   4. crm: the deal's user id, unknown to the events, stands for a person the CRM alone knows.
- * Deals none of these link stay out of funnels (they still count in the pipeline and KPIs).
+ * Deals none of these link stay out of funnels (they still count in the pipeline and KPIs). Each later rule runs
+ * only while deals that could use it are left (the e-mail rule reads every identify call).
  */
 export async function createDealPeople(db: DuckDBDatabase, project: string): Promise<void> {
-  const deals = Number(await db.value<bigint>(`SELECT count(*) FROM deals WHERE project_id = $project`, { project }));
-  if (deals === 0) {
-    await db.run(`CREATE OR REPLACE TEMP TABLE deal_people (deal_id VARCHAR, person_key VARCHAR, matched_by VARCHAR)`);
-    return;
-  }
+  await db.run(`CREATE OR REPLACE TEMP TABLE deal_people (deal_id VARCHAR, person_key VARCHAR, matched_by VARCHAR)`);
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE deal_people AS
-     WITH d AS (
-       SELECT deal_id, NULLIF(trim(user_id), '') AS user_id, lower(NULLIF(trim(email), '')) AS email,
-              NULLIF(trim(account_key), '') AS account_key
-       FROM deals WHERE project_id = $project),
-     known AS (
-       SELECT DISTINCT d.user_id FROM d JOIN events e ON e.project_id = $project AND e.distinct_id = d.user_id),
-     by_user AS (
-       SELECT d.deal_id, coalesce(m.person_id, d.user_id) AS person_key
-       FROM d JOIN known k ON k.user_id = d.user_id
-       LEFT JOIN person_map m ON m.project_id = $project AND m.distinct_id = d.user_id),
-     emails AS (
-       SELECT person_key, lower(trim(arg_max(email, ts))) AS email FROM (
-         SELECT coalesce(m.person_id, e.distinct_id) AS person_key, e.ts, (e.properties->>'$.email') AS email
-         FROM events e LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
-         WHERE e.project_id = $project AND e.type = 'identify')
-       WHERE email IS NOT NULL GROUP BY person_key),
-     by_email AS (
-       SELECT d.deal_id, min(x.person_key) AS person_key FROM d JOIN emails x ON x.email = d.email
-       WHERE d.deal_id NOT IN (SELECT deal_id FROM by_user) GROUP BY d.deal_id),
-     accounts AS (
-       SELECT key, arg_min(person_key, ts) AS person_key FROM (
-         SELECT coalesce(m.person_id, e.distinct_id) AS person_key, e.ts,
-                unnest(map_values(json_transform(e.groups, '"MAP(VARCHAR, VARCHAR)"'))) AS key
-         FROM events e LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
-         WHERE e.project_id = $project AND e.groups IS NOT NULL)
-       GROUP BY key),
-     by_account AS (
-       SELECT d.deal_id, a.person_key FROM d JOIN accounts a ON a.key = d.account_key
-       WHERE d.deal_id NOT IN (SELECT deal_id FROM by_user UNION ALL SELECT deal_id FROM by_email))
-     SELECT deal_id, person_key, 'user_id' AS matched_by FROM by_user
-     UNION ALL SELECT deal_id, person_key, 'email' FROM by_email
-     UNION ALL SELECT deal_id, person_key, 'account' FROM by_account
-     UNION ALL SELECT deal_id, user_id, 'crm' FROM d
-       WHERE user_id IS NOT NULL AND deal_id NOT IN (
-         SELECT deal_id FROM by_user UNION ALL SELECT deal_id FROM by_email UNION ALL SELECT deal_id FROM by_account)`,
+    `CREATE OR REPLACE TEMP TABLE deal_keys AS
+     SELECT deal_id, NULLIF(trim(user_id), '') AS user_id, lower(NULLIF(trim(email), '')) AS email,
+            NULLIF(trim(account_key), '') AS account_key
+     FROM deals WHERE project_id = $project`,
     { project },
   );
+  try {
+    const left = async (field: string) =>
+      Number(
+        await db.value<bigint>(
+          `SELECT count(*) FROM deal_keys WHERE ${field} IS NOT NULL
+             AND deal_id NOT IN (SELECT deal_id FROM deal_people)`,
+        ),
+      );
+    if ((await left('user_id')) > 0) {
+      await db.run(
+        `INSERT INTO deal_people
+         SELECT d.deal_id, coalesce(m.person_id, d.user_id), 'user_id'
+         FROM deal_keys d
+         JOIN (SELECT DISTINCT k.user_id FROM deal_keys k
+               JOIN events e ON e.project_id = $project AND e.distinct_id = k.user_id) known USING (user_id)
+         LEFT JOIN person_map m ON m.project_id = $project AND m.distinct_id = d.user_id`,
+        { project },
+      );
+    }
+    if ((await left('email')) > 0) {
+      await db.run(
+        `INSERT INTO deal_people
+         WITH emails AS (
+           SELECT person_key, lower(trim(arg_max(email, ts))) AS email FROM (
+             SELECT coalesce(m.person_id, e.distinct_id) AS person_key, e.ts, (e.properties->>'$.email') AS email
+             FROM events e LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
+             WHERE e.project_id = $project AND e.type = 'identify')
+           WHERE email IS NOT NULL GROUP BY person_key)
+         SELECT d.deal_id, min(x.person_key), 'email' FROM deal_keys d JOIN emails x ON x.email = d.email
+         WHERE d.deal_id NOT IN (SELECT deal_id FROM deal_people) GROUP BY d.deal_id`,
+        { project },
+      );
+    }
+    if ((await left('account_key')) > 0) {
+      await db.run(
+        `INSERT INTO deal_people
+         WITH accounts AS (
+           SELECT key, arg_min(person_key, ts) AS person_key FROM (
+             SELECT coalesce(m.person_id, e.distinct_id) AS person_key, e.ts,
+                    unnest(map_values(json_transform(e.groups, '"MAP(VARCHAR, VARCHAR)"'))) AS key
+             FROM events e LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
+             WHERE e.project_id = $project AND e.groups IS NOT NULL)
+           GROUP BY key)
+         SELECT d.deal_id, a.person_key, 'account' FROM deal_keys d JOIN accounts a ON a.key = d.account_key
+         WHERE d.deal_id NOT IN (SELECT deal_id FROM deal_people)`,
+        { project },
+      );
+    }
+    await db.run(
+      `INSERT INTO deal_people
+       SELECT deal_id, user_id, 'crm' FROM deal_keys
+       WHERE user_id IS NOT NULL AND deal_id NOT IN (SELECT deal_id FROM deal_people)`,
+    );
+  } finally {
+    await db.run('DROP TABLE IF EXISTS deal_keys');
+  }
 }

@@ -24,7 +24,8 @@ export async function getDealRecords(db: DuckDBDatabase, project: string): Promi
      FROM deals WHERE project_id = $project ORDER BY deal_id`,
     { project },
   );
-  const changes = await db.rows<{ deal_id: string; stage: string; entered_at: Date }>(
+  // Column by column: a large CRM has far more stage changes than deals.
+  const changes = await db.columns<{ deal_id: string[]; stage: string[]; entered_at: Date[] }>(
     `SELECT deal_id, stage, entered_at FROM deal_stage_changes WHERE project_id = $project
      ORDER BY deal_id, entered_at, stage`,
     { project },
@@ -46,6 +47,10 @@ export async function getDealRecords(db: DuckDBDatabase, project: string): Promi
         properties: d.properties ? (JSON.parse(d.properties) as Record<string, unknown>) : {},
       }),
     ),
-    stageChanges: changes.map((c) => ({ dealId: c.deal_id, stage: c.stage, enteredAt: c.entered_at })),
+    stageChanges: (changes.deal_id ?? []).map((dealId, i) => ({
+      dealId,
+      stage: changes.stage[i] as string,
+      enteredAt: changes.entered_at[i] as Date,
+    })),
   };
 }

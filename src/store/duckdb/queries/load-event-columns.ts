@@ -1,6 +1,11 @@
 import duckdb from '@duckdb/node-bindings';
 import { FunnelscopeError } from '../../../model/errors.js';
-import type { DictionaryColumn, EventColumns, EventValueSource } from '../../event-columns.js';
+import {
+  type DictionaryColumn,
+  type EventColumns,
+  type EventValueSource,
+  storedEventColumns,
+} from '../../event-columns.js';
 import { sharedFloat64, sharedInt32 } from '../../shared-arrays.js';
 import { quoteIdentifier } from '../../sql/quote.js';
 import type { DuckDBDatabase } from '../duckdb-database.js';
@@ -93,6 +98,13 @@ function valueRowsSql(source: EventValueSource): string {
                    WHERE c.project_id = $project`
                 : ''
             }`;
+  }
+  if (source.kind === 'column') {
+    if (!(storedEventColumns as readonly string[]).includes(source.column)) {
+      throw new FunnelscopeError('internal', `no stored event column ${source.column}`);
+    }
+    return `SELECT 0 AS src, e.rowid AS rid, CAST(e.${quoteIdentifier(source.column)} AS VARCHAR) AS value
+            FROM events e WHERE e.project_id = $project`;
   }
   if (source.kind === 'group_key') {
     return `SELECT 0 AS src, e.rowid AS rid, (e.groups->>$groupTypePath) AS value
@@ -369,8 +381,8 @@ export async function loadEventValues(
   positions: RowPositions,
 ): Promise<DictionaryColumn> {
   const params: Record<string, string> = { project };
-  if (source.kind !== 'group_key') params.propertyPath = jsonPointer(source.property);
-  if (source.kind !== 'event') {
+  if (source.kind === 'event' || source.kind === 'group') params.propertyPath = jsonPointer(source.property);
+  if (source.kind === 'group_key' || source.kind === 'group') {
     params.groupTypePath = jsonPointer(source.groupType);
     if (source.kind === 'group') params.groupType = source.groupType;
   }
