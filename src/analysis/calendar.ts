@@ -1,3 +1,5 @@
+import { FunnelscopeError } from '../model/errors.js';
+
 /**
  * Calendar arithmetic in an IANA time zone, on top of Intl (no date library needed): local midnight of a date as
  * a UTC instant, and the bucket starts of a trend (hour, day, week from Sunday, month) over a date range.
@@ -149,4 +151,14 @@ export function bucketIndex(startsUtcMs: readonly number[], utcMs: number): numb
     } else hi = mid - 1;
   }
   return found;
+}
+
+/** Midnight UTC starting a real calendar day `YYYY-MM-DD` (2026-02-30 refused), as ms; the error names `field`. */
+export function utcDayMs(text: string, field: string): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : Number.NaN;
+  if (!match || new Date(ms).toISOString().slice(0, 10) !== text) {
+    throw new FunnelscopeError('invalid_argument', `${field}: expected a date YYYY-MM-DD, got "${text}"`, { field });
+  }
+  return ms;
 }

@@ -44,7 +44,6 @@ export class IngestLog {
   private nextSeq: number;
   /** Messages appended and not yet imported (open and sealed segments). */
   unimportedEvents = 0;
-  unimportedBytes = 0;
 
   private constructor(
     readonly dir: string,
@@ -54,7 +53,6 @@ export class IngestLog {
     this.nextSeq = 1 + Math.max(0, ...left.map((s) => s.seq));
     for (const s of left) {
       this.unimportedEvents += s.events;
-      this.unimportedBytes += s.bytes;
     }
   }
 
@@ -116,7 +114,6 @@ export class IngestLog {
         segment.events += events;
         segment.bytes += data.length;
         this.unimportedEvents += events;
-        this.unimportedBytes += data.length;
       }
       await Promise.all(touched.map((s) => s.handle.datasync()));
       for (const p of group) p.resolve();
@@ -163,7 +160,6 @@ export class IngestLog {
     const i = this.sealed.findIndex((s) => s.seq === segment.seq);
     if (i >= 0) this.sealed.splice(i, 1);
     this.unimportedEvents -= Math.max(0, segment.events);
-    this.unimportedBytes -= segment.bytes;
     await rm(segment.path, { force: true });
   }
 

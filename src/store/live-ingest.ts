@@ -38,8 +38,6 @@ export class LiveIngest {
   private running: Promise<void> | null = null;
   private stopped = false;
   private lastRound: Promise<void> = Promise.resolve();
-  /** Latest append → disk latencies are reported by the caller; this counts what the writer stored. */
-  storedEvents = 0;
 
   private constructor(
     private readonly store: Store,
@@ -106,7 +104,6 @@ export class LiveIngest {
           // reason (FILE.rejected.ndjson beside the log) rather than holding back the whole segment.
           skipInvalid: true,
         });
-        this.storedEvents += summary.imported;
         await this.log.imported(segment);
         this.options.onStored?.({
           project: segment.project,

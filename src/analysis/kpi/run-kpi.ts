@@ -1,6 +1,7 @@
 import type { DealRecord } from '../../model/deals.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { KpiInputs } from '../../model/kpi-inputs.js';
+import { utcDayMs } from '../calendar.js';
 import { dealHistories, stageReach, wonAt } from '../pipeline/run-pipeline.js';
 import { rate } from '../rate.js';
 import type { Figure, KpiReport, KpiRow } from './report.js';
@@ -59,15 +60,6 @@ function ratio(numerator: number, denominator: number, whenZero: string): Figure
   return denominator === 0 ? figure(null, whenZero) : figure(numerator / denominator);
 }
 
-function day(text: string, field: string): number {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : Number.NaN;
-  if (!match || new Date(ms).toISOString().slice(0, 10) !== text) {
-    throw new FunnelscopeError('invalid_argument', `${field}: expected a date YYYY-MM-DD, got "${text}"`, { field });
-  }
-  return ms;
-}
-
 const monthOf = (d: Date) => d.toISOString().slice(0, 7);
 
 /** One currency for every amount: the spec's, else the only one used; others through the rates, or refused. */
@@ -115,8 +107,8 @@ interface Tally {
  * built on them, in total and by channel, campaign, month or channel × month. Pure.
  */
 export function runKpi(inputs: KpiInputs, spec: KpiSpec): KpiReport {
-  const fromMs = day(spec.from, '--from');
-  const toMs = day(spec.to, '--to') + 86_400_000;
+  const fromMs = utcDayMs(spec.from, '--from');
+  const toMs = utcDayMs(spec.to, '--to') + 86_400_000;
   if (toMs <= fromMs) {
     throw new FunnelscopeError('invalid_argument', `--to (${spec.to}) is before --from (${spec.from})`, {
       field: '--to',
@@ -131,7 +123,7 @@ export function runKpi(inputs: KpiInputs, spec: KpiSpec): KpiReport {
   const revenuePeriod = spec.revenuePeriod ?? 'once';
   const { currency, convert } = currencyConverter(inputs, spec);
   const histories = dealHistories(inputs);
-  const { stages, furthest } = stageReach(inputs);
+  const { stages, furthest } = stageReach(inputs, histories);
 
   // A deal's campaign: its own property, else the first campaign its person came from.
   const firstCampaign = new Map(inputs.dealPeople.map((d) => [d.dealId, d.firstCampaign]));
@@ -218,13 +210,7 @@ export function runKpi(inputs: KpiInputs, spec: KpiSpec): KpiReport {
       // More leads than visitors (leads the site did not bring) is no proportion: no interval then.
       visitorToLead:
         t.leads.length > t.visitors
-          ? {
-              numerator: t.leads.length,
-              denominator: t.visitors,
-              rate: t.visitors > 0 ? t.leads.length / t.visitors : null,
-              interval: null,
-              enoughData: false,
-            }
+          ? { ...rate(t.leads.length, t.visitors, minCount), interval: null, enoughData: false }
           : rate(t.leads.length, t.visitors, minCount),
       leadToCustomer: rate(won, t.leads.length, minCount),
       costPerLead:

@@ -1,9 +1,8 @@
 /** The pipeline report (`funnelscope pipeline`); every figure's definition is in docs/metrics.md under `definition`. */
 
-export interface Interval {
-  lower: number;
-  upper: number;
-}
+import type { Interval } from '../../stats/wilson-interval.js';
+
+export type { Interval };
 
 /** A proportion with its 95% Wilson interval; `enoughData` is false below the report's minimum denominator. */
 export interface Rate {

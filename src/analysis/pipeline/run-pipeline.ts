@@ -98,7 +98,7 @@ function stageOrder(byDeal: Map<string, StageChange[]>, given?: readonly string[
     }
   }
   const derived = [...ranks.entries()]
-    .map(([stage, r]) => [stage, (mean(r) as number) ?? 0] as const)
+    .map(([stage, r]) => [stage, mean(r) as number] as const)
     .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
     .map(([stage]) => stage);
   if (!given) return derived;
@@ -192,9 +192,9 @@ function groupKey(deal: DealRecord, dimension: PipelineDimension): string {
  */
 export function stageReach(
   records: DealRecords,
+  byDeal: Map<string, StageChange[]>,
   given?: readonly string[],
 ): { stages: string[]; furthest: Map<string, number> } {
-  const byDeal = dealHistories(records);
   const stages = stageOrder(byDeal, given);
   const index = new Map(stages.map((s, i) => [s, i]));
   const furthest = new Map<string, number>();
@@ -214,7 +214,7 @@ export function stageReach(
 export function runPipeline(records: DealRecords, spec: PipelineSpec): PipelineReport {
   const minCount = spec.minCount ?? 10;
   const byDeal = dealHistories(records);
-  const { stages, furthest } = stageReach(records, spec.stages);
+  const { stages, furthest } = stageReach(records, byDeal, spec.stages);
   const quirks: Quirks = { wonBeforeCreated: 0, wonWithoutDates: 0 };
   const summary = summarise(records.deals, byDeal, minCount, quirks);
 

@@ -1,3 +1,4 @@
+import { utcDayMs } from '../../analysis/calendar.js';
 import type { Distribution, PipelineReport, Rate } from '../../analysis/pipeline/report.js';
 import { type PipelineDimension, runPipeline } from '../../analysis/pipeline/run-pipeline.js';
 import type { Config } from '../../config.js';
@@ -26,18 +27,9 @@ function parseBy(value: string | undefined): PipelineDimension | null {
   );
 }
 
+/** The end of the --as-of day (UTC), or now. */
 function parseAsOf(value: string | undefined): Date {
-  if (value === undefined) return new Date();
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const date = match
-    ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59, 999))
-    : null;
-  if (!date || date.toISOString().slice(0, 10) !== value) {
-    throw new FunnelscopeError('invalid_argument', `--as-of: expected a date YYYY-MM-DD, got "${value}"`, {
-      field: '--as-of',
-    });
-  }
-  return date;
+  return value === undefined ? new Date() : new Date(utcDayMs(value, '--as-of') + 86_400_000 - 1);
 }
 
 /** `funnelscope pipeline`: the deals' pipeline (docs/metrics.md), as a table on a terminal or JSON. */
