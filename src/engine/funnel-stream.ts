@@ -122,6 +122,18 @@ function nameMasks(eventNames: readonly string[], events: readonly (string | nul
   return masks;
 }
 
+/** The first person in [lo, hi) whose events start at or after row `target` (hi when none does). */
+export function firstPersonFrom(personStarts: Int32Array, lo: number, hi: number, target: number): number {
+  let a = lo;
+  let b = hi;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if ((personStarts[mid] as number) < target) a = mid + 1;
+    else b = mid;
+  }
+  return a;
+}
+
 /** What a stream is built from: the columns, and the buffers it may write. */
 export type StreamSource = Pick<ProjectColumns, 'columns' | 'nameCodes' | 'scratch'>;
 

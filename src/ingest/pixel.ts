@@ -1,4 +1,4 @@
-import { type Checked, checkMessage } from './segment.js';
+import { type Checked, checkedOne, checkMessage } from './segment.js';
 
 /**
  * The tracking pixel: `GET /v1/pixel.gif?…` for e-mails and pages without JavaScript. Query parameters, short or
@@ -40,8 +40,7 @@ export function pixelMessages(
     } catch {
       return { messages: [], rejected: [{ index: 0, field: 'data', reason: 'not base64url-encoded JSON' }] };
     }
-    const checked = checkMessage(message, 0, { receivedMs });
-    return 'reason' in checked ? { messages: [], rejected: [checked] } : { messages: [checked], rejected: [] };
+    return checkedOne(checkMessage(message, 0, { receivedMs }));
   }
   const event = one(query, 'e', 'event');
   const properties: Record<string, string> = {};
@@ -68,6 +67,5 @@ export function pixelMessages(
       ...(url !== undefined || referrer !== undefined ? { page: { url, referrer } } : {}),
     },
   };
-  const checked = checkMessage(message, 0, { receivedMs });
-  return 'reason' in checked ? { messages: [], rejected: [checked] } : { messages: [checked], rejected: [] };
+  return checkedOne(checkMessage(message, 0, { receivedMs }));
 }

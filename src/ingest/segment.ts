@@ -189,6 +189,11 @@ function isRejection(value: LiveMessage | ItemRejection): value is ItemRejection
   return 'reason' in value;
 }
 
+/** One checked message as a call's result. */
+export function checkedOne(checked: LiveMessage | ItemRejection): Checked {
+  return isRejection(checked) ? { messages: [], rejected: [checked] } : { messages: [checked], rejected: [] };
+}
+
 /** The calls of the Segment HTTP API by path, including analytics.js's one-letter short paths. */
 export const segmentPaths: Readonly<Record<string, MessageType | 'batch'>> = {
   track: 'track',
@@ -214,8 +219,7 @@ export const segmentPaths: Readonly<Record<string, MessageType | 'batch'>> = {
  */
 export function segmentMessages(body: unknown, call: MessageType | 'batch', receivedMs: number): Checked {
   if (call !== 'batch') {
-    const one = checkMessage(body, 0, { type: call, receivedMs });
-    return isRejection(one) ? { messages: [], rejected: [one] } : { messages: [one], rejected: [] };
+    return checkedOne(checkMessage(body, 0, { type: call, receivedMs }));
   }
   if (!isObject(body))
     return { messages: [], rejected: [{ index: 0, field: 'batch', reason: 'body is not a JSON object' }] };
@@ -234,7 +238,7 @@ export function segmentMessages(body: unknown, call: MessageType | 'batch', rece
 }
 
 /** Checks every item; the good ones are kept, the bad ones reported by index. */
-export function checkAll(
+function checkAll(
   items: readonly unknown[],
   check: (item: unknown, index: number) => LiveMessage | ItemRejection,
 ): Checked {

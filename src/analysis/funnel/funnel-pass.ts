@@ -1,5 +1,10 @@
 import { type BreakdownColumns, type BreakdownValues, breakdownValues } from '../../engine/breakdown-values.js';
-import { buildFunnelStream, type FunnelInputs, type StreamSource } from '../../engine/funnel-stream.js';
+import {
+  buildFunnelStream,
+  type FunnelInputs,
+  firstPersonFrom,
+  type StreamSource,
+} from '../../engine/funnel-stream.js';
 import { type KernelColumns, OrderedKernel, type UnitOutcome, type ValueScope } from '../../engine/ordered-kernel.js';
 import { type TrendOutcome, TrendsKernel } from '../../engine/trends-kernel.js';
 import { UnorderedKernel } from '../../engine/unordered-kernel.js';
@@ -64,16 +69,9 @@ function* personBlocks(
   let p = first;
   while (p < end) {
     // The first person whose events start at least blockRows after this block's start (at least one person).
-    const target = (personStarts[p] as number) + blockRows;
-    let lo = p + 1;
-    let hi = end;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((personStarts[mid] as number) < target) lo = mid + 1;
-      else hi = mid;
-    }
-    yield { personRange: [p, lo] };
-    p = lo;
+    const next = firstPersonFrom(personStarts, p + 1, end, (personStarts[p] as number) + blockRows);
+    yield { personRange: [p, next] };
+    p = next;
   }
 }
 

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { loadBreakdownColumns } from '../../engine/breakdown-values.js';
 import type { ColumnCache, ProjectColumns } from '../../engine/column-cache.js';
-import { loadFunnelInputs } from '../../engine/funnel-stream.js';
+import { firstPersonFrom, loadFunnelInputs } from '../../engine/funnel-stream.js';
 import { WorkerPool } from '../../engine/worker-pool.js';
 import type { FunnelDefinition } from '../../model/funnel-definition.js';
 import { sharedInt32 } from '../../store/shared-arrays.js';
@@ -74,15 +74,7 @@ function personRanges(personStarts: Int32Array, parts: number): [number, number]
     let end = persons;
     if (k < parts) {
       // The first person whose events start at or after k/parts of all events.
-      const target = Math.floor((events * k) / parts);
-      let lo = first;
-      let hi = persons;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if ((personStarts[mid] as number) < target) lo = mid + 1;
-        else hi = mid;
-      }
-      end = lo;
+      end = firstPersonFrom(personStarts, first, persons, Math.floor((events * k) / parts));
     }
     if (end > first) ranges.push([first, end]);
     first = end;
