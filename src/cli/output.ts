@@ -55,3 +55,14 @@ export function formatPercent(x: number): string {
   const v = x * 100;
   return (Math.abs(v) < 0.05 ? 0 : v).toFixed(1);
 }
+
+/** `--min-count` (default 10): a positive integer, or an error naming the option. */
+export function parseMinCount(value: string | undefined): number {
+  const n = value === undefined ? 10 : Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new FunnelscopeError('invalid_argument', `--min-count: expected a positive integer, got ${value}`, {
+      field: '--min-count',
+    });
+  }
+  return n;
+}

@@ -9,7 +9,7 @@ import { ColumnCache } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
 import { withStore } from '../open-store.js';
-import { formatCount, formatPercent, formatTable, type Output } from '../output.js';
+import { formatCount, formatPercent, formatTable, type Output, parseMinCount } from '../output.js';
 import { readDefinition } from './funnel.js';
 
 export interface KpiCommandOptions {
@@ -86,7 +86,7 @@ export async function kpiCommand(config: Config, options: KpiCommandOptions, out
   }
   const to = options.to ?? isoDay(Date.now());
   const from = options.from ?? isoDay(Date.parse(`${to}T00:00:00Z`) - 89 * 86_400_000);
-  const minCount = options.minCount === undefined ? 10 : Number(options.minCount);
+  const minCount = parseMinCount(options.minCount);
   const spec = {
     project: config.project,
     from,
@@ -97,7 +97,7 @@ export async function kpiCommand(config: Config, options: KpiCommandOptions, out
     grossMargin: fraction(options.grossMargin, '--gross-margin', 1) as number,
     monthlyChurn: fraction(options.monthlyChurn, '--monthly-churn', null),
     revenuePeriod: revenuePeriod as 'once' | 'month' | 'year',
-    minCount: Number.isInteger(minCount) && minCount > 0 ? minCount : 10,
+    minCount,
     ...(options.benchmarks
       ? { benchmarks: readPairs(options.benchmarks, '--benchmarks').map(([name, value]) => ({ name, value })) }
       : {}),

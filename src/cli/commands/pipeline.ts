@@ -5,7 +5,7 @@ import type { Config } from '../../config.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseStageMap } from '../../model/funnel-stages.js';
 import { withStore } from '../open-store.js';
-import { formatCount, formatPercent, formatTable, type Output } from '../output.js';
+import { formatCount, formatPercent, formatTable, type Output, parseMinCount } from '../output.js';
 
 export interface PipelineCommandOptions {
   by?: string;
@@ -38,16 +38,7 @@ export async function pipelineCommand(
   options: PipelineCommandOptions,
   output: Output,
 ): Promise<number> {
-  const minCount = options.minCount === undefined ? 10 : Number(options.minCount);
-  if (!Number.isInteger(minCount) || minCount < 1) {
-    throw new FunnelscopeError(
-      'invalid_argument',
-      `--min-count: expected a positive integer, got ${options.minCount}`,
-      {
-        field: '--min-count',
-      },
-    );
-  }
+  const minCount = parseMinCount(options.minCount);
   const spec = {
     project: config.project,
     asOf: parseAsOf(options.asOf),
