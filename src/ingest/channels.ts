@@ -4,20 +4,6 @@
  * store's normaliser renders it to SQL, so files and live events are classified by one rule set.
  */
 
-export const channelGroups = [
-  'Paid Search',
-  'Paid Social',
-  'Display',
-  'Email',
-  'Affiliate',
-  'Organic Social',
-  'Organic Search',
-  'Referral',
-  'Direct',
-  'Other',
-] as const;
-export type ChannelGroup = (typeof channelGroups)[number];
-
 /**
  * Search engines, by labels of the source or referrer host (`google` matches google.com, www.google.co.uk and the
  * source "google"; `so.com` only that host).

@@ -26,12 +26,15 @@ const defaultDealStageRules: readonly [RegExp, FunnelStage][] = [
   [/lead|mql|new|subscriber|contact/i, 'consideration'],
 ];
 
-/** The funnel stage of a deal stage: the user's mapping, else the default rules; null when neither names one. */
+/**
+ * The funnel stage of a deal stage: the user's mapping (keys lower-case, as parseStageMap makes them), else the
+ * default rules; null when neither names one. Case is ignored both ways.
+ */
 export function funnelStageOf(
   dealStage: string,
   mapping: Readonly<Record<string, FunnelStage>> = {},
 ): FunnelStage | null {
-  const given = mapping[dealStage] ?? mapping[dealStage.toLowerCase()];
+  const given = mapping[dealStage.toLowerCase()];
   if (given) return given;
   return defaultDealStageRules.find(([pattern]) => pattern.test(dealStage))?.[1] ?? null;
 }
@@ -55,7 +58,7 @@ export function parseStageMap(text: string): Record<string, FunnelStage> {
         { field: '--stage-map' },
       );
     }
-    mapping[entry.slice(0, at).trim()] = stage as FunnelStage;
+    mapping[entry.slice(0, at).trim().toLowerCase()] = stage as FunnelStage;
   }
   return mapping;
 }

@@ -169,6 +169,10 @@ describe('unit economics of a hand-made January', () => {
     ]);
     const lowBar = runKpi(inputs, { ...spec, benchmarks: [{ name: 'low', value: 0.01 }] });
     expect(lowBar.benchmarks[0]?.verdict).toBe('above');
+    // No visitors at all, and more leads (7) than visitors (5): said so, not judged.
+    expect(runKpi({ ...inputs, visitors: [] }, spec).benchmarks[0]?.verdict).toBe('no visitors');
+    const few = { ...inputs, visitors: [{ month: '2026-01', channel: 'Paid Search', campaign: null, visitors: 5 }] };
+    expect(runKpi(few, spec).benchmarks[0]?.verdict).toBe('more leads than visitors: no proportion to compare');
   });
 
   it('LTV by the formula and CAC payback for recurring revenue', () => {

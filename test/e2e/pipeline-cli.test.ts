@@ -151,6 +151,9 @@ describe('pipeline on the demo business', () => {
     const result = await runCli(['--db', db, 'pipeline', '--by', 'colour', '--format', 'json']);
     expect(result.code).toBe(2);
     expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'invalid_argument', details: { field: '--by' } });
+    const badDay = await runCli(['--db', db, 'kpi', '--to', '2026-02-30', '--format', 'json']);
+    expect(badDay.code).toBe(2);
+    expect(JSON.parse(badDay.stdout).error).toMatchObject({ code: 'invalid_argument', details: { field: '--to' } });
   });
 });
 

@@ -1,5 +1,6 @@
 import type { ProjectColumns } from '../../engine/column-cache.js';
 import type { MonthlyVisitors } from '../../model/kpi-inputs.js';
+import { bucketIndex } from '../calendar.js';
 
 /** Start of each UTC calendar month from the one holding `fromUs` past `toUs`, in µs. */
 function monthStarts(fromUs: number, toUs: number): { starts: number[]; labels: string[] } {
@@ -53,14 +54,7 @@ export async function monthlyVisitors(project: ProjectColumns): Promise<MonthlyV
       if (eventCode[row] !== page) continue;
       const t = tsUs[row] as number;
       if (t < monthEnd) continue; // a later page view of a month already counted
-      // The month holding t (binary search over the month starts).
-      let a = 0;
-      let b = starts.length - 1;
-      while (a < b) {
-        const mid = (a + b + 1) >> 1;
-        if ((starts[mid] as number) <= t) a = mid;
-        else b = mid - 1;
-      }
+      const a = bucketIndex(starts, t); // the month holding t
       monthEnd = starts[a + 1] as number;
       const key = (a * channels + (channel.codes[row] as number)) * campaigns + (campaign.codes[row] as number);
       counts.set(key, (counts.get(key) ?? 0) + 1);

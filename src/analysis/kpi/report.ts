@@ -13,7 +13,7 @@ export interface KpiRow {
   /** The group: a channel, a campaign, a month (YYYY-MM), or "channel · month"; "total" for the whole. */
   key: string;
   spend: number;
-  /** Persons whose first page view in the period came from the group. */
+  /** Persons with a page view, once per calendar month under that month's first page view's group, summed. */
   visitors: number;
   /** Deals created in the period. */
   leads: number;

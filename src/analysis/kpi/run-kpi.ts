@@ -250,13 +250,15 @@ export function runKpi(inputs: KpiInputs, spec: KpiSpec): KpiReport {
   const benchmarks = (spec.benchmarks ?? defaultBenchmarks).map(({ name, value }) => {
     const r = totalRow.visitorToLead;
     const verdict =
-      r.interval === null
+      r.denominator === 0
         ? 'no visitors'
-        : r.interval.lower > value
-          ? 'above'
-          : r.interval.upper < value
-            ? 'below'
-            : 'not distinguishable';
+        : r.interval === null
+          ? 'more leads than visitors: no proportion to compare'
+          : r.interval.lower > value
+            ? 'above'
+            : r.interval.upper < value
+              ? 'below'
+              : 'not distinguishable';
     return { name, value, yours: r.rate, verdict };
   });
   return {

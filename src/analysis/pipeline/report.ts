@@ -2,8 +2,6 @@
 
 import type { Interval } from '../../stats/wilson-interval.js';
 
-export type { Interval };
-
 /** A proportion with its 95% Wilson interval; `enoughData` is false below the report's minimum denominator. */
 export interface Rate {
   numerator: number;

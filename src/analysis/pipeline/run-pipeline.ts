@@ -26,7 +26,7 @@ export interface PipelineSpec {
   by?: PipelineDimension | null;
   /** Below this many deals in a denominator (or durations in a sample) a figure says there is too little data. */
   minCount?: number;
-  /** Deal stage → funnel stage, over the default rules (model/funnel-stages.ts). */
+  /** Deal stage (lower-case) → funnel stage, over the default rules (model/funnel-stages.ts). */
   stageMap?: Readonly<Record<string, FunnelStage>>;
 }
 
@@ -181,7 +181,7 @@ function groupKey(deal: DealRecord, dimension: PipelineDimension): string {
   if (dimension === 'owner') return deal.owner ?? '(none)';
   if (dimension === 'pipeline') return deal.pipeline ?? '(none)';
   if (dimension === 'channel') return deal.sourceChannel ?? '(none)';
-  if (dimension === 'month') return deal.createdAt ? deal.createdAt.toISOString().slice(0, 7) : '(unknown)';
+  if (dimension === 'month') return deal.createdAt ? deal.createdAt.toISOString().slice(0, 7) : '(none)';
   const value = deal.properties[dimension.slice('property:'.length)];
   return value === undefined || value === null || value === '' ? '(none)' : String(value);
 }

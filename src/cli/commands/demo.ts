@@ -1,6 +1,7 @@
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { utcDayMs } from '../../analysis/calendar.js';
 import type { Config } from '../../config.js';
 import { type DemoData, generateDemo } from '../../demo/demo-business.js';
 import { FunnelscopeError } from '../../model/errors.js';
@@ -76,11 +77,7 @@ export async function demoCommand(config: Config, options: DemoCommandOptions, o
     days: positiveInteger(options.days, '--days'),
     endDate: options.endDate ?? yesterdayUtc(),
   };
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(demoOptions.endDate) || Number.isNaN(Date.parse(demoOptions.endDate))) {
-    throw new FunnelscopeError('invalid_argument', `--end-date "${demoOptions.endDate}": expected YYYY-MM-DD`, {
-      field: '--end-date',
-    });
-  }
+  utcDayMs(demoOptions.endDate, '--end-date'); // a real calendar day, or an error naming the option
   const summaries = await withStore(config, async (store) => {
     if (options.ifEmpty && (await store.counts(config.project)).events > 0) return undefined;
     const data = generateDemo(demoOptions);

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { utcDayMs } from '../../analysis/calendar.js';
 import { runFunnel } from '../../analysis/funnel/run-funnel.js';
 import { monthlyVisitors } from '../../analysis/kpi/monthly-visitors.js';
 import type { Figure, KpiReport, KpiRow } from '../../analysis/kpi/report.js';
@@ -85,7 +86,7 @@ export async function kpiCommand(config: Config, options: KpiCommandOptions, out
     );
   }
   const to = options.to ?? isoDay(Date.now());
-  const from = options.from ?? isoDay(Date.parse(`${to}T00:00:00Z`) - 89 * 86_400_000);
+  const from = options.from ?? isoDay(utcDayMs(to, '--to') - 89 * 86_400_000);
   const minCount = parseMinCount(options.minCount);
   const spec = {
     project: config.project,
@@ -129,8 +130,7 @@ function rateText(r: Rate, minCount: number): string {
   if (r.denominator === 0 || r.rate === null) return '–';
   if (r.interval === null) return `${formatPercent(r.rate)}%`;
   if (!r.enoughData) return `n<${minCount}`;
-  const pct = formatPercent;
-  return `${pct(r.rate)}% (${pct(r.interval.lower)}–${pct(r.interval.upper)})`;
+  return `${formatPercent(r.rate)}% (${formatPercent(r.interval.lower)}–${formatPercent(r.interval.upper)})`;
 }
 
 export function kpiTable(r: KpiReport): string {
@@ -168,7 +168,7 @@ export function kpiTable(r: KpiReport): string {
     '',
     formatTable(header, [...r.rows.map(cells), cells(t)]),
     '',
-    `total: CAC ${figureMoney(t.cac)} blended, ${figureMoney(t.paidCac)} paid-only · revenue per customer ${figureMoney(t.revenuePerCustomer)} · ROI ${t.roi.value === null ? '–' : `${(t.roi.value * 100).toFixed(1)}%`} · LTV ${figureMoney(t.ltv)}${t.ltv.note ? ` (${t.ltv.note})` : ''} · payback ${t.paybackMonths.value === null ? `– (${t.paybackMonths.note})` : `${t.paybackMonths.value.toFixed(1)} months`}`,
+    `total: CAC ${figureMoney(t.cac)} blended, ${figureMoney(t.paidCac)} paid-only · revenue per customer ${figureMoney(t.revenuePerCustomer)} · ROI ${t.roi.value === null ? '–' : `${formatPercent(t.roi.value)}%`} · LTV ${figureMoney(t.ltv)}${t.ltv.note ? ` (${t.ltv.note})` : ''} · payback ${t.paybackMonths.value === null ? `– (${t.paybackMonths.note})` : `${t.paybackMonths.value.toFixed(1)} months`}`,
     `cost per stage reached: ${t.costPerStage.map((s) => `${s.stage} ${figureMoney(s.cost)} (${formatCount(s.deals)})`).join(' · ')}`,
   ];
   if (r.ltvCohorts.length > 0) {
@@ -203,8 +203,7 @@ export function kpiTable(r: KpiReport): string {
             const prev = (p.steps[s.index - 1]?.count ?? 0) as number;
             if (s.conversionFromPrevious === null) return '–';
             if (prev < r.minCount) return `n<${r.minCount}`;
-            const pct = formatPercent;
-            return `${pct(s.conversionFromPrevious)}%${i ? ` (${pct(i.lower)}–${pct(i.upper)})` : ''}`;
+            return `${formatPercent(s.conversionFromPrevious)}%${i ? ` (${formatPercent(i.lower)}–${formatPercent(i.upper)})` : ''}`;
           }),
         ]),
       ),
