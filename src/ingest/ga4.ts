@@ -1,4 +1,4 @@
-import { type Checked, checkMessage, type ItemRejection, type LiveMessage } from './segment.js';
+import { type Checked, checkMessage, type ItemRejection, isJsonObject, type LiveMessage } from './segment.js';
 
 /**
  * The GA4 Measurement Protocol (`POST /mp/collect?measurement_id=…&api_secret=…`) as Segment messages: one per
@@ -10,9 +10,7 @@ import { type Checked, checkMessage, type ItemRejection, type LiveMessage } from
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isObject = (value: unknown): value is Json => isJsonObject(value);
 
 /** GA4 takes at most 25 events a request. */
 export const maxGa4Events = 25;

@@ -1,4 +1,11 @@
-import { type Checked, checkMessage, type ItemRejection, type LiveMessage, maxBatchEvents } from './segment.js';
+import {
+  type Checked,
+  checkMessage,
+  type ItemRejection,
+  isJsonObject,
+  type LiveMessage,
+  maxBatchEvents,
+} from './segment.js';
 
 /**
  * PostHog's capture API (`/batch/`, `/capture/`, `/e/`, `/i/v0/e/`) as Segment messages: `$identify` becomes an
@@ -9,9 +16,7 @@ import { type Checked, checkMessage, type ItemRejection, type LiveMessage, maxBa
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isObject = (value: unknown): value is Json => isJsonObject(value);
 
 /** The events of a capture body: `{batch: [...]}`, an array of events, or one event. */
 export function posthogEvents(body: unknown): unknown[] | ItemRejection {

@@ -81,7 +81,8 @@ export function parseTimestampMs(value: unknown): number | undefined {
   return ms;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not null, not an array). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -97,7 +98,7 @@ function idField(item: Record<string, unknown>, field: string): string | undefin
 function objectField(item: Record<string, unknown>, field: string): Record<string, unknown> | undefined | Error {
   const value = item[field];
   if (value === undefined || value === null) return undefined;
-  return isObject(value) ? value : new Error('must be a JSON object');
+  return isJsonObject(value) ? value : new Error('must be a JSON object');
 }
 
 /**
@@ -111,7 +112,7 @@ export function checkMessage(
   options: { type?: MessageType; receivedMs: number; context?: Record<string, unknown> },
 ): LiveMessage | ItemRejection {
   const reject = (field: string, reason: string): ItemRejection => ({ index, field, reason });
-  if (!isObject(raw)) return reject('item', 'not a JSON object');
+  if (!isJsonObject(raw)) return reject('item', 'not a JSON object');
   if (JSON.stringify(raw).length > maxEventBytes) return reject('item', 'larger than 32 KB');
   const declared =
     options.type ?? raw.type ?? (typeof raw.event === 'string' && raw.event !== '' ? 'track' : undefined);
@@ -221,7 +222,7 @@ export function segmentMessages(body: unknown, call: MessageType | 'batch', rece
   if (call !== 'batch') {
     return checkedOne(checkMessage(body, 0, { type: call, receivedMs }));
   }
-  if (!isObject(body))
+  if (!isJsonObject(body))
     return { messages: [], rejected: [{ index: 0, field: 'batch', reason: 'body is not a JSON object' }] };
   const items = body.batch;
   if (!Array.isArray(items)) {
@@ -233,7 +234,7 @@ export function segmentMessages(body: unknown, call: MessageType | 'batch', rece
       rejected: [{ index: 0, field: 'batch', reason: `${items.length} messages; a batch holds at most 2,500` }],
     };
   }
-  const context = isObject(body.context) ? body.context : undefined;
+  const context = isJsonObject(body.context) ? body.context : undefined;
   return checkAll(items, (item, index) => checkMessage(item, index, { receivedMs, ...(context ? { context } : {}) }));
 }
 

@@ -1,9 +1,10 @@
 import { createGunzip } from 'node:zlib';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { FunnelscopeError } from '../model/errors.js';
 import type { LiveIngest } from '../store/live-ingest.js';
 import type { Store } from '../store/store.js';
-import { errorBody, toFunnelscopeError } from './error-handler.js';
+import { toFunnelscopeError } from './error-handler.js';
 import type { ServerMetrics } from './metrics.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { opsRoutes } from './routes/ops.js';
@@ -64,12 +65,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const failure = toFunnelscopeError(error);
     if (failure.status >= 500) request.log.error({ err: error }, failure.message);
     if (failure.status === 413) options.metrics.rejected.inc({ reason: 'size' });
-    void reply.status(failure.status).send(errorBody(failure));
+    void reply.status(failure.status).send(failure.toJSON());
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({
-      error: { code: 'not_found', message: `no route ${request.method} ${request.url}`, status: 404, details: {} },
-    });
+    void reply
+      .status(404)
+      .send(new FunnelscopeError('not_found', `no route ${request.method} ${request.url}`).toJSON());
   });
 
   void app.register(cors, {

@@ -33,7 +33,3 @@ export function toFunnelscopeError(error: unknown): FunnelscopeError {
   }
   return new FunnelscopeError('internal', 'internal error', {}, { cause: error });
 }
-
-export function errorBody(error: FunnelscopeError): ReturnType<FunnelscopeError['toJSON']> {
-  return error.toJSON();
-}

@@ -33,7 +33,7 @@ const sampledSelectionMin = 1 << 16;
  * ranks. Exact: null when the bounds missed (then the caller selects over all of `a`, which holds the same values,
  * reordered).
  */
-function sampledMiddle(a: Float64Array, k1: number, k2: number): { lower: number; upper: number } | null {
+export function sampledMiddle(a: Float64Array, k1: number, k2: number): { lower: number; upper: number } | null {
   const n = a.length;
   const size = Math.ceil(Math.cbrt(n) ** 2);
   const stride = n / size;

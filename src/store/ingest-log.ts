@@ -101,7 +101,11 @@ export class IngestLog {
     if (group.length === 0) return;
     try {
       const byProject = new Map<string, Pending[]>();
-      for (const p of group) byProject.set(p.project, [...(byProject.get(p.project) ?? []), p]);
+      for (const p of group) {
+        const list = byProject.get(p.project);
+        if (list) list.push(p);
+        else byProject.set(p.project, [p]);
+      }
       const touched: OpenSegment[] = [];
       for (const [project, items] of byProject) {
         const segment = await this.segmentFor(project);

@@ -65,7 +65,7 @@ export class LiveIngest {
 
   /** Resolves when the messages are durable (in the log, flushed to disk). */
   async append(project: string, messages: readonly LiveMessage[]): Promise<void> {
-    if (this.stopped) throw new FunnelscopeError('internal', 'the ingest log is closed');
+    if (this.stopped) throw new FunnelscopeError('unavailable', 'the server is stopping; retry shortly');
     if (messages.length === 0) return;
     let text = '';
     for (const m of messages) text += `${JSON.stringify(m)}\n`;

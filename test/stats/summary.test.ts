@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mean, medianInPlace, Sample } from '../../src/stats/summary.js';
+import { mean, medianInPlace, Sample, sampledMiddle } from '../../src/stats/summary.js';
 
 const median = (values: number[]) => medianInPlace(Float64Array.from(values));
 
@@ -50,14 +50,21 @@ describe('summaries', () => {
   });
 
   it('median falls back to a full selection when the sample misleads', () => {
-    // Every position the sample reads holds a huge value, so its bounds miss the true middle.
-    const n = 80_000;
-    const size = Math.ceil(Math.sqrt(n)) * 4;
-    const values = Array.from({ length: n }, (_, i) => i % 1000);
-    for (let i = 0; i < size; i += 1) values[Math.floor((i * n) / size)] = 1e12;
-    expect(median(values)).toBe(sortedMedian(values));
-    values.push(3);
-    expect(median(values)).toBe(sortedMedian(values));
+    // Every position the sample reads (n^(2/3) evenly spaced) holds a huge value, so its bounds miss the middle.
+    const planted = (n: number) => {
+      const size = Math.ceil(Math.cbrt(n) ** 2);
+      const values = Array.from({ length: n }, (_, i) => i % 1000);
+      for (let i = 0; i < size; i += 1) values[Math.floor(i * (n / size))] = 1e12;
+      return values;
+    };
+    for (const n of [80_000, 80_001]) {
+      const values = planted(n);
+      const k = n >> 1;
+      // The sampled path gives up here …
+      expect(sampledMiddle(Float64Array.from(values), n % 2 ? k : k - 1, k)).toBeNull();
+      // … and the median is still exact.
+      expect(median(values)).toBe(sortedMedian(values));
+    }
   });
 
   it('mean, and null for an empty sample', () => {

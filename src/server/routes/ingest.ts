@@ -25,19 +25,31 @@ export interface IngestRouteOptions {
 const retryAfterSeconds = 5;
 
 /**
- * Write keys → projects, remembered for a minute (a miss for five seconds), so acknowledging a request never
- * waits for the store, which may be busy storing the log.
+ * Write keys → projects. A known key is remembered for as long as the server runs (keys change only through the
+ * CLI, which cannot open the store while the server holds it), a miss for five seconds in a bounded map of its own,
+ * and concurrent look-ups of one key share one query: so a known key's request never waits for the store, which
+ * may be busy storing the log.
  */
 export function keyResolver(store: Store): (key: string) => Promise<string | undefined> {
-  const known = new Map<string, { project: string | undefined; until: number }>();
-  return async (key) => {
-    const now = Date.now();
+  const known = new Map<string, Promise<string | undefined>>();
+  const misses = new Map<string, number>();
+  return (key) => {
     const hit = known.get(key);
-    if (hit && hit.until > now) return hit.project;
-    const project = await store.projectOfKey(key, 'write');
-    if (known.size > 10_000) known.clear();
-    known.set(key, { project, until: now + (project ? 60_000 : 5_000) });
-    return project;
+    if (hit) return hit;
+    const missUntil = misses.get(key);
+    if (missUntil !== undefined && missUntil > Date.now()) return Promise.resolve(undefined);
+    const lookup = store.projectOfKey(key, 'write').then((project) => {
+      if (project === undefined) {
+        known.delete(key);
+        // Unknown keys cannot crowd out known ones: they have their own, bounded map.
+        if (misses.size >= 10_000) misses.clear();
+        misses.set(key, Date.now() + 5_000);
+      }
+      return project;
+    });
+    lookup.catch(() => known.delete(key));
+    known.set(key, lookup);
+    return lookup;
   };
 }
 
@@ -105,12 +117,13 @@ export function answer(reply: FastifyReply, result: { accepted: number; rejected
 
 /** The Segment HTTP Tracking API: `/v1/<call>` and analytics.js's short paths, plus the settings it boots from. */
 export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOptions): Promise<void> {
-  const resolveKey = keyResolver(options.store);
+  const accept = { ...options, resolveKey: keyResolver(options.store) };
+  const resolveKey = accept.resolveKey;
   for (const [path, call] of Object.entries(segmentPaths)) {
     app.post(`/v1/${path}`, { bodyLimit: call === 'batch' ? maxBatchBytes : maxEventBytes }, async (request, reply) => {
       const received = Date.now();
       const result = await acceptMessages(
-        { ...options, resolveKey },
+        accept,
         'segment',
         segmentWriteKey(request),
         () => segmentMessages(request.body, call, received),
@@ -130,7 +143,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
         const received = Date.now();
         const body = request.body;
         const result = await acceptMessages(
-          { ...options, resolveKey },
+          accept,
           'posthog',
           posthogApiKey(body),
           () => posthogMessages(body, received),
@@ -150,7 +163,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
       const received = Date.now();
       const measurementId = request.query.measurement_id ?? '';
       const result = await acceptMessages(
-        { ...options, resolveKey },
+        accept,
         'ga4',
         request.query.api_secret,
         () => ga4Messages(request.body, measurementId, received),
@@ -164,7 +177,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
   app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/v1/pixel.gif', async (request, reply) => {
     const received = Date.now();
     const result = await acceptMessages(
-      { ...options, resolveKey },
+      accept,
       'pixel',
       pixelWriteKey(request.query),
       () =>

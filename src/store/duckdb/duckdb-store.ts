@@ -36,7 +36,7 @@ export class DuckDBStore implements Store, EventColumnSource {
   private constructor(readonly db: DuckDBDatabase) {}
 
   private exclusive<T>(call: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(call, call);
+    const result = this.queue.then(call); // queue never rejects
     this.queue = result.catch(() => undefined);
     return result;
   }
