@@ -46,7 +46,7 @@ const emptyI32 = new Int32Array(0);
  * Whether a pass may go block by block of persons: only when a unit is a person (other units may span persons)
  * and breakdown value ids are fixed before the pass (several properties number their tuples as they meet them).
  */
-function blockable(definition: FunnelDefinition, breakdown: BreakdownColumns | null): boolean {
+export function blockable(definition: FunnelDefinition, breakdown: BreakdownColumns | null): boolean {
   return definition.countBy.type === 'person' && (!breakdown || breakdown.single !== null);
 }
 

@@ -6,7 +6,14 @@ import { WorkerPool } from '../../engine/worker-pool.js';
 import type { FunnelDefinition } from '../../model/funnel-definition.js';
 import { sharedInt32 } from '../../store/shared-arrays.js';
 import { localDate, trendBuckets } from '../calendar.js';
-import { type PassChunks, type PassRequest, type PassResult, runFunnelChunks, runFunnelPass } from './funnel-pass.js';
+import {
+  blockable,
+  type PassChunks,
+  type PassRequest,
+  type PassResult,
+  runFunnelChunks,
+  runFunnelPass,
+} from './funnel-pass.js';
 import { FunnelTally, type TallyData } from './funnel-tally.js';
 import type { BreakdownEntry, CorrelationReport, FunnelReport } from './report.js';
 import { correlationReport, stageRollup, stepReports, timeToConvertReport, trendPoints } from './report-sections.js';
@@ -113,7 +120,7 @@ export async function runFunnel(
 
   // Parts must not split a unit (persons only) and must agree on breakdown value ids (one property).
   const threads = Math.max(1, options.threads ?? availableParallelism());
-  const splittable = definition.countBy.type === 'person' && (!breakdownColumns || breakdownColumns.single !== null);
+  const splittable = blockable(definition, breakdownColumns);
   const big = project.columns.eventCount >= (options.parallelMinEvents ?? 2_000_000);
   const pool = threads > 1 && splittable && big ? workers(threads - 1) : null;
   let results: PassResult[];
