@@ -1,4 +1,10 @@
-import type { DictionaryColumn, EventColumnSource, EventColumns, EventValueSource } from '../store/event-columns.js';
+import {
+  type DictionaryColumn,
+  type EventColumnSource,
+  type EventColumns,
+  type EventValueSource,
+  valueSourceKey,
+} from '../store/event-columns.js';
 import { sharedUint8, sharedUint16 } from '../store/shared-arrays.js';
 
 /**
@@ -56,9 +62,9 @@ export class ColumnCache {
       scratch: new ScratchBuffers(),
       nameCodes: narrowCodes(columns),
       eventValues: (valueSource) =>
-        once(`event:${JSON.stringify(valueSource)}`, () => source.loadEventValues(project, valueSource)),
+        once(`event ${valueSourceKey(valueSource)}`, () => source.loadEventValues(project, valueSource)),
       personValues: (property) =>
-        once(`person:${JSON.stringify(property)}`, () => source.loadPersonValues(project, property)),
+        once(`person ${JSON.stringify(property)}`, () => source.loadPersonValues(project, property)),
     };
   }
 }

@@ -26,13 +26,20 @@ export interface PersonRevenue {
 }
 
 /** What the store keeps for the report: spend, deals and their stage history, who each deal belongs to. */
+/** A deal's person (docs/metrics.md, "Journey") and the first utm_campaign of any of the person's events. */
+export interface DealPerson {
+  dealId: string;
+  personKey: string;
+  firstCampaign: string | null;
+}
+
 export interface SpendAndDeals extends DealRecords {
   spend: SpendRow[];
   /**
    * Deal → person (the journey's match order), and the campaign (utm_campaign) of the person's first event that
    * named one; deals linked to nobody are absent.
    */
-  dealPeople: { dealId: string; personKey: string; firstCampaign: string | null }[];
+  dealPeople: DealPerson[];
   personRevenue: PersonRevenue[];
 }
 

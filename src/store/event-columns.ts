@@ -54,3 +54,17 @@ export interface EventColumnSource {
   /** A person trait (latest identify that set it) per person of the last `loadEventColumns`. */
   loadPersonValues(project: string, property: string): Promise<DictionaryColumn>;
 }
+
+/** The same string for the same source whatever order its fields were written in (a cache key). */
+export function valueSourceKey(source: EventValueSource): string {
+  switch (source.kind) {
+    case 'event':
+      return JSON.stringify([source.kind, source.property]);
+    case 'column':
+      return JSON.stringify([source.kind, source.column]);
+    case 'group_key':
+      return JSON.stringify([source.kind, source.groupType]);
+    case 'group':
+      return JSON.stringify([source.kind, source.groupType, source.property]);
+  }
+}

@@ -218,8 +218,11 @@ describe('funnelscope funnel with person and group properties', () => {
     };
     const definition = JSON.stringify({ steps: [{ event: 'a' }, { event: 'b' }] });
     expect((await runCli(['--db', db, 'import', 'events', write('b')])).code).toBe(0);
-    // The import prepared the funnel columns beside the file.
-    expect(readdirSync(`${db}.columns`)).toEqual(['default.bin']);
+    // The import prepared the funnel columns beside the file, and the KPI inputs of that data version.
+    expect(readdirSync(`${db}.columns`)).toEqual(['default.bin', 'default.values']);
+    const [version, ...others] = readdirSync(join(`${db}.columns`, 'default.values'));
+    expect(others).toEqual([]);
+    expect(readdirSync(join(`${db}.columns`, 'default.values', version as string))).toHaveLength(3);
     expect(
       (await runCliJson<FunnelReport>(['--db', db, 'funnel', '--definition', definition])).json.steps[1]?.count,
     ).toBe(1);

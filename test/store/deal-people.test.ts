@@ -18,7 +18,21 @@ let store: DuckDBStore;
 
 const events = [
   // anon-1 becomes user-1 (identify), who later signs up.
-  { type: 'page', anonymousId: 'anon-1', timestamp: '2026-01-01T10:00:00Z', messageId: 'e1' },
+  // First touches carry campaigns (context.campaign.name → utm_campaign); a later one must not win.
+  {
+    type: 'page',
+    anonymousId: 'anon-1',
+    context: { campaign: { name: 'spring' } },
+    timestamp: '2026-01-01T10:00:00Z',
+    messageId: 'e1',
+  },
+  {
+    type: 'page',
+    userId: 'user-1',
+    context: { campaign: { name: 'later' } },
+    timestamp: '2026-01-02T10:00:00Z',
+    messageId: 'e1b',
+  },
   {
     type: 'identify',
     userId: 'user-1',
@@ -43,7 +57,13 @@ const events = [
     timestamp: '2026-01-03T09:00:00Z',
     messageId: 'e5',
   },
-  { type: 'page', userId: 'user-2', timestamp: '2026-01-03T09:01:00Z', messageId: 'e6' },
+  {
+    type: 'page',
+    userId: 'user-2',
+    context: { campaign: { name: 'retarget' } },
+    timestamp: '2026-01-03T09:01:00Z',
+    messageId: 'e6',
+  },
   // Account acme: user-3 named it first, user-4 later.
   {
     type: 'track',
@@ -53,7 +73,13 @@ const events = [
     timestamp: '2026-01-05T08:00:00Z',
     messageId: 'e7',
   },
-  { type: 'page', userId: 'user-3', context: { groupId: 'acme' }, timestamp: '2026-01-04T08:00:00Z', messageId: 'e8' },
+  {
+    type: 'page',
+    userId: 'user-3',
+    context: { groupId: 'acme', campaign: { name: '' } },
+    timestamp: '2026-01-04T08:00:00Z',
+    messageId: 'e8',
+  },
 ];
 
 const deals = `deal_id,user_id,email,account_key,stage,status,created_at
@@ -112,6 +138,22 @@ describe('deals belong to people', () => {
       ['D-crm', 'crm-only-9', 'crm'],
       ['D-email', 'user-2', 'email'],
       ['D-user', 'user-1', 'user_id'],
+    ]);
+  });
+
+  it("give each deal its person's first campaign, over all of the person's ids", async () => {
+    const people = (await store.spendAndDeals('default')).dealPeople.map((d) => [
+      d.dealId,
+      d.personKey,
+      d.firstCampaign,
+    ]);
+    // D-user: anon-1's page (merged into user-1) came before user-1's own; D-email was matched by e-mail, so its
+    // person's ids are scanned after the user-id rule; user-3's only campaign is empty (none); D-crm has no events.
+    expect(people).toEqual([
+      ['D-account', 'user-3', null],
+      ['D-crm', 'crm-only-9', null],
+      ['D-email', 'user-2', 'retarget'],
+      ['D-user', 'user-1', 'spring'],
     ]);
   });
 

@@ -1,5 +1,6 @@
 import type { ProjectColumns } from '../../engine/column-cache.js';
 import type { MonthlyVisitors } from '../../model/kpi-inputs.js';
+import type { EventValueSource } from '../../store/event-columns.js';
 import { bucketIndex } from '../calendar.js';
 
 /** Start of each UTC calendar month from the one holding `fromUs` past `toUs`, in µs. */
@@ -23,6 +24,12 @@ function monthStarts(fromUs: number, toUs: number): { starts: number[]; labels: 
   return { starts, labels };
 }
 
+/** The stored columns visitors are counted under: the event's channel (docs/channels.md) and its utm_campaign. */
+export const visitorColumns = {
+  channel: { kind: 'column', column: 'channel' },
+  campaign: { kind: 'column', column: 'utm_campaign' },
+} as const satisfies Record<string, EventValueSource>;
+
 /**
  * Visitors per calendar month (UTC), channel and campaign (docs/metrics.md, "Visitors and leads"): each person
  * counts once in every month with a page view, under the channel and campaign of its first page view of that
@@ -33,9 +40,8 @@ export async function monthlyVisitors(project: ProjectColumns): Promise<MonthlyV
   const { personStarts, personCount, tsUs, eventCode, eventNames } = project.columns;
   const page = eventNames.indexOf('$pageview');
   if (page < 0 || tsUs.length === 0) return [];
-  // The stored columns (the event's channel as docs/channels.md defines it, and its utm_campaign).
-  const channel = await project.eventValues({ kind: 'column', column: 'channel' });
-  const campaign = await project.eventValues({ kind: 'column', column: 'utm_campaign' });
+  const channel = await project.eventValues(visitorColumns.channel);
+  const campaign = await project.eventValues(visitorColumns.campaign);
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < tsUs.length; i += 1) {
@@ -46,7 +52,11 @@ export async function monthlyVisitors(project: ProjectColumns): Promise<MonthlyV
   const { starts, labels } = monthStarts(lo, hi);
   const channels = channel.values.length;
   const campaigns = campaign.values.length;
-  const counts = new Map<number, number>();
+  // One counter per (month, channel, campaign): a dense array while that is small, which it is for any real
+  // set of channels and campaigns; a map otherwise.
+  const cells = starts.length * channels * campaigns;
+  const dense = cells <= 1 << 22 ? new Float64Array(cells) : null;
+  const sparse = new Map<number, number>();
   for (let p = 0; p < personCount; p += 1) {
     let monthEnd = Number.NEGATIVE_INFINITY;
     const end = personStarts[p + 1] as number;
@@ -57,11 +67,16 @@ export async function monthlyVisitors(project: ProjectColumns): Promise<MonthlyV
       const a = bucketIndex(starts, t); // the month holding t
       monthEnd = starts[a + 1] as number;
       const key = (a * channels + (channel.codes[row] as number)) * campaigns + (campaign.codes[row] as number);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+      if (dense) dense[key] = (dense[key] as number) + 1;
+      else sparse.set(key, (sparse.get(key) ?? 0) + 1);
     }
   }
+  if (dense) {
+    for (let key = 0; key < dense.length; key += 1)
+      if ((dense[key] as number) > 0) sparse.set(key, dense[key] as number);
+  }
   const rows: MonthlyVisitors[] = [];
-  for (const [key, visitors] of counts) {
+  for (const [key, visitors] of sparse) {
     const campaignCode = key % campaigns;
     const rest = (key - campaignCode) / campaigns;
     const channelCode = rest % channels;

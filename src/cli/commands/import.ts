@@ -1,3 +1,4 @@
+import { visitorColumns } from '../../analysis/kpi/monthly-visitors.js';
 import type { Config } from '../../config.js';
 import { parseAssignments } from '../../ingest/files.js';
 import type { FileFormat, ImportKind, ImportSummary } from '../../model/import.js';
@@ -50,9 +51,10 @@ export async function importCommand(
       }
     }
     if (options.prepare !== false) {
-      // Funnels read sorted columns; building them now spares the first funnel after the import that work.
+      // Funnels read sorted columns, and every KPI report the visitor columns; building them now spares the first
+      // report after the import that work.
       try {
-        prepared = await store.prepareColumns(config.project);
+        prepared = await store.prepareColumns(config.project, Object.values(visitorColumns));
       } catch (error) {
         output.err(`note: the funnel columns were not prepared (${(error as Error).message}); the first funnel will.`);
       }

@@ -2,16 +2,33 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DealRecords } from '../../model/deals.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
-import type { SpendAndDeals } from '../../model/kpi-inputs.js';
+import type { DealPerson, SpendAndDeals } from '../../model/kpi-inputs.js';
 import type { PersonReport } from '../../model/person.js';
-import type { DictionaryColumn, EventColumnSource, EventColumns, EventValueSource } from '../event-columns.js';
+import {
+  type DictionaryColumn,
+  type EventColumnSource,
+  type EventColumns,
+  type EventValueSource,
+  valueSourceKey,
+} from '../event-columns.js';
 import type { ImportLogEntry, KeyKind, ProjectKeys, Store, StoreCounts } from '../store.js';
-import { readSnapshot, readSnapshotVersion, snapshotPath, writeSnapshot } from './column-snapshot.js';
+import {
+  readSavedJson,
+  readSnapshot,
+  readSnapshotVersion,
+  readValues,
+  savedJsonPath,
+  snapshotPath,
+  valuesPath,
+  writeSavedJson,
+  writeSnapshot,
+  writeValues,
+} from './column-snapshot.js';
 import { DuckDBDatabase, type OpenOptions } from './duckdb-database.js';
 import { importFile } from './import-file.js';
 import { getDealRecords } from './queries/get-deal-records.js';
 import { getPerson } from './queries/get-person.js';
-import { getSpendAndDeals } from './queries/get-spend-and-deals.js';
+import { getDealPeople, getSpendAndDeals } from './queries/get-spend-and-deals.js';
 import {
   createPersonTable,
   loadEventColumns,
@@ -27,8 +44,8 @@ export class DuckDBStore implements Store, EventColumnSource {
    * only through this store's own writes, which clear the map.
    */
   private readonly versions = new Map<string, string>();
-  /** Where the rows of the last column load sit (property columns line up through it). */
-  private positions: { project: string; positions: RowPositions; personTable: boolean } | null = null;
+  /** Where the rows of the last column load sit (property columns line up through it), and their data version. */
+  private positions: { project: string; version: string; positions: RowPositions; personTable: boolean } | null = null;
 
   /** Calls run one at a time: a file has one connection, and an import's transaction must not take in others. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -138,15 +155,18 @@ export class DuckDBStore implements Store, EventColumnSource {
   }
 
   /**
-   * Builds the funnel column snapshot beside the file now (after an import), so the next funnel process starts
-   * from it. Nothing to do for an in-memory store or when the snapshot is current. Returns the seconds spent.
+   * Builds the funnel column snapshot beside the file now (after an import), the property columns `sources` and
+   * the deal people (KPI inputs), so the next process starts from them. Nothing to do for an in-memory store or when the snapshot is current.
+   * Returns the seconds spent.
    */
-  prepareColumns(project: string): Promise<number> {
+  prepareColumns(project: string, sources: readonly EventValueSource[] = []): Promise<number> {
     return this.exclusive(async () => {
       const started = performance.now();
       const path = snapshotPath(this.db.path, project);
       if (!path || readSnapshotVersion(path) === (await this.currentVersion(project))) return 0;
       await this.loadColumns(project);
+      for (const source of sources) await this.eventValues(project, source);
+      await this.dealPeople(project);
       return (performance.now() - started) / 1000;
     });
   }
@@ -161,11 +181,11 @@ export class DuckDBStore implements Store, EventColumnSource {
     const path = snapshotPath(this.db.path, project);
     const saved = path ? readSnapshot(path, version) : null;
     if (saved) {
-      this.positions = { project, positions: saved.positions, personTable: false };
+      this.positions = { project, version, positions: saved.positions, personTable: false };
       return saved.columns;
     }
     const { columns, positions } = await loadEventColumns(this.db, project);
-    this.positions = { project, positions, personTable: true };
+    this.positions = { project, version, positions, personTable: true };
     if (path) {
       try {
         writeSnapshot(path, version, columns, positions);
@@ -176,11 +196,46 @@ export class DuckDBStore implements Store, EventColumnSource {
     return columns;
   }
 
-  private lastPositions(project: string): RowPositions {
+  private lastLoad(project: string): { version: string; positions: RowPositions } {
     if (this.positions?.project !== project) {
       throw new FunnelscopeError('internal', `property columns of ${project} asked before its event columns`);
     }
-    return this.positions.positions;
+    return this.positions;
+  }
+
+  /**
+   * A property column of the last load: saved beside the snapshot when one of the same data version holds it,
+   * else from SQL (then saved for the next process).
+   */
+  private async savedValues(
+    project: string,
+    key: string,
+    length: (positions: RowPositions) => number,
+    load: (positions: RowPositions) => Promise<DictionaryColumn>,
+  ): Promise<DictionaryColumn> {
+    const { version, positions } = this.lastLoad(project);
+    const snapshot = snapshotPath(this.db.path, project);
+    const file = snapshot ? valuesPath(snapshot, version, key) : null;
+    const saved = file ? readValues(file, version, key, length(positions)) : null;
+    if (saved) return saved;
+    const column = await load(positions);
+    if (file) {
+      try {
+        writeValues(file, version, key, column);
+      } catch {
+        // As for the snapshot: only the next process pays.
+      }
+    }
+    return column;
+  }
+
+  private eventValues(project: string, source: EventValueSource): Promise<DictionaryColumn> {
+    return this.savedValues(
+      project,
+      `event ${valueSourceKey(source)}`,
+      (positions) => positions.eventCount,
+      (positions) => loadEventValues(this.db, project, source, positions),
+    );
   }
 
   private async personTable(project: string): Promise<void> {
@@ -191,15 +246,21 @@ export class DuckDBStore implements Store, EventColumnSource {
   }
 
   loadEventValues(project: string, source: EventValueSource): Promise<DictionaryColumn> {
-    return this.exclusive(() => loadEventValues(this.db, project, source, this.lastPositions(project)));
+    return this.exclusive(() => this.eventValues(project, source));
   }
 
   loadPersonValues(project: string, property: string): Promise<DictionaryColumn> {
-    return this.exclusive(async () => {
-      const positions = this.lastPositions(project);
-      await this.personTable(project);
-      return loadPersonValues(this.db, project, property, positions);
-    });
+    return this.exclusive(() =>
+      this.savedValues(
+        project,
+        `person ${JSON.stringify(property)}`,
+        (positions) => positions.personCount,
+        async (positions) => {
+          await this.personTable(project);
+          return loadPersonValues(this.db, project, property, positions);
+        },
+      ),
+    );
   }
 
   dealRecords(project: string): Promise<DealRecords> {
@@ -207,7 +268,25 @@ export class DuckDBStore implements Store, EventColumnSource {
   }
 
   spendAndDeals(project: string): Promise<SpendAndDeals> {
-    return this.exclusive(() => getSpendAndDeals(this.db, project));
+    return this.exclusive(async () => getSpendAndDeals(this.db, project, await this.dealPeople(project)));
+  }
+
+  /** Saved beside the column snapshot per data version, like the columns: finding them scans the events. */
+  private async dealPeople(project: string): Promise<DealPerson[]> {
+    const version = await this.currentVersion(project);
+    const snapshot = snapshotPath(this.db.path, project);
+    const file = snapshot ? savedJsonPath(snapshot, version, 'deal-people') : null;
+    const saved = file ? readSavedJson<DealPerson[]>(file, version) : null;
+    if (saved) return saved;
+    const dealPeople = await getDealPeople(this.db, project);
+    if (file) {
+      try {
+        writeSavedJson(file, version, dealPeople);
+      } catch {
+        // Only the next report pays.
+      }
+    }
+    return dealPeople;
   }
 
   getPerson(project: string, id: string): Promise<PersonReport | undefined> {

@@ -10,6 +10,11 @@ import type { DuckDBDatabase } from '../duckdb-database.js';
  *   4. crm: the deal's user id, unknown to the events, stands for a person the CRM alone knows.
  * Deals none of these link stay out of funnels (they still count in the pipeline and KPIs). Each later rule runs
  * only while deals that could use it are left (the e-mail rule reads every identify call).
+ *
+ * Also leaves the temp table `deal_id_touch(distinct_id, first_campaign, first_campaign_at)`: for the deals' user
+ * ids and every distinct id of their persons (`deal_id_scanned`), the ids that have events and each one's first
+ * non-empty utm_campaign. The user_id rule reads it, and the KPI inputs take first campaigns from it, so one scan
+ * of the events serves both (`addDealIdTouches` scans for further ids).
  */
 export async function createDealPeople(db: DuckDBDatabase, project: string): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE deal_people (deal_id VARCHAR, person_key VARCHAR, matched_by VARCHAR)`);
@@ -28,13 +33,26 @@ export async function createDealPeople(db: DuckDBDatabase, project: string): Pro
              AND deal_id NOT IN (SELECT deal_id FROM deal_people)`,
         ),
       );
+    await db.run(`CREATE OR REPLACE TEMP TABLE deal_id_scanned (distinct_id VARCHAR)`);
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE deal_id_touch
+         (distinct_id VARCHAR, first_campaign VARCHAR, first_campaign_at TIMESTAMP)`,
+    );
     if ((await left('user_id')) > 0) {
+      await addDealIdTouches(
+        db,
+        project,
+        `SELECT user_id FROM deal_keys WHERE user_id IS NOT NULL
+         UNION
+         SELECT o.distinct_id FROM deal_keys k
+         JOIN person_map m ON m.project_id = $project AND m.distinct_id = k.user_id
+         JOIN person_map o ON o.project_id = $project AND o.person_id = m.person_id`,
+      );
       await db.run(
         `INSERT INTO deal_people
          SELECT d.deal_id, coalesce(m.person_id, d.user_id), 'user_id'
          FROM deal_keys d
-         JOIN (SELECT DISTINCT k.user_id FROM deal_keys k
-               JOIN events e ON e.project_id = $project AND e.distinct_id = k.user_id) known USING (user_id)
+         JOIN deal_id_touch known ON known.distinct_id = d.user_id
          LEFT JOIN person_map m ON m.project_id = $project AND m.distinct_id = d.user_id`,
         { project },
       );
@@ -75,5 +93,31 @@ export async function createDealPeople(db: DuckDBDatabase, project: string): Pro
     );
   } finally {
     await db.run('DROP TABLE IF EXISTS deal_keys');
+  }
+}
+
+/**
+ * Adds to `deal_id_touch` the distinct ids of `idsSql` (a query of one column, $project bound) not scanned yet
+ * that have events in the project, with their first non-empty utm_campaign: one scan of the events.
+ */
+export async function addDealIdTouches(db: DuckDBDatabase, project: string, idsSql: string): Promise<void> {
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE deal_id_new AS
+     SELECT DISTINCT * FROM (${idsSql}) ids(distinct_id)
+     WHERE distinct_id NOT IN (SELECT distinct_id FROM deal_id_scanned)`,
+    { project },
+  );
+  try {
+    await db.run(
+      `INSERT INTO deal_id_touch
+       SELECT e.distinct_id, arg_min(e.utm_campaign, e.ts) FILTER (WHERE e.utm_campaign <> ''),
+              min(e.ts) FILTER (WHERE e.utm_campaign <> '')
+       FROM events e JOIN deal_id_new n ON n.distinct_id = e.distinct_id WHERE e.project_id = $project
+       GROUP BY e.distinct_id`,
+      { project },
+    );
+    await db.run(`INSERT INTO deal_id_scanned SELECT distinct_id FROM deal_id_new`);
+  } finally {
+    await db.run('DROP TABLE IF EXISTS deal_id_new');
   }
 }
