@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { resolveConfig } from '../config.js';
+import { defaultDimensions } from '../model/diagnose-dimensions.js';
 import { FunnelscopeError } from '../model/errors.js';
 import { fileFormats, type ImportKind, importKinds } from '../model/import.js';
 import { funnelFormats, type Output, processOutput, reportError } from './output.js';
@@ -78,6 +79,23 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .action(async (options) => {
       const { funnelCommand } = await import('./commands/funnel.js');
       setExit(await funnelCommand(config(), options, output));
+    });
+
+  program
+    .command('diagnose')
+    .description('rank the leaks of a funnel: which segment converts worse at which step, how sure, how much it costs')
+    .requiredOption('--definition <file|json>', 'the funnel definition: a JSON file, or the JSON itself')
+    .option('--dimensions <list>', `event properties to segment by (default: ${defaultDimensions.join(',')})`)
+    .option('--add <list>', 'more event properties to segment by, on top of --dimensions')
+    .option('--pairs', 'also segment by every pair of dimensions (e.g. device_type × channel)')
+    .option('--alpha <fraction>', 'false discovery rate (Benjamini–Hochberg) of the findings', '0.05')
+    .option('--min-units <n>', 'fewer units at a step than this in a segment or the rest: not enough data', '30')
+    .option('--top <n>', 'findings to list, the largest loss first', '10')
+    .option('--events <files...>', 'run over these event files in a throw-away in-memory store instead of --db')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { diagnoseCommand } = await import('./commands/diagnose.js');
+      setExit(await diagnoseCommand(config(), options, output));
     });
 
   program

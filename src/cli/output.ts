@@ -37,23 +37,14 @@ export function reportError(error: unknown, output: Output, json: boolean, debug
   return isFunnelscopeError(error) ? 2 : 1;
 }
 
+export { formatCount, formatPercent } from '../analysis/format.js';
+
 /** Left-aligned first column, right-aligned numbers; every row the same width. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-/** A fraction as a percentage with one decimal; a rounding residue below zero (an unclipped interval bound at 0
- * successes, −1e-17) prints as 0.0, not −0.0. */
-export function formatPercent(x: number): string {
-  const v = x * 100;
-  return (Math.abs(v) < 0.05 ? 0 : v).toFixed(1);
 }
 
 /** `--min-count` (default 10): a positive integer, or an error naming the option. */

@@ -32,8 +32,11 @@ function unitLabel(definition: FunnelDefinition): string {
   return `${c.type}:${c.property}`;
 }
 
-/** The trend periods: the definition's range or, where it is open, the days the project's events span. */
-function periods(definition: FunnelDefinition, project: ProjectColumns) {
+/** The definition's date range or, where it is open, the days (in its timezone) the project's events span. */
+export function dateRange(
+  definition: Pick<FunnelDefinition, 'dateFrom' | 'dateTo' | 'timezone'>,
+  project: Pick<ProjectColumns, 'columns'>,
+): { dateFrom: string; dateTo: string } {
   let dateFrom = definition.dateFrom;
   let dateTo = definition.dateTo;
   if (!dateFrom || !dateTo) {
@@ -49,6 +52,12 @@ function periods(definition: FunnelDefinition, project: ProjectColumns) {
     dateFrom ??= localDate(lo / 1000, definition.timezone);
     dateTo ??= localDate(hi / 1000, definition.timezone);
   }
+  return { dateFrom, dateTo };
+}
+
+/** The trend periods over `dateRange`. */
+function periods(definition: FunnelDefinition, project: ProjectColumns) {
+  const { dateFrom, dateTo } = dateRange(definition, project);
   const buckets = trendBuckets(dateFrom, dateTo, definition.interval, definition.timezone);
   return { labels: buckets.labels, startsUs: buckets.startsUtcMs.map((ms) => ms * 1000) };
 }

@@ -1,0 +1,125 @@
+import { type DiagnoseReport, runDiagnose } from '../../analysis/diagnose/run-diagnose.js';
+import type { Config } from '../../config.js';
+import { ColumnCache } from '../../engine/column-cache.js';
+import { defaultDimensions } from '../../model/diagnose-dimensions.js';
+import { FunnelscopeError } from '../../model/errors.js';
+import { parseFunnelDefinition } from '../../model/funnel-definition.js';
+import { withStore } from '../open-store.js';
+import { formatCount, formatPercent, formatTable, type Output } from '../output.js';
+import { readDefinition } from './funnel.js';
+
+export interface DiagnoseCommandOptions {
+  definition: string;
+  dimensions?: string;
+  add?: string;
+  pairs?: boolean;
+  alpha?: string;
+  minUnits?: string;
+  top?: string;
+  events?: string[];
+  format?: 'table' | 'json';
+}
+
+function list(value: string | undefined, field: string): string[] {
+  if (value === undefined) return [];
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (names.length === 0) throw new FunnelscopeError('invalid_argument', `${field}: expected NAME[,NAME…]`, { field });
+  return names;
+}
+
+function number(value: string | undefined, field: string, fallback: number, ok: (n: number) => boolean, what: string) {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!ok(n)) throw new FunnelscopeError('invalid_argument', `${field}: expected ${what}, got "${value}"`, { field });
+  return n;
+}
+
+/** `funnelscope diagnose --definition …`: the leaks of a funnel, ranked, with their statistics (docs/diagnose.md). */
+export async function diagnoseCommand(
+  config: Config,
+  options: DiagnoseCommandOptions,
+  output: Output,
+): Promise<number> {
+  const definition = parseFunnelDefinition(readDefinition(options.definition));
+  if (definition.steps.length < 2) {
+    throw new FunnelscopeError('invalid_definition', 'steps: a diagnosis needs at least two steps', { field: 'steps' });
+  }
+  const dimensions = [
+    ...new Set([
+      ...(options.dimensions === undefined ? defaultDimensions : list(options.dimensions, '--dimensions')),
+      ...list(options.add, '--add'),
+    ]),
+  ];
+  const spec = {
+    definition,
+    dimensions,
+    pairs: Boolean(options.pairs),
+    alpha: number(options.alpha, '--alpha', 0.05, (n) => n > 0 && n < 1, 'a number between 0 and 1'),
+    minUnits: number(options.minUnits, '--min-units', 30, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
+    top: number(options.top, '--top', 10, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
+  };
+  const adHoc = (options.events ?? []).length > 0;
+  const report = await withStore(adHoc ? { ...config, dbPath: ':memory:' } : config, async (store) => {
+    for (const file of options.events ?? []) {
+      await store.importFile('events', file, { project: config.project, skipInvalid: false });
+    }
+    return runDiagnose(new ColumnCache(store), config.project, spec, {
+      ...(config.threads !== undefined ? { threads: Math.max(1, config.threads) } : {}),
+      ...(config.parallelMinEvents !== undefined ? { parallelMinEvents: config.parallelMinEvents } : {}),
+    });
+  });
+  output.out((options.format ?? 'table') === 'json' ? JSON.stringify(report, null, 2) : diagnoseTable(report));
+  return 0;
+}
+
+const pct = (x: number | null) => (x === null ? '–' : `${formatPercent(x)}%`);
+
+export function diagnoseTable(r: DiagnoseReport): string {
+  const { leaks } = r;
+  const parts = [
+    `Leaks of the funnel, ${r.dateFrom} … ${r.dateTo}, by ${r.dimensions.join(', ')}${r.pairs ? ' and their pairs' : ''}`,
+    formatTable(
+      ['transition', 'entered', 'converted', 'rate', '95% interval', 'dropped'],
+      leaks.transitions.map((t) => [
+        `${t.fromName} → ${t.toName}`,
+        formatCount(t.entered),
+        formatCount(t.converted),
+        pct(t.rate),
+        t.rateInterval ? `${formatPercent(t.rateInterval.lower)}–${formatPercent(t.rateInterval.upper)}%` : '–',
+        formatCount(t.dropped),
+      ]),
+    ),
+    '',
+  ];
+  if (leaks.findings.length > 0) {
+    parts.push(
+      formatTable(
+        ['#', 'segment', 'transition', 'segment rate', 'others', 'lost', 'lost / month', 'lost at end', 'q'],
+        leaks.findings.map((f, i) => [
+          String(i + 1),
+          f.segment,
+          `${f.fromName} → ${f.toName}`,
+          `${pct(f.segmentRate)} of ${formatCount(f.segmentUnits)}`,
+          pct(f.restRate),
+          formatCount(Math.round(f.lostConversions)),
+          f.lostPerMonth === null ? '–' : formatCount(Math.round(f.lostPerMonth)),
+          formatCount(Math.round(f.lostFinalConversions)),
+          f.qValue < 0.001 ? f.qValue.toExponential(1) : f.qValue.toPrecision(2),
+        ]),
+      ),
+      '',
+    );
+  }
+  parts.push(...leaks.summary.map((s, i) => (leaks.findings.length > 0 ? `${i + 1}. ${s}` : s)));
+  parts.push(
+    '',
+    `${formatCount(leaks.cellsTested)} segment × transition cells tested (false discovery rate ${pct(leaks.alpha)}), ` +
+      `${formatCount(leaks.cellsNotEnoughData)} with too little data (< ${leaks.minUnits} units or < 5 expected ` +
+      `conversions or drops); ${formatCount(leaks.significantLeaks)} significant leaks, ` +
+      `${formatCount(leaks.significantBetter)} segments significantly better than the rest.`,
+  );
+  return parts.join('\n');
+}
