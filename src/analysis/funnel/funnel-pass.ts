@@ -25,6 +25,8 @@ export interface PassRequest {
   personRange: [number, number] | null;
   /** Trend period starts (µs), for the trends view. */
   trendStartsUs: number[] | null;
+  /** The end of the data (µs) for right-censoring, and whether to keep censoring times (time_to_convert view). */
+  censoring: { dataEndUs: number; survival: boolean } | null;
 }
 
 export interface PassResult {
@@ -134,13 +136,14 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
     }
   };
 
+  const censoring = request.censoring ? { ...request.censoring, windowUs } : null;
   const kernel = newKernel();
-  const total = new FunnelTally(n, bucketCount);
+  const total = new FunnelTally(n, bucketCount, censoring);
   const byValue: (FunnelTally | undefined)[] = [];
   const tallyOf = (value: number) => {
     let t = byValue[value];
     if (!t) {
-      t = new FunnelTally(n, bucketCount);
+      t = new FunnelTally(n, bucketCount, censoring);
       byValue[value] = t;
     }
     return t;

@@ -4,10 +4,22 @@ import { Sample } from '../../stats/summary.js';
 /** A tally as plain arrays, to cross a worker boundary (the buffers can be transferred). */
 export interface TallyData {
   counts: Float64Array;
+  open: Float64Array;
+  censored: Float64Array;
   gaps: Float64Array[];
   timeToConvert: Float64Array;
   entered: Float64Array;
   converted: Float64Array;
+}
+
+/**
+ * Where the data ends, for units whose conversion window is still open there (FUNNEL-SEMANTICS §6, right-
+ * censoring); `survival` also keeps the censoring time of every unit that reached `fromStep` and not `toStep`.
+ */
+export interface Censoring {
+  dataEndUs: number;
+  windowUs: number;
+  survival: boolean;
 }
 
 /**
@@ -22,12 +34,18 @@ export class FunnelTally {
   timeToConvert = new Sample();
   readonly entered: Float64Array;
   readonly converted: Float64Array;
+  /** Per step: counted units whose window (from their first step) is still open at the end of the data. */
+  readonly open: Float64Array;
+  /** Seconds from `fromStep` to the end of the window or of the data, per unit that reached it and not `toStep`. */
+  censored = new Sample();
 
   constructor(
     readonly stepCount: number,
     bucketCount: number,
+    private readonly censoring: Censoring | null = null,
   ) {
     this.stepCounts = new Float64Array(stepCount);
+    this.open = new Float64Array(stepCount);
     this.paths = stepCount <= 10 ? new Float64Array(1 << stepCount) : null;
     this.gaps = Array.from({ length: stepCount }, () => new Sample());
     this.entered = new Float64Array(bucketCount);
@@ -44,6 +62,25 @@ export class FunnelTally {
     } else {
       for (let k = 0; k < this.stepCount; k += 1) {
         if (outcome.pathBits & (1 << k)) this.counts[k] = (this.counts[k] as number) + 1;
+      }
+    }
+    const censoring = this.censoring;
+    if (censoring && outcome.timingCount > 0) {
+      // The window runs from the counted path's first step.
+      const windowEnd = (outcome.timings[0] as number) + censoring.windowUs;
+      if (windowEnd > censoring.dataEndUs) {
+        for (let k = 0; k < this.stepCount; k += 1) {
+          if (outcome.pathBits & (1 << k)) this.open[k] = (this.open[k] as number) + 1;
+        }
+      }
+      if (censoring.survival && !(outcome.pathBits & (1 << toStep)) && outcome.pathBits & (1 << fromStep)) {
+        for (let j = 0; j < outcome.timingCount; j += 1) {
+          if (outcome.timingSteps[j] === fromStep) {
+            const until = Math.min(windowEnd, censoring.dataEndUs);
+            this.censored.push(Math.max(0, until - (outcome.timings[j] as number)) / 1e6);
+            break;
+          }
+        }
       }
     }
     if (outcome.timingCount < 2 && fromStep !== toStep) return;
@@ -97,7 +134,10 @@ export class FunnelTally {
     };
     const counts = tally.counts;
     for (const part of parts) {
-      for (let k = 0; k < stepCount; k += 1) counts[k] = (counts[k] as number) + (part.counts[k] as number);
+      for (let k = 0; k < stepCount; k += 1) {
+        counts[k] = (counts[k] as number) + (part.counts[k] as number);
+        tally.open[k] = (tally.open[k] as number) + (part.open[k] as number);
+      }
       for (let b = 0; b < bucketCount; b += 1) {
         tally.entered[b] = (tally.entered[b] as number) + (part.entered[b] as number);
         tally.converted[b] = (tally.converted[b] as number) + (part.converted[b] as number);
@@ -106,12 +146,15 @@ export class FunnelTally {
     for (let k = 0; k < stepCount; k += 1)
       tally.gaps[k] = Sample.of(concat(parts.map((p) => p.gaps[k] as Float64Array)));
     tally.timeToConvert = Sample.of(concat(parts.map((p) => p.timeToConvert)));
+    tally.censored = Sample.of(concat(parts.map((p) => p.censored)));
     return tally;
   }
 
   toData(): TallyData {
     return {
       counts: this.counts.slice(),
+      open: this.open.slice(),
+      censored: this.censored.values(),
       gaps: this.gaps.map((g) => g.values()),
       timeToConvert: this.timeToConvert.values(),
       entered: this.entered.slice(),
@@ -124,9 +167,11 @@ export class FunnelTally {
     const theirs = other.counts;
     for (let k = 0; k < this.stepCount; k += 1) {
       mine[k] = (mine[k] as number) + (theirs[k] as number);
+      this.open[k] = (this.open[k] as number) + (other.open[k] as number);
       (this.gaps[k] as Sample).pushAll(other.gaps[k] as Sample);
     }
     this.timeToConvert.pushAll(other.timeToConvert);
+    this.censored.pushAll(other.censored);
     for (let b = 0; b < this.entered.length; b += 1) {
       this.entered[b] = (this.entered[b] as number) + (other.entered[b] as number);
       this.converted[b] = (this.converted[b] as number) + (other.converted[b] as number);

@@ -1,5 +1,6 @@
 import type { FunnelDefinition } from '../../model/funnel-definition.js';
 import { sectionOf } from '../../model/funnel-stages.js';
+import { kaplanMeier, survivalAt } from '../../stats/kaplan-meier.js';
 import { mean, medianInPlace } from '../../stats/summary.js';
 import { wilsonInterval } from '../../stats/wilson-interval.js';
 import type { FunnelTally } from './funnel-tally.js';
@@ -8,6 +9,7 @@ import type {
   CorrelationReport,
   StageRollup,
   StepReport,
+  SurvivalReport,
   TimeToConvertReport,
   TrendPoint,
 } from './report.js';
@@ -15,6 +17,8 @@ import type {
 /** The per-step rows of a tally (FUNNEL-SEMANTICS §5: conversion reference, drop-off, conversion times). */
 export function stepReports(tally: FunnelTally, definition: FunnelDefinition): StepReport[] {
   const first = tally.counts[0] ?? 0;
+  const openFirst = tally.open[0] ?? 0;
+  const settledFirst = first - openFirst;
   return definition.steps.map((step, k) => {
     const count = tally.counts[k] ?? 0;
     const previous = k === 0 ? count : (tally.counts[k - 1] ?? 0);
@@ -40,6 +44,12 @@ export function stepReports(tally: FunnelTally, definition: FunnelDefinition): S
       avgTimeToConvertSeconds: k === 0 ? null : mean(gaps),
       // Last use of the sample: the median may reorder it in place.
       medianTimeToConvertSeconds: k === 0 ? null : medianInPlace(gaps),
+      stillInWindow: k === 0 ? 0 : openFirst - (tally.open[k] ?? 0),
+      settledConversionRate: settledFirst > 0 ? (count - (tally.open[k] ?? 0)) / settledFirst : null,
+      settledConversionRateInterval:
+        settledFirst > 0 && count - (tally.open[k] ?? 0) <= settledFirst
+          ? wilsonInterval(count - (tally.open[k] ?? 0), settledFirst)
+          : null,
     };
   });
 }
@@ -54,9 +64,10 @@ export function timeToConvertReport(
   fromStep: number,
   toStep: number,
   customBins: number | null,
+  survival: SurvivalReport | null = null,
 ): TimeToConvertReport {
   const n = gaps.length;
-  if (n === 0) return { fromStep, toStep, converters: 0, bins: [], averageSeconds: null };
+  if (n === 0) return { fromStep, toStep, converters: 0, bins: [], averageSeconds: null, survival };
   let lo = Infinity;
   let hi = -Infinity;
   for (const g of gaps) {
@@ -78,6 +89,7 @@ export function timeToConvertReport(
     converters: n,
     bins: counts.map((count, k) => ({ start: min + k * width, count })),
     averageSeconds: mean(gaps),
+    survival,
   };
 }
 
@@ -148,4 +160,50 @@ export function stageRollup(steps: readonly StepReport[]): StageRollup[] | null 
     });
   }
   return rollup.length > 0 ? rollup : null;
+}
+
+/** Curve points kept in a report. */
+const survivalPoints = 200;
+
+/**
+ * Kaplan–Meier of the time from fromStep to toStep (STATISTICS.md): converters are events at their time to
+ * convert; the others are censored when their window closed or, still in it, at the end of the data.
+ */
+export function survivalReport(converted: Float64Array, censored: Float64Array, windowSeconds: number): SurvivalReport {
+  const times = new Float64Array(converted.length + censored.length);
+  times.set(converted);
+  times.set(censored, converted.length);
+  const events = Array.from({ length: times.length }, (_, i) => i < converted.length);
+  const curve = kaplanMeier(times, events);
+  const { points } = curve;
+  const keep =
+    points.length <= survivalPoints
+      ? points
+      : Array.from(
+          { length: survivalPoints },
+          (_, i) => points[Math.round((i * (points.length - 1)) / (survivalPoints - 1))] as (typeof points)[number],
+        );
+  let atWindow: (typeof points)[number] | null = null;
+  for (const p of points) {
+    if (p.time > windowSeconds) break;
+    atWindow = p;
+  }
+  return {
+    units: curve.units,
+    converted: curve.events,
+    censored: curve.censored,
+    curve: keep.map((p) => ({
+      seconds: p.time,
+      atRisk: p.atRisk,
+      conversion: 1 - p.survival,
+      lower: p.upper === null ? null : 1 - p.upper,
+      upper: p.lower === null ? null : 1 - p.lower,
+    })),
+    conversionInWindow: 1 - survivalAt(curve, windowSeconds),
+    conversionInWindowInterval:
+      atWindow && atWindow.lower !== null && atWindow.upper !== null
+        ? { lower: 1 - atWindow.upper, upper: 1 - atWindow.lower }
+        : null,
+    medianSeconds: curve.median,
+  };
 }

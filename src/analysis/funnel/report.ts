@@ -22,6 +22,38 @@ export interface StepReport {
   /** Mean and median seconds from the previous step, over units that reached this step; 0-second gaps left out. */
   avgTimeToConvertSeconds: number | null;
   medianTimeToConvertSeconds: number | null;
+  /**
+   * Right-censoring (docs/funnels.md): units that reached step 0, not this step, and whose window (from their
+   * first step) is still open at the end of the data; they may yet convert (0 for step 0).
+   */
+  stillInWindow: number;
+  /** count ÷ step 0 over units whose window has closed only, with its Wilson interval. */
+  settledConversionRate: number | null;
+  settledConversionRateInterval: Interval | null;
+}
+
+/** A point of the Kaplan–Meier conversion curve: the share converted by `seconds` after entering fromStep. */
+export interface SurvivalPoint {
+  seconds: number;
+  atRisk: number;
+  conversion: number;
+  /** 95% interval (log-log on the survival scale, R `survfit`); null where it does not exist. */
+  lower: number | null;
+  upper: number | null;
+}
+
+export interface SurvivalReport {
+  /** Units that reached fromStep: converted (events) and not (censored at window end or data end). */
+  units: number;
+  converted: number;
+  censored: number;
+  /** The conversion curve at its event times (at most 200 of them, evenly spread, the last kept). */
+  curve: SurvivalPoint[];
+  /** Conversion by the end of the window, counting units still in their window for the time they were seen. */
+  conversionInWindow: number;
+  conversionInWindowInterval: Interval | null;
+  /** Time by which half have converted; null when the curve never reaches one half. */
+  medianSeconds: number | null;
 }
 
 export interface TimeToConvertReport {
@@ -32,6 +64,8 @@ export interface TimeToConvertReport {
   /** bins + 1 bin starts (seconds); the last has count 0 and closes the range. */
   bins: { start: number; count: number }[];
   averageSeconds: number | null;
+  /** The Kaplan–Meier view of the same conversion (the time_to_convert view only; else null). */
+  survival: SurvivalReport | null;
 }
 
 export interface TrendPoint {

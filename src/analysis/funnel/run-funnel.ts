@@ -5,7 +5,7 @@ import { firstPersonFrom, loadFunnelInputs } from '../../engine/funnel-stream.js
 import { WorkerPool } from '../../engine/worker-pool.js';
 import type { FunnelDefinition } from '../../model/funnel-definition.js';
 import { sharedInt32 } from '../../store/shared-arrays.js';
-import { localDate, trendBuckets } from '../calendar.js';
+import { endOfDayUtcMs, localDate, trendBuckets } from '../calendar.js';
 import {
   blockable,
   type PassChunks,
@@ -16,7 +16,14 @@ import {
 } from './funnel-pass.js';
 import { FunnelTally, type TallyData } from './funnel-tally.js';
 import type { BreakdownEntry, CorrelationReport, FunnelReport } from './report.js';
-import { correlationReport, stageRollup, stepReports, timeToConvertReport, trendPoints } from './report-sections.js';
+import {
+  correlationReport,
+  stageRollup,
+  stepReports,
+  survivalReport,
+  timeToConvertReport,
+  trendPoints,
+} from './report-sections.js';
 
 export interface RunOptions {
   /** Threads a run may use (1 = this thread only). Default: the machine's available parallelism. */
@@ -53,6 +60,14 @@ export function dateRange(
     dateTo ??= localDate(hi / 1000, definition.timezone);
   }
   return { dateFrom, dateTo };
+}
+
+/** The end of the data a funnel sees (µs): its last event, or the end of `dateTo` when that comes first. */
+function dataEndUs(definition: FunnelDefinition, project: ProjectColumns): number {
+  const ts = project.columns.tsUs;
+  let hi = -Infinity;
+  for (let i = 0; i < ts.length; i += 1) if ((ts[i] as number) > hi) hi = ts[i] as number;
+  return definition.dateTo ? Math.min(hi, endOfDayUtcMs(definition.dateTo, definition.timezone) * 1000) : hi;
 }
 
 /** The trend periods over `dateRange`. */
@@ -125,6 +140,7 @@ export async function runFunnel(
     breakdown: breakdownColumns,
     personRange: null,
     trendStartsUs: trend?.startsUs ?? null,
+    censoring: { dataEndUs: dataEndUs(definition, project), survival: definition.view === 'time_to_convert' },
   };
 
   // Parts must not split a unit (persons only) and must agree on breakdown value ids (one property).
@@ -170,7 +186,15 @@ export async function runFunnel(
 
   const { fromStep, toStep } = definition;
   const ttc = (tally: FunnelTally) =>
-    timeToConvertReport(tally.timeToConvert.values(), fromStep, toStep, definition.bins);
+    timeToConvertReport(
+      tally.timeToConvert.values(),
+      fromStep,
+      toStep,
+      definition.bins,
+      definition.view === 'time_to_convert'
+        ? survivalReport(tally.timeToConvert.values(), tally.censored.values(), definition.windowSeconds)
+        : null,
+    );
   const trendsOf = (tally: FunnelTally) => (trend ? trendPoints(tally, trend.labels) : null);
 
   let breakdownEntries: BreakdownEntry[] | null = null;

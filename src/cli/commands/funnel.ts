@@ -73,11 +73,12 @@ function stepRows(steps: readonly StepReport[]): string[][] {
     interval(s.conversionRateInterval),
     s.index === 0 ? '' : formatCount(s.dropOff),
     seconds(s.medianTimeToConvertSeconds),
+    s.index === 0 ? '' : formatCount(s.stillInWindow),
     '█'.repeat(Math.round((s.count / top) * 30)),
   ]);
 }
 
-const stepHeader = ['step', 'units', 'conversion', '95% interval', 'dropped', 'median time', ''];
+const stepHeader = ['step', 'units', 'conversion', '95% interval', 'dropped', 'median time', 'in window', ''];
 
 export function funnelTable(report: FunnelReport): string {
   const parts = [
@@ -97,6 +98,19 @@ export function funnelTable(report: FunnelReport): string {
         ['from', 'units'],
         ttc.bins.map((b) => [seconds(b.start), formatCount(b.count)]),
       ),
+    );
+  }
+  const survival = ttc?.survival;
+  if (survival) {
+    const band = survival.conversionInWindowInterval;
+    parts.push(
+      `
+Kaplan–Meier: ${percent(survival.conversionInWindow)} convert within the window` +
+        `${band ? ` (95% ${interval(band)})` : ''}, counting ${formatCount(survival.censored)} units that did not ` +
+        `(yet) for the time they were seen; ` +
+        (survival.medianSeconds === null
+          ? 'fewer than half convert'
+          : `half convert by ${seconds(survival.medianSeconds)}`),
     );
   }
   if (report.trends) {
