@@ -39,7 +39,16 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const s = await DuckDBStore.open({ path: store });
 const cache = new ColumnCache(s);
-const spec = { definition, dimensions, pairs: false, alpha: 0.05, minUnits: 30, top: 10 };
+const spec = {
+  definition,
+  dimensions,
+  pairs: false,
+  alpha: 0.05,
+  minUnits: 30,
+  top: 10,
+  insteadDepth: 3,
+  insteadTop: 5,
+};
 let report;
 const warmTimes = [];
 const baselineTimes = [];

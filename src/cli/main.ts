@@ -91,11 +91,36 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--alpha <fraction>', 'false discovery rate (Benjamini–Hochberg) of the findings', '0.05')
     .option('--min-units <n>', 'fewer units at a step than this in a segment or the rest: not enough data', '30')
     .option('--top <n>', 'findings to list, the largest loss first', '10')
+    .option('--instead-depth <n>', 'events after the step in the paths of the units that dropped there', '3')
+    .option('--instead-top <n>', 'next events and paths listed per transition for the units that dropped', '5')
     .option('--events <files...>', 'run over these event files in a throw-away in-memory store instead of --db')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (options) => {
       const { diagnoseCommand } = await import('./commands/diagnose.js');
       setExit(await diagnoseCommand(config(), options, output));
+    });
+
+  program
+    .command('paths')
+    .description(
+      'path explorer: what people did after (--from) or before (--to) an event, as top paths and Sankey nodes',
+    )
+    .option('--from <event>', 'paths after the first time each person did this event (or page, with --page-paths)')
+    .option('--to <event>', 'paths leading up to the first time each person did this event')
+    .option('--depth <n>', 'events after (before) the anchor, 1-10', '5')
+    .option('--window <duration>', 'only events within this time of the anchor (30m, 2h, 7d, 1w)')
+    .option('--exclude <events...>', 'event names (or pages) left out of the paths')
+    .option('--page-paths', 'label page views by their path ($pageview /pricing)')
+    .option('--repeats', 'keep an event repeated right after itself (collapsed by default)')
+    .option('--identity-calls', 'keep identify, group and alias calls (left out by default)')
+    .option('--top <n>', 'paths listed, the most frequent first', '20')
+    .option('--nodes <n>', 'nodes per Sankey column; the rest of the column is one (other) node', '10')
+    .option('--date-from <date>', 'anchors on or after this day (YYYY-MM-DD, UTC)')
+    .option('--date-to <date>', 'anchors on or before this day (YYYY-MM-DD, UTC)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { pathsCommand } = await import('./commands/paths.js');
+      setExit(await pathsCommand(config(), options, output));
     });
 
   program

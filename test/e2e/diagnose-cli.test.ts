@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiagnoseReport } from '../../src/analysis/diagnose/run-diagnose.js';
+import type { PathsReport } from '../../src/analysis/paths/run-paths.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
 
 let dir: string;
@@ -66,6 +67,44 @@ describe('funnelscope diagnose on the demo business', () => {
     );
     expect(json.leaks.summary[0]).toBe(top?.sentence);
     expect(json.stats.funnelRuns).toBe(7);
+
+    // What the units that dropped between Pricing and Signup did instead: the generator has 30% of pricing
+    // visitors click the billing toggle right after the page, whether they sign up or not, and nothing else.
+    const instead = json.instead.find((t) => t.fromName === 'Pricing');
+    expect(instead?.dropped).toBe(pricing?.dropped);
+    const next = new Map(instead?.nextEvents.map((e) => [e.event, e.share]));
+    expect([...next.keys()].sort()).toEqual(['(end)', 'Pricing Toggle Clicked']);
+    expect(next.get('Pricing Toggle Clicked')).toBeGreaterThan(0.25);
+    expect(next.get('Pricing Toggle Clicked')).toBeLessThan(0.35);
+    for (const path of instead?.paths ?? []) expect(path.events[0]).toBe('$pageview /pricing');
+    // The toggle goes as often with signing up as without: its odds ratio stays near 1, if it is listed at all.
+    const toggle = instead?.correlation.events.find((e) => e.event === 'Pricing Toggle Clicked');
+    if (toggle) expect(Math.abs(Math.log(toggle.oddsRatio))).toBeLessThan(Math.log(1.5));
+  }, 60_000);
+
+  it('paths: what came right before each first signup, page views by path', async () => {
+    const { code, json } = await runCliJson<PathsReport>([
+      ...['--db', db, 'paths', '--to', 'Signed Up', '--depth', '1', '--page-paths', '--format', 'json'],
+    ]);
+    expect(code).toBe(0);
+    // Every signup comes from the pricing page, 30% of them after the billing toggle.
+    const before = new Map(json.nodes.filter((n) => n.position === 0).map((n) => [n.name, n.units]));
+    expect([...before.keys()].sort()).toEqual(['$pageview /pricing', 'Pricing Toggle Clicked']);
+    const toggle = (before.get('Pricing Toggle Clicked') ?? 0) / json.units;
+    expect(toggle).toBeGreaterThan(0.25);
+    expect(toggle).toBeLessThan(0.35);
+    expect(json.nodes.filter((n) => n.position === 1)).toEqual([
+      { id: '1:Signed Up', name: 'Signed Up', position: 1, units: json.units },
+    ]);
+    expect(json.links.reduce((sum, l) => sum + l.units, 0)).toBe(json.units);
+
+    const missing = await runCli(['--db', db, 'paths', '--from', 'Nope']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('from: no event or page "Nope"');
+    const both = await runCli(['--db', db, 'paths', '--from', 'Signed Up', '--to', 'Activated']);
+    expect(both.stderr).toContain('exactly one of --from EVENT and --to EVENT');
+    const window = await runCli(['--db', db, 'paths', '--from', 'Signed Up', '--window', 'soon']);
+    expect(window.stderr).toContain('--window: expected an amount and a unit');
   }, 60_000);
 
   it('prints a table with the transitions, the findings and their sentences', async () => {

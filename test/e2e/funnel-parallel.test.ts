@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DiagnoseReport } from '../../src/analysis/diagnose/run-diagnose.js';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
 import { runCli, runCliJson, tempDir } from '../helpers/cli.js';
 
@@ -52,4 +53,29 @@ describe('parallel funnel runs', () => {
       expect(same(two)).toEqual(same(one));
     });
   }
+
+  it('diagnose: what the dropped units did instead is the same from two threads', async () => {
+    const run = async (threads: string) => {
+      const { code, json } = await runCliJson<DiagnoseReport>(
+        [
+          '--db',
+          db,
+          'diagnose',
+          '--definition',
+          JSON.stringify({ steps: web }),
+          '--dimensions',
+          'device_type',
+          '--format',
+          'json',
+        ],
+        { FUNNELSCOPE_THREADS: threads, FUNNELSCOPE_PARALLEL_MIN_EVENTS: '0' },
+      );
+      expect(code, JSON.stringify(json)).toBe(0);
+      return json;
+    };
+    const [one, two] = [await run('1'), await run('2')];
+    expect(one.instead.map((t) => t.dropped)).toEqual(one.leaks.transitions.map((t) => t.dropped));
+    expect(one.instead[0]?.paths.length).toBeGreaterThan(0);
+    expect(two.instead).toEqual(one.instead);
+  });
 });

@@ -1,8 +1,12 @@
 import type { ColumnCache } from '../../engine/column-cache.js';
 import type { FunnelBreakdown, FunnelDefinition } from '../../model/funnel-definition.js';
 import { utcDayMs } from '../calendar.js';
+import type { TransitionUnits } from '../funnel/funnel-pass.js';
 import type { StepReport } from '../funnel/report.js';
 import { dateRange, type RunOptions, runFunnel } from '../funnel/run-funnel.js';
+import { identityEvents } from '../paths/paths.js';
+import { labelMask, rowLabels } from '../paths/run-paths.js';
+import { type DroppedInstead, droppedInstead } from './instead.js';
 import { type LeakReport, rankLeaks, type SegmentCounts } from './leaks.js';
 
 export interface DiagnoseSpec {
@@ -14,6 +18,9 @@ export interface DiagnoseSpec {
   alpha: number;
   minUnits: number;
   top: number;
+  /** Events after the step in the dropped units' paths, and sequences / next events listed. */
+  insteadDepth: number;
+  insteadTop: number;
 }
 
 export interface DiagnoseReport {
@@ -25,6 +32,8 @@ export interface DiagnoseReport {
   pairs: boolean;
   steps: StepReport[];
   leaks: LeakReport;
+  /** Per transition, what the units that dropped there did next; empty for unordered funnels or other units. */
+  instead: DroppedInstead[];
   stats: { funnelRuns: number; elapsedMs: number };
 }
 
@@ -65,8 +74,11 @@ export async function runDiagnose(
   const segments: SegmentCounts[] = [];
   let steps: StepReport[] = [];
   let unit = '';
-  for (const properties of groups) {
-    const report = await runFunnel(cache, project, { ...base, breakdown: breakdownOf(properties) }, options);
+  let units: TransitionUnits | null = null;
+  for (const [g, properties] of groups.entries()) {
+    // The first run also hands over, per step, the units that reached it (for "what they did instead").
+    const runOptions: RunOptions = g === 0 ? { ...options, transitions: (u) => (units = u) } : options;
+    const report = await runFunnel(cache, project, { ...base, breakdown: breakdownOf(properties) }, runOptions);
     steps = report.steps;
     unit = report.unit;
     for (const entry of report.breakdown ?? []) {
@@ -74,7 +86,8 @@ export async function runDiagnose(
       segments.push({ dimensions: properties, values, counts: entry.steps.map((s) => s.count) });
     }
   }
-  const range = dateRange(base, await cache.get(project));
+  const columns = await cache.get(project);
+  const range = dateRange(base, columns);
   const periodDays = (utcDayMs(range.dateTo, 'dateTo') - utcDayMs(range.dateFrom, 'dateFrom')) / 86_400_000 + 1;
   const leaks = rankLeaks(segments, {
     steps: steps.map((s) => ({ name: s.name, optional: s.optional })),
@@ -84,6 +97,24 @@ export async function runDiagnose(
     top: spec.top,
     periodDays,
   });
+  const transitionUnits = units as TransitionUnits | null;
+  const instead: DroppedInstead[] = [];
+  if (transitionUnits) {
+    // Page views by their path (the landing-page dimension's column, already loaded when it is a dimension).
+    const labels = await rowLabels(columns, true);
+    const excluded = labelMask(labels, identityEvents);
+    for (const t of leaks.transitions) {
+      const transition = { fromStep: t.from, toStep: t.to, fromName: t.fromName, toName: t.toName };
+      instead.push(
+        droppedInstead(columns.columns, labels, transitionUnits, transition, {
+          depth: spec.insteadDepth,
+          top: spec.insteadTop,
+          stepEvents: base.steps.flatMap((s) => (s.event === null ? [] : [s.event])),
+          excluded,
+        }),
+      );
+    }
+  }
   return {
     definitions: 'docs/diagnose.md',
     unit,
@@ -93,6 +124,7 @@ export async function runDiagnose(
     pairs: spec.pairs,
     steps,
     leaks,
+    instead,
     stats: { funnelRuns: groups.length, elapsedMs: Math.round(performance.now() - started) },
   };
 }

@@ -2,6 +2,7 @@ import { type BreakdownColumns, type BreakdownValues, breakdownValues } from '..
 import {
   buildFunnelStream,
   type FunnelInputs,
+  type FunnelStream,
   firstPersonFrom,
   type StreamSource,
 } from '../../engine/funnel-stream.js';
@@ -27,6 +28,12 @@ export interface PassRequest {
   trendStartsUs: number[] | null;
   /** The end of the data (µs) for right-censoring, and whether to keep censoring times (time_to_convert view). */
   censoring: { dataEndUs: number; survival: boolean } | null;
+  /**
+   * For "what dropped units did instead" (docs/diagnose.md): for every person unit and every step but the last
+   * that its counted path reached, the store row of that step, whether the path went on to the next step, and
+   * where its look at "what came next" ends. False: none collected.
+   */
+  transitions?: boolean;
 }
 
 export interface PassResult {
@@ -37,6 +44,22 @@ export interface PassResult {
   /** Breakdown labels when they were made during the pass (several properties); else the request's. */
   labels: (string | string[])[] | null;
   correlation: { s: Float64Array; f: Float64Array; success: number; failure: number } | null;
+  /** The units asked for by `transition`, in person order. */
+  transition: TransitionUnits | null;
+}
+
+/** The person units that reached a step: parallel arrays, one entry per unit and step. */
+export interface TransitionUnits {
+  /** The step reached (the transition goes from it to the next). */
+  step: Uint8Array;
+  /** The store row of the step's event on the unit's counted path. */
+  rows: Int32Array;
+  /** 1: the unit reached the next step. */
+  converted: Uint8Array;
+  /** The end (µs, exclusive) of what counts as "before converting": the next step's time, else the window's end. */
+  endUs: Float64Array;
+  /** The unit's breakdown value id under `first_touch` or `last_touch` attribution; 0 otherwise. */
+  value: Int32Array;
 }
 
 /** Rows per block of a blocked pass: its work arrays (about 24 bytes a row) stay in the core's cache. */
@@ -74,6 +97,46 @@ function* personBlocks(
     const next = firstPersonFrom(personStarts, p + 1, end, (personStarts[p] as number) + blockRows);
     yield { personRange: [p, next] };
     p = next;
+  }
+}
+
+/**
+ * Adds a unit's transitions to `out`: for each step but the last on its counted path, the row of that step's
+ * event (the first event at the step's time that matches the step), whether the path reached the next step, and
+ * the end of the look-ahead (the next step's time, else the end of the window).
+ */
+function collectTransitions(
+  out: { step: number[]; rows: number[]; converted: number[]; endUs: number[]; value: number[] },
+  kernel: UnitOutcome,
+  stream: Pick<FunnelStream, 'ts' | 'steps' | 'rowOf'>,
+  begin: number,
+  end: number,
+  stepCount: number,
+  windowUs: number,
+): void {
+  const windowEnd = (kernel.timings[0] as number) + windowUs;
+  for (let j = 0; j < kernel.timingCount; j += 1) {
+    const step = kernel.timingSteps[j] as number;
+    if (step >= stepCount - 1) continue;
+    const t = kernel.timings[j] as number;
+    const bit = 1 << step;
+    const converted = (kernel.pathBits & (bit << 1)) !== 0;
+    let next = windowEnd;
+    if (converted) {
+      for (let m = 0; m < kernel.timingCount; m += 1) {
+        if (kernel.timingSteps[m] === step + 1) next = kernel.timings[m] as number;
+      }
+    }
+    for (let i = begin; i < end; i += 1) {
+      if (stream.ts[i] === t && (stream.steps[i] as number) & bit) {
+        out.step.push(step);
+        out.rows.push(stream.rowOf[i] as number);
+        out.converted.push(converted ? 1 : 0);
+        out.endUs.push(next);
+        out.value.push(0);
+        break;
+      }
+    }
   }
 }
 
@@ -174,6 +237,16 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
     : null;
 
   const lastBit = 1 << (n - 1);
+  const transition =
+    request.transitions && definition.countBy.type === 'person' && definition.order !== 'unordered'
+      ? {
+          step: [] as number[],
+          rows: [] as number[],
+          converted: [] as number[],
+          endUs: [] as number[],
+          value: [] as number[],
+        }
+      : null;
   let unitsBefore = 0;
   let labels: (string | string[])[] | null = null;
   for (const block of personBlocks(source, request, blockable(definition, breakdownColumns))) {
@@ -192,6 +265,8 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
       kernel.run(begin, end, null, stream.unitBits[u] as number);
       total.addOutcome(kernel, fromStep, toStep);
       addTrends(total, kernel, begin, end, null);
+      const transitionsFrom = transition ? transition.rows.length : 0;
+      if (transition && kernel.counted) collectTransitions(transition, kernel, stream, begin, end, n, windowUs);
 
       if (correlated && kernel.counted) {
         const converted = (kernel.pathBits & lastBit) !== 0;
@@ -226,6 +301,7 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
           }
         }
         if (!kernel.counted) continue;
+        if (transition) for (let i = transitionsFrom; i < transition.rows.length; i += 1) transition.value[i] = value;
         const tally = tallyOf(value);
         tally.addOutcome(kernel, fromStep, toStep);
         addTrends(tally, kernel, begin, end, null);
@@ -264,6 +340,15 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
     correlation: correlated
       ? { s: correlated.s, f: correlated.f, success: correlated.success, failure: correlated.failure }
       : null,
+    transition: transition
+      ? {
+          step: Uint8Array.from(transition.step),
+          rows: Int32Array.from(transition.rows),
+          converted: Uint8Array.from(transition.converted),
+          endUs: Float64Array.from(transition.endUs),
+          value: Int32Array.from(transition.value),
+        }
+      : null,
   };
 }
 
@@ -298,10 +383,17 @@ export function runFunnelChunks(
 /** The buffers of some results, to transfer rather than copy. */
 export function transferablesOf(results: readonly PassResult[]): ArrayBuffer[] {
   const arrays: Float64Array[] = [];
+  const buffers: ArrayBuffer[] = [];
   for (const result of results) {
     const tallies = [result.total, ...result.byValue.filter((t): t is TallyData => t !== null)];
-    for (const t of tallies) arrays.push(t.counts, ...t.gaps, t.timeToConvert, t.entered, t.converted);
+    for (const t of tallies) {
+      arrays.push(t.counts, t.open, t.censored, ...t.gaps, t.timeToConvert, t.entered, t.converted);
+    }
     if (result.correlation) arrays.push(result.correlation.s, result.correlation.f);
+    if (result.transition) {
+      const { step, rows, converted, endUs, value } = result.transition;
+      for (const array of [step, rows, converted, endUs, value]) buffers.push(array.buffer as ArrayBuffer);
+    }
   }
-  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+  return [...new Set([...arrays.map((a) => a.buffer as ArrayBuffer), ...buffers])];
 }

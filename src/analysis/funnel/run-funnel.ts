@@ -13,6 +13,7 @@ import {
   type PassResult,
   runFunnelChunks,
   runFunnelPass,
+  type TransitionUnits,
 } from './funnel-pass.js';
 import { FunnelTally, type TallyData } from './funnel-tally.js';
 import type { BreakdownEntry, CorrelationReport, FunnelReport } from './report.js';
@@ -30,6 +31,11 @@ export interface RunOptions {
   threads?: number;
   /** Below this many events a run stays on one thread (starting workers would cost more). Default 2,000,000. */
   parallelMinEvents?: number;
+  /**
+   * Also hand over, per step, the person units that reached it: where, whether they went on, and until when (for
+   * "what dropped units did instead", docs/diagnose.md). Ordered and strict funnels by person only.
+   */
+  transitions?: (units: TransitionUnits, valueLabels: readonly (string | string[])[]) => void;
 }
 
 function unitLabel(definition: FunnelDefinition): string {
@@ -113,6 +119,29 @@ function personRanges(personStarts: Int32Array, parts: number): [number, number]
   return ranges;
 }
 
+/** The parts' transition units, one after another (the parts are in person order). */
+function concatTransitions(results: readonly PassResult[]): TransitionUnits {
+  const parts = results.flatMap((r) => (r.transition ? [r.transition] : []));
+  const length = parts.reduce((sum, p) => sum + p.rows.length, 0);
+  const out = {
+    step: new Uint8Array(length),
+    rows: new Int32Array(length),
+    converted: new Uint8Array(length),
+    endUs: new Float64Array(length),
+    value: new Int32Array(length),
+  };
+  let at = 0;
+  for (const part of parts) {
+    out.step.set(part.step, at);
+    out.rows.set(part.rows, at);
+    out.converted.set(part.converted, at);
+    out.endUs.set(part.endUs, at);
+    out.value.set(part.value, at);
+    at += part.rows.length;
+  }
+  return out;
+}
+
 /** Ranges per thread in a parallel run: enough that the threads finish together, few enough to cost nothing. */
 const chunksPerThread = 16;
 
@@ -141,6 +170,7 @@ export async function runFunnel(
     personRange: null,
     trendStartsUs: trend?.startsUs ?? null,
     censoring: { dataEndUs: dataEndUs(definition, project), survival: definition.view === 'time_to_convert' },
+    transitions: options.transitions !== undefined,
   };
 
   // Parts must not split a unit (persons only) and must agree on breakdown value ids (one property).
@@ -167,6 +197,10 @@ export async function runFunnel(
     threadsUsed = 1 + remote.length;
   } else {
     results = [runFunnelPass(project, request)];
+  }
+
+  if (options.transitions) {
+    options.transitions(concatTransitions(results), breakdownColumns?.single?.labels ?? results[0]?.labels ?? []);
   }
 
   const n = definition.steps.length;

@@ -1,3 +1,4 @@
+import type { DroppedInstead } from '../../analysis/diagnose/instead.js';
 import { type DiagnoseReport, runDiagnose } from '../../analysis/diagnose/run-diagnose.js';
 import type { Config } from '../../config.js';
 import { ColumnCache } from '../../engine/column-cache.js';
@@ -16,6 +17,8 @@ export interface DiagnoseCommandOptions {
   alpha?: string;
   minUnits?: string;
   top?: string;
+  insteadDepth?: string;
+  insteadTop?: string;
   events?: string[];
   format?: 'table' | 'json';
 }
@@ -60,6 +63,20 @@ export async function diagnoseCommand(
     alpha: number(options.alpha, '--alpha', 0.05, (n) => n > 0 && n < 1, 'a number between 0 and 1'),
     minUnits: number(options.minUnits, '--min-units', 30, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
     top: number(options.top, '--top', 10, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
+    insteadDepth: number(
+      options.insteadDepth,
+      '--instead-depth',
+      3,
+      (n) => Number.isInteger(n) && n >= 1 && n <= 10,
+      'an integer from 1 to 10',
+    ),
+    insteadTop: number(
+      options.insteadTop,
+      '--instead-top',
+      5,
+      (n) => Number.isInteger(n) && n >= 1,
+      'a positive integer',
+    ),
   };
   const adHoc = (options.events ?? []).length > 0;
   const report = await withStore(adHoc ? { ...config, dbPath: ':memory:' } : config, async (store) => {
@@ -114,6 +131,7 @@ export function diagnoseTable(r: DiagnoseReport): string {
     );
   }
   parts.push(...leaks.summary.map((s, i) => (leaks.findings.length > 0 ? `${i + 1}. ${s}` : s)));
+  for (const t of r.instead) parts.push('', ...insteadLines(t));
   parts.push(
     '',
     `${formatCount(leaks.cellsTested)} segment × transition cells tested (false discovery rate ${pct(leaks.alpha)}), ` +
@@ -122,4 +140,29 @@ export function diagnoseTable(r: DiagnoseReport): string {
       `${formatCount(leaks.significantBetter)} segments significantly better than the rest.`,
   );
   return parts.join('\n');
+}
+
+const ratio = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+/** What the units that dropped at one transition did instead, as a few lines. */
+function insteadLines(t: DroppedInstead): string[] {
+  const lines = [`Dropped between ${t.fromName} and ${t.toName}: ${formatCount(t.dropped)} units.`];
+  if (t.dropped === 0) return lines;
+  lines.push(
+    `  next event: ${t.nextEvents.map((e) => `${e.event} ${formatPercent(e.share)}%`).join(', ')}`,
+    '  top paths:',
+    ...t.paths.map((p) => `    ${formatCount(p.units).padStart(8)}  ${p.events.join(' → ')}`),
+  );
+  const c = t.correlation;
+  const odds = (type: 'success' | 'failure') =>
+    c.events
+      .filter((e) => e.type === type)
+      .slice(0, 5)
+      .map((e) => `${e.event} (odds ratio ${ratio(e.oddsRatio)})`)
+      .join(', ') || '–';
+  lines.push(
+    `  events linked with going on: ${odds('success')}`,
+    `  events linked with dropping: ${odds('failure')}${c.skewed ? ' (skewed: one side outnumbers the other over 10:1)' : ''}`,
+  );
+  return lines;
 }

@@ -1,0 +1,282 @@
+import { firstPersonFrom } from '../../engine/funnel-stream.js';
+import { eventNameByType } from '../../ingest/segment-fields.js';
+import type { EventColumns } from '../../store/event-columns.js';
+import type { TransitionUnits } from '../funnel/funnel-pass.js';
+
+/**
+ * Paths (docs/paths.md): from an anchor event of each unit, the events that came next (or before), counted as
+ * sequences and as Sankey nodes and links. Pure, over the column cache (events sorted by person and time).
+ */
+
+/** A label per store row: `codes[row]` indexes `names` (an event name, or a page view with its path). */
+export interface RowLabels {
+  codes: Int32Array;
+  names: readonly string[];
+}
+
+export interface PathOptions {
+  /** Events after (or before) the anchor, 1–10. */
+  depth: number;
+  direction: 'after' | 'before';
+  /** Only events within this many µs of the anchor; null: no limit. */
+  windowUs: number | null;
+  /** A label repeated right after itself (a reload, a second view) counts once. */
+  collapseRepeats: boolean;
+  /** Labels left out of paths (1 = skip). */
+  excluded: Uint8Array;
+  /** Sequences listed, the most frequent first. */
+  top: number;
+  /** Labels per Sankey column; the rest of a column is one `(other)` node. */
+  maxNodesPerPosition: number;
+}
+
+export interface PathNode {
+  /** `position:name`, unique per column of the Sankey. */
+  id: string;
+  name: string;
+  /** 0 … depth; the anchor is at 0 (after) or at depth (before). */
+  position: number;
+  units: number;
+}
+
+export interface PathLink {
+  source: string;
+  target: string;
+  units: number;
+}
+
+export interface PathsResult {
+  units: number;
+  nodes: PathNode[];
+  links: PathLink[];
+  /** The most frequent whole sequences, anchor included, with `(end)` / `(start)` where a unit's events ran out. */
+  paths: { events: string[]; units: number }[];
+}
+
+/** Identity calls (identify, group, alias): who someone is, not what they did; left out of paths by default. */
+export const identityEvents: readonly string[] = [
+  eventNameByType.identify,
+  eventNameByType.group,
+  eventNameByType.alias,
+];
+
+export const endLabel = '(end)';
+export const startLabel = '(start)';
+const END = -1;
+const START = -2;
+
+/**
+ * The first row of each person whose label is in `anchor` (1 = anchor) and whose time is in [fromUs, toUs), as
+ * store rows in person order.
+ */
+export function firstRows(
+  columns: Pick<EventColumns, 'personStarts' | 'personCount' | 'tsUs'>,
+  labels: RowLabels,
+  anchor: Uint8Array,
+  fromUs = -Infinity,
+  toUs = Infinity,
+): Int32Array {
+  const rows: number[] = [];
+  const { personStarts, personCount, tsUs } = columns;
+  for (let p = 0; p < personCount; p += 1) {
+    const end = personStarts[p + 1] as number;
+    for (let row = personStarts[p] as number; row < end; row += 1) {
+      if (anchor[labels.codes[row] as number] !== 1) continue;
+      const t = tsUs[row] as number;
+      if (t < fromUs) continue;
+      if (t < toUs) rows.push(row);
+      break;
+    }
+  }
+  return Int32Array.from(rows);
+}
+
+/** A trie of sequences: node 0 is the root; each other node is a sequence prefix. */
+class SequenceTrie {
+  readonly parent: number[] = [-1];
+  readonly code: number[] = [0];
+  readonly ends: number[] = [0];
+  private readonly children = new Map<number, number>();
+
+  constructor(private readonly radix: number) {}
+
+  child(node: number, code: number): number {
+    const key = node * this.radix + (code - START);
+    let found = this.children.get(key);
+    if (found === undefined) {
+      found = this.parent.length;
+      this.parent.push(node);
+      this.code.push(code);
+      this.ends.push(0);
+      this.children.set(key, found);
+    }
+    return found;
+  }
+
+  /** The codes from the root to `node`. */
+  sequence(node: number): number[] {
+    const out: number[] = [];
+    for (let n = node; n > 0; n = this.parent[n] as number) out.push(this.code[n] as number);
+    return out.reverse();
+  }
+}
+
+export const otherLabel = '(other)';
+
+/**
+ * Counts the paths from `anchors` (store rows, one per unit): each unit's anchor and the next `depth` events
+ * (or the `depth` before it), as whole sequences and as Sankey columns. A column keeps its
+ * `maxNodesPerPosition` most frequent labels; the rest of the column is one `(other)` node.
+ */
+export function tallyPaths(
+  columns: Pick<EventColumns, 'personStarts' | 'personCount' | 'tsUs'>,
+  labels: RowLabels,
+  anchors: Int32Array,
+  options: PathOptions,
+): PathsResult {
+  const { personStarts, personCount, tsUs } = columns;
+  const codes = labels.codes;
+  const after = options.direction === 'after';
+  const step = after ? 1 : -1;
+  const trie = new SequenceTrie(labels.names.length + 2 - START);
+  const excluded = options.excluded;
+  const windowUs = options.windowUs ?? Infinity;
+  let person = 0;
+  for (let a = 0; a < anchors.length; a += 1) {
+    const anchor = anchors[a] as number;
+    // Anchors come in person order: search forward from the last person.
+    if (anchor >= (personStarts[person + 1] as number) || anchor < (personStarts[person] as number)) {
+      person = firstPersonFrom(personStarts, 0, personCount, anchor + 1) - 1;
+    }
+    const first = personStarts[person] as number;
+    const end = personStarts[person + 1] as number;
+    const t0 = tsUs[anchor] as number;
+    let last = codes[anchor] as number;
+    let node = trie.child(0, last);
+    let length = 1;
+    let ranOut = true;
+    for (let row = anchor + step; row >= first && row < end; row += step) {
+      if (Math.abs((tsUs[row] as number) - t0) > windowUs) break;
+      const code = codes[row] as number;
+      if (excluded[code] === 1 || (options.collapseRepeats && code === last)) continue;
+      if (length === options.depth + 1) {
+        ranOut = false;
+        break;
+      }
+      node = trie.child(node, code);
+      last = code;
+      length += 1;
+    }
+    if (ranOut && length <= options.depth) node = trie.child(node, after ? END : START);
+    trie.ends[node] = (trie.ends[node] as number) + 1;
+  }
+
+  const name = (code: number) => (code === END ? endLabel : code === START ? startLabel : (labels.names[code] ?? ''));
+  const sequences: { codes: number[]; units: number }[] = [];
+  trie.ends.forEach((units, node) => {
+    if (units === 0) return;
+    const s = trie.sequence(node);
+    if (!after) s.reverse();
+    sequences.push({ codes: s, units });
+  });
+  // After: the anchor at position 0; before: at position `depth` (shorter sequences end there).
+  const positionOf = (s: readonly number[], i: number) => (after ? i : options.depth + 1 - s.length + i);
+
+  const columnUnits = new Map<string, number>();
+  for (const { codes: s, units } of sequences) {
+    s.forEach((code, i) => {
+      const key = `${positionOf(s, i)}:${name(code)}`;
+      columnUnits.set(key, (columnUnits.get(key) ?? 0) + units);
+    });
+  }
+  const kept = new Set<string>();
+  const byPosition = new Map<number, [string, number][]>();
+  for (const [key, units] of columnUnits) {
+    const position = Number(key.slice(0, key.indexOf(':')));
+    byPosition.set(position, [...(byPosition.get(position) ?? []), [key, units]]);
+  }
+  for (const entries of byPosition.values()) {
+    entries.sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
+    for (const [key] of entries.slice(0, options.maxNodesPerPosition)) kept.add(key);
+  }
+
+  const nodes = new Map<string, PathNode>();
+  const links = new Map<string, PathLink>();
+  for (const { codes: s, units } of sequences) {
+    let previous: string | null = null;
+    s.forEach((code, i) => {
+      const position = positionOf(s, i);
+      const full = `${position}:${name(code)}`;
+      const label = kept.has(full) ? name(code) : otherLabel;
+      const id = `${position}:${label}`;
+      const node = nodes.get(id) ?? { id, name: label, position, units: 0 };
+      node.units += units;
+      nodes.set(id, node);
+      if (previous !== null) {
+        const key = `${previous}\u0000${id}`;
+        const link = links.get(key) ?? { source: previous, target: id, units: 0 };
+        link.units += units;
+        links.set(key, link);
+      }
+      previous = id;
+    });
+  }
+  const byUnits =
+    <T extends { units: number }>(key: (x: T) => string) =>
+    (x: T, y: T) =>
+      y.units - x.units || key(x).localeCompare(key(y));
+  return {
+    units: anchors.length,
+    nodes: [...nodes.values()].sort((x, y) => x.position - y.position || byUnits<PathNode>((n) => n.id)(x, y)),
+    links: [...links.values()].sort(byUnits<PathLink>((l) => `${l.source}\u0000${l.target}`)),
+    paths: sequences
+      .map(({ codes: s, units }) => ({ events: s.map(name), units }))
+      .sort(byUnits((p) => p.events.join('\u0000')))
+      .slice(0, options.top),
+  };
+}
+
+/**
+ * Per event name, the units that did it after their anchor and before their end (`TransitionUnits`): `s` among
+ * those that converted, `f` among those that dropped (FUNNEL-SEMANTICS §5's counts, for one transition). Names
+ * with `skip[code] = 1` are left out.
+ */
+export function transitionEventCounts(
+  columns: Pick<EventColumns, 'personStarts' | 'personCount' | 'tsUs' | 'eventCode' | 'eventNames'>,
+  units: TransitionUnits,
+  skip: Uint8Array,
+): { success: number; failure: number; perEvent: Map<string, { s: number; f: number }> } {
+  const { personStarts, personCount, tsUs, eventCode, eventNames } = columns;
+  const s = new Float64Array(eventNames.length);
+  const f = new Float64Array(eventNames.length);
+  const seen = new Int32Array(eventNames.length).fill(-1);
+  let success = 0;
+  let person = 0;
+  for (let u = 0; u < units.rows.length; u += 1) {
+    const anchor = units.rows[u] as number;
+    if (anchor >= (personStarts[person + 1] as number) || anchor < (personStarts[person] as number)) {
+      person = firstPersonFrom(personStarts, 0, personCount, anchor + 1) - 1;
+    }
+    const end = personStarts[person + 1] as number;
+    const converted = units.converted[u] === 1;
+    if (converted) success += 1;
+    const t0 = tsUs[anchor] as number;
+    const tEnd = units.endUs[u] as number;
+    const counts = converted ? s : f;
+    for (let row = anchor + 1; row < end; row += 1) {
+      const t = tsUs[row] as number;
+      if (t >= tEnd) break;
+      if (t <= t0) continue; // same time as the anchor: not after it
+      const code = eventCode[row] as number;
+      if (skip[code] === 1 || seen[code] === u) continue;
+      seen[code] = u;
+      counts[code] = (counts[code] as number) + 1;
+    }
+  }
+  const perEvent = new Map<string, { s: number; f: number }>();
+  eventNames.forEach((name, code) => {
+    if ((s[code] as number) + (f[code] as number) > 0)
+      perEvent.set(name, { s: s[code] as number, f: f[code] as number });
+  });
+  return { success, failure: units.rows.length - success, perEvent };
+}
