@@ -10,3 +10,12 @@ export function formatPercent(x: number): string {
   const v = x * 100;
   return (Math.abs(v) < 0.05 ? 0 : v).toFixed(1);
 }
+
+/** A duration in seconds in the unit that reads best: `45 s`, `12 min`, `3.4 h`, `2.1 days`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.abs(seconds);
+  if (s < 90) return `${Math.round(seconds)} s`;
+  if (s < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  if (s < 36 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86_400).toFixed(1)} days`;
+}

@@ -93,6 +93,12 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--top <n>', 'findings to list, the largest loss first', '10')
     .option('--instead-depth <n>', 'events after the step in the paths of the units that dropped there', '3')
     .option('--instead-top <n>', 'next events and paths listed per transition for the units that dropped', '5')
+    .addOption(
+      new Option('--period <period>', 'periods of the time-between-steps trend')
+        .choices(['week', 'month'])
+        .default('month'),
+    )
+    .option('--recent-periods <n>', 'latest periods the time-between-steps trend looks at', '6')
     .option('--events <files...>', 'run over these event files in a throw-away in-memory store instead of --db')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (options) => {

@@ -6,8 +6,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { droppedInstead } from '../../src/analysis/diagnose/instead.js';
-import type { TransitionUnits } from '../../src/analysis/funnel/funnel-pass.js';
 import { runFunnel } from '../../src/analysis/funnel/run-funnel.js';
+import {
+  entriesByStep,
+  type TransitionEntries,
+  type TransitionUnits,
+} from '../../src/analysis/funnel/transition-units.js';
 import { type PathsSpec, rowLabels, runPaths } from '../../src/analysis/paths/run-paths.js';
 import { ColumnCache } from '../../src/engine/column-cache.js';
 import { parseFunnelDefinition } from '../../src/model/funnel-definition.js';
@@ -234,6 +238,28 @@ describe('paths against the reference', () => {
   });
 });
 
+describe('paths with many distinct sequences', () => {
+  it('count what the reference counts when the trie grows far past its first size', async () => {
+    // 3,000 persons, 40 event names, depth 4: tens of thousands of distinct prefixes.
+    let seed = 12345;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const data: TestEvent[] = [];
+    for (let p = 0; p < 3000; p += 1) {
+      const length = 1 + Math.floor(next() * 8);
+      for (let i = 0; i < length; i += 1) {
+        data.push({ person: `p${p}`, tsSeconds: i, event: i === 0 ? 'A' : `E${Math.floor(next() * 40)}` });
+      }
+    }
+    const expected = referencePaths(data, 'A', 4);
+    expect(expected.size).toBeGreaterThan(2000);
+    const r = await paths({ from: 'A', depth: 4, top: 100_000, maxNodesPerPosition: 1000 }, data);
+    expect(new Map(r.paths.map((p) => [p.events.join('>'), p.units]))).toEqual(expected);
+  });
+});
+
 describe('what dropped units did instead', () => {
   // Funnel Visit → Pricing → Signup, window 1 day. Of the five who reach Pricing, two sign up (u1, u2); three
   // drop (u3, u4, u5). After Pricing: u1 watches a Video, then signs up; u2 signs up at once; u3 opens Docs then
@@ -262,6 +288,11 @@ describe('what dropped units did instead', () => {
       },
     });
     expect(report.steps.map((s) => s.count)).toEqual([6, 5, 2]);
+    // Counting only (as a diagnosis runs): the same counts, no conversion times.
+    const countsOnly = await runFunnel(cache, 'default', definition, { threads: 1, times: false });
+    expect(countsOnly.steps.map((s) => s.count)).toEqual([6, 5, 2]);
+    expect(report.steps[2]?.medianTimeToConvertSeconds).toBe(90); // u1 120 s, u2 60 s
+    expect(countsOnly.steps[2]?.medianTimeToConvertSeconds).toBeNull();
     const got = units as TransitionUnits | null;
     if (!got) throw new Error('no transition units');
     // Six at Visit (step 0) and five at Pricing (step 1); the last step has no transition.
@@ -271,7 +302,7 @@ describe('what dropped units did instead', () => {
     const instead = droppedInstead(
       project.columns,
       labels,
-      got,
+      entriesByStep(got, 3)[1] as TransitionEntries,
       { fromStep: 1, toStep: 2, fromName: 'Pricing', toName: 'Signup' },
       { depth: 2, top: 5, stepEvents: ['Visit', 'Pricing', 'Signup'], excluded: new Uint8Array(labels.names.length) },
     );

@@ -1,7 +1,7 @@
 import type { EventColumns } from '../../store/event-columns.js';
-import type { TransitionUnits } from '../funnel/funnel-pass.js';
 import type { CorrelationReport } from '../funnel/report.js';
 import { correlationReport } from '../funnel/report-sections.js';
+import type { TransitionEntries } from '../funnel/transition-units.js';
 import { identityEvents, type PathsResult, type RowLabels, tallyPaths, transitionEventCounts } from '../paths/paths.js';
 
 /** What the units that dropped at one transition did next (docs/diagnose.md, "What dropped units did instead"). */
@@ -34,40 +34,23 @@ export interface InsteadOptions {
   excluded: Uint8Array;
 }
 
-/** The units of one step, out of the per-step arrays of a run. */
-export function unitsAt(units: TransitionUnits, step: number): TransitionUnits {
-  const keep: number[] = [];
-  for (let i = 0; i < units.step.length; i += 1) if (units.step[i] === step) keep.push(i);
-  const pick = <T extends Uint8Array | Int32Array | Float64Array>(array: T, make: (n: number) => T): T => {
-    const out = make(keep.length);
-    keep.forEach((i, j) => {
-      out[j] = array[i] as number;
-    });
-    return out;
-  };
-  return {
-    step: pick(units.step, (n) => new Uint8Array(n)),
-    rows: pick(units.rows, (n) => new Int32Array(n)),
-    converted: pick(units.converted, (n) => new Uint8Array(n)),
-    endUs: pick(units.endUs, (n) => new Float64Array(n)),
-    value: pick(units.value, (n) => new Int32Array(n)),
-  };
-}
-
-/** For one transition: the next events and paths of the dropped units, and the event correlation. */
+/**
+ * For one transition: the next events and paths of the dropped units, and the event correlation, from the entries
+ * of the transition's first step (`entriesByStep`).
+ */
 export function droppedInstead(
   columns: EventColumns,
   labels: RowLabels,
-  units: TransitionUnits,
+  at: TransitionEntries,
   transition: { fromStep: number; toStep: number; fromName: string; toName: string },
   options: InsteadOptions,
 ): DroppedInstead {
-  const at = unitsAt(units, transition.fromStep);
-  const dropped: number[] = [];
-  at.converted.forEach((c, i) => {
-    if (c === 0) dropped.push(at.rows[i] as number);
-  });
-  const paths = tallyPaths(columns, labels, Int32Array.from(dropped), {
+  let droppedCount = 0;
+  for (let i = 0; i < at.converted.length; i += 1) if (at.converted[i] === 0) droppedCount += 1;
+  const dropped = new Int32Array(droppedCount);
+  for (let i = 0, j = 0; i < at.converted.length; i += 1)
+    if (at.converted[i] === 0) dropped[j++] = at.rows[i] as number;
+  const paths = tallyPaths(columns, labels, dropped, {
     depth: options.depth,
     direction: 'after',
     windowUs: null,

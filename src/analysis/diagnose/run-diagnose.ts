@@ -1,13 +1,14 @@
 import type { ColumnCache } from '../../engine/column-cache.js';
 import type { FunnelBreakdown, FunnelDefinition } from '../../model/funnel-definition.js';
-import { utcDayMs } from '../calendar.js';
-import type { TransitionUnits } from '../funnel/funnel-pass.js';
-import type { StepReport } from '../funnel/report.js';
-import { dateRange, type RunOptions, runFunnel } from '../funnel/run-funnel.js';
+import { trendBuckets, utcDayMs } from '../calendar.js';
+import type { BreakdownEntry, StepReport } from '../funnel/report.js';
+import { dataEndUs, dateRange, type RunOptions, runFunnel } from '../funnel/run-funnel.js';
+import { entriesByStep, type TransitionUnits } from '../funnel/transition-units.js';
 import { identityEvents } from '../paths/paths.js';
 import { labelMask, rowLabels } from '../paths/run-paths.js';
 import { type DroppedInstead, droppedInstead } from './instead.js';
 import { type LeakReport, rankLeaks, type SegmentCounts } from './leaks.js';
+import { type DimensionValues, type DurationReport, rankDurations } from './slowest.js';
 
 export interface DiagnoseSpec {
   /** The funnel (its own breakdown, view and correlation are ignored). */
@@ -21,6 +22,9 @@ export interface DiagnoseSpec {
   /** Events after the step in the dropped units' paths, and sequences / next events listed. */
   insteadDepth: number;
   insteadTop: number;
+  /** Periods of the duration trend, and how many of the latest it looks at. */
+  period: 'week' | 'month';
+  recentPeriods: number;
 }
 
 export interface DiagnoseReport {
@@ -34,6 +38,8 @@ export interface DiagnoseReport {
   leaks: LeakReport;
   /** Per transition, what the units that dropped there did next; empty for unordered funnels or other units. */
   instead: DroppedInstead[];
+  /** How long each transition takes: overall, per recent period (trend) and per segment against the rest. */
+  durations: DurationReport;
   stats: { funnelRuns: number; elapsedMs: number };
 }
 
@@ -65,25 +71,50 @@ export async function runDiagnose(
 ): Promise<DiagnoseReport> {
   const started = performance.now();
   const base: FunnelDefinition = { ...spec.definition, view: 'steps', correlation: null, breakdown: null };
-  const groups: string[][] = spec.dimensions.map((d) => [d]);
-  if (spec.pairs) {
-    spec.dimensions.forEach((a, i) => {
-      for (const b of spec.dimensions.slice(i + 1)) groups.push([a, b]);
-    });
-  }
   const segments: SegmentCounts[] = [];
-  let steps: StepReport[] = [];
-  let unit = '';
-  let units: TransitionUnits | null = null;
-  for (const [g, properties] of groups.entries()) {
-    // The first run also hands over, per step, the units that reached it (for "what they did instead").
-    const runOptions: RunOptions = g === 0 ? { ...options, transitions: (u) => (units = u) } : options;
-    const report = await runFunnel(cache, project, { ...base, breakdown: breakdownOf(properties) }, runOptions);
-    steps = report.steps;
-    unit = report.unit;
-    for (const entry of report.breakdown ?? []) {
+  const segmentCounts = (properties: string[], entries: readonly BreakdownEntry[]) => {
+    for (const entry of entries) {
       const values = Array.isArray(entry.value) ? entry.value : [entry.value];
       segments.push({ dimensions: properties, values, counts: entry.steps.map((s) => s.count) });
+    }
+  };
+  // One run for every dimension: each a first-touch segmentation of the same pass, which also hands over every
+  // unit's steps and segments (what the dropped did instead, the time between steps).
+  let units: TransitionUnits | null = null;
+  const byDimension: DimensionValues[] = [];
+  const report = await runFunnel(cache, project, base, {
+    ...options,
+    times: false, // the leaks read counts; durations come from the units handed over
+    transitions: (u) => {
+      units = u;
+    },
+    segmentations: {
+      breakdowns: spec.dimensions.map((d) => breakdownOf([d])),
+      receive: (results) => {
+        results.forEach(({ labels, entries }, i) => {
+          const dimension = spec.dimensions[i] as string;
+          segmentCounts([dimension], entries);
+          byDimension.push({ dimensions: [dimension], labels, values: i });
+        });
+      },
+    },
+  });
+  const steps: StepReport[] = report.steps;
+  const unit = report.unit;
+  let funnelRuns = 1;
+  if (spec.pairs) {
+    // A pair's values are numbered as the pass meets them: one run each, broken down by both.
+    for (const [i, a] of spec.dimensions.entries()) {
+      for (const b of spec.dimensions.slice(i + 1)) {
+        const pair = await runFunnel(
+          cache,
+          project,
+          { ...base, breakdown: breakdownOf([a, b]) },
+          { ...options, times: false },
+        );
+        segmentCounts([a, b], pair.breakdown ?? []);
+        funnelRuns += 1;
+      }
     }
   }
   const columns = await cache.get(project);
@@ -103,10 +134,13 @@ export async function runDiagnose(
     // Page views by their path (the landing-page dimension's column, already loaded when it is a dimension).
     const labels = await rowLabels(columns, true);
     const excluded = labelMask(labels, identityEvents);
+    const entries = entriesByStep(transitionUnits, base.steps.length);
     for (const t of leaks.transitions) {
       const transition = { fromStep: t.from, toStep: t.to, fromName: t.fromName, toName: t.toName };
+      const at = entries[t.from];
+      if (!at) continue;
       instead.push(
-        droppedInstead(columns.columns, labels, transitionUnits, transition, {
+        droppedInstead(columns.columns, labels, at, transition, {
           depth: spec.insteadDepth,
           top: spec.insteadTop,
           stepEvents: base.steps.flatMap((s) => (s.event === null ? [] : [s.event])),
@@ -115,6 +149,19 @@ export async function runDiagnose(
       );
     }
   }
+  const buckets = trendBuckets(range.dateFrom, range.dateTo, spec.period, base.timezone);
+  const durations = rankDurations(transitionUnits, byDimension, {
+    transitions: leaks.transitions,
+    tsUs: columns.columns.tsUs,
+    dataEndUs: dataEndUs(base, columns),
+    windowUs: base.windowSeconds * 1e6,
+    periods: { startsUs: buckets.startsUtcMs.map((ms) => ms * 1000), labels: buckets.labels },
+    recentPeriods: spec.recentPeriods,
+    unit,
+    alpha: spec.alpha,
+    minUnits: spec.minUnits,
+    top: spec.top,
+  });
   return {
     definitions: 'docs/diagnose.md',
     unit,
@@ -125,6 +172,7 @@ export async function runDiagnose(
     steps,
     leaks,
     instead,
-    stats: { funnelRuns: groups.length, elapsedMs: Math.round(performance.now() - started) },
+    durations,
+    stats: { funnelRuns, elapsedMs: Math.round(performance.now() - started) },
   };
 }

@@ -2,7 +2,6 @@ import { type BreakdownColumns, type BreakdownValues, breakdownValues } from '..
 import {
   buildFunnelStream,
   type FunnelInputs,
-  type FunnelStream,
   firstPersonFrom,
   type StreamSource,
 } from '../../engine/funnel-stream.js';
@@ -12,6 +11,7 @@ import { UnorderedKernel } from '../../engine/unordered-kernel.js';
 import type { FunnelDefinition } from '../../model/funnel-definition.js';
 import { bucketIndex } from '../calendar.js';
 import { FunnelTally, type TallyData } from './funnel-tally.js';
+import { TransitionCollector, type TransitionUnits } from './transition-units.js';
 
 interface Kernel extends UnitOutcome {
   run(begin: number, end: number, scope: ValueScope | null, unitBits?: number): unknown;
@@ -34,6 +34,13 @@ export interface PassRequest {
    * where its look at "what came next" ends. False: none collected.
    */
   transitions?: boolean;
+  /**
+   * More breakdowns of the same run, each one event property with `first_touch` attribution (a diagnosis): every
+   * counted unit adds to the tally of its value in each, with one stream and one kernel run for all of them.
+   */
+  segmentations?: BreakdownColumns[] | null;
+  /** False: count units only, without conversion times (the step reports then have no times). Default true. */
+  times?: boolean;
 }
 
 export interface PassResult {
@@ -46,20 +53,8 @@ export interface PassResult {
   correlation: { s: Float64Array; f: Float64Array; success: number; failure: number } | null;
   /** The units asked for by `transition`, in person order. */
   transition: TransitionUnits | null;
-}
-
-/** The person units that reached a step: parallel arrays, one entry per unit and step. */
-export interface TransitionUnits {
-  /** The step reached (the transition goes from it to the next). */
-  step: Uint8Array;
-  /** The store row of the step's event on the unit's counted path. */
-  rows: Int32Array;
-  /** 1: the unit reached the next step. */
-  converted: Uint8Array;
-  /** The end (µs, exclusive) of what counts as "before converting": the next step's time, else the window's end. */
-  endUs: Float64Array;
-  /** The unit's breakdown value id under `first_touch` or `last_touch` attribution; 0 otherwise. */
-  value: Int32Array;
+  /** Per segmentation, per value id: its tally. */
+  segments: (TallyData | null)[][] | null;
 }
 
 /** Rows per block of a blocked pass: its work arrays (about 24 bytes a row) stay in the core's cache. */
@@ -71,8 +66,16 @@ const emptyI32 = new Int32Array(0);
  * Whether a pass may go block by block of persons: only when a unit is a person (other units may span persons)
  * and breakdown value ids are fixed before the pass (several properties number their tuples as they meet them).
  */
-export function blockable(definition: FunnelDefinition, breakdown: BreakdownColumns | null): boolean {
-  return definition.countBy.type === 'person' && (!breakdown || breakdown.single !== null);
+export function blockable(
+  definition: FunnelDefinition,
+  breakdown: BreakdownColumns | null,
+  segmentations: readonly BreakdownColumns[] = [],
+): boolean {
+  return (
+    definition.countBy.type === 'person' &&
+    (!breakdown || breakdown.single !== null) &&
+    segmentations.every((s) => s.single !== null)
+  );
 }
 
 /**
@@ -97,46 +100,6 @@ function* personBlocks(
     const next = firstPersonFrom(personStarts, p + 1, end, (personStarts[p] as number) + blockRows);
     yield { personRange: [p, next] };
     p = next;
-  }
-}
-
-/**
- * Adds a unit's transitions to `out`: for each step but the last on its counted path, the row of that step's
- * event (the first event at the step's time that matches the step), whether the path reached the next step, and
- * the end of the look-ahead (the next step's time, else the end of the window).
- */
-function collectTransitions(
-  out: { step: number[]; rows: number[]; converted: number[]; endUs: number[]; value: number[] },
-  kernel: UnitOutcome,
-  stream: Pick<FunnelStream, 'ts' | 'steps' | 'rowOf'>,
-  begin: number,
-  end: number,
-  stepCount: number,
-  windowUs: number,
-): void {
-  const windowEnd = (kernel.timings[0] as number) + windowUs;
-  for (let j = 0; j < kernel.timingCount; j += 1) {
-    const step = kernel.timingSteps[j] as number;
-    if (step >= stepCount - 1) continue;
-    const t = kernel.timings[j] as number;
-    const bit = 1 << step;
-    const converted = (kernel.pathBits & (bit << 1)) !== 0;
-    let next = windowEnd;
-    if (converted) {
-      for (let m = 0; m < kernel.timingCount; m += 1) {
-        if (kernel.timingSteps[m] === step + 1) next = kernel.timings[m] as number;
-      }
-    }
-    for (let i = begin; i < end; i += 1) {
-      if (stream.ts[i] === t && (stream.steps[i] as number) & bit) {
-        out.step.push(step);
-        out.rows.push(stream.rowOf[i] as number);
-        out.converted.push(converted ? 1 : 0);
-        out.endUs.push(next);
-        out.value.push(0);
-        break;
-      }
-    }
   }
 }
 
@@ -201,12 +164,13 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
 
   const censoring = request.censoring ? { ...request.censoring, windowUs } : null;
   const kernel = newKernel();
-  const total = new FunnelTally(n, bucketCount, censoring);
+  const times = request.times !== false;
+  const total = new FunnelTally(n, bucketCount, censoring, times);
   const byValue: (FunnelTally | undefined)[] = [];
   const tallyOf = (value: number) => {
     let t = byValue[value];
     if (!t) {
-      t = new FunnelTally(n, bucketCount, censoring);
+      t = new FunnelTally(n, bucketCount, censoring, times);
       byValue[value] = t;
     }
     return t;
@@ -237,19 +201,16 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
     : null;
 
   const lastBit = 1 << (n - 1);
+  const segmentations = request.segmentations ?? [];
+  const segmentTallies: (FunnelTally | undefined)[][] = segmentations.map(() => []);
+  const segmentValues = new Int32Array(segmentations.length);
   const transition =
     request.transitions && definition.countBy.type === 'person' && definition.order !== 'unordered'
-      ? {
-          step: [] as number[],
-          rows: [] as number[],
-          converted: [] as number[],
-          endUs: [] as number[],
-          value: [] as number[],
-        }
+      ? new TransitionCollector(n, windowUs, segmentations.length)
       : null;
   let unitsBefore = 0;
   let labels: (string | string[])[] | null = null;
-  for (const block of personBlocks(source, request, blockable(definition, breakdownColumns))) {
+  for (const block of personBlocks(source, request, blockable(definition, breakdownColumns, segmentations))) {
     const stream = buildFunnelStream(source, definition, inputs, { ...streamOptions, ...block });
     columns.ts = stream.ts;
     columns.steps = stream.steps;
@@ -258,6 +219,9 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
       ? breakdownValues(stream, breakdownColumns, source.scratch.i32('breakdown', stream.length))
       : null;
     if (values && !breakdownColumns?.single) labels = values.labels;
+    const segmentValueAt = segmentations.map(
+      (columns, s) => breakdownValues(stream, columns, source.scratch.i32(`segmentation ${s}`, stream.length)).valueAt,
+    );
     for (let u = 0; u < stream.unitCount; u += 1) {
       const begin = stream.unitStarts[u] as number;
       const end = stream.unitStarts[u + 1] as number;
@@ -265,8 +229,29 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
       kernel.run(begin, end, null, stream.unitBits[u] as number);
       total.addOutcome(kernel, fromStep, toStep);
       addTrends(total, kernel, begin, end, null);
-      const transitionsFrom = transition ? transition.rows.length : 0;
-      if (transition && kernel.counted) collectTransitions(transition, kernel, stream, begin, end, n, windowUs);
+      if (kernel.counted && segmentations.length > 0) {
+        // Each segmentation's value: that of the unit's first in-funnel event that has one ("" when none does).
+        segmentValueAt.forEach((valueAt, s) => {
+          let value = 0;
+          for (let i = begin; i < end; i += 1) {
+            if (!strict && stream.steps[i] === 0) continue;
+            const v = valueAt[i] as number;
+            if (v !== 0) {
+              value = v;
+              break;
+            }
+          }
+          segmentValues[s] = value;
+          const tallies = segmentTallies[s] as (FunnelTally | undefined)[];
+          let tally = tallies[value];
+          if (!tally) {
+            tally = new FunnelTally(n, bucketCount, censoring, times);
+            tallies[value] = tally;
+          }
+          tally.addOutcome(kernel, fromStep, toStep);
+        });
+      }
+      if (transition && kernel.counted) transition.add(kernel, stream, begin, end, segmentValues);
 
       if (correlated && kernel.counted) {
         const converted = (kernel.pathBits & lastBit) !== 0;
@@ -301,7 +286,6 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
           }
         }
         if (!kernel.counted) continue;
-        if (transition) for (let i = transitionsFrom; i < transition.rows.length; i += 1) transition.value[i] = value;
         const tally = tallyOf(value);
         tally.addOutcome(kernel, fromStep, toStep);
         addTrends(tally, kernel, begin, end, null);
@@ -340,15 +324,11 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
     correlation: correlated
       ? { s: correlated.s, f: correlated.f, success: correlated.success, failure: correlated.failure }
       : null,
-    transition: transition
-      ? {
-          step: Uint8Array.from(transition.step),
-          rows: Int32Array.from(transition.rows),
-          converted: Uint8Array.from(transition.converted),
-          endUs: Float64Array.from(transition.endUs),
-          value: Int32Array.from(transition.value),
-        }
-      : null,
+    transition: transition ? transition.result() : null,
+    segments:
+      segmentations.length > 0
+        ? segmentTallies.map((tallies) => Array.from(tallies, (t) => (t ? t.toData() : null)))
+        : null,
   };
 }
 
@@ -385,14 +365,17 @@ export function transferablesOf(results: readonly PassResult[]): ArrayBuffer[] {
   const arrays: Float64Array[] = [];
   const buffers: ArrayBuffer[] = [];
   for (const result of results) {
-    const tallies = [result.total, ...result.byValue.filter((t): t is TallyData => t !== null)];
+    const tallies = [
+      result.total,
+      ...[...result.byValue, ...(result.segments ?? []).flat()].filter((t): t is TallyData => t !== null),
+    ];
     for (const t of tallies) {
       arrays.push(t.counts, t.open, t.censored, ...t.gaps, t.timeToConvert, t.entered, t.converted);
     }
     if (result.correlation) arrays.push(result.correlation.s, result.correlation.f);
     if (result.transition) {
-      const { step, rows, converted, endUs, value } = result.transition;
-      for (const array of [step, rows, converted, endUs, value]) buffers.push(array.buffer as ArrayBuffer);
+      const { unitValues, unitCount: _, ...entries } = result.transition;
+      for (const array of [...unitValues, ...Object.values(entries)]) buffers.push(array.buffer as ArrayBuffer);
     }
   }
   return [...new Set([...arrays.map((a) => a.buffer as ArrayBuffer), ...buffers])];

@@ -43,6 +43,8 @@ export class FunnelTally {
     readonly stepCount: number,
     bucketCount: number,
     private readonly censoring: Censoring | null = null,
+    /** False: counts only, no conversion times (gaps, time to convert) kept. */
+    private readonly times = true,
   ) {
     this.stepCounts = new Float64Array(stepCount);
     this.open = new Float64Array(stepCount);
@@ -83,7 +85,7 @@ export class FunnelTally {
         }
       }
     }
-    if (outcome.timingCount < 2 && fromStep !== toStep) return;
+    if (!this.times || (outcome.timingCount < 2 && fromStep !== toStep)) return;
     let fromTs = Number.NaN;
     let toTs = Number.NaN;
     for (let j = 0; j < outcome.timingCount; j += 1) {

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { loadBreakdownColumns } from '../../engine/breakdown-values.js';
+import { type BreakdownColumns, loadBreakdownColumns } from '../../engine/breakdown-values.js';
 import type { ColumnCache, ProjectColumns } from '../../engine/column-cache.js';
 import { firstPersonFrom, loadFunnelInputs } from '../../engine/funnel-stream.js';
 import { WorkerPool } from '../../engine/worker-pool.js';
-import type { FunnelDefinition } from '../../model/funnel-definition.js';
+import type { FunnelBreakdown, FunnelDefinition } from '../../model/funnel-definition.js';
 import { sharedInt32 } from '../../store/shared-arrays.js';
 import { endOfDayUtcMs, localDate, trendBuckets } from '../calendar.js';
 import {
@@ -13,7 +13,6 @@ import {
   type PassResult,
   runFunnelChunks,
   runFunnelPass,
-  type TransitionUnits,
 } from './funnel-pass.js';
 import { FunnelTally, type TallyData } from './funnel-tally.js';
 import type { BreakdownEntry, CorrelationReport, FunnelReport } from './report.js';
@@ -25,6 +24,7 @@ import {
   timeToConvertReport,
   trendPoints,
 } from './report-sections.js';
+import { concatTransitions, type TransitionUnits } from './transition-units.js';
 
 export interface RunOptions {
   /** Threads a run may use (1 = this thread only). Default: the machine's available parallelism. */
@@ -35,7 +35,18 @@ export interface RunOptions {
    * Also hand over, per step, the person units that reached it: where, whether they went on, and until when (for
    * "what dropped units did instead", docs/diagnose.md). Ordered and strict funnels by person only.
    */
-  transitions?: (units: TransitionUnits, valueLabels: readonly (string | string[])[]) => void;
+  /** False: counts only, without conversion times (a diagnosis reads counts; faster). Default true. */
+  times?: boolean;
+  transitions?: (units: TransitionUnits) => void;
+  /**
+   * More breakdowns in the same pass (a diagnosis): each one event property with `first_touch` attribution, every
+   * value its own entry (no "Other"). `receive` gets, per breakdown, the value labels by id (as in
+   * `TransitionUnits.unitValues`) and the entries.
+   */
+  segmentations?: {
+    breakdowns: FunnelBreakdown[];
+    receive: (segmentations: { labels: string[]; entries: BreakdownEntry[] }[]) => void;
+  };
 }
 
 function unitLabel(definition: FunnelDefinition): string {
@@ -43,6 +54,25 @@ function unitLabel(definition: FunnelDefinition): string {
   if (c.type === 'person') return 'person';
   if (c.type === 'group') return `group:${c.groupType}`;
   return `${c.type}:${c.property}`;
+}
+
+const spans = new WeakMap<Float64Array, { lo: number; hi: number }>();
+
+/** The first and last event time of loaded columns (±Infinity when empty), scanned once per load. */
+function timeSpan(ts: Float64Array): { lo: number; hi: number } {
+  let span = spans.get(ts);
+  if (!span) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < ts.length; i += 1) {
+      const t = ts[i] as number;
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
+    span = { lo, hi };
+    spans.set(ts, span);
+  }
+  return span;
 }
 
 /** The definition's date range or, where it is open, the days (in its timezone) the project's events span. */
@@ -53,14 +83,7 @@ export function dateRange(
   let dateFrom = definition.dateFrom;
   let dateTo = definition.dateTo;
   if (!dateFrom || !dateTo) {
-    const ts = project.columns.tsUs;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < ts.length; i += 1) {
-      const t = ts[i] as number;
-      if (t < lo) lo = t;
-      if (t > hi) hi = t;
-    }
+    let { lo, hi } = timeSpan(project.columns.tsUs);
     if (lo === Infinity) lo = hi = Date.now() * 1000;
     dateFrom ??= localDate(lo / 1000, definition.timezone);
     dateTo ??= localDate(hi / 1000, definition.timezone);
@@ -69,10 +92,11 @@ export function dateRange(
 }
 
 /** The end of the data a funnel sees (µs): its last event, or the end of `dateTo` when that comes first. */
-function dataEndUs(definition: FunnelDefinition, project: ProjectColumns): number {
-  const ts = project.columns.tsUs;
-  let hi = -Infinity;
-  for (let i = 0; i < ts.length; i += 1) if ((ts[i] as number) > hi) hi = ts[i] as number;
+export function dataEndUs(
+  definition: Pick<FunnelDefinition, 'dateTo' | 'timezone'>,
+  project: Pick<ProjectColumns, 'columns'>,
+): number {
+  const { hi } = timeSpan(project.columns.tsUs);
   return definition.dateTo ? Math.min(hi, endOfDayUtcMs(definition.dateTo, definition.timezone) * 1000) : hi;
 }
 
@@ -119,29 +143,6 @@ function personRanges(personStarts: Int32Array, parts: number): [number, number]
   return ranges;
 }
 
-/** The parts' transition units, one after another (the parts are in person order). */
-function concatTransitions(results: readonly PassResult[]): TransitionUnits {
-  const parts = results.flatMap((r) => (r.transition ? [r.transition] : []));
-  const length = parts.reduce((sum, p) => sum + p.rows.length, 0);
-  const out = {
-    step: new Uint8Array(length),
-    rows: new Int32Array(length),
-    converted: new Uint8Array(length),
-    endUs: new Float64Array(length),
-    value: new Int32Array(length),
-  };
-  let at = 0;
-  for (const part of parts) {
-    out.step.set(part.step, at);
-    out.rows.set(part.rows, at);
-    out.converted.set(part.converted, at);
-    out.endUs.set(part.endUs, at);
-    out.value.set(part.value, at);
-    at += part.rows.length;
-  }
-  return out;
-}
-
 /** Ranges per thread in a parallel run: enough that the threads finish together, few enough to cost nothing. */
 const chunksPerThread = 16;
 
@@ -163,6 +164,13 @@ export async function runFunnel(
   const breakdown = definition.breakdown;
   const breakdownColumns = breakdown ? await loadBreakdownColumns(project, breakdown) : null;
   const trend = definition.view === 'trends' ? periods(definition, project) : null;
+  const segmentationColumns: BreakdownColumns[] = [];
+  for (const b of options.segmentations?.breakdowns ?? []) {
+    if (b.properties.length !== 1 || b.scope !== 'event' || b.attribution !== 'first_touch') {
+      throw new Error('runFunnel: a segmentation is one event property with first_touch attribution');
+    }
+    segmentationColumns.push(await loadBreakdownColumns(project, b));
+  }
   const request: PassRequest = {
     definition,
     inputs,
@@ -171,11 +179,13 @@ export async function runFunnel(
     trendStartsUs: trend?.startsUs ?? null,
     censoring: { dataEndUs: dataEndUs(definition, project), survival: definition.view === 'time_to_convert' },
     transitions: options.transitions !== undefined,
+    segmentations: segmentationColumns,
+    times: options.times !== false,
   };
 
   // Parts must not split a unit (persons only) and must agree on breakdown value ids (one property).
   const threads = Math.max(1, options.threads ?? availableParallelism());
-  const splittable = blockable(definition, breakdownColumns);
+  const splittable = blockable(definition, breakdownColumns, segmentationColumns);
   const big = project.columns.eventCount >= (options.parallelMinEvents ?? 2_000_000);
   const pool = threads > 1 && splittable && big ? workers(threads - 1) : null;
   let results: PassResult[];
@@ -200,11 +210,36 @@ export async function runFunnel(
   }
 
   if (options.transitions) {
-    options.transitions(concatTransitions(results), breakdownColumns?.single?.labels ?? results[0]?.labels ?? []);
+    const parts = results.flatMap((r) => (r.transition ? [r.transition] : []));
+    options.transitions(concatTransitions(parts, segmentationColumns.length));
   }
 
   const n = definition.steps.length;
   const bucketCount = trend ? trend.labels.length : 0;
+  if (options.segmentations) {
+    options.segmentations.receive(
+      segmentationColumns.map((columns, s) => {
+        const labels = columns.single?.labels ?? [];
+        const valueCount = Math.max(0, ...results.map((r) => r.segments?.[s]?.length ?? 0));
+        const entries: BreakdownEntry[] = [];
+        for (let value = 0; value < valueCount; value += 1) {
+          const parts = results.flatMap((r) => {
+            const tally = r.segments?.[s]?.[value];
+            return tally ? [tally] : [];
+          });
+          if (parts.length === 0) continue;
+          const tally = FunnelTally.fromData(n, bucketCount, parts);
+          entries.push({
+            value: labels[value] ?? '',
+            steps: stepReports(tally, definition),
+            timeToConvert: null,
+            trends: null,
+          });
+        }
+        return { labels, entries };
+      }),
+    );
+  }
   const total = FunnelTally.fromData(
     n,
     bucketCount,

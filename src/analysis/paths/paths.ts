@@ -1,7 +1,7 @@
 import { firstPersonFrom } from '../../engine/funnel-stream.js';
 import { eventNameByType } from '../../ingest/segment-fields.js';
 import type { EventColumns } from '../../store/event-columns.js';
-import type { TransitionUnits } from '../funnel/funnel-pass.js';
+import type { TransitionEntries } from '../funnel/transition-units.js';
 
 /**
  * Paths (docs/paths.md): from an anchor event of each unit, the events that came next (or before), counted as
@@ -66,6 +66,20 @@ const END = -1;
 const START = -2;
 
 /**
+ * The person of store row `row`, looked for from `from` on: rows come in person order, so the next person is
+ * usually this one or one of the next few; a search when it is not.
+ */
+function personOf(personStarts: Int32Array, personCount: number, row: number, from: number): number {
+  let person = from;
+  for (let step = 0; step < 8; step += 1) {
+    if (row < (personStarts[person] as number)) break;
+    if (row < (personStarts[person + 1] as number)) return person;
+    person += 1;
+  }
+  return firstPersonFrom(personStarts, 0, personCount, row + 1) - 1;
+}
+
+/**
  * The first row of each person whose label is in `anchor` (1 = anchor) and whose time is in [fromUs, toUs), as
  * store rows in person order.
  */
@@ -91,26 +105,62 @@ export function firstRows(
   return Int32Array.from(rows);
 }
 
-/** A trie of sequences: node 0 is the root; each other node is a sequence prefix. */
+/**
+ * A trie of sequences: node 0 is the root; each other node is a sequence prefix. Children are found through an
+ * open-addressing hash table on (parent, code) in typed arrays: a path walk looks up a child per event, millions
+ * of times, which a Map of numbers does several times slower.
+ */
 class SequenceTrie {
-  readonly parent: number[] = [-1];
-  readonly code: number[] = [0];
-  readonly ends: number[] = [0];
-  private readonly children = new Map<number, number>();
+  parent = new Int32Array(1024);
+  code = new Int32Array(1024);
+  ends = new Float64Array(1024);
+  size = 1;
+  /** Slot → node + 1 (0: empty). */
+  private slots = new Int32Array(4096);
 
-  constructor(private readonly radix: number) {}
+  private static hash(node: number, code: number): number {
+    return Math.imul(node, 0x9e3779b1) ^ Math.imul(code + 3, 0x85ebca77);
+  }
 
   child(node: number, code: number): number {
-    const key = node * this.radix + (code - START);
-    let found = this.children.get(key);
-    if (found === undefined) {
-      found = this.parent.length;
-      this.parent.push(node);
-      this.code.push(code);
-      this.ends.push(0);
-      this.children.set(key, found);
+    const mask = this.slots.length - 1;
+    let slot = SequenceTrie.hash(node, code) & mask;
+    for (;;) {
+      const found = (this.slots[slot] as number) - 1;
+      if (found < 0) break;
+      if (this.parent[found] === node && this.code[found] === code) return found;
+      slot = (slot + 1) & mask;
     }
-    return found;
+    if (this.size === this.parent.length) this.growNodes();
+    const added = this.size++;
+    this.parent[added] = node;
+    this.code[added] = code;
+    this.ends[added] = 0;
+    if (this.size * 2 > this.slots.length)
+      this.rehash(); // places every node, the new one too
+    else this.slots[slot] = added + 1;
+    return added;
+  }
+
+  private growNodes(): void {
+    const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const bigger = make(a.length * 2);
+      bigger.set(a);
+      return bigger;
+    };
+    this.parent = grow(this.parent, (n) => new Int32Array(n));
+    this.code = grow(this.code, (n) => new Int32Array(n));
+    this.ends = grow(this.ends, (n) => new Float64Array(n));
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2);
+    const mask = this.slots.length - 1;
+    for (let n = 1; n < this.size; n += 1) {
+      let slot = SequenceTrie.hash(this.parent[n] as number, this.code[n] as number) & mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+      this.slots[slot] = n + 1;
+    }
   }
 
   /** The codes from the root to `node`. */
@@ -138,16 +188,13 @@ export function tallyPaths(
   const codes = labels.codes;
   const after = options.direction === 'after';
   const step = after ? 1 : -1;
-  const trie = new SequenceTrie(labels.names.length + 2 - START);
+  const trie = new SequenceTrie();
   const excluded = options.excluded;
   const windowUs = options.windowUs ?? Infinity;
   let person = 0;
   for (let a = 0; a < anchors.length; a += 1) {
     const anchor = anchors[a] as number;
-    // Anchors come in person order: search forward from the last person.
-    if (anchor >= (personStarts[person + 1] as number) || anchor < (personStarts[person] as number)) {
-      person = firstPersonFrom(personStarts, 0, personCount, anchor + 1) - 1;
-    }
+    person = personOf(personStarts, personCount, anchor, person);
     const first = personStarts[person] as number;
     const end = personStarts[person + 1] as number;
     const t0 = tsUs[anchor] as number;
@@ -173,12 +220,13 @@ export function tallyPaths(
 
   const name = (code: number) => (code === END ? endLabel : code === START ? startLabel : (labels.names[code] ?? ''));
   const sequences: { codes: number[]; units: number }[] = [];
-  trie.ends.forEach((units, node) => {
-    if (units === 0) return;
+  for (let node = 1; node < trie.size; node += 1) {
+    const units = trie.ends[node] as number;
+    if (units === 0) continue;
     const s = trie.sequence(node);
     if (!after) s.reverse();
     sequences.push({ codes: s, units });
-  });
+  }
   // After: the anchor at position 0; before: at position `depth` (shorter sequences end there).
   const positionOf = (s: readonly number[], i: number) => (after ? i : options.depth + 1 - s.length + i);
 
@@ -243,7 +291,7 @@ export function tallyPaths(
  */
 export function transitionEventCounts(
   columns: Pick<EventColumns, 'personStarts' | 'personCount' | 'tsUs' | 'eventCode' | 'eventNames'>,
-  units: TransitionUnits,
+  units: Pick<TransitionEntries, 'rows' | 'converted' | 'endUs'>,
   skip: Uint8Array,
 ): { success: number; failure: number; perEvent: Map<string, { s: number; f: number }> } {
   const { personStarts, personCount, tsUs, eventCode, eventNames } = columns;
@@ -254,9 +302,7 @@ export function transitionEventCounts(
   let person = 0;
   for (let u = 0; u < units.rows.length; u += 1) {
     const anchor = units.rows[u] as number;
-    if (anchor >= (personStarts[person + 1] as number) || anchor < (personStarts[person] as number)) {
-      person = firstPersonFrom(personStarts, 0, personCount, anchor + 1) - 1;
-    }
+    person = personOf(personStarts, personCount, anchor, person);
     const end = personStarts[person + 1] as number;
     const converted = units.converted[u] === 1;
     if (converted) success += 1;

@@ -1,10 +1,13 @@
 import type { DroppedInstead } from '../../analysis/diagnose/instead.js';
 import { type DiagnoseReport, runDiagnose } from '../../analysis/diagnose/run-diagnose.js';
+import type { DurationReport } from '../../analysis/diagnose/slowest.js';
+import { formatDuration } from '../../analysis/format.js';
 import type { Config } from '../../config.js';
 import { ColumnCache } from '../../engine/column-cache.js';
 import { defaultDimensions } from '../../model/diagnose-dimensions.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
+import type { Interval } from '../../stats/wilson-interval.js';
 import { withStore } from '../open-store.js';
 import { formatCount, formatPercent, formatTable, type Output } from '../output.js';
 import { readDefinition } from './funnel.js';
@@ -19,6 +22,8 @@ export interface DiagnoseCommandOptions {
   top?: string;
   insteadDepth?: string;
   insteadTop?: string;
+  period?: 'week' | 'month';
+  recentPeriods?: string;
   events?: string[];
   format?: 'table' | 'json';
 }
@@ -77,6 +82,14 @@ export async function diagnoseCommand(
       (n) => Number.isInteger(n) && n >= 1,
       'a positive integer',
     ),
+    period: options.period ?? 'month',
+    recentPeriods: number(
+      options.recentPeriods,
+      '--recent-periods',
+      6,
+      (n) => Number.isInteger(n) && n >= 3,
+      'an integer of at least 3',
+    ),
   };
   const adHoc = (options.events ?? []).length > 0;
   const report = await withStore(adHoc ? { ...config, dbPath: ':memory:' } : config, async (store) => {
@@ -131,6 +144,7 @@ export function diagnoseTable(r: DiagnoseReport): string {
     );
   }
   parts.push(...leaks.summary.map((s, i) => (leaks.findings.length > 0 ? `${i + 1}. ${s}` : s)));
+  parts.push('', ...durationLines(r.durations));
   for (const t of r.instead) parts.push('', ...insteadLines(t));
   parts.push(
     '',
@@ -164,5 +178,38 @@ function insteadLines(t: DroppedInstead): string[] {
     `  events linked with going on: ${odds('success')}`,
     `  events linked with dropping: ${odds('failure')}${c.skewed ? ' (skewed: one side outnumbers the other over 10:1)' : ''}`,
   );
+  return lines;
+}
+
+const span = (i: Interval | null) => (i ? `${formatDuration(i.lower)}–${formatDuration(i.upper)}` : '–');
+const duration = (x: number | null) => (x === null ? '–' : formatDuration(x));
+
+/** Time between steps: per transition, then the slow segments and the transitions getting slower. */
+function durationLines(d: DurationReport): string[] {
+  const lines = [
+    'Time between steps (conversions only; distribution-free 95% intervals)',
+    formatTable(
+      ['transition', 'conversions', 'median', '95% interval', 'p80', '95% interval', 'trend'],
+      d.transitions.map((t) => [
+        `${t.fromName} → ${t.toName}`,
+        formatCount(t.units),
+        duration(t.medianSeconds),
+        span(t.medianInterval),
+        duration(t.p80Seconds),
+        span(t.p80Interval),
+        t.trend
+          ? `${t.periods.map((p) => duration(p.medianSeconds)).join(' → ')} (τ ${t.trend.tau.toFixed(3)}, q ${
+              t.trend.qValue < 0.001 ? t.trend.qValue.toExponential(1) : t.trend.qValue.toPrecision(2)
+            }${t.trend.growing ? ', growing' : ''})`
+          : '–',
+      ]),
+    ),
+    '',
+    ...d.summary,
+    '',
+    `${formatCount(d.cellsTested)} segment × transition duration cells tested, ${formatCount(d.cellsNotEnoughData)} ` +
+      `with too little data; ${formatCount(d.significantSlower)} significantly slower, ` +
+      `${formatCount(d.significantFaster)} significantly faster than everyone else.`,
+  ];
   return lines;
 }

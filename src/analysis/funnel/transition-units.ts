@@ -1,0 +1,190 @@
+import type { FunnelStream } from '../../engine/funnel-stream.js';
+import type { UnitOutcome } from '../../engine/ordered-kernel.js';
+
+/**
+ * The person units of a funnel run for "what dropped units did instead" and the time between steps
+ * (docs/diagnose.md): per counted unit its breakdown value, and per unit and step it reached (the last step
+ * excepted) one entry of parallel arrays.
+ */
+export interface TransitionUnits {
+  /** Counted units. */
+  unitCount: number;
+  /** Per segmentation of the run (`PassRequest.segmentations`), per counted unit in person order: its value id. */
+  unitValues: Int32Array[];
+  /** Per entry: the counted unit (an index into `unitValues`). */
+  unit: Int32Array;
+  /** The step reached (the transition goes from it to the next). */
+  step: Uint8Array;
+  /** The store row of the step's event on the unit's counted path. */
+  rows: Int32Array;
+  /** 1: the unit reached the next step. */
+  converted: Uint8Array;
+  /** The end (µs, exclusive) of what counts as "before converting": the next step's time, else the window's end. */
+  endUs: Float64Array;
+}
+
+/** The per-entry arrays. */
+export type TransitionEntries = Omit<TransitionUnits, 'unitValues' | 'unitCount'>;
+
+/** Grows a typed array to `size`, keeping its contents. */
+function grown<T extends Int32Array | Uint8Array | Float64Array>(a: T, size: number): T {
+  const bigger = new (a.constructor as new (n: number) => T)(size);
+  bigger.set(a);
+  return bigger;
+}
+
+/**
+ * Collects the units of a pass into typed arrays that double as they fill (no boxed numbers; plain fields rather
+ * than a wrapper per array, so the hot `add` stays monomorphic).
+ */
+export class TransitionCollector {
+  private units = 0;
+  private unitValues: Int32Array[];
+  private length = 0;
+  private unit = new Int32Array(1024);
+  private step = new Uint8Array(1024);
+  private rows = new Int32Array(1024);
+  private converted = new Uint8Array(1024);
+  private endUs = new Float64Array(1024);
+
+  constructor(
+    private readonly stepCount: number,
+    private readonly windowUs: number,
+    segmentations: number,
+  ) {
+    this.unitValues = Array.from({ length: segmentations }, () => new Int32Array(1024));
+  }
+
+  private growEntries(): void {
+    const size = this.unit.length * 2;
+    this.unit = grown(this.unit, size);
+    this.step = grown(this.step, size);
+    this.rows = grown(this.rows, size);
+    this.converted = grown(this.converted, size);
+    this.endUs = grown(this.endUs, size);
+  }
+
+  /**
+   * Adds a counted unit with its value in each segmentation, and an entry for each step but the last on its path:
+   * the row of that step's event (the first event at the step's time that matches the step), whether the path
+   * reached the next step, and the end of the look-ahead (the next step's time, else the window's end).
+   */
+  add(
+    kernel: UnitOutcome,
+    stream: Pick<FunnelStream, 'ts' | 'steps' | 'rowOf'>,
+    begin: number,
+    end: number,
+    segmentValues: Int32Array,
+  ): void {
+    const unit = this.units++;
+    for (let s = 0; s < this.unitValues.length; s += 1) {
+      let values = this.unitValues[s] as Int32Array;
+      if (unit === values.length) {
+        values = grown(values, values.length * 2);
+        this.unitValues[s] = values;
+      }
+      values[unit] = segmentValues[s] as number;
+    }
+    const windowEnd = (kernel.timings[0] as number) + this.windowUs;
+    let i = begin;
+    for (let j = 0; j < kernel.timingCount; j += 1) {
+      const step = kernel.timingSteps[j] as number;
+      if (step >= this.stepCount - 1) continue;
+      const bit = 1 << step;
+      const converted = (kernel.pathBits & (bit << 1)) !== 0;
+      let next = windowEnd;
+      if (converted) {
+        for (let m = j + 1; m < kernel.timingCount; m += 1) {
+          if (kernel.timingSteps[m] === step + 1) next = kernel.timings[m] as number;
+        }
+      }
+      const t = kernel.timings[j] as number;
+      // Path times never decrease, so the search goes on from where the previous step's ended.
+      while (i < end && (stream.ts[i] as number) < t) i += 1;
+      for (let r = i; r < end && stream.ts[r] === t; r += 1) {
+        if (!((stream.steps[r] as number) & bit)) continue;
+        if (this.length === this.unit.length) this.growEntries();
+        const at = this.length++;
+        this.unit[at] = unit;
+        this.step[at] = step;
+        this.rows[at] = stream.rowOf[r] as number;
+        this.converted[at] = converted ? 1 : 0;
+        this.endUs[at] = next;
+        break;
+      }
+    }
+  }
+
+  /** The collected arrays (trimmed copies, so their buffers can be transferred). */
+  result(): TransitionUnits {
+    const n = this.length;
+    return {
+      unitCount: this.units,
+      unitValues: this.unitValues.map((v) => v.slice(0, this.units)),
+      unit: this.unit.slice(0, n),
+      step: this.step.slice(0, n),
+      rows: this.rows.slice(0, n),
+      converted: this.converted.slice(0, n),
+      endUs: this.endUs.slice(0, n),
+    };
+  }
+}
+
+/** The parts one after another (the parts are in person order); unit indices shift by the units before. */
+export function concatTransitions(parts: readonly TransitionUnits[], segmentations: number): TransitionUnits {
+  const units = parts.reduce((sum, p) => sum + p.unitCount, 0);
+  const length = parts.reduce((sum, p) => sum + p.rows.length, 0);
+  const out: TransitionUnits = {
+    unitCount: units,
+    unitValues: Array.from({ length: segmentations }, () => new Int32Array(units)),
+    unit: new Int32Array(length),
+    step: new Uint8Array(length),
+    rows: new Int32Array(length),
+    converted: new Uint8Array(length),
+    endUs: new Float64Array(length),
+  };
+  let at = 0;
+  let unitsBefore = 0;
+  for (const part of parts) {
+    part.unitValues.forEach((values, s) => {
+      out.unitValues[s]?.set(values, unitsBefore);
+    });
+    for (let i = 0; i < part.unit.length; i += 1) out.unit[at + i] = (part.unit[i] as number) + unitsBefore;
+    out.step.set(part.step, at);
+    out.rows.set(part.rows, at);
+    out.converted.set(part.converted, at);
+    out.endUs.set(part.endUs, at);
+    at += part.rows.length;
+    unitsBefore += part.unitCount;
+  }
+  return out;
+}
+
+/** The entries of each step, `stepCount` groups in one pass. */
+export function entriesByStep(units: TransitionUnits, stepCount: number): TransitionEntries[] {
+  const counts = new Int32Array(stepCount);
+  for (let i = 0; i < units.step.length; i += 1) {
+    const step = units.step[i] as number;
+    if (step < stepCount) counts[step] = (counts[step] as number) + 1;
+  }
+  const out: TransitionEntries[] = Array.from(counts, (count, step) => ({
+    unit: new Int32Array(count),
+    step: new Uint8Array(count).fill(step),
+    rows: new Int32Array(count),
+    converted: new Uint8Array(count),
+    endUs: new Float64Array(count),
+  }));
+  const at = new Int32Array(stepCount);
+  for (let i = 0; i < units.step.length; i += 1) {
+    const step = units.step[i] as number;
+    if (step >= stepCount) continue;
+    const e = out[step] as TransitionEntries;
+    const j = at[step] as number;
+    at[step] = j + 1;
+    e.unit[j] = units.unit[i] as number;
+    e.rows[j] = units.rows[i] as number;
+    e.converted[j] = units.converted[i] as number;
+    e.endUs[j] = units.endUs[i] as number;
+  }
+  return out;
+}

@@ -1,0 +1,190 @@
+/**
+ * Slowest steps (docs/diagnose.md): simulated durations with a planted slow segment and a planted slowdown over
+ * time must be found with the right size; over null data the share of runs with any false finding stays at the
+ * nominal level (Benjamini–Hochberg under the global null controls it at α); every figure of "everyone else"
+ * equals the figure computed from the explicit rest sample (quantiles by numpy's rule, intervals by the binomial).
+ */
+import { describe, expect, it } from 'vitest';
+import { type DimensionValues, type DurationSpec, rankDurations } from '../../src/analysis/diagnose/slowest.js';
+import type { TransitionUnits } from '../../src/analysis/funnel/transition-units.js';
+import { quantileIntervalSorted, quantileSorted } from '../../src/stats/quantiles.js';
+
+const day = 86_400e6;
+const month = 30 * day;
+
+/** A seeded generator (mulberry32) and an exponential draw. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, exponential: (mean: number) => -mean * Math.log(1 - next()) };
+}
+
+interface Simulated {
+  units: TransitionUnits;
+  dimension: DimensionValues;
+  spec: DurationSpec;
+  /** Durations (s) per segment value id. */
+  bySegment: number[][];
+}
+
+/**
+ * `units` conversions from step 0 to step 1, entries spread evenly over 8 months, durations exponential with a
+ * 2-day mean; segment = value id 1 … 8 at random. `slowValue` takes `slowFactor` times as long; `growth` multiplies
+ * durations by (1 + growth) per month.
+ */
+function simulate(seed: number, options: { units?: number; slowValue?: number; slowFactor?: number; growth?: number }) {
+  const r = rng(seed);
+  const n = options.units ?? 4000;
+  const values = new Int32Array(n);
+  const units: TransitionUnits = {
+    unitCount: n,
+    unitValues: [values],
+    unit: Int32Array.from({ length: n }, (_, i) => i),
+    step: new Uint8Array(n),
+    rows: new Int32Array(n),
+    converted: new Uint8Array(n).fill(1),
+    endUs: new Float64Array(n),
+  };
+  const tsUs = new Float64Array(n);
+  const bySegment: number[][] = Array.from({ length: 9 }, () => []);
+  for (let i = 0; i < n; i += 1) {
+    const t = Math.floor((i / n) * 8 * month);
+    const value = 1 + Math.floor(r.next() * 8);
+    let seconds = r.exponential(2 * 86_400);
+    if (value === options.slowValue) seconds *= options.slowFactor ?? 1;
+    seconds *= (1 + (options.growth ?? 0)) ** Math.floor(t / month);
+    seconds = Math.round(seconds); // whole seconds, as events are stored: ties happen
+    units.rows[i] = i;
+    tsUs[i] = t;
+    units.endUs[i] = t + seconds * 1e6;
+    values[i] = value;
+    bySegment[value]?.push(seconds);
+  }
+  const labels = ['', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+  const startsUs = Array.from({ length: 9 }, (_, k) => k * month);
+  const spec: DurationSpec = {
+    transitions: [{ from: 0, to: 1, fromName: 'Signup', toName: 'Activation' }],
+    tsUs,
+    dataEndUs: 8 * month,
+    windowUs: 14 * day,
+    periods: { startsUs, labels: startsUs.map((_, k) => `m${k}`) },
+    recentPeriods: 6,
+    unit: 'person',
+    alpha: 0.05,
+    minUnits: 30,
+    top: 10,
+  };
+  return { units, dimension: { dimensions: ['channel'], values: 0, labels }, spec, bySegment } satisfies Simulated;
+}
+
+describe('slow segments', () => {
+  it('finds a planted slow segment with the right size', () => {
+    const { units, dimension, spec, bySegment } = simulate(1, { slowValue: 3, slowFactor: 2 });
+    const report = rankDurations(units, [dimension], spec);
+    const [top] = report.findings;
+    expect(top?.segment).toBe('channel = c');
+    expect([top?.fromName, top?.toName]).toEqual(['Signup', 'Activation']);
+    // Exponential medians: 2 days × ln 2 × 2 against 2 days × ln 2.
+    const ratio = (top?.segmentDurations.medianSeconds ?? 0) / (top?.restDurations.medianSeconds ?? 1);
+    expect(ratio).toBeGreaterThan(1.6);
+    expect(ratio).toBeLessThan(2.5);
+    expect(top?.segmentDurations.units).toBe(bySegment[3]?.length);
+    expect(top?.sentence).toMatch(/^People with channel = c take a median [\d.]+ days \(95% CI/);
+    // Only the planted segment is slower.
+    expect(report.findings.map((f) => f.segment)).toEqual(['channel = c']);
+  });
+
+  it('gives everyone else the figures of the explicit rest sample', () => {
+    const { units, dimension, spec, bySegment } = simulate(2, { units: 1500 });
+    const report = rankDurations(units, [dimension], { ...spec, alpha: 1 }); // every tested cell is "significant"
+    const cells = [...report.findings];
+    expect(report.cellsTested).toBe(8);
+    for (let value = 1; value <= 8; value += 1) {
+      const rest = Float64Array.from(bySegment.flatMap((list, v) => (v === value ? [] : list))).sort();
+      const segment = Float64Array.from(bySegment[value] ?? []).sort();
+      // Findings are the slower half (z > 0); compare the ones listed.
+      const cell = cells.find((c) => c.values[0] === dimension.labels[value]);
+      if (!cell) continue;
+      expect(cell.restDurations.units).toBe(rest.length);
+      expect(cell.restDurations.medianSeconds).toBe(quantileSorted(rest, 0.5));
+      expect(cell.restDurations.p80Seconds).toBe(quantileSorted(rest, 0.8));
+      expect(cell.restDurations.medianInterval).toEqual(quantileIntervalSorted(rest, 0.5));
+      expect(cell.restDurations.p80Interval).toEqual(quantileIntervalSorted(rest, 0.8));
+      expect(cell.restDurations.meanSeconds).toBeCloseTo(rest.reduce((a, b) => a + b, 0) / rest.length, 6);
+      expect(cell.segmentDurations.medianSeconds).toBe(quantileSorted(segment, 0.5));
+    }
+    expect(cells.length).toBeGreaterThan(0);
+  });
+
+  it('keeps the share of null runs with a false finding at α', () => {
+    let withFinding = 0;
+    const seeds = 200;
+    for (let seed = 100; seed < 100 + seeds; seed += 1) {
+      const { units, dimension, spec } = simulate(seed, { units: 1500 });
+      if (rankDurations(units, [dimension], spec).findings.length > 0) withFinding += 1;
+    }
+    // Under the global null BH controls the family-wise rate at α = 5% (one-sided findings: about half of it);
+    // 0.08 is more than two binomial standard errors above 5% over 200 runs.
+    expect(withFinding / seeds).toBeLessThanOrEqual(0.08);
+  });
+
+  it('reads each segmentation from its own values of the same units', () => {
+    const { units, dimension, spec } = simulate(5, { units: 1500, slowValue: 2, slowFactor: 2 });
+    // Another segmentation of the same units: value = unit index mod 3.
+    const parity = Int32Array.from({ length: 1500 }, (_, i) => 1 + (i % 3));
+    const other: DimensionValues = { dimensions: ['parity'], values: 1, labels: ['', 'x', 'y', 'z'] };
+    const both = rankDurations({ ...units, unitValues: [...units.unitValues, parity] }, [dimension, other], {
+      ...spec,
+      alpha: 1,
+    });
+    const alone = rankDurations({ ...units, unitValues: [parity] }, [{ ...other, values: 0 }], { ...spec, alpha: 1 });
+    const byParity = (r: typeof both) =>
+      r.findings.filter((f) => f.dimensions[0] === 'parity').map((f) => [f.segment, f.pValue, f.segmentDurations]);
+    expect(byParity(both)).toEqual(byParity(alone));
+    expect(byParity(alone).length).toBeGreaterThan(0);
+    expect(both.findings.some((f) => f.segment === 'channel = b')).toBe(true);
+  });
+
+  it('says "not enough data" below the minimum', () => {
+    const { units, dimension, spec } = simulate(3, { units: 100 });
+    const report = rankDurations(units, [dimension], { ...spec, minUnits: 50 });
+    expect(report.cellsTested).toBe(0);
+    expect(report.cellsNotEnoughData).toBe(8);
+    expect(report.summary[0]).toMatch(/^Not enough data to compare durations/);
+  });
+});
+
+describe('durations over time', () => {
+  it('flags a transition that is getting slower', () => {
+    const { units, dimension, spec } = simulate(4, { growth: 0.15 });
+    const [t] = rankDurations(units, [dimension], spec).transitions;
+    // Settled units only: the last two weeks (the window) are left out, so the latest periods are m2 … m7.
+    expect(t?.periods.map((p) => p.period)).toEqual(['m2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+    expect(t?.trend?.growing).toBe(true);
+    expect(t?.trend?.tau).toBeGreaterThan(0);
+    // 1.15^5 ≈ 2.0 times from the first period shown to the last: a change of about +100%.
+    expect(t?.trend?.change).toBeGreaterThan(0.5);
+    expect(t?.trend?.change).toBeLessThan(1.6);
+    expect(t?.trend?.sentence).toMatch(/^Signup → Activation is getting slower: median/);
+    const last = t?.periods.at(-1);
+    // m7 holds the entries of its first 16 days only (the rest are not settled).
+    expect(last?.units).toBeGreaterThan(200);
+    expect(last?.units).toBeLessThan(320);
+  });
+
+  it('does not flag flat durations more often than α', () => {
+    let flagged = 0;
+    const seeds = 200;
+    for (let seed = 500; seed < 500 + seeds; seed += 1) {
+      const { units, dimension, spec } = simulate(seed, { units: 1500 });
+      if (rankDurations(units, [dimension], spec).transitions[0]?.trend?.growing) flagged += 1;
+    }
+    expect(flagged / seeds).toBeLessThanOrEqual(0.06); // one-sided: about 2.5% expected
+  });
+});
