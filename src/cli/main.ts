@@ -130,6 +130,35 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     });
 
   program
+    .command('cohorts')
+    .description('cohort tables: conversion to each step by entry period or property, and retention of an event')
+    .requiredOption('--definition <file|json>', 'the funnel definition: a JSON file, or the JSON itself')
+    .addOption(
+      new Option('--period <period>', 'cohorts by the period of entry')
+        .choices(['day', 'week', 'month'])
+        .default('week'),
+    )
+    .option('--property <name>', 'cohorts by this event property instead (the first in-funnel value, e.g. channel)')
+    .option('--retention <event>', 'also the retention of this returning event over the periods after the start')
+    .option('--retention-periods <n>', 'retention periods 0 … n−1', '8')
+    .addOption(
+      new Option(
+        '--retention-period <period>',
+        'length of a retention period (a month is 30 days; default --period)',
+      ).choices(['day', 'week', 'month']),
+    )
+    .addOption(
+      new Option('--retention-from <start>', 'retention counted from entering or from converting')
+        .choices(['entry', 'conversion'])
+        .default('entry'),
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { cohortsCommand } = await import('./commands/cohorts.js');
+      setExit(await cohortsCommand(config(), options, output));
+    });
+
+  program
     .command('kpi')
     .description(
       'unit economics: spend, visitors, leads, customers, revenue, cost per lead, CAC, ROI/ROAS, LTV, payback',

@@ -45,6 +45,9 @@ function simulate(seed: number, options: { units?: number; slowValue?: number; s
   const units: TransitionUnits = {
     unitCount: n,
     unitValues: [values],
+    unitPaths: new Int32Array(n).fill(3),
+    unitEntryUs: new Float64Array(n),
+    unitFirstRow: new Int32Array(n),
     unit: Int32Array.from({ length: n }, (_, i) => i),
     step: new Uint8Array(n),
     rows: new Int32Array(n),

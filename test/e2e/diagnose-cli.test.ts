@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CohortsReport } from '../../src/analysis/cohorts/run-cohorts.js';
 import type { DiagnoseReport } from '../../src/analysis/diagnose/run-diagnose.js';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
 import type { PathsReport } from '../../src/analysis/paths/run-paths.js';
@@ -125,6 +126,37 @@ describe('funnelscope diagnose on the demo business', () => {
     expect(both.stderr).toContain('exactly one of --from EVENT and --to EVENT');
     const window = await runCli(['--db', db, 'paths', '--from', 'Signed Up', '--window', 'soon']);
     expect(window.stderr).toContain('--window: expected an amount and a unit');
+  }, 60_000);
+
+  it('cohorts: by entry month and by channel, each a partition of the funnel; retention after signing up', async () => {
+    const { json: steps } = await runCliJson<FunnelReport>(['--db', db, 'funnel', '--definition', funnel]);
+    const counts = steps.steps.map((s) => s.count);
+    const sums = (r: CohortsReport) =>
+      counts.map((_, k) => r.cohorts.reduce((sum, c) => sum + (c.steps[k]?.count ?? 0), 0));
+    const byMonth = await runCliJson<CohortsReport>([
+      ...['--db', db, 'cohorts', '--definition', funnel, '--period', 'month', '--format', 'json'],
+    ]);
+    expect(byMonth.code).toBe(0);
+    expect(byMonth.json.cohorts.map((c) => c.cohort)).toEqual(['2026-08-01', '2026-09-01', '2026-10-01']);
+    expect(sums(byMonth.json)).toEqual(counts);
+    // The window is 30 days and the data ends on 31 October: only October's entries can still be in it.
+    expect(byMonth.json.cohorts.map((c) => c.stillInWindow > 0)).toEqual([false, false, true]);
+    const byChannel = await runCliJson<CohortsReport>([
+      ...['--db', db, 'cohorts', '--definition', funnel, '--property', 'channel', '--format', 'json'],
+      ...['--retention', 'Activated', '--retention-from', 'conversion', '--retention-period', 'week'],
+    ]);
+    expect(sums(byChannel.json)).toEqual(counts);
+    expect(byChannel.json.heatmap.y).toEqual(byChannel.json.cohorts.map((c) => c.cohort));
+    expect(byChannel.json.heatmap.data).toHaveLength(byChannel.json.cohorts.length * counts.length);
+    // Retention from conversion counts the units that reached the last step, each cell at most its units.
+    const retention = byChannel.json.retention;
+    expect(retention?.cohorts.reduce((sum, c) => sum + c.units, 0)).toBe(counts.at(-1));
+    for (const row of retention?.cohorts ?? []) {
+      for (const cell of row.cells) if (cell) expect(cell.retained).toBeLessThanOrEqual(cell.units);
+    }
+    const bad = await runCli(['--db', db, 'cohorts', '--definition', funnel, '--retention-periods', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--retention-periods');
   }, 60_000);
 
   it('prints a table with the transitions, the findings and their sentences', async () => {

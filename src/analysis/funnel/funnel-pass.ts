@@ -374,8 +374,8 @@ export function transferablesOf(results: readonly PassResult[]): ArrayBuffer[] {
     }
     if (result.correlation) arrays.push(result.correlation.s, result.correlation.f);
     if (result.transition) {
-      const { unitValues, unitCount: _, ...entries } = result.transition;
-      for (const array of [...unitValues, ...Object.values(entries)]) buffers.push(array.buffer as ArrayBuffer);
+      const { unitValues, unitCount: _, ...arrays } = result.transition;
+      for (const array of [...unitValues, ...Object.values(arrays)]) buffers.push(array.buffer as ArrayBuffer);
     }
   }
   return [...new Set([...arrays.map((a) => a.buffer as ArrayBuffer), ...buffers])];

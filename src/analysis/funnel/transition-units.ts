@@ -11,6 +11,12 @@ export interface TransitionUnits {
   unitCount: number;
   /** Per segmentation of the run (`PassRequest.segmentations`), per counted unit in person order: its value id. */
   unitValues: Int32Array[];
+  /** Per counted unit: the steps its counted path used (bit k = step k). */
+  unitPaths: Int32Array;
+  /** Per counted unit: the time of its path's first step (µs), where its window starts. */
+  unitEntryUs: Float64Array;
+  /** Per counted unit: the store row of its path's first event. */
+  unitFirstRow: Int32Array;
   /** Per entry: the counted unit (an index into `unitValues`). */
   unit: Int32Array;
   /** The step reached (the transition goes from it to the next). */
@@ -24,7 +30,7 @@ export interface TransitionUnits {
 }
 
 /** The per-entry arrays. */
-export type TransitionEntries = Omit<TransitionUnits, 'unitValues' | 'unitCount'>;
+export type TransitionEntries = Pick<TransitionUnits, 'unit' | 'step' | 'rows' | 'converted' | 'endUs'>;
 
 /** Grows a typed array to `size`, keeping its contents. */
 function grown<T extends Int32Array | Uint8Array | Float64Array>(a: T, size: number): T {
@@ -40,6 +46,9 @@ function grown<T extends Int32Array | Uint8Array | Float64Array>(a: T, size: num
 export class TransitionCollector {
   private units = 0;
   private unitValues: Int32Array[];
+  private unitPaths = new Int32Array(1024);
+  private unitEntryUs = new Float64Array(1024);
+  private unitFirstRow = new Int32Array(1024);
   private length = 0;
   private unit = new Int32Array(1024);
   private step = new Uint8Array(1024);
@@ -77,6 +86,14 @@ export class TransitionCollector {
     segmentValues: Int32Array,
   ): void {
     const unit = this.units++;
+    if (unit === this.unitPaths.length) {
+      this.unitPaths = grown(this.unitPaths, unit * 2);
+      this.unitEntryUs = grown(this.unitEntryUs, unit * 2);
+      this.unitFirstRow = grown(this.unitFirstRow, unit * 2);
+    }
+    this.unitPaths[unit] = kernel.pathBits;
+    this.unitEntryUs[unit] = kernel.timings[0] as number;
+    this.unitFirstRow[unit] = -1;
     for (let s = 0; s < this.unitValues.length; s += 1) {
       let values = this.unitValues[s] as Int32Array;
       if (unit === values.length) {
@@ -89,8 +106,9 @@ export class TransitionCollector {
     let i = begin;
     for (let j = 0; j < kernel.timingCount; j += 1) {
       const step = kernel.timingSteps[j] as number;
-      if (step >= this.stepCount - 1) continue;
       const bit = 1 << step;
+      if (j === 0) this.unitFirstRow[unit] = this.rowAt(stream, begin, end, kernel.timings[0] as number, bit);
+      if (step >= this.stepCount - 1) continue;
       const converted = (kernel.pathBits & (bit << 1)) !== 0;
       let next = windowEnd;
       if (converted) {
@@ -115,12 +133,30 @@ export class TransitionCollector {
     }
   }
 
+  /** The row of the first event at time `t` that matches step bit `bit`, or -1. */
+  private rowAt(
+    stream: Pick<FunnelStream, 'ts' | 'steps' | 'rowOf'>,
+    begin: number,
+    end: number,
+    t: number,
+    bit: number,
+  ) {
+    for (let r = begin; r < end; r += 1) {
+      if ((stream.ts[r] as number) > t) break;
+      if (stream.ts[r] === t && (stream.steps[r] as number) & bit) return stream.rowOf[r] as number;
+    }
+    return -1;
+  }
+
   /** The collected arrays (trimmed copies, so their buffers can be transferred). */
   result(): TransitionUnits {
     const n = this.length;
     return {
       unitCount: this.units,
       unitValues: this.unitValues.map((v) => v.slice(0, this.units)),
+      unitPaths: this.unitPaths.slice(0, this.units),
+      unitEntryUs: this.unitEntryUs.slice(0, this.units),
+      unitFirstRow: this.unitFirstRow.slice(0, this.units),
       unit: this.unit.slice(0, n),
       step: this.step.slice(0, n),
       rows: this.rows.slice(0, n),
@@ -137,6 +173,9 @@ export function concatTransitions(parts: readonly TransitionUnits[], segmentatio
   const out: TransitionUnits = {
     unitCount: units,
     unitValues: Array.from({ length: segmentations }, () => new Int32Array(units)),
+    unitPaths: new Int32Array(units),
+    unitEntryUs: new Float64Array(units),
+    unitFirstRow: new Int32Array(units),
     unit: new Int32Array(length),
     step: new Uint8Array(length),
     rows: new Int32Array(length),
@@ -149,6 +188,9 @@ export function concatTransitions(parts: readonly TransitionUnits[], segmentatio
     part.unitValues.forEach((values, s) => {
       out.unitValues[s]?.set(values, unitsBefore);
     });
+    out.unitPaths.set(part.unitPaths, unitsBefore);
+    out.unitEntryUs.set(part.unitEntryUs, unitsBefore);
+    out.unitFirstRow.set(part.unitFirstRow, unitsBefore);
     for (let i = 0; i < part.unit.length; i += 1) out.unit[at + i] = (part.unit[i] as number) + unitsBefore;
     out.step.set(part.step, at);
     out.rows.set(part.rows, at);
