@@ -53,7 +53,8 @@ interface CompiledFilter {
 /** Every column a definition reads, loaded before the synchronous part of a run. */
 export interface FunnelInputs {
   global: CompiledFilter[];
-  steps: CompiledFilter[][];
+  /** Per step, per alternative (docs/funnels.md, OR-steps): its compiled filters. */
+  steps: CompiledFilter[][][];
   exclusions: CompiledFilter[][];
   /** For count-by other than person: the unit's value column (per row, or per person). */
   unit: { column: DictionaryColumn; perPerson: boolean } | null;
@@ -86,8 +87,12 @@ async function compileFilters(project: ProjectColumns, filters: readonly Propert
 }
 
 export async function loadFunnelInputs(project: ProjectColumns, definition: FunnelDefinition): Promise<FunnelInputs> {
-  const steps: CompiledFilter[][] = [];
-  for (const step of definition.steps) steps.push(await compileFilters(project, step.filters));
+  const steps: CompiledFilter[][][] = [];
+  for (const step of definition.steps) {
+    const alternatives: CompiledFilter[][] = [];
+    for (const alternative of step.alternatives) alternatives.push(await compileFilters(project, alternative.filters));
+    steps.push(alternatives);
+  }
   const exclusions: CompiledFilter[][] = [];
   for (const exclusion of definition.exclusions) exclusions.push(await compileFilters(project, exclusion.filters));
   const c = definition.countBy;
@@ -160,10 +165,12 @@ export function buildFunnelStream(
   const fromUs = definition.dateFrom ? startOfDayUtcMs(definition.dateFrom, definition.timezone) * 1000 : -Infinity;
   const toUs = definition.dateTo ? endOfDayUtcMs(definition.dateTo, definition.timezone) * 1000 : Infinity;
 
+  // Every alternative of every step (a plain step has one): its event, and the step it fills.
+  const alternatives = steps.flatMap((s, k) => s.alternatives.map((a) => ({ ...a, step: k })));
   const stepNameMask = nameMasks(
     eventNames,
-    steps.map((s) => s.event),
-    (k) => 1 << k,
+    alternatives.map((a) => a.event),
+    (i) => 1 << (alternatives[i] as { step: number }).step,
   );
   const exclusionNameMask = nameMasks(
     eventNames,
@@ -173,11 +180,23 @@ export function buildFunnelStream(
   /** Names an entry explicitly asks for stay visible even when they are identity calls. */
   const visibleName = new Uint8Array(eventNames.length);
   eventNames.forEach((name, code) => {
-    const named = steps.some((s) => s.event === name) || definition.exclusions.some((x) => x.event === name);
+    const named = alternatives.some((a) => a.event === name) || definition.exclusions.some((x) => x.event === name);
     visibleName[code] = !identityEventNames.has(name) || named ? 1 : 0;
   });
   const { global, steps: stepFilters, exclusions: exclusionFilters } = inputs;
-  const filteredSteps = stepFilters.reduce((mask, f, k) => (f.length > 0 ? mask | (1 << k) : mask), 0);
+  // Steps whose bit needs more than the event name: a filter, or alternatives of which only some match the name.
+  const filteredSteps = steps.reduce(
+    (mask, s, k) =>
+      s.alternatives.length > 1 || (stepFilters[k]?.[0]?.length ?? 0) > 0 ? mask | (1 << k) : mask,
+    0,
+  );
+  /** Per step, per alternative: the event codes it names (1) and its filters. */
+  const stepAlternatives = steps.map((s, k) =>
+    s.alternatives.map((a, i) => ({
+      names: nameMasks(eventNames, [a.event], () => 1),
+      filters: (stepFilters[k] as CompiledFilter[][])[i] as CompiledFilter[],
+    })),
+  );
   const filteredExclusions = exclusionFilters.reduce((mask, f, j) => (f.length > 0 ? mask | (1 << j) : mask), 0);
   /** Exclusion j guards the transitions into steps fromStep+1 … toStep. */
   const guarded = definition.exclusions.map((x) => {
@@ -190,6 +209,9 @@ export function buildFunnelStream(
   const firstSeen = new Uint8Array(n);
   const allEvents = options.allEvents;
   const bounded = fromUs !== -Infinity || toUs !== Infinity;
+  // Entry-only range (docs/funnels.md): events after it still fill later steps; step 0 only inside it.
+  const entryOnly = definition.entryDateRange && toUs !== Infinity;
+  const untilUs = entryOnly ? Infinity : toUs;
   const hasGlobal = global.length > 0;
 
   const [firstPerson, endPerson] = options.personRange ?? [0, personCount];
@@ -209,7 +231,8 @@ export function buildFunnelStream(
   let personEnd = firstRow;
   let lastUnitPerson = -1;
 
-  const plain = !allEvents && !hasGlobal && filteredSteps === 0 && filteredExclusions === 0 && firstTimeMask === 0;
+  const plain =
+    !allEvents && !hasGlobal && filteredSteps === 0 && filteredExclusions === 0 && firstTimeMask === 0 && !entryOnly;
   if (plain) {
     // No filters and no first-time steps: an event's bits depend on its name alone.
     const guardsOfName = new Int32Array(eventNames.length);
@@ -254,23 +277,31 @@ export function buildFunnelStream(
         const bit = 1 << k;
         if (!(stepBits & bit)) continue;
         const candidate =
-          t < toUs &&
+          t < (k === 0 ? toUs : untilUs) &&
           (steps[k]?.firstTime === 'any' ||
-            (passes(global, row, person) && passes(stepFilters[k] as CompiledFilter[], row, person)));
+            (passes(global, row, person) && passes(stepFilters[k]?.[0] as CompiledFilter[], row, person)));
         if (candidate && firstSeen[k] === 0) firstSeen[k] = 1;
         else stepBits &= ~bit;
       }
     }
     if (!allEvents && (stepBits | exclusionBits) === 0) continue;
     if (visibleName[code] === 0) continue;
-    if (bounded && (t < fromUs || t >= toUs)) continue;
+    if (bounded && (t < fromUs || t >= untilUs)) continue;
+    if (entryOnly && t >= toUs) stepBits &= ~1;
     if (hasGlobal && !passes(global, row, person)) continue;
     if (stepBits & filteredSteps) {
       for (let k = 0; k < n; k += 1) {
         const bit = 1 << k;
-        if (stepBits & bit & filteredSteps && !passes(stepFilters[k] as CompiledFilter[], row, person)) {
-          stepBits &= ~bit;
+        if (!(stepBits & bit & filteredSteps)) continue;
+        // The step holds when any of its alternatives names this event and passes its filters.
+        let holds = false;
+        for (const a of stepAlternatives[k] as { names: Int32Array; filters: CompiledFilter[] }[]) {
+          if (a.names[code] === 1 && passes(a.filters, row, person)) {
+            holds = true;
+            break;
+          }
         }
+        if (!holds) stepBits &= ~bit;
       }
     }
     let guards = 0;

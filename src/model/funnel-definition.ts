@@ -60,8 +60,16 @@ const filterSchema = z.strictObject({
   value: z.union([scalar, z.array(scalar)]).nullish(),
 });
 
-const stepSchema = z.strictObject({
+const alternativeSchema = z.strictObject({
   event: z.string().min(1).nullable(),
+  filters: z.array(filterSchema).default([]),
+});
+
+const stepSchema = z.strictObject({
+  /** The step's event (null: any event); absent in an OR-step, which lists its alternatives in `anyOf`. */
+  event: z.string().min(1).nullable().optional(),
+  /** An OR-step: an event fills the step when it matches any of these (each an event with its own filters). */
+  anyOf: z.array(alternativeSchema).min(2).max(16).nullish(),
   name: z.string().nullish(),
   filters: z.array(filterSchema).default([]),
   firstTime: z.union([z.literal(false), z.enum(['any', 'with_filters'])]).default(false),
@@ -116,13 +124,25 @@ export const funnelDefinitionSchema = z.strictObject({
   interval: z.enum(trendIntervals).default('day'),
   bins: z.number().int().nullish(),
   conversionReference: z.enum(['total', 'previous']).default('total'),
+  /** True: `dateFrom`/`dateTo` govern entry only; later steps may land after `dateTo` (within the window). */
+  entryDateRange: z.boolean().default(false),
   correlation: z.strictObject({ type: z.literal('events'), excludeEvents: z.array(z.string()).default([]) }).nullish(),
 });
 
 export type FunnelDefinitionInput = z.input<typeof funnelDefinitionSchema>;
 type Parsed = z.output<typeof funnelDefinitionSchema>;
 export type PropertyFilter = Parsed['filters'][number];
-export type FunnelStep = Parsed['steps'][number];
+type ParsedStep = Parsed['steps'][number];
+/** One way to fill a step: an event (null: any event) with its filters. */
+export interface StepAlternative {
+  event: string | null;
+  filters: PropertyFilter[];
+}
+/**
+ * A step as the engine runs it: `alternatives` lists every way to fill it (one for a plain step: its event and
+ * filters; several for an OR-step, whose `event` is null and `filters` empty).
+ */
+export type FunnelStep = Omit<ParsedStep, 'event' | 'anyOf'> & { event: string | null; alternatives: StepAlternative[] };
 export type FunnelExclusion = Parsed['exclusions'][number];
 export type CountBy = Parsed['countBy'];
 
@@ -158,6 +178,8 @@ export interface FunnelDefinition {
   bins: number | null;
   conversionReference: 'total' | 'previous';
   correlation: { type: 'events'; excludeEvents: string[] } | null;
+  /** The date range governs entry only (docs/funnels.md). */
+  entryDateRange: boolean;
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {
@@ -243,6 +265,22 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
 
   d.steps.forEach((step, k) => {
     checkFilters(step.filters, `steps[${k}].filters`);
+    if (step.anyOf) {
+      if (step.event !== undefined) {
+        throw invalid('invalid_definition', `steps[${k}].event`, 'an OR-step names its events in anyOf, not in event');
+      }
+      if (step.filters.length > 0) {
+        throw invalid('invalid_definition', `steps[${k}].filters`, 'an OR-step keeps its filters in each anyOf entry');
+      }
+      if (step.firstTime !== false) {
+        throw invalid('invalid_definition', `steps[${k}].firstTime`, 'an OR-step cannot be a first-time step');
+      }
+      step.anyOf.forEach((a, i) => {
+        checkFilters(a.filters, `steps[${k}].anyOf[${i}].filters`);
+      });
+    } else if (step.event === undefined) {
+      throw invalid('invalid_definition', `steps[${k}].event`, 'expected an event name, null (any event) or anyOf');
+    }
     if (step.optional && k === 0)
       throw invalid('invalid_definition', 'steps[0].optional', 'the first step cannot be optional');
     if (step.optional && d.order === 'unordered') {
@@ -332,6 +370,9 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
       throw invalid('invalid_definition', key, `not a date: ${value}`);
     }
   }
+  if (d.entryDateRange && d.order === 'unordered') {
+    throw invalid('invalid_definition', 'entryDateRange', 'an unordered funnel has no single entry step');
+  }
   if (d.dateFrom && d.dateTo && d.dateFrom > d.dateTo) {
     throw invalid('invalid_definition', 'dateTo', `dateTo ${d.dateTo} is before dateFrom ${d.dateFrom}`);
   }
@@ -346,8 +387,13 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
   const amount = d.window.amount ?? 0;
   const window = amount > 0 ? { amount, unit: d.window.unit } : { amount: 14, unit: 'day' as const };
 
+  const steps: FunnelStep[] = d.steps.map(({ anyOf, event, ...step }) =>
+    anyOf
+      ? { ...step, event: null, name: step.name ?? anyOf.map((a) => a.event ?? 'Any event').join(' or '), alternatives: anyOf }
+      : { ...step, event: event ?? null, alternatives: [{ event: event ?? null, filters: step.filters }] },
+  );
   return {
-    steps: d.steps,
+    steps,
     windowSeconds: window.amount * secondsPerUnit[window.unit],
     window,
     order: d.order,
@@ -365,5 +411,6 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
     bins: d.bins === null || d.bins === undefined ? null : Math.min(90, Math.max(1, d.bins)),
     conversionReference: d.conversionReference,
     correlation: d.correlation ?? null,
+    entryDateRange: d.entryDateRange,
   };
 }

@@ -143,7 +143,7 @@ export async function runDiagnose(
         droppedInstead(columns.columns, labels, at, transition, {
           depth: spec.insteadDepth,
           top: spec.insteadTop,
-          stepEvents: base.steps.flatMap((s) => (s.event === null ? [] : [s.event])),
+          stepEvents: base.steps.flatMap((s) => s.alternatives.flatMap((a) => (a.event === null ? [] : [a.event]))),
           excluded,
         }),
       );

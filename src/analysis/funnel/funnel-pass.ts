@@ -185,7 +185,10 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
   const correlated = correlation
     ? (() => {
         const skip = new Uint8Array(eventNames.length);
-        const names = new Set([...definition.steps.map((s) => s.event), ...correlation.excludeEvents]);
+        const names = new Set([
+          ...definition.steps.flatMap((s) => s.alternatives.map((a) => a.event)),
+          ...correlation.excludeEvents,
+        ]);
         eventNames.forEach((name, code) => {
           if (names.has(name)) skip[code] = 1;
         });

@@ -93,11 +93,12 @@ export function dateRange(
 
 /** The end of the data a funnel sees (µs): its last event, or the end of `dateTo` when that comes first. */
 export function dataEndUs(
-  definition: Pick<FunnelDefinition, 'dateTo' | 'timezone'>,
+  definition: Pick<FunnelDefinition, 'dateTo' | 'timezone' | 'entryDateRange'>,
   project: Pick<ProjectColumns, 'columns'>,
 ): number {
   const { hi } = timeSpan(project.columns.tsUs);
-  return definition.dateTo ? Math.min(hi, endOfDayUtcMs(definition.dateTo, definition.timezone) * 1000) : hi;
+  // With an entry-only range, conversions may land after dateTo: the data ends at the last event.
+  return definition.dateTo && !definition.entryDateRange ? Math.min(hi, endOfDayUtcMs(definition.dateTo, definition.timezone) * 1000) : hi;
 }
 
 /** The trend periods over `dateRange`. */

@@ -1,0 +1,145 @@
+/**
+ * Opt-in funnel options (FUNNEL-SEMANTICS §6, docs/funnels.md), each against a statement of what it means:
+ * - OR-steps (`anyOf`): a funnel with a step "B or C" counts exactly what the same funnel counts when every B and
+ *   C event is renamed to one name and the step asks for that name (checked on random journeys), and an
+ *   alternative's filters apply to that alternative only (by hand).
+ * - Entry-only date range (`entryDateRange`): the range decides who enters; later steps may land after it.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { runFunnel } from '../../src/analysis/funnel/run-funnel.js';
+import { ColumnCache } from '../../src/engine/column-cache.js';
+import { type FunnelDefinitionInput, parseFunnelDefinition } from '../../src/model/funnel-definition.js';
+import { MemoryColumns, type TestEvent } from '../helpers/memory-columns.js';
+
+const counts = async (events: readonly TestEvent[], definition: FunnelDefinitionInput) => {
+  const report = await runFunnel(
+    new ColumnCache(new MemoryColumns(events)),
+    'default',
+    parseFunnelDefinition(definition),
+    { threads: 1 },
+  );
+  return report.steps.map((s) => s.count);
+};
+
+describe('OR-steps', () => {
+  it('count what the same funnel counts with the alternatives renamed to one event', async () => {
+    const journey = fc.array(
+      fc.record({ t: fc.integer({ min: 0, max: 20 }), event: fc.constantFrom('A', 'B', 'C', 'D', 'X') }),
+      { maxLength: 8 },
+    );
+    const arbitrary = fc.record({
+      persons: fc.array(journey, { minLength: 1, maxLength: 5 }),
+      // The other steps use A and D only, so B and C mean nothing but the OR-step.
+      steps: fc.array(fc.constantFrom('A', 'D'), { minLength: 1, maxLength: 3 }),
+      orAt: fc.integer({ min: 0, max: 3 }),
+      order: fc.constantFrom('ordered' as const, 'strict' as const),
+      window: fc.constantFrom(3, 10, 100),
+      exclusion: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async (c) => {
+        const at = Math.min(c.orAt, c.steps.length);
+        const events = c.persons.flatMap((list, p) =>
+          list.map((e) => ({ person: `p${p}`, tsSeconds: e.t, event: e.event })),
+        );
+        const renamed = events.map((e) => (e.event === 'B' || e.event === 'C' ? { ...e, event: 'BC' } : e));
+        const plainSteps = c.steps.map((event) => ({ event }));
+        const n = plainSteps.length + 1;
+        const common = {
+          window: { amount: c.window, unit: 'second' as const },
+          order: c.order,
+          exclusions: c.exclusion && c.order === 'ordered' ? [{ event: 'X', fromStep: 0, toStep: n - 1 }] : [],
+        };
+        const withOr = await counts(events, {
+          ...common,
+          steps: [...plainSteps.slice(0, at), { anyOf: [{ event: 'B' }, { event: 'C' }] }, ...plainSteps.slice(at)],
+        });
+        const withName = await counts(renamed, {
+          ...common,
+          steps: [...plainSteps.slice(0, at), { event: 'BC' }, ...plainSteps.slice(at)],
+        });
+        expect(withOr).toEqual(withName);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('apply each alternative’s filters to that alternative only, and are named after their events', async () => {
+    const events: TestEvent[] = [
+      // p1: signs up through the form: counts.
+      { person: 'p1', tsSeconds: 0, event: 'Visit' },
+      { person: 'p1', tsSeconds: 10, event: 'Signed Up', props: { method: 'form' } },
+      // p2: a page view of /welcome: counts through the second alternative.
+      { person: 'p2', tsSeconds: 0, event: 'Visit' },
+      { person: 'p2', tsSeconds: 10, event: '$pageview', props: { path: '/welcome' } },
+      // p3: signs up with Google (the first alternative's filter fails) and views another page: does not count.
+      { person: 'p3', tsSeconds: 0, event: 'Visit' },
+      { person: 'p3', tsSeconds: 10, event: 'Signed Up', props: { method: 'google', path: '/welcome' } },
+      { person: 'p3', tsSeconds: 20, event: '$pageview', props: { path: '/pricing' } },
+    ];
+    const definition: FunnelDefinitionInput = {
+      steps: [
+        { event: 'Visit' },
+        {
+          anyOf: [
+            { event: 'Signed Up', filters: [{ property: 'method', value: 'form' }] },
+            { event: '$pageview', filters: [{ property: 'path', value: '/welcome' }] },
+          ],
+        },
+      ],
+    };
+    expect(await counts(events, definition)).toEqual([3, 2]);
+    expect(parseFunnelDefinition(definition).steps[1]?.name).toBe('Signed Up or $pageview');
+  });
+
+  it('refuses what an OR-step cannot be, naming the field', () => {
+    const bad = (step: Record<string, unknown>) => () =>
+      parseFunnelDefinition({ steps: [{ event: 'A' }, step] as FunnelDefinitionInput['steps'] });
+    expect(bad({ event: 'B', anyOf: [{ event: 'B' }, { event: 'C' }] })).toThrow(/steps\[1\]\.event: an OR-step/);
+    expect(bad({ anyOf: [{ event: 'B' }, { event: 'C' }], filters: [{ property: 'x', value: 1 }] })).toThrow(
+      /steps\[1\]\.filters/,
+    );
+    expect(bad({ anyOf: [{ event: 'B' }, { event: 'C' }], firstTime: 'any' })).toThrow(/steps\[1\]\.firstTime/);
+    expect(bad({ anyOf: [{ event: 'B' }] })).toThrow(/steps\[1\]\.anyOf/);
+    expect(bad({ name: 'no event' })).toThrow(/steps\[1\]\.event: expected an event name/);
+  });
+});
+
+describe('entry-only date range', () => {
+  const day = 86_400;
+  // The range is 1970-01-02 … 1970-01-03 (days 1 and 2); the window is 7 days.
+  const events: TestEvent[] = [
+    // in: enters on day 1, converts on day 5 (after the range).
+    { person: 'in', tsSeconds: 1 * day, event: 'A' },
+    { person: 'in', tsSeconds: 5 * day, event: 'B' },
+    // early: enters on day 0 (before the range), converts on day 2 (inside it).
+    { person: 'early', tsSeconds: 0, event: 'A' },
+    { person: 'early', tsSeconds: 2 * day, event: 'B' },
+    // late: enters on day 4 (after the range).
+    { person: 'late', tsSeconds: 4 * day, event: 'A' },
+    { person: 'late', tsSeconds: 4 * day + 60, event: 'B' },
+    // both: enters on day 2 and converts the same day.
+    { person: 'both', tsSeconds: 2 * day, event: 'A' },
+    { person: 'both', tsSeconds: 2 * day + 60, event: 'B' },
+  ];
+  const base = {
+    steps: [{ event: 'A' }, { event: 'B' }],
+    window: { amount: 7, unit: 'day' as const },
+    dateFrom: '1970-01-02',
+    dateTo: '1970-01-03',
+  };
+
+  it('lets conversions land after the range, and only entries inside it count', async () => {
+    // Default: every event must be in the range: "in" enters but its B is outside; "early" has only B inside.
+    expect(await counts(events, base)).toEqual([2, 1]);
+    // Entry-only: "in" and "both" enter inside the range and both convert; "early" and "late" do not enter.
+    expect(await counts(events, { ...base, entryDateRange: true })).toEqual([2, 2]);
+  });
+
+  it('is refused for unordered funnels', () => {
+    expect(() => parseFunnelDefinition({ ...base, order: 'unordered', entryDateRange: true })).toThrow(
+      /entryDateRange/,
+    );
+  });
+});
