@@ -143,3 +143,25 @@ describe('entry-only date range', () => {
     );
   });
 });
+
+describe('long funnels', () => {
+  it('count 20 steps, in order, with an exclusion and an optional step among them', async () => {
+    // Person p<k> does steps S0 … S<k−1> one second apart: it reaches step k − 1.
+    const events: TestEvent[] = [];
+    for (let k = 1; k <= 20; k += 1) {
+      for (let j = 0; j < k; j += 1) events.push({ person: `p${k}`, tsSeconds: j, event: `S${j}` });
+    }
+    // p20 again, but after S10 it does X (excluded between steps 10 and 15): it drops out entirely.
+    for (let j = 0; j < 20; j += 1) events.push({ person: 'x', tsSeconds: j * 2, event: `S${j}` });
+    events.push({ person: 'x', tsSeconds: 21, event: 'X' });
+    const steps = Array.from({ length: 20 }, (_, j) => ({ event: `S${j}` }));
+    const plain = await counts(events, { steps });
+    // Step k is reached by p(k+1) … p20 (20 − k persons) and by x (21 − k persons, before the exclusion).
+    expect(plain).toEqual(Array.from({ length: 20 }, (_, k) => 21 - k));
+    const excluded = await counts(events, { steps, exclusions: [{ event: 'X', fromStep: 10, toStep: 15 }] });
+    expect(excluded).toEqual(Array.from({ length: 20 }, (_, k) => 20 - k));
+    // Step 12 optional: p12 … (who did S0 … S11 only) still reach step 11; nobody skips it, so counts agree.
+    const optional = await counts(events, { steps: steps.map((s, j) => (j === 12 ? { ...s, optional: true } : s)) });
+    expect(optional).toEqual(plain);
+  });
+});
