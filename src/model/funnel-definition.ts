@@ -74,6 +74,13 @@ const stepSchema = z.strictObject({
   filters: z.array(filterSchema).default([]),
   firstTime: z.union([z.literal(false), z.enum(['any', 'with_filters'])]).default(false),
   optional: z.boolean().default(false),
+  /** Limits on the time since the previous step of the same path (ordered funnels; not on step 0). */
+  gap: z
+    .strictObject({
+      min: z.strictObject({ amount: z.number().nonnegative(), unit: z.enum(windowUnits) }).nullish(),
+      max: z.strictObject({ amount: z.number().positive(), unit: z.enum(windowUnits) }).nullish(),
+    })
+    .nullish(),
   /** Optional grouping into the six stages of a business (DESIGN §3). */
   stage: z.enum(['awareness', 'interest', 'consideration', 'intent', 'evaluation', 'action']).nullish(),
 });
@@ -265,6 +272,18 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
 
   d.steps.forEach((step, k) => {
     checkFilters(step.filters, `steps[${k}].filters`);
+    if (step.gap) {
+      const field = `steps[${k}].gap`;
+      if (k === 0) throw invalid('invalid_definition', field, 'the first step has no previous step to be timed from');
+      if (d.order !== 'ordered') throw invalid('invalid_definition', field, 'gaps between steps need order "ordered"');
+      if (d.exclusions.length > 0 || d.steps.some((s) => s.optional)) {
+        throw invalid('invalid_definition', field, 'gaps between steps do not combine with exclusions or optional steps');
+      }
+      if (d.view === 'trends') throw invalid('invalid_definition', field, 'gaps between steps are not in the trends view');
+      const min = step.gap.min ? step.gap.min.amount * secondsPerUnit[step.gap.min.unit] : 0;
+      const max = step.gap.max ? step.gap.max.amount * secondsPerUnit[step.gap.max.unit] : Infinity;
+      if (min > max) throw invalid('invalid_definition', field, 'min is longer than max');
+    }
     if (step.anyOf) {
       if (step.event !== undefined) {
         throw invalid('invalid_definition', `steps[${k}].event`, 'an OR-step names its events in anyOf, not in event');

@@ -165,3 +165,143 @@ describe('long funnels', () => {
     expect(optional).toEqual(plain);
   });
 });
+
+/**
+ * Gaps by brute force: every path (a step-0 event, then for each next step any later unused event of that step
+ * whose gap from the previous step and time from the entry are allowed); the furthest step any path reaches.
+ */
+function referenceGapLevel(
+  events: readonly { t: number; event: string }[],
+  steps: readonly string[],
+  windowS: number,
+  gaps: readonly { min: number; max: number }[],
+): number {
+  let best = -1;
+  const extend = (k: number, at: number, entry: number, used: Set<number>) => {
+    best = Math.max(best, k);
+    if (k + 1 >= steps.length) return;
+    const prev = (events[at] as { t: number }).t;
+    events.forEach((e, j) => {
+      if (used.has(j) || e.event !== steps[k + 1]) return;
+      const gap = e.t - prev;
+      const g = gaps[k + 1] as { min: number; max: number };
+      if (gap < 0 || gap < g.min || gap > g.max || e.t - entry > windowS) return;
+      extend(k + 1, j, entry, new Set([...used, j]));
+    });
+  };
+  events.forEach((e, i) => {
+    if (e.event === steps[0]) extend(0, i, e.t, new Set([i]));
+  });
+  return best;
+}
+
+describe('gaps between steps', () => {
+  it('reach what a search over every path reaches', async () => {
+    const arbitrary = fc.record({
+      // Distinct times per person (ties have their own rules, pinned by the scenarios).
+      persons: fc.array(
+        fc.array(fc.record({ dt: fc.integer({ min: 1, max: 6 }), event: fc.constantFrom('A', 'B', 'C') }), {
+          maxLength: 7,
+        }),
+        { minLength: 1, maxLength: 4 },
+      ),
+      steps: fc.array(fc.constantFrom('A', 'B', 'C'), { minLength: 2, maxLength: 4 }),
+      window: fc.constantFrom(5, 12, 100),
+      gaps: fc.array(
+        fc.record({ min: fc.constantFrom(0, 2, 4), max: fc.constantFrom(1, 3, 6, 1000) }).filter((g) => g.min <= g.max),
+        { minLength: 4, maxLength: 4 },
+      ),
+    });
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async (c) => {
+        const journeys = c.persons.map((list) => {
+          let t = 0;
+          return list.map((e) => {
+            t += e.dt;
+            return { t, event: e.event };
+          });
+        });
+        const events = journeys.flatMap((list, p) =>
+          list.map((e) => ({ person: `p${p}`, tsSeconds: e.t, event: e.event })),
+        );
+        const n = c.steps.length;
+        const gaps = c.gaps.slice(0, n);
+        const expected = new Array<number>(n).fill(0);
+        for (const list of journeys) {
+          const level = referenceGapLevel(list, c.steps, c.window, [{ min: 0, max: Infinity }, ...gaps.slice(1)]);
+          for (let k = 0; k <= level; k += 1) expected[k] = (expected[k] as number) + 1;
+        }
+        const got = await counts(events, {
+          steps: c.steps.map((event, k) =>
+            k === 0
+              ? { event }
+              : {
+                  event,
+                  gap: {
+                    min: { amount: (gaps[k] as { min: number }).min, unit: 'second' as const },
+                    max: { amount: (gaps[k] as { max: number }).max, unit: 'second' as const },
+                  },
+                },
+          ),
+          window: { amount: c.window, unit: 'second' },
+        });
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keep the plain counts when no gap binds, and find the path a step-by-step greedy would miss', async () => {
+    const events: TestEvent[] = [
+      // A at 0, B at 1 and at 8, C at 12: with at most 5 s from B to C only the second B leads on.
+      { person: 'p', tsSeconds: 0, event: 'A' },
+      { person: 'p', tsSeconds: 1, event: 'B' },
+      { person: 'p', tsSeconds: 8, event: 'B' },
+      { person: 'p', tsSeconds: 12, event: 'C' },
+      // q: B only 1 s after A (at least 2 s required), then another B 3 s after A: converts to B.
+      { person: 'q', tsSeconds: 0, event: 'A' },
+      { person: 'q', tsSeconds: 1, event: 'B' },
+      { person: 'q', tsSeconds: 3, event: 'B' },
+    ];
+    const steps = [{ event: 'A' }, { event: 'B' }, { event: 'C' }];
+    const plain = await counts(events, { steps });
+    const loose = await counts(events, {
+      steps: steps.map((s, k) => (k === 0 ? s : { ...s, gap: { max: { amount: 1, unit: 'day' as const } } })),
+    });
+    expect(loose).toEqual(plain);
+    const gapped = await counts(events, {
+      steps: [
+        { event: 'A' },
+        { event: 'B', gap: { min: { amount: 2, unit: 'second' as const } } },
+        { event: 'C', gap: { max: { amount: 5, unit: 'second' as const } } },
+      ],
+    });
+    expect(gapped).toEqual([2, 2, 1]);
+    // The time from B to C on p's counted path is 4 s (the B at 8), not 11 s.
+    const report = await runFunnel(
+      new ColumnCache(new MemoryColumns(events)),
+      'default',
+      parseFunnelDefinition({
+        steps: [{ event: 'A' }, { event: 'B' }, { event: 'C', gap: { max: { amount: 5, unit: 'second' } } }],
+      }),
+      { threads: 1 },
+    );
+    expect(report.steps[2]?.medianTimeToConvertSeconds).toBe(4);
+  });
+
+  it('are refused where they do not apply, naming the field', () => {
+    const gap = { max: { amount: 1, unit: 'hour' as const } };
+    expect(() => parseFunnelDefinition({ steps: [{ event: 'A', gap }, { event: 'B' }] })).toThrow(/steps\[0\]\.gap/);
+    expect(() => parseFunnelDefinition({ steps: [{ event: 'A' }, { event: 'B', gap }], order: 'strict' })).toThrow(
+      /steps\[1\]\.gap: gaps between steps need order "ordered"/,
+    );
+    expect(() =>
+      parseFunnelDefinition({
+        steps: [
+          { event: 'A' },
+          { event: 'B', gap: { min: { amount: 2, unit: 'hour' }, max: { amount: 1, unit: 'hour' } } },
+        ],
+      }),
+    ).toThrow(/min is longer than max/);
+  });
+});

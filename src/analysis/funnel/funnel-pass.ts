@@ -5,10 +5,11 @@ import {
   firstPersonFrom,
   type StreamSource,
 } from '../../engine/funnel-stream.js';
+import { GapKernel } from '../../engine/gap-kernel.js';
 import { type KernelColumns, OrderedKernel, type UnitOutcome, type ValueScope } from '../../engine/ordered-kernel.js';
 import { type TrendOutcome, TrendsKernel } from '../../engine/trends-kernel.js';
 import { UnorderedKernel } from '../../engine/unordered-kernel.js';
-import type { FunnelDefinition } from '../../model/funnel-definition.js';
+import { type FunnelDefinition, secondsPerUnit } from '../../model/funnel-definition.js';
 import { bucketIndex } from '../calendar.js';
 import { FunnelTally, type TallyData } from './funnel-tally.js';
 import { TransitionCollector, type TransitionUnits } from './transition-units.js';
@@ -103,6 +104,16 @@ function* personBlocks(
   }
 }
 
+/** Per step, the least and most time (µs) since the previous step (`steps[k].gap`; 0 and ∞ when not set). */
+function stepGaps(definition: FunnelDefinition): { minGapUs: Float64Array; maxGapUs: Float64Array } {
+  const us = (g: { amount: number; unit: keyof typeof secondsPerUnit } | null | undefined, fallback: number) =>
+    g ? g.amount * secondsPerUnit[g.unit] * 1e6 : fallback;
+  return {
+    minGapUs: Float64Array.from(definition.steps, (s) => us(s.gap?.min, 0)),
+    maxGapUs: Float64Array.from(definition.steps, (s) => us(s.gap?.max, Infinity)),
+  };
+}
+
 /**
  * One pass of a funnel over a range of persons: builds the stream, walks every unit through the kernel of its
  * order mode, and adds up steps, conversion times, time to convert, trends, breakdown and correlation. Pure and
@@ -122,10 +133,13 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
   const optionalMask = definition.steps.reduce((m, s, k) => (s.optional ? m | (1 << k) : m), 0);
   // The kernels read the current block's arrays through this object.
   const columns: KernelColumns = { ts: emptyF64, steps: emptyI32, exclusions: emptyI32 };
+  const gaps = definition.steps.some((s) => s.gap) ? stepGaps(definition) : null;
   const newKernel = (): Kernel =>
     definition.order === 'unordered'
       ? new UnorderedKernel(columns, { stepCount: n, windowUs })
-      : new OrderedKernel(columns, {
+      : gaps
+        ? new GapKernel(columns, { stepCount: n, windowUs, ...gaps })
+        : new OrderedKernel(columns, {
           stepCount: n,
           windowUs,
           strict,
