@@ -133,6 +133,8 @@ export const funnelDefinitionSchema = z.strictObject({
   conversionReference: z.enum(['total', 'previous']).default('total'),
   /** True: `dateFrom`/`dateTo` govern entry only; later steps may land after `dateTo` (within the window). */
   entryDateRange: z.boolean().default(false),
+  /** An event property every step of a path must share (the same cart, the same deal); null: none. */
+  holdConstant: z.string().min(1).nullish(),
   correlation: z.strictObject({ type: z.literal('events'), excludeEvents: z.array(z.string()).default([]) }).nullish(),
 });
 
@@ -187,6 +189,8 @@ export interface FunnelDefinition {
   correlation: { type: 'events'; excludeEvents: string[] } | null;
   /** The date range governs entry only (docs/funnels.md). */
   entryDateRange: boolean;
+  /** Every step of a path carries the same value of this event property (docs/funnels.md). */
+  holdConstant: string | null;
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {
@@ -389,6 +393,18 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
       throw invalid('invalid_definition', key, `not a date: ${value}`);
     }
   }
+  if (d.holdConstant) {
+    if (d.view === 'trends') {
+      throw invalid('invalid_definition', 'holdConstant', 'holding a property constant is not in the trends view');
+    }
+    if (d.breakdown && (d.breakdown.attribution === 'step' || d.breakdown.attribution === 'all_events')) {
+      throw invalid(
+        'invalid_definition',
+        'holdConstant',
+        'holding a property constant combines with first_touch or last_touch breakdowns only',
+      );
+    }
+  }
   if (d.entryDateRange && d.order === 'unordered') {
     throw invalid('invalid_definition', 'entryDateRange', 'an unordered funnel has no single entry step');
   }
@@ -431,5 +447,6 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
     conversionReference: d.conversionReference,
     correlation: d.correlation ?? null,
     entryDateRange: d.entryDateRange,
+    holdConstant: d.holdConstant ?? null,
   };
 }

@@ -11,6 +11,7 @@ import { runFunnel } from '../../src/analysis/funnel/run-funnel.js';
 import { ColumnCache } from '../../src/engine/column-cache.js';
 import { type FunnelDefinitionInput, parseFunnelDefinition } from '../../src/model/funnel-definition.js';
 import { MemoryColumns, type TestEvent } from '../helpers/memory-columns.js';
+import { referenceLevel } from '../helpers/reference-funnel.js';
 
 const counts = async (events: readonly TestEvent[], definition: FunnelDefinitionInput) => {
   const report = await runFunnel(
@@ -303,5 +304,85 @@ describe('gaps between steps', () => {
         ],
       }),
     ).toThrow(/min is longer than max/);
+  });
+});
+
+describe('holding a property constant', () => {
+  it('counts each person at the furthest step one value of the property carries them', async () => {
+    const arbitrary = fc.record({
+      persons: fc.array(
+        fc.array(
+          fc.record({
+            dt: fc.integer({ min: 1, max: 5 }),
+            event: fc.constantFrom('A', 'B', 'C', 'N'),
+            cart: fc.constantFrom('', 'c1', 'c2'),
+          }),
+          { maxLength: 8 },
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
+      steps: fc.array(fc.constantFrom('A', 'B', 'C'), { minLength: 2, maxLength: 3 }),
+      order: fc.constantFrom('ordered' as const, 'strict' as const),
+      window: fc.constantFrom(4, 10, 100),
+    });
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async (c) => {
+        const journeys = c.persons.map((list) => {
+          let t = 0;
+          return list.map((e) => {
+            t += e.dt;
+            return { t, name: e.event, value: e.cart };
+          });
+        });
+        const events = journeys.flatMap((list, p) =>
+          list.map((e) => ({
+            person: `p${p}`,
+            tsSeconds: e.t,
+            event: e.name,
+            ...(e.value ? { props: { cart: e.value } } : {}),
+          })),
+        );
+        // The reference: per person, the furthest level over the carts, each run on that cart's events alone.
+        const n = c.steps.length;
+        const expected = new Array<number>(n).fill(0);
+        const f = { steps: c.steps, windowSeconds: c.window, order: c.order, exclusions: [] };
+        for (const list of journeys) {
+          const level = Math.max(
+            -1,
+            ...['c1', 'c2'].map((cart) =>
+              referenceLevel(
+                list.filter((e) => e.value === cart),
+                f,
+              ),
+            ),
+          );
+          for (let k = 0; k <= level; k += 1) expected[k] = (expected[k] as number) + 1;
+        }
+        const got = await counts(events, {
+          steps: c.steps.map((event) => ({ event })),
+          window: { amount: c.window, unit: 'second' },
+          order: c.order,
+          holdConstant: 'cart',
+        });
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('does not mix carts on one path', async () => {
+    const events: TestEvent[] = [
+      // p: adds cart c1, then checks out cart c2: no held path reaches checkout.
+      { person: 'p', tsSeconds: 0, event: 'Add', props: { cart: 'c1' } },
+      { person: 'p', tsSeconds: 5, event: 'Checkout', props: { cart: 'c2' } },
+      // q: adds c1 and c2, checks out c2.
+      { person: 'q', tsSeconds: 0, event: 'Add', props: { cart: 'c1' } },
+      { person: 'q', tsSeconds: 1, event: 'Add', props: { cart: 'c2' } },
+      { person: 'q', tsSeconds: 5, event: 'Checkout', props: { cart: 'c2' } },
+    ];
+    const steps = [{ event: 'Add' }, { event: 'Checkout' }];
+    expect(await counts(events, { steps })).toEqual([2, 2]);
+    expect(await counts(events, { steps, holdConstant: 'cart' })).toEqual([2, 1]);
+    expect(() => parseFunnelDefinition({ steps, holdConstant: 'cart', view: 'trends' })).toThrow(/holdConstant/);
   });
 });

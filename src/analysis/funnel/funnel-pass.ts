@@ -40,6 +40,8 @@ export interface PassRequest {
    * counted unit adds to the tally of its value in each, with one stream and one kernel run for all of them.
    */
   segmentations?: BreakdownColumns[] | null;
+  /** The `holdConstant` property's values (one property, event scope); null when the definition holds none. */
+  hold?: BreakdownColumns | null;
   /** False: count units only, without conversion times (the step reports then have no times). Default true. */
   times?: boolean;
 }
@@ -101,6 +103,48 @@ function* personBlocks(
     const next = firstPersonFrom(personStarts, p + 1, end, (personStarts[p] as number) + blockRows);
     yield { personRange: [p, next] };
     p = next;
+  }
+}
+
+/** The best of several kernel runs over one unit (holding a property constant: one run per value). */
+class HeldOutcome implements UnitOutcome {
+  counted = false;
+  pathBits = 0;
+  timingCount = 0;
+  readonly timings: Float64Array;
+  readonly timingSteps: Int32Array;
+
+  constructor(stepCount: number) {
+    this.timings = new Float64Array(stepCount);
+    this.timingSteps = new Int32Array(stepCount);
+  }
+
+  reset(): void {
+    this.counted = false;
+    this.pathBits = 0;
+    this.timingCount = 0;
+  }
+
+  /** Keeps `o` when it goes further, or as far but reaches its furthest step sooner. */
+  keepBetter(o: UnitOutcome): void {
+    if (!o.counted) return;
+    if (this.counted) {
+      const mine = 31 - Math.clz32(this.pathBits);
+      const theirs = 31 - Math.clz32(o.pathBits);
+      if (theirs < mine) return;
+      if (theirs === mine) {
+        const myEnd = this.timings[this.timingCount - 1] as number;
+        const theirEnd = o.timings[o.timingCount - 1] as number;
+        if (theirEnd >= myEnd) return;
+      }
+    }
+    this.counted = true;
+    this.pathBits = o.pathBits;
+    this.timingCount = o.timingCount;
+    for (let j = 0; j < o.timingCount; j += 1) {
+      this.timings[j] = o.timings[j] as number;
+      this.timingSteps[j] = o.timingSteps[j] as number;
+    }
   }
 }
 
@@ -227,7 +271,14 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
       : null;
   let unitsBefore = 0;
   let labels: (string | string[])[] | null = null;
-  for (const block of personBlocks(source, request, blockable(definition, breakdownColumns, segmentations))) {
+  const hold = request.hold ?? null;
+  const held = new HeldOutcome(n);
+  const holdCandidates: number[] = [];
+  for (const block of personBlocks(
+    source,
+    request,
+    blockable(definition, breakdownColumns, hold ? [...segmentations, hold] : segmentations),
+  )) {
     const stream = buildFunnelStream(source, definition, inputs, { ...streamOptions, ...block });
     columns.ts = stream.ts;
     columns.steps = stream.steps;
@@ -236,6 +287,7 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
       ? breakdownValues(stream, breakdownColumns, source.scratch.i32('breakdown', stream.length))
       : null;
     if (values && !breakdownColumns?.single) labels = values.labels;
+    const holdValueAt = hold ? breakdownValues(stream, hold, source.scratch.i32('hold', stream.length)).valueAt : null;
     const segmentValueAt = segmentations.map(
       (columns, s) => breakdownValues(stream, columns, source.scratch.i32(`segmentation ${s}`, stream.length)).valueAt,
     );
@@ -243,10 +295,26 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
       const begin = stream.unitStarts[u] as number;
       const end = stream.unitStarts[u + 1] as number;
       const unit = unitsBefore + u;
-      kernel.run(begin, end, null, stream.unitBits[u] as number);
-      total.addOutcome(kernel, fromStep, toStep);
-      addTrends(total, kernel, begin, end, null);
-      if (kernel.counted && segmentations.length > 0) {
+      let outcome: UnitOutcome = kernel;
+      if (holdValueAt) {
+        // Every path keeps one value: the unit's best path over the values its step events carry.
+        holdCandidates.length = 0;
+        for (let i = begin; i < end; i += 1) {
+          const v = holdValueAt[i] as number;
+          if (v !== 0 && stream.steps[i] !== 0 && !holdCandidates.includes(v)) holdCandidates.push(v);
+        }
+        held.reset();
+        for (const value of holdCandidates) {
+          kernel.run(begin, end, { valueAt: holdValueAt, value, onlyMatching: true, step: -1 });
+          held.keepBetter(kernel);
+        }
+        outcome = held;
+      } else {
+        kernel.run(begin, end, null, stream.unitBits[u] as number);
+      }
+      total.addOutcome(outcome, fromStep, toStep);
+      addTrends(total, outcome, begin, end, null);
+      if (outcome.counted && segmentations.length > 0) {
         // Each segmentation's value: that of the unit's first in-funnel event that has one ("" when none does).
         segmentValueAt.forEach((valueAt, s) => {
           let value = 0;
@@ -265,15 +333,15 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
             tally = new FunnelTally(n, bucketCount, censoring, times);
             tallies[value] = tally;
           }
-          tally.addOutcome(kernel, fromStep, toStep);
+          tally.addOutcome(outcome, fromStep, toStep);
         });
       }
-      if (transition && kernel.counted) transition.add(kernel, stream, begin, end, segmentValues);
+      if (transition && outcome.counted) transition.add(outcome, stream, begin, end, segmentValues);
 
-      if (correlated && kernel.counted) {
-        const converted = (kernel.pathBits & lastBit) !== 0;
-        const t0 = kernel.timings[0] as number;
-        const tEnd = converted ? (kernel.timings[kernel.timingCount - 1] as number) : t0 + windowUs;
+      if (correlated && outcome.counted) {
+        const converted = (outcome.pathBits & lastBit) !== 0;
+        const t0 = outcome.timings[0] as number;
+        const tEnd = converted ? (outcome.timings[outcome.timingCount - 1] as number) : t0 + windowUs;
         if (converted) correlated.success += 1;
         else correlated.failure += 1;
         for (let i = begin; i < end; i += 1) {
@@ -302,10 +370,10 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
             break;
           }
         }
-        if (!kernel.counted) continue;
+        if (!outcome.counted) continue;
         const tally = tallyOf(value);
-        tally.addOutcome(kernel, fromStep, toStep);
-        addTrends(tally, kernel, begin, end, null);
+        tally.addOutcome(outcome, fromStep, toStep);
+        addTrends(tally, outcome, begin, end, null);
         continue;
       }
       if (!breakdownKernel) continue;

@@ -172,8 +172,20 @@ export async function runFunnel(
     }
     segmentationColumns.push(await loadBreakdownColumns(project, b));
   }
+  const hold = definition.holdConstant
+    ? await loadBreakdownColumns(project, {
+        properties: [definition.holdConstant],
+        scope: 'event',
+        groupType: null,
+        attribution: 'first_touch',
+        attributionStep: null,
+        limit: 1,
+        normalizeUrl: false,
+      })
+    : null;
   const request: PassRequest = {
     definition,
+    hold,
     inputs,
     breakdown: breakdownColumns,
     personRange: null,
@@ -186,7 +198,7 @@ export async function runFunnel(
 
   // Parts must not split a unit (persons only) and must agree on breakdown value ids (one property).
   const threads = Math.max(1, options.threads ?? availableParallelism());
-  const splittable = blockable(definition, breakdownColumns, segmentationColumns);
+  const splittable = blockable(definition, breakdownColumns, hold ? [...segmentationColumns, hold] : segmentationColumns);
   const big = project.columns.eventCount >= (options.parallelMinEvents ?? 2_000_000);
   const pool = threads > 1 && splittable && big ? workers(threads - 1) : null;
   let results: PassResult[];
