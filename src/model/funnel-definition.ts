@@ -133,6 +133,8 @@ export const funnelDefinitionSchema = z.strictObject({
   conversionReference: z.enum(['total', 'previous']).default('total'),
   /** True: `dateFrom`/`dateTo` govern entry only; later steps may land after `dateTo` (within the window). */
   entryDateRange: z.boolean().default(false),
+  /** `attempts`: count every attempt of a unit, one after another (docs/funnels.md), not the unit once. */
+  counting: z.enum(['units', 'attempts']).default('units'),
   /** An event property every step of a path must share (the same cart, the same deal); null: none. */
   holdConstant: z.string().min(1).nullish(),
   correlation: z.strictObject({ type: z.literal('events'), excludeEvents: z.array(z.string()).default([]) }).nullish(),
@@ -191,6 +193,8 @@ export interface FunnelDefinition {
   entryDateRange: boolean;
   /** Every step of a path carries the same value of this event property (docs/funnels.md). */
   holdConstant: string | null;
+  /** Count units once, or each of their attempts (docs/funnels.md). */
+  counting: 'units' | 'attempts';
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {
@@ -393,6 +397,26 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
       throw invalid('invalid_definition', key, `not a date: ${value}`);
     }
   }
+  if (d.counting === 'attempts') {
+    const clash = d.breakdown
+      ? 'breakdown'
+      : d.correlation
+        ? 'correlation'
+        : d.holdConstant
+          ? 'holdConstant'
+          : d.view === 'trends'
+            ? 'view'
+            : d.order === 'unordered'
+              ? 'order'
+              : null;
+    if (clash) {
+      throw invalid(
+        'invalid_definition',
+        clash,
+        'counting attempts combines with none of breakdown, correlation, holdConstant, the trends view or unordered funnels',
+      );
+    }
+  }
   if (d.holdConstant) {
     if (d.view === 'trends') {
       throw invalid('invalid_definition', 'holdConstant', 'holding a property constant is not in the trends view');
@@ -448,5 +472,6 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
     correlation: d.correlation ?? null,
     entryDateRange: d.entryDateRange,
     holdConstant: d.holdConstant ?? null,
+    counting: d.counting,
   };
 }

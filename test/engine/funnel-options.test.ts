@@ -386,3 +386,34 @@ describe('holding a property constant', () => {
     expect(() => parseFunnelDefinition({ steps, holdConstant: 'cart', view: 'trends' })).toThrow(/holdConstant/);
   });
 });
+
+describe('counting attempts', () => {
+  it('counts each attempt: the next starts after the previous converted or its window ended', async () => {
+    const events: TestEvent[] = [
+      // p: A→B at 0–2, again at 5–7, and enters once more at 20: three attempts, two conversions.
+      ...[0, 2, 5, 7, 20].map((t, i) => ({ person: 'p', tsSeconds: t, event: i % 2 === 0 ? 'A' : 'B' })),
+      // q: A at 0 and 3, B at 15: no B within 10 s of either A; the attempt ends at 10, and B alone starts none.
+      { person: 'q', tsSeconds: 0, event: 'A' },
+      { person: 'q', tsSeconds: 3, event: 'A' },
+      { person: 'q', tsSeconds: 15, event: 'B' },
+      // r: B only: no attempt.
+      { person: 'r', tsSeconds: 1, event: 'B' },
+    ];
+    const definition: FunnelDefinitionInput = {
+      steps: [{ event: 'A' }, { event: 'B' }],
+      window: { amount: 10, unit: 'second' },
+    };
+    expect(await counts(events, definition)).toEqual([2, 1]);
+    expect(await counts(events, { ...definition, counting: 'attempts' })).toEqual([4, 2]);
+    const report = await runFunnel(
+      new ColumnCache(new MemoryColumns(events)),
+      'default',
+      parseFunnelDefinition({ ...definition, counting: 'attempts' }),
+      { threads: 1 },
+    );
+    expect(report.unit).toBe('attempt:person');
+    expect(() =>
+      parseFunnelDefinition({ ...definition, counting: 'attempts', breakdown: { properties: ['x'] } }),
+    ).toThrow(/breakdown: counting attempts/);
+  });
+});

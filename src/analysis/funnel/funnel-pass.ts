@@ -272,6 +272,7 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
   let unitsBefore = 0;
   let labels: (string | string[])[] | null = null;
   const hold = request.hold ?? null;
+  const attempts = definition.counting === 'attempts';
   const held = new HeldOutcome(n);
   const holdCandidates: number[] = [];
   for (const block of personBlocks(
@@ -295,6 +296,22 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
       const begin = stream.unitStarts[u] as number;
       const end = stream.unitStarts[u + 1] as number;
       const unit = unitsBefore + u;
+      if (attempts) {
+        // One attempt after another: each runs over the events after the previous one ended (its conversion, or
+        // the end of its window), and counts as a unit of its own.
+        let from = begin;
+        while (from < end) {
+          kernel.run(from, end, null);
+          if (!kernel.counted) break;
+          total.addOutcome(kernel, fromStep, toStep);
+          const converted = (kernel.pathBits & lastBit) !== 0;
+          const attemptEnd = converted
+            ? (kernel.timings[kernel.timingCount - 1] as number)
+            : (kernel.timings[0] as number) + windowUs;
+          while (from < end && (stream.ts[from] as number) <= attemptEnd) from += 1;
+        }
+        continue;
+      }
       let outcome: UnitOutcome = kernel;
       if (holdValueAt) {
         // Every path keeps one value: the unit's best path over the values its step events carry.

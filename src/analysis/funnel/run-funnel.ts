@@ -3,6 +3,7 @@ import { type BreakdownColumns, loadBreakdownColumns } from '../../engine/breakd
 import type { ColumnCache, ProjectColumns } from '../../engine/column-cache.js';
 import { firstPersonFrom, loadFunnelInputs } from '../../engine/funnel-stream.js';
 import { WorkerPool } from '../../engine/worker-pool.js';
+import { FunnelscopeError } from '../../model/errors.js';
 import type { FunnelBreakdown, FunnelDefinition } from '../../model/funnel-definition.js';
 import { sharedInt32 } from '../../store/shared-arrays.js';
 import { endOfDayUtcMs, localDate, trendBuckets } from '../calendar.js';
@@ -50,6 +51,7 @@ export interface RunOptions {
 }
 
 function unitLabel(definition: FunnelDefinition): string {
+  if (definition.counting === 'attempts') return `attempt:${unitLabel({ ...definition, counting: 'units' })}`;
   const c = definition.countBy;
   if (c.type === 'person') return 'person';
   if (c.type === 'group') return `group:${c.groupType}`;
@@ -165,6 +167,11 @@ export async function runFunnel(
   const breakdown = definition.breakdown;
   const breakdownColumns = breakdown ? await loadBreakdownColumns(project, breakdown) : null;
   const trend = definition.view === 'trends' ? periods(definition, project) : null;
+  if (definition.counting === 'attempts' && (options.transitions || options.segmentations)) {
+    throw new FunnelscopeError('invalid_definition', 'counting: this report counts units, not attempts', {
+      field: 'counting',
+    });
+  }
   const segmentationColumns: BreakdownColumns[] = [];
   for (const b of options.segmentations?.breakdowns ?? []) {
     if (b.properties.length !== 1 || b.scope !== 'event' || b.attribution !== 'first_touch') {
