@@ -186,8 +186,7 @@ export function buildFunnelStream(
   const { global, steps: stepFilters, exclusions: exclusionFilters } = inputs;
   // Steps whose bit needs more than the event name: a filter, or alternatives of which only some match the name.
   const filteredSteps = steps.reduce(
-    (mask, s, k) =>
-      s.alternatives.length > 1 || (stepFilters[k]?.[0]?.length ?? 0) > 0 ? mask | (1 << k) : mask,
+    (mask, s, k) => (s.alternatives.length > 1 || (stepFilters[k]?.[0]?.length ?? 0) > 0 ? mask | (1 << k) : mask),
     0,
   );
   /** Per step, per alternative: the event codes it names (1) and its filters. */

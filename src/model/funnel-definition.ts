@@ -153,7 +153,10 @@ export interface StepAlternative {
  * A step as the engine runs it: `alternatives` lists every way to fill it (one for a plain step: its event and
  * filters; several for an OR-step, whose `event` is null and `filters` empty).
  */
-export type FunnelStep = Omit<ParsedStep, 'event' | 'anyOf'> & { event: string | null; alternatives: StepAlternative[] };
+export type FunnelStep = Omit<ParsedStep, 'event' | 'anyOf'> & {
+  event: string | null;
+  alternatives: StepAlternative[];
+};
 export type FunnelExclusion = Parsed['exclusions'][number];
 export type CountBy = Parsed['countBy'];
 
@@ -285,9 +288,14 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
       if (k === 0) throw invalid('invalid_definition', field, 'the first step has no previous step to be timed from');
       if (d.order !== 'ordered') throw invalid('invalid_definition', field, 'gaps between steps need order "ordered"');
       if (d.exclusions.length > 0 || d.steps.some((s) => s.optional)) {
-        throw invalid('invalid_definition', field, 'gaps between steps do not combine with exclusions or optional steps');
+        throw invalid(
+          'invalid_definition',
+          field,
+          'gaps between steps do not combine with exclusions or optional steps',
+        );
       }
-      if (d.view === 'trends') throw invalid('invalid_definition', field, 'gaps between steps are not in the trends view');
+      if (d.view === 'trends')
+        throw invalid('invalid_definition', field, 'gaps between steps are not in the trends view');
       const min = step.gap.min ? step.gap.min.amount * secondsPerUnit[step.gap.min.unit] : 0;
       const max = step.gap.max ? step.gap.max.amount * secondsPerUnit[step.gap.max.unit] : Infinity;
       if (min > max) throw invalid('invalid_definition', field, 'min is longer than max');
@@ -448,7 +456,12 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
 
   const steps: FunnelStep[] = d.steps.map(({ anyOf, event, ...step }) =>
     anyOf
-      ? { ...step, event: null, name: step.name ?? anyOf.map((a) => a.event ?? 'Any event').join(' or '), alternatives: anyOf }
+      ? {
+          ...step,
+          event: null,
+          name: step.name ?? anyOf.map((a) => a.event ?? 'Any event').join(' or '),
+          alternatives: anyOf,
+        }
       : { ...step, event: event ?? null, alternatives: [{ event: event ?? null, filters: step.filters }] },
   );
   return {

@@ -184,12 +184,12 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
       : gaps
         ? new GapKernel(columns, { stepCount: n, windowUs, ...gaps })
         : new OrderedKernel(columns, {
-          stepCount: n,
-          windowUs,
-          strict,
-          optionalMask,
-          exclusions: definition.exclusions.length > 0,
-        });
+            stepCount: n,
+            windowUs,
+            strict,
+            optionalMask,
+            exclusions: definition.exclusions.length > 0,
+          });
 
   const starts = request.trendStartsUs;
   const trend = starts ? { bucketOf: (tsUs: number) => bucketIndex(starts, tsUs) } : null;

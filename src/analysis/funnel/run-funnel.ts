@@ -100,7 +100,9 @@ export function dataEndUs(
 ): number {
   const { hi } = timeSpan(project.columns.tsUs);
   // With an entry-only range, conversions may land after dateTo: the data ends at the last event.
-  return definition.dateTo && !definition.entryDateRange ? Math.min(hi, endOfDayUtcMs(definition.dateTo, definition.timezone) * 1000) : hi;
+  return definition.dateTo && !definition.entryDateRange
+    ? Math.min(hi, endOfDayUtcMs(definition.dateTo, definition.timezone) * 1000)
+    : hi;
 }
 
 /** The trend periods over `dateRange`. */
@@ -205,7 +207,11 @@ export async function runFunnel(
 
   // Parts must not split a unit (persons only) and must agree on breakdown value ids (one property).
   const threads = Math.max(1, options.threads ?? availableParallelism());
-  const splittable = blockable(definition, breakdownColumns, hold ? [...segmentationColumns, hold] : segmentationColumns);
+  const splittable = blockable(
+    definition,
+    breakdownColumns,
+    hold ? [...segmentationColumns, hold] : segmentationColumns,
+  );
   const big = project.columns.eventCount >= (options.parallelMinEvents ?? 2_000_000);
   const pool = threads > 1 && splittable && big ? workers(threads - 1) : null;
   let results: PassResult[];
