@@ -97,7 +97,8 @@ function select(a: Float64Array, k: number): number {
 
 /** A growable sample of doubles (no boxed numbers, amortised O(1) push). */
 export class Sample {
-  private data: Float64Array = new Float64Array(64);
+  /** Empty until the first push (a tally keeps many samples that may stay empty). */
+  private data: Float64Array = new Float64Array(0);
   length = 0;
 
   /** A sample holding exactly these values (taken over, not copied). */

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { type CohortsSpec, runCohorts } from '../../src/analysis/cohorts/run-cohorts.js';
 import { ColumnCache } from '../../src/engine/column-cache.js';
-import { parseFunnelDefinition } from '../../src/model/funnel-definition.js';
+import { type FunnelDefinitionInput, parseFunnelDefinition } from '../../src/model/funnel-definition.js';
 import { MemoryColumns, type TestEvent } from '../helpers/memory-columns.js';
 
 const h = 3600;
@@ -118,5 +118,49 @@ describe('retention by cohort', () => {
     );
     const unordered = parseFunnelDefinition({ steps: [{ event: 'Visit' }, { event: 'Signup' }], order: 'unordered' });
     await expect(run({ definition: unordered })).rejects.toThrow(/ordered or strict/);
+  });
+});
+
+describe('retention from conversion with an optional step', () => {
+  // Visit → Signup (optional) → Pay: a pays 1h after signing up; b pays without signing up. Both use the product
+  // 1h after paying: period 0 after conversion, for both.
+  const optionalEvents: TestEvent[] = [
+    { person: 'a', tsSeconds: 0, event: 'Visit' },
+    { person: 'a', tsSeconds: h, event: 'Signup' },
+    { person: 'a', tsSeconds: 2 * h, event: 'Pay' },
+    { person: 'a', tsSeconds: 3 * h, event: 'Use' },
+    { person: 'b', tsSeconds: 0, event: 'Visit' },
+    { person: 'b', tsSeconds: h, event: 'Pay' },
+    { person: 'b', tsSeconds: 2 * h, event: 'Use' },
+    { person: 'z', tsSeconds: 4 * d, event: 'Z' },
+  ];
+  const run2 = (steps: FunnelDefinitionInput['steps']) =>
+    runCohorts(
+      new ColumnCache(new MemoryColumns(optionalEvents)),
+      'default',
+      {
+        definition: parseFunnelDefinition({ steps, window: { amount: 4, unit: 'day' } }),
+        period: 'day',
+        property: null,
+        retention: { event: 'Use', periods: 2, period: 'day', from: 'conversion' },
+      },
+      { threads: 1 },
+    );
+
+  it('starts at the last step for every converted unit, whichever steps its path used', async () => {
+    const r = await run2([{ event: 'Visit' }, { event: 'Signup', optional: true }, { event: 'Pay' }]);
+    expect(r.retention?.cohorts.map((c) => [c.units, c.cells.map((x) => (x ? [x.units, x.retained] : null))])).toEqual([
+      [
+        2,
+        [
+          [2, 2],
+          [2, 0],
+        ],
+      ],
+    ]);
+  });
+
+  it('is refused when the last step is optional', async () => {
+    await expect(run2([{ event: 'Visit' }, { event: 'Pay', optional: true }])).rejects.toThrow(/--retention-from/);
   });
 });

@@ -5,9 +5,13 @@
  * equals the figure computed from the explicit rest sample (quantiles by numpy's rule, intervals by the binomial).
  */
 import { describe, expect, it } from 'vitest';
+import { runDiagnose } from '../../src/analysis/diagnose/run-diagnose.js';
 import { type DimensionValues, type DurationSpec, rankDurations } from '../../src/analysis/diagnose/slowest.js';
 import type { TransitionUnits } from '../../src/analysis/funnel/transition-units.js';
+import { ColumnCache } from '../../src/engine/column-cache.js';
+import { type FunnelDefinitionInput, parseFunnelDefinition } from '../../src/model/funnel-definition.js';
 import { quantileIntervalSorted, quantileSorted } from '../../src/stats/quantiles.js';
+import { MemoryColumns, type TestEvent } from '../helpers/memory-columns.js';
 
 const day = 86_400e6;
 const month = 30 * day;
@@ -48,6 +52,7 @@ function simulate(seed: number, options: { units?: number; slowValue?: number; s
     unitPaths: new Int32Array(n).fill(3),
     unitEntryUs: new Float64Array(n),
     unitFirstRow: new Int32Array(n),
+    unitConvertUs: new Float64Array(n),
     unit: Int32Array.from({ length: n }, (_, i) => i),
     step: new Uint8Array(n),
     rows: new Int32Array(n),
@@ -76,7 +81,7 @@ function simulate(seed: number, options: { units?: number; slowValue?: number; s
     tsUs,
     dataEndUs: 8 * month,
     windowUs: 14 * day,
-    periods: { startsUs, labels: startsUs.map((_, k) => `m${k}`) },
+    periods: { startsUs, labels: startsUs.map((_, k) => `m${k}`), endUs: 8 * month },
     recentPeriods: 6,
     unit: 'person',
     alpha: 0.05,
@@ -189,5 +194,57 @@ describe('durations over time', () => {
       if (rankDurations(units, [dimension], spec).transitions[0]?.trend?.growing) flagged += 1;
     }
     expect(flagged / seeds).toBeLessThanOrEqual(0.06); // one-sided: about 2.5% expected
+  });
+});
+
+describe('the diagnosis on other funnels', () => {
+  const month = (m: number, day: number) => Date.UTC(2026, m - 1, day) / 1000;
+  const run = (events: TestEvent[], definition: FunnelDefinitionInput) =>
+    runDiagnose(
+      new ColumnCache(new MemoryColumns(events)),
+      'default',
+      {
+        definition: parseFunnelDefinition(definition),
+        dimensions: ['channel'],
+        pairs: false,
+        alpha: 0.05,
+        minUnits: 1,
+        top: 10,
+        insteadDepth: 2,
+        insteadTop: 3,
+        period: 'month',
+        recentPeriods: 6,
+      },
+      { threads: 1 },
+    );
+  // Six people: A on 25 January, B on 5 February, C on 6 February; the data runs to 1 April.
+  const events: TestEvent[] = [
+    ...Array.from({ length: 6 }, (_, p) => [
+      { person: `p${p}`, tsSeconds: month(1, 25), event: 'A', props: { channel: p % 2 ? 'x' : 'y' } },
+      { person: `p${p}`, tsSeconds: month(2, 5) + p * 60, event: 'B' },
+      { person: `p${p}`, tsSeconds: month(2, 6) + p * 600, event: 'C' },
+    ]).flat(),
+    { person: 'z', tsSeconds: month(4, 1), event: 'Z' },
+  ];
+
+  it('puts a later step landing after an entry-only range in its own period', async () => {
+    const r = await run(events, {
+      steps: [{ event: 'A' }, { event: 'B' }, { event: 'C' }],
+      window: { amount: 30, unit: 'day' },
+      dateFrom: '2026-01-01',
+      dateTo: '2026-01-31',
+      entryDateRange: true,
+    });
+    const bToC = r.durations.transitions.find((t) => t.from === 1);
+    expect(bToC?.periods.map((p) => [p.period, p.units])).toEqual([['2026-02-01', 6]]);
+  });
+
+  it('says that time between steps needs an ordered funnel by person, and lists no dropped paths', async () => {
+    const r = await run(events, { steps: [{ event: 'A' }, { event: 'B' }], order: 'unordered' });
+    expect(r.instead).toEqual([]);
+    expect(r.durations.transitions).toEqual([]);
+    expect(r.durations.summary).toEqual([
+      'Time between steps is measured for ordered and strict funnels counted by person.',
+    ]);
   });
 });

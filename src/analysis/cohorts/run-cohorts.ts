@@ -156,6 +156,13 @@ export async function runCohorts(
   let retention: CohortsReport['retention'] = null;
   if (spec.retention) {
     const r = spec.retention;
+    if (r.from === 'conversion' && definition.steps.at(-1)?.optional) {
+      throw new FunnelscopeError(
+        'invalid_argument',
+        '--retention-from conversion: the last step is optional, so a path may convert without a time for it',
+        { field: 'retention-from' },
+      );
+    }
     const rowLabelsOfProject = await rowLabels(columns, r.event.startsWith('$pageview '));
     const returningLabels = labelSet(rowLabelsOfProject, r.event, 'retention', true);
     // Returning events are matched on the labels, so a page label (`$pageview /pricing`) works too.
@@ -163,15 +170,8 @@ export async function runCohorts(
     returningLabels.forEach((v, code) => {
       returning[code] = v;
     });
-    const startUs = new Float64Array(got.unitCount).fill(Number.NaN);
-    if (r.from === 'entry' || stepNames.length === 1) startUs.set(got.unitEntryUs);
-    else {
-      // The last step's time: the end of the converted entry of the step before it.
-      const last = stepNames.length - 1;
-      for (let i = 0; i < got.step.length; i += 1) {
-        if (got.step[i] === last - 1 && got.converted[i] === 1) startUs[got.unit[i] as number] = got.endUs[i] as number;
-      }
-    }
+    // From entry, or from the time the path reached the last step (NaN for the units that did not).
+    const startUs = r.from === 'entry' || stepNames.length === 1 ? got.unitEntryUs : got.unitConvertUs;
     const periodUs = retentionPeriodUs[r.period];
     const rows = retentionGrid(
       { ...columns.columns, eventCode: rowLabelsOfProject.codes },

@@ -1,6 +1,6 @@
 import type { ColumnCache } from '../../engine/column-cache.js';
 import type { FunnelBreakdown, FunnelDefinition } from '../../model/funnel-definition.js';
-import { trendBuckets, utcDayMs } from '../calendar.js';
+import { endOfDayUtcMs, localDate, trendBuckets, utcDayMs } from '../calendar.js';
 import type { BreakdownEntry, StepReport } from '../funnel/report.js';
 import { dataEndUs, dateRange, type RunOptions, runFunnel } from '../funnel/run-funnel.js';
 import { entriesByStep, type TransitionUnits } from '../funnel/transition-units.js';
@@ -149,13 +149,20 @@ export async function runDiagnose(
       );
     }
   }
-  const buckets = trendBuckets(range.dateFrom, range.dateTo, spec.period, base.timezone);
+  // With an entry-only range later steps may land after dateTo: the periods run to the end of the data.
+  const end = dataEndUs(base, columns);
+  const periodsTo = base.entryDateRange ? localDate(end / 1000, base.timezone) : range.dateTo;
+  const buckets = trendBuckets(range.dateFrom, periodsTo, spec.period, base.timezone);
   const durations = rankDurations(transitionUnits, byDimension, {
     transitions: leaks.transitions,
     tsUs: columns.columns.tsUs,
-    dataEndUs: dataEndUs(base, columns),
+    dataEndUs: end,
     windowUs: base.windowSeconds * 1e6,
-    periods: { startsUs: buckets.startsUtcMs.map((ms) => ms * 1000), labels: buckets.labels },
+    periods: {
+      startsUs: buckets.startsUtcMs.map((ms) => ms * 1000),
+      labels: buckets.labels,
+      endUs: endOfDayUtcMs(periodsTo, base.timezone) * 1000,
+    },
     recentPeriods: spec.recentPeriods,
     unit,
     alpha: spec.alpha,

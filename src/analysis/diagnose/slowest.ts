@@ -30,8 +30,8 @@ export interface DurationSpec {
   /** The end of the data and the conversion window (µs): a unit is settled once its step k time + window ≤ end. */
   dataEndUs: number;
   windowUs: number;
-  /** Period starts (µs) and labels over the data, for the trend. */
-  periods: { startsUs: number[]; labels: string[] };
+  /** Period starts (µs) and labels over the data, and where the last period ends, for the trend. */
+  periods: { startsUs: number[]; labels: string[]; endUs: number };
   /** How many of the latest periods with settled units the trend looks at. */
   recentPeriods: number;
   unit: string;
@@ -207,6 +207,7 @@ function trendOf(
     for (let i = 0; i < durations.starts.length; i += 1) {
       const t = durations.starts[i] as number;
       if (t + spec.windowUs > spec.dataEndUs) continue; // not settled: a slow conversion may still come
+      if (t >= spec.periods.endUs) continue;
       const p = bucketIndex(spec.periods.startsUs, t);
       if (p < 0) continue;
       periodOf[i] = p;
@@ -244,7 +245,18 @@ export function rankDurations(
   spec: DurationSpec,
 ): DurationReport {
   const stepCount = Math.max(0, ...spec.transitions.map((t) => t.to + 1));
-  const byStep = units ? durationsByStep(units, spec.tsUs, stepCount) : [];
+  if (!units) {
+    return {
+      transitions: [],
+      findings: [],
+      cellsTested: 0,
+      cellsNotEnoughData: 0,
+      significantSlower: 0,
+      significantFaster: 0,
+      summary: ['Time between steps is measured for ordered and strict funnels counted by person.'],
+    };
+  }
+  const byStep = durationsByStep(units, spec.tsUs, stepCount);
   // One sort per step, for every dimension.
   const shared = byStep.map((d) => {
     const order = radixOrder(d.us);

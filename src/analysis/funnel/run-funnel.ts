@@ -34,7 +34,8 @@ export interface RunOptions {
   parallelMinEvents?: number;
   /**
    * Also hand over, per step, the person units that reached it: where, whether they went on, and until when (for
-   * "what dropped units did instead", docs/diagnose.md). Ordered and strict funnels by person only.
+   * "what dropped units did instead", docs/diagnose.md). Ordered and strict funnels by person only: for other
+   * funnels it is not called.
    */
   /** False: counts only, without conversion times (a diagnosis reads counts; faster). Default true. */
   times?: boolean;
@@ -235,9 +236,10 @@ export async function runFunnel(
     results = [runFunnelPass(project, request)];
   }
 
-  if (options.transitions) {
-    const parts = results.flatMap((r) => (r.transition ? [r.transition] : []));
-    options.transitions(concatTransitions(parts, segmentationColumns.length));
+  const transitionParts = results.flatMap((r) => (r.transition ? [r.transition] : []));
+  // Handed over only when the pass collected them (ordered or strict funnels counted by person).
+  if (options.transitions && transitionParts.length > 0) {
+    options.transitions(concatTransitions(transitionParts, segmentationColumns.length));
   }
 
   const n = definition.steps.length;

@@ -17,6 +17,8 @@ export interface TransitionUnits {
   unitEntryUs: Float64Array;
   /** Per counted unit: the store row of its path's first event. */
   unitFirstRow: Int32Array;
+  /** Per counted unit: the time its path reached the last step (µs); NaN when it did not (or the step is optional). */
+  unitConvertUs: Float64Array;
   /** Per entry: the counted unit (an index into `unitValues`). */
   unit: Int32Array;
   /** The step reached (the transition goes from it to the next). */
@@ -49,6 +51,7 @@ export class TransitionCollector {
   private unitPaths = new Int32Array(1024);
   private unitEntryUs = new Float64Array(1024);
   private unitFirstRow = new Int32Array(1024);
+  private unitConvertUs = new Float64Array(1024);
   private length = 0;
   private unit = new Int32Array(1024);
   private step = new Uint8Array(1024);
@@ -90,7 +93,14 @@ export class TransitionCollector {
       this.unitPaths = grown(this.unitPaths, unit * 2);
       this.unitEntryUs = grown(this.unitEntryUs, unit * 2);
       this.unitFirstRow = grown(this.unitFirstRow, unit * 2);
+      this.unitConvertUs = grown(this.unitConvertUs, unit * 2);
     }
+    // Times are kept for non-optional steps: the last one's is the conversion time when it is the last step.
+    const lastTiming = kernel.timingCount - 1;
+    this.unitConvertUs[unit] =
+      lastTiming >= 0 && kernel.timingSteps[lastTiming] === this.stepCount - 1
+        ? (kernel.timings[lastTiming] as number)
+        : Number.NaN;
     this.unitPaths[unit] = kernel.pathBits;
     this.unitEntryUs[unit] = kernel.timings[0] as number;
     this.unitFirstRow[unit] = -1;
@@ -157,6 +167,7 @@ export class TransitionCollector {
       unitPaths: this.unitPaths.slice(0, this.units),
       unitEntryUs: this.unitEntryUs.slice(0, this.units),
       unitFirstRow: this.unitFirstRow.slice(0, this.units),
+      unitConvertUs: this.unitConvertUs.slice(0, this.units),
       unit: this.unit.slice(0, n),
       step: this.step.slice(0, n),
       rows: this.rows.slice(0, n),
@@ -176,6 +187,7 @@ export function concatTransitions(parts: readonly TransitionUnits[], segmentatio
     unitPaths: new Int32Array(units),
     unitEntryUs: new Float64Array(units),
     unitFirstRow: new Int32Array(units),
+    unitConvertUs: new Float64Array(units),
     unit: new Int32Array(length),
     step: new Uint8Array(length),
     rows: new Int32Array(length),
@@ -191,6 +203,7 @@ export function concatTransitions(parts: readonly TransitionUnits[], segmentatio
     out.unitPaths.set(part.unitPaths, unitsBefore);
     out.unitEntryUs.set(part.unitEntryUs, unitsBefore);
     out.unitFirstRow.set(part.unitFirstRow, unitsBefore);
+    out.unitConvertUs.set(part.unitConvertUs, unitsBefore);
     for (let i = 0; i < part.unit.length; i += 1) out.unit[at + i] = (part.unit[i] as number) + unitsBefore;
     out.step.set(part.step, at);
     out.rows.set(part.rows, at);
