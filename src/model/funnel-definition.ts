@@ -133,6 +133,8 @@ export const funnelDefinitionSchema = z.strictObject({
   conversionReference: z.enum(['total', 'previous']).default('total'),
   /** True: `dateFrom`/`dateTo` govern entry only; later steps may land after `dateTo` (within the window). */
   entryDateRange: z.boolean().default(false),
+  /** Open funnel: a unit may enter at any (non-optional) step and go on from there (docs/funnels.md). */
+  open: z.boolean().default(false),
   /** `attempts`: count every attempt of a unit, one after another (docs/funnels.md), not the unit once. */
   counting: z.enum(['units', 'attempts']).default('units'),
   /** An event property every step of a path must share (the same cart, the same deal); null: none. */
@@ -198,6 +200,8 @@ export interface FunnelDefinition {
   holdConstant: string | null;
   /** Count units once, or each of their attempts (docs/funnels.md). */
   counting: 'units' | 'attempts';
+  /** A unit may enter at any step (docs/funnels.md). */
+  open: boolean;
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {
@@ -405,6 +409,29 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
       throw invalid('invalid_definition', key, `not a date: ${value}`);
     }
   }
+  if (d.open) {
+    const clash =
+      d.order === 'unordered'
+        ? 'order'
+        : d.view === 'trends'
+          ? 'view'
+          : d.breakdown && (d.breakdown.attribution === 'step' || d.breakdown.attribution === 'all_events')
+            ? 'breakdown'
+            : d.holdConstant
+              ? 'holdConstant'
+              : d.counting === 'attempts'
+                ? 'counting'
+                : d.steps.some((s) => s.gap)
+                  ? 'steps'
+                  : null;
+    if (clash) {
+      throw invalid(
+        'invalid_definition',
+        clash,
+        'an open funnel is ordered or strict and combines with none of the trends view, step or all_events breakdowns, holdConstant, attempts or gaps',
+      );
+    }
+  }
   if (d.counting === 'attempts') {
     const clash = d.breakdown
       ? 'breakdown'
@@ -486,5 +513,6 @@ export function parseFunnelDefinition(input: unknown): FunnelDefinition {
     entryDateRange: d.entryDateRange,
     holdConstant: d.holdConstant ?? null,
     counting: d.counting,
+    open: d.open,
   };
 }

@@ -417,3 +417,73 @@ describe('counting attempts', () => {
     ).toThrow(/breakdown: counting attempts/);
   });
 });
+
+describe('open funnels', () => {
+  it('count each person over the steps of its best path from any entry step', async () => {
+    const arbitrary = fc.record({
+      persons: fc.array(
+        fc.array(fc.record({ dt: fc.integer({ min: 1, max: 5 }), event: fc.constantFrom('A', 'B', 'C', 'D', 'N') }), {
+          maxLength: 8,
+        }),
+        { minLength: 1, maxLength: 4 },
+      ),
+      steps: fc.array(fc.constantFrom('A', 'B', 'C', 'D'), { minLength: 2, maxLength: 4 }),
+      order: fc.constantFrom('ordered' as const, 'strict' as const),
+      window: fc.constantFrom(4, 10, 100),
+    });
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async (c) => {
+        const journeys = c.persons.map((list) => {
+          let t = 0;
+          return list.map((e) => {
+            t += e.dt;
+            return { t, name: e.event, value: '' };
+          });
+        });
+        const events = journeys.flatMap((list, p) =>
+          list.map((e) => ({ person: `p${p}`, tsSeconds: e.t, event: e.name })),
+        );
+        // The reference: for each entry step e, the furthest step of the funnel e … n−1; the best path is the
+        // furthest, entered earliest; the person counts at its steps from entry to there.
+        const n = c.steps.length;
+        const expected = new Array<number>(n).fill(0);
+        for (const list of journeys) {
+          let best: { entry: number; last: number } | null = null;
+          for (let e = 0; e < n; e += 1) {
+            const level = referenceLevel(list, {
+              steps: c.steps.slice(e),
+              windowSeconds: c.window,
+              order: c.order,
+              exclusions: [],
+            });
+            if (level < 0) continue;
+            if (!best || e + level > best.last) best = { entry: e, last: e + level };
+          }
+          if (best) for (let k = best.entry; k <= best.last; k += 1) expected[k] = (expected[k] as number) + 1;
+        }
+        const got = await counts(events, {
+          steps: c.steps.map((event) => ({ event })),
+          window: { amount: c.window, unit: 'second' },
+          order: c.order,
+          open: true,
+        });
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('counts people who skipped the first steps', async () => {
+    const events: TestEvent[] = [
+      { person: 'a', tsSeconds: 0, event: 'Visit' },
+      { person: 'a', tsSeconds: 1, event: 'Signup' },
+      { person: 'b', tsSeconds: 0, event: 'Signup' }, // came straight to the signup
+      { person: 'b', tsSeconds: 1, event: 'Pay' },
+      { person: 'c', tsSeconds: 0, event: 'Pay' },
+    ];
+    const steps = [{ event: 'Visit' }, { event: 'Signup' }, { event: 'Pay' }];
+    expect(await counts(events, { steps })).toEqual([1, 1, 0]);
+    expect(await counts(events, { steps, open: true })).toEqual([1, 2, 2]);
+    expect(() => parseFunnelDefinition({ steps, open: true, order: 'unordered' })).toThrow(/order: an open funnel/);
+  });
+});

@@ -125,27 +125,51 @@ class HeldOutcome implements UnitOutcome {
     this.timingCount = 0;
   }
 
-  /** Keeps `o` when it goes further, or as far but reaches its furthest step sooner. */
-  keepBetter(o: UnitOutcome): void {
+  /**
+   * Keeps `o` (a run whose step 0 is step `shift` of the funnel) when it goes further, or as far from an earlier
+   * entry step, or as far from the same entry but reaches its furthest step sooner.
+   */
+  keepBetter(o: UnitOutcome, shift = 0): void {
     if (!o.counted) return;
+    const bits = o.pathBits << shift;
     if (this.counted) {
       const mine = 31 - Math.clz32(this.pathBits);
-      const theirs = 31 - Math.clz32(o.pathBits);
+      const theirs = 31 - Math.clz32(bits);
       if (theirs < mine) return;
       if (theirs === mine) {
-        const myEnd = this.timings[this.timingCount - 1] as number;
-        const theirEnd = o.timings[o.timingCount - 1] as number;
-        if (theirEnd >= myEnd) return;
+        const myEntry = 31 - Math.clz32(this.pathBits & -this.pathBits);
+        const theirEntry = 31 - Math.clz32(bits & -bits);
+        if (theirEntry > myEntry) return;
+        if (
+          theirEntry === myEntry &&
+          (o.timings[o.timingCount - 1] as number) >= (this.timings[this.timingCount - 1] as number)
+        ) {
+          return;
+        }
       }
     }
     this.counted = true;
-    this.pathBits = o.pathBits;
+    this.pathBits = bits;
     this.timingCount = o.timingCount;
     for (let j = 0; j < o.timingCount; j += 1) {
       this.timings[j] = o.timings[j] as number;
-      this.timingSteps[j] = o.timingSteps[j] as number;
+      this.timingSteps[j] = (o.timingSteps[j] as number) + shift;
     }
   }
+}
+
+/** `bits` of the first `length` positions shifted down by `by`, then masked (a scratch buffer named `name`). */
+function shiftedBits(
+  source: StreamSource,
+  name: string,
+  bits: Int32Array,
+  length: number,
+  by: number,
+  mask = -1,
+): Int32Array {
+  const out = source.scratch.i32(name, length);
+  for (let i = 0; i < length; i += 1) out[i] = ((bits[i] as number) >>> by) & mask;
+  return out;
 }
 
 /** Per step, the least and most time (µs) since the previous step (`steps[k].gap`; 0 and ∞ when not set). */
@@ -222,6 +246,22 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
 
   const censoring = request.censoring ? { ...request.censoring, windowUs } : null;
   const kernel = newKernel();
+  // Open funnels: one kernel per entry step e > 0 (not optional), over the step bits shifted down by e.
+  const openEntries = definition.open ? definition.steps.flatMap((s, e) => (e > 0 && !s.optional ? [e] : [])) : [];
+  const openKernels = openEntries.map((e) => {
+    const shifted: KernelColumns = { ts: emptyF64, steps: emptyI32, exclusions: emptyI32 };
+    return {
+      entry: e,
+      columns: shifted,
+      kernel: new OrderedKernel(shifted, {
+        stepCount: n - e,
+        windowUs,
+        strict,
+        optionalMask: optionalMask >>> e,
+        exclusions: definition.exclusions.length > 0,
+      }),
+    };
+  });
   const times = request.times !== false;
   const total = new FunnelTally(n, bucketCount, censoring, times);
   const byValue: (FunnelTally | undefined)[] = [];
@@ -284,6 +324,19 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
     columns.ts = stream.ts;
     columns.steps = stream.steps;
     columns.exclusions = stream.exclusions;
+    for (const o of openKernels) {
+      o.columns.ts = stream.ts;
+      o.columns.steps = shiftedBits(source, `open steps ${o.entry}`, stream.steps, stream.length, o.entry);
+      // An exclusion guarding the way into the entry step itself has nothing to guard for an entry there.
+      o.columns.exclusions = shiftedBits(
+        source,
+        `open exclusions ${o.entry}`,
+        stream.exclusions,
+        stream.length,
+        o.entry,
+        ~1,
+      );
+    }
     const values: BreakdownValues | null = breakdownColumns
       ? breakdownValues(stream, breakdownColumns, source.scratch.i32('breakdown', stream.length))
       : null;
@@ -324,6 +377,16 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
         for (const value of holdCandidates) {
           kernel.run(begin, end, { valueAt: holdValueAt, value, onlyMatching: true, step: -1 });
           held.keepBetter(kernel);
+        }
+        outcome = held;
+      } else if (openKernels.length > 0) {
+        // Open funnel: the best path over every entry step (furthest, then entered earliest, then soonest).
+        held.reset();
+        kernel.run(begin, end, null, stream.unitBits[u] as number);
+        held.keepBetter(kernel, 0);
+        for (const o of openKernels) {
+          o.kernel.run(begin, end, null);
+          held.keepBetter(o.kernel, o.entry);
         }
         outcome = held;
       } else {
