@@ -17,6 +17,11 @@ const definitions: Record<string, unknown> = {
   allEvents: { steps: web.slice(0, 2), breakdown: { properties: ['utm_source'], attribution: 'all_events' } },
   trends: { steps: web, view: 'trends', interval: 'week' },
   correlation: { steps: web.slice(0, 2), correlation: { type: 'events' } },
+  open: { steps: web, open: true },
+  attempts: { steps: web, counting: 'attempts', window: { amount: 7, unit: 'day' } },
+  gaps: { steps: [web[0], { ...web[1], gap: { max: { amount: 2, unit: 'day' } } }, web[2]] },
+  holdConstant: { steps: web.slice(0, 2), holdConstant: 'utm_source' },
+  orStep: { steps: [web[0], { anyOf: [{ event: 'Signed Up' }, { event: 'Activated' }] }] },
   strictDeal: {
     steps: [{ event: 'Signed Up' }, { event: '$deal_stage', filters: [{ property: 'stage', value: 'won' }] }],
     window: { amount: 3, unit: 'month' },
