@@ -2,10 +2,12 @@ import { createGunzip } from 'node:zlib';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { FunnelscopeError } from '../model/errors.js';
+import type { EventColumnSource } from '../store/event-columns.js';
 import type { LiveIngest } from '../store/live-ingest.js';
 import type { Store } from '../store/store.js';
 import { toFunnelscopeError } from './error-handler.js';
 import type { ServerMetrics } from './metrics.js';
+import { apiRoutes } from './routes/api.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { opsRoutes } from './routes/ops.js';
 import { snippetRoutes } from './routes/snippet.js';
@@ -14,12 +16,16 @@ export interface AppOptions {
   store: Store;
   ingest: LiveIngest;
   metrics: ServerMetrics;
+  /** The event columns the JSON API reads (the store, when it is one); no API routes without. */
+  columns?: EventColumnSource;
+  /** Thread settings of the API's runs. */
+  run?: { threads?: number; parallelMinEvents?: number };
   /** pino options for Fastify's logger, or false for none. */
   logger?: FastifyServerOptions['logger'];
 }
 
 /**
- * The HTTP shell: ingestion routes and operations routes over the store (later: the JSON API and the dashboard).
+ * The HTTP shell: ingestion routes, operations routes and the JSON API over the store (later: the dashboard).
  * Bodies may be gzip-compressed; JSON also arrives as text/plain (browsers send it so to skip the CORS preflight).
  */
 export function buildApp(options: AppOptions): FastifyInstance {
@@ -82,5 +88,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   void app.register(opsRoutes, { store: options.store, ingest: options.ingest, metrics: options.metrics });
   void app.register(ingestRoutes, { store: options.store, ingest: options.ingest, metrics: options.metrics });
   void app.register(snippetRoutes);
+  if (options.columns) {
+    void app.register(apiRoutes, { columns: options.columns, ...(options.run ? { run: options.run } : {}) });
+  }
   return app;
 }

@@ -1,8 +1,8 @@
 import { type CohortPeriod, type CohortsReport, runCohorts } from '../../analysis/cohorts/run-cohorts.js';
 import type { Config } from '../../config.js';
 import { ColumnCache } from '../../engine/column-cache.js';
-import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
+import { cohortsSpec, flagName } from '../../model/report-requests.js';
 import { withStore } from '../open-store.js';
 import { formatCount, formatPercent, formatTable, type Output } from '../output.js';
 import { readDefinition } from './funnel.js';
@@ -21,28 +21,7 @@ export interface CohortsCommandOptions {
 /** `funnelscope cohorts --definition …`: conversion and retention by entry cohort or property (docs/cohorts.md). */
 export async function cohortsCommand(config: Config, options: CohortsCommandOptions, output: Output): Promise<number> {
   const definition = parseFunnelDefinition(readDefinition(options.definition));
-  const periods = options.retentionPeriods === undefined ? 8 : Number(options.retentionPeriods);
-  if (!Number.isInteger(periods) || periods < 1 || periods > 60) {
-    throw new FunnelscopeError(
-      'invalid_argument',
-      `--retention-periods: expected an integer from 1 to 60, got "${options.retentionPeriods}"`,
-      { field: '--retention-periods' },
-    );
-  }
-  const period = options.period ?? 'week';
-  const spec = {
-    definition,
-    period,
-    property: options.property ?? null,
-    retention: options.retention
-      ? {
-          event: options.retention,
-          periods,
-          period: options.retentionPeriod ?? period,
-          from: options.retentionFrom ?? ('entry' as const),
-        }
-      : null,
-  };
+  const spec = cohortsSpec(definition, { ...options }, flagName);
   const report = await withStore(config, (store) =>
     runCohorts(new ColumnCache(store), config.project, spec, {
       ...(config.threads !== undefined ? { threads: Math.max(1, config.threads) } : {}),

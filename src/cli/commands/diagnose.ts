@@ -4,9 +4,8 @@ import type { DurationReport } from '../../analysis/diagnose/slowest.js';
 import { formatDuration } from '../../analysis/format.js';
 import type { Config } from '../../config.js';
 import { ColumnCache } from '../../engine/column-cache.js';
-import { defaultDimensions } from '../../model/diagnose-dimensions.js';
-import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
+import { diagnoseSpec, flagName } from '../../model/report-requests.js';
 import type { Interval } from '../../stats/wilson-interval.js';
 import { withStore } from '../open-store.js';
 import { formatCount, formatPercent, formatTable, type Output } from '../output.js';
@@ -28,23 +27,6 @@ export interface DiagnoseCommandOptions {
   format?: 'table' | 'json';
 }
 
-function list(value: string | undefined, field: string): string[] {
-  if (value === undefined) return [];
-  const names = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (names.length === 0) throw new FunnelscopeError('invalid_argument', `${field}: expected NAME[,NAME…]`, { field });
-  return names;
-}
-
-function number(value: string | undefined, field: string, fallback: number, ok: (n: number) => boolean, what: string) {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!ok(n)) throw new FunnelscopeError('invalid_argument', `${field}: expected ${what}, got "${value}"`, { field });
-  return n;
-}
-
 /** `funnelscope diagnose --definition …`: the leaks of a funnel, ranked, with their statistics (docs/diagnose.md). */
 export async function diagnoseCommand(
   config: Config,
@@ -52,45 +34,7 @@ export async function diagnoseCommand(
   output: Output,
 ): Promise<number> {
   const definition = parseFunnelDefinition(readDefinition(options.definition));
-  if (definition.steps.length < 2) {
-    throw new FunnelscopeError('invalid_definition', 'steps: a diagnosis needs at least two steps', { field: 'steps' });
-  }
-  const dimensions = [
-    ...new Set([
-      ...(options.dimensions === undefined ? defaultDimensions : list(options.dimensions, '--dimensions')),
-      ...list(options.add, '--add'),
-    ]),
-  ];
-  const spec = {
-    definition,
-    dimensions,
-    pairs: Boolean(options.pairs),
-    alpha: number(options.alpha, '--alpha', 0.05, (n) => n > 0 && n < 1, 'a number between 0 and 1'),
-    minUnits: number(options.minUnits, '--min-units', 30, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
-    top: number(options.top, '--top', 10, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
-    insteadDepth: number(
-      options.insteadDepth,
-      '--instead-depth',
-      3,
-      (n) => Number.isInteger(n) && n >= 1 && n <= 10,
-      'an integer from 1 to 10',
-    ),
-    insteadTop: number(
-      options.insteadTop,
-      '--instead-top',
-      5,
-      (n) => Number.isInteger(n) && n >= 1,
-      'a positive integer',
-    ),
-    period: options.period ?? 'month',
-    recentPeriods: number(
-      options.recentPeriods,
-      '--recent-periods',
-      6,
-      (n) => Number.isInteger(n) && n >= 3,
-      'an integer of at least 3',
-    ),
-  };
+  const spec = diagnoseSpec(definition, { ...options }, flagName);
   const adHoc = (options.events ?? []).length > 0;
   const report = await withStore(adHoc ? { ...config, dbPath: ':memory:' } : config, async (store) => {
     for (const file of options.events ?? []) {

@@ -67,7 +67,11 @@ export async function serveCommand(config: Config, options: ServeOptions, output
     onError: (error, segment) => app.log.error({ err: error, segment: segment.path }, 'storing a log segment failed'),
   });
   metrics = createMetrics(() => ingest.backlog);
-  const app = buildApp({ store, ingest, metrics, logger: { level: options.logLevel } });
+  const run = {
+    ...(config.threads !== undefined ? { threads: Math.max(1, config.threads) } : {}),
+    ...(config.parallelMinEvents !== undefined ? { parallelMinEvents: config.parallelMinEvents } : {}),
+  };
+  const app = buildApp({ store, ingest, metrics, columns: store, run, logger: { level: options.logLevel } });
   const address = await app.listen({ port, host: options.host });
   output.out(`funnelscope serving ${config.dbPath} (project ${config.project}) at ${address}`);
   if (newKeys) {

@@ -1,0 +1,174 @@
+import type { CohortsSpec } from '../analysis/cohorts/run-cohorts.js';
+import type { DiagnoseSpec } from '../analysis/diagnose/run-diagnose.js';
+import type { PathsSpec } from '../analysis/paths/run-paths.js';
+import { defaultDimensions } from './diagnose-dimensions.js';
+import { FunnelscopeError } from './errors.js';
+import { type FunnelDefinition, secondsPerUnit, type WindowUnit, windowUnits } from './funnel-definition.js';
+
+/**
+ * The options of the diagnose, paths and cohorts reports, read the same way from CLI flags (strings) and from the
+ * JSON API (numbers, booleans, arrays), so the two give the same report for the same request. `name(key)` is how
+ * an error names the field: `--min-units` for the CLI, `minUnits` for the API.
+ */
+export type RequestValues = Record<string, unknown>;
+export type FieldName = (key: string) => string;
+
+/** CLI flags: `minUnits` → `--min-units`. */
+export const flagName: FieldName = (key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+/** JSON API: the key itself. */
+export const jsonName: FieldName = (key) => key;
+
+function bad(name: FieldName, key: string, expected: string, got: unknown): FunnelscopeError {
+  return new FunnelscopeError('invalid_argument', `${name(key)}: expected ${expected}, got ${JSON.stringify(got)}`, {
+    field: name(key),
+  });
+}
+
+function numberOf(
+  values: RequestValues,
+  key: string,
+  name: FieldName,
+  fallback: number,
+  ok: (n: number) => boolean,
+  expected: string,
+): number {
+  const raw = values[key];
+  if (raw === undefined || raw === null) return fallback;
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+  if (!ok(n)) throw bad(name, key, expected, raw);
+  return n;
+}
+
+const integerIn =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (n: number) =>
+    Number.isInteger(n) && n >= min && n <= max;
+
+function stringOf(values: RequestValues, key: string, name: FieldName): string | null {
+  const raw = values[key];
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'string' || raw === '') throw bad(name, key, 'a non-empty string', raw);
+  return raw;
+}
+
+function booleanOf(values: RequestValues, key: string, name: FieldName): boolean {
+  const raw = values[key];
+  if (raw === undefined || raw === null) return false;
+  if (typeof raw === 'boolean') return raw;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw bad(name, key, 'true or false', raw);
+}
+
+function choiceOf<T extends string>(
+  values: RequestValues,
+  key: string,
+  name: FieldName,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const raw = values[key];
+  if (raw === undefined || raw === null) return fallback;
+  if (typeof raw !== 'string' || !(choices as readonly string[]).includes(raw)) {
+    throw bad(name, key, choices.join(' or '), raw);
+  }
+  return raw as T;
+}
+
+/** A list given as an array, or as comma-separated text (repeated CLI flags give an array of such texts). */
+function listOf(values: RequestValues, key: string, name: FieldName): string[] | null {
+  const raw = values[key];
+  if (raw === undefined || raw === null) return null;
+  const parts = (Array.isArray(raw) ? raw : [raw]).map((part) => {
+    if (typeof part !== 'string') throw bad(name, key, 'NAME[,NAME…] or a list of names', raw);
+    return part;
+  });
+  const names = parts
+    .flatMap((p) => p.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (names.length === 0) throw bad(name, key, 'NAME[,NAME…] or a list of names', raw);
+  return names;
+}
+
+/** `30m`, `2h`, `7d`, `1w` or `N second|minute|hour|day|week|month(s)` → seconds. */
+export function parseDuration(text: string, field: string): number {
+  const short: Record<string, WindowUnit> = { s: 'second', m: 'minute', h: 'hour', d: 'day', w: 'week' };
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+?)s?\s*$/.exec(text.toLowerCase());
+  const unit = match ? (short[match[2] as string] ?? (match[2] as WindowUnit)) : undefined;
+  const amount = match ? Number(match[1]) : Number.NaN;
+  if (!unit || !(windowUnits as readonly string[]).includes(unit) || !(amount > 0)) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `${field}: expected an amount and a unit (30m, 2h, 7d, 1w, "3 days"), got "${text}"`,
+      { field },
+    );
+  }
+  return amount * secondsPerUnit[unit];
+}
+
+/** `funnelscope diagnose` / `POST /api/diagnose` (docs/diagnose.md). */
+export function diagnoseSpec(definition: FunnelDefinition, values: RequestValues, name: FieldName): DiagnoseSpec {
+  if (definition.steps.length < 2) {
+    throw new FunnelscopeError('invalid_definition', 'steps: a diagnosis needs at least two steps', { field: 'steps' });
+  }
+  const dimensions = [
+    ...new Set([...(listOf(values, 'dimensions', name) ?? defaultDimensions), ...(listOf(values, 'add', name) ?? [])]),
+  ];
+  return {
+    definition,
+    dimensions,
+    pairs: booleanOf(values, 'pairs', name),
+    alpha: numberOf(values, 'alpha', name, 0.05, (n) => n > 0 && n < 1, 'a number between 0 and 1'),
+    minUnits: numberOf(values, 'minUnits', name, 30, integerIn(1), 'a positive integer'),
+    top: numberOf(values, 'top', name, 10, integerIn(1), 'a positive integer'),
+    insteadDepth: numberOf(values, 'insteadDepth', name, 3, integerIn(1, 10), 'an integer from 1 to 10'),
+    insteadTop: numberOf(values, 'insteadTop', name, 5, integerIn(1), 'a positive integer'),
+    period: choiceOf(values, 'period', name, ['week', 'month'] as const, 'month'),
+    recentPeriods: numberOf(values, 'recentPeriods', name, 6, integerIn(3), 'an integer of at least 3'),
+  };
+}
+
+/** `funnelscope paths` / `/api/paths` (docs/paths.md). */
+export function pathsSpec(values: RequestValues, name: FieldName): PathsSpec {
+  const from = stringOf(values, 'from', name);
+  const to = stringOf(values, 'to', name);
+  if ((from === null) === (to === null)) {
+    throw new FunnelscopeError('invalid_argument', 'paths: give exactly one of --from EVENT and --to EVENT', {
+      field: name('from'),
+    });
+  }
+  const window = stringOf(values, 'window', name);
+  return {
+    from,
+    to,
+    depth: numberOf(values, 'depth', name, 5, integerIn(1, 10), 'an integer from 1 to 10'),
+    windowSeconds: window === null ? null : parseDuration(window, name('window')),
+    exclude: listOf(values, 'exclude', name) ?? [],
+    pagePaths: booleanOf(values, 'pagePaths', name),
+    collapseRepeats: !booleanOf(values, 'repeats', name),
+    identityCalls: booleanOf(values, 'identityCalls', name),
+    top: numberOf(values, 'top', name, 20, integerIn(1, 10_000), 'an integer from 1 to 10000'),
+    maxNodesPerPosition: numberOf(values, 'nodes', name, 10, integerIn(1, 1000), 'an integer from 1 to 1000'),
+    dateFrom: stringOf(values, 'dateFrom', name),
+    dateTo: stringOf(values, 'dateTo', name),
+  };
+}
+
+/** `funnelscope cohorts` / `POST /api/cohorts` (docs/cohorts.md). */
+export function cohortsSpec(definition: FunnelDefinition, values: RequestValues, name: FieldName): CohortsSpec {
+  const periods = ['day', 'week', 'month'] as const;
+  const period = choiceOf(values, 'period', name, periods, 'week');
+  const retention = stringOf(values, 'retention', name);
+  const retentionPeriods = numberOf(values, 'retentionPeriods', name, 8, integerIn(1, 60), 'an integer from 1 to 60');
+  const retentionPeriod = choiceOf(values, 'retentionPeriod', name, periods, period);
+  const retentionFrom = choiceOf(values, 'retentionFrom', name, ['entry', 'conversion'] as const, 'entry');
+  return {
+    definition,
+    period,
+    property: stringOf(values, 'property', name),
+    retention: retention
+      ? { event: retention, periods: retentionPeriods, period: retentionPeriod, from: retentionFrom }
+      : null,
+  };
+}

@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import { runCohorts } from '../../analysis/cohorts/run-cohorts.js';
+import { runDiagnose } from '../../analysis/diagnose/run-diagnose.js';
+import { runFunnel } from '../../analysis/funnel/run-funnel.js';
+import { runPaths } from '../../analysis/paths/run-paths.js';
+import { ColumnCache } from '../../engine/column-cache.js';
+import { FunnelscopeError } from '../../model/errors.js';
+import { parseFunnelDefinition } from '../../model/funnel-definition.js';
+import { cohortsSpec, diagnoseSpec, jsonName, pathsSpec, type RequestValues } from '../../model/report-requests.js';
+import type { EventColumnSource } from '../../store/event-columns.js';
+
+export interface ApiOptions {
+  columns: EventColumnSource;
+  /** Thread settings of the runs (FUNNELSCOPE_THREADS, FUNNELSCOPE_PARALLEL_MIN_EVENTS). */
+  run?: { threads?: number; parallelMinEvents?: number };
+}
+
+/** `?project=NAME` (default `default`). */
+function projectOf(query: unknown): string {
+  const project = (query as { project?: unknown } | undefined)?.project;
+  if (project === undefined) return 'default';
+  if (typeof project !== 'string' || project === '') {
+    throw new FunnelscopeError('invalid_argument', 'project: expected a project name', { field: 'project' });
+  }
+  return project;
+}
+
+function objectBody(body: unknown, route: string): RequestValues {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new FunnelscopeError('invalid_argument', `${route}: the body must be a JSON object`, { field: 'body' });
+  }
+  return body as RequestValues;
+}
+
+/** The definition of a report request: `definition` in the body. */
+function definitionOf(values: RequestValues) {
+  if (values.definition === undefined) {
+    throw new FunnelscopeError('invalid_definition', 'definition: the request names no funnel definition', {
+      field: 'definition',
+    });
+  }
+  return parseFunnelDefinition(values.definition);
+}
+
+/**
+ * The JSON API (DESIGN §5, docs/api.md): each report the CLI prints as JSON, from the same functions with the same
+ * options, over one column cache kept warm between requests.
+ */
+export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
+  const cache = new ColumnCache(options.columns);
+  const run = options.run ?? {};
+
+  app.post('/api/funnel', async (request) => {
+    return runFunnel(cache, projectOf(request.query), parseFunnelDefinition(request.body), run);
+  });
+
+  app.post('/api/diagnose', async (request) => {
+    const values = objectBody(request.body, 'diagnose');
+    return runDiagnose(cache, projectOf(request.query), diagnoseSpec(definitionOf(values), values, jsonName), run);
+  });
+
+  app.post('/api/cohorts', async (request) => {
+    const values = objectBody(request.body, 'cohorts');
+    return runCohorts(cache, projectOf(request.query), cohortsSpec(definitionOf(values), values, jsonName), run);
+  });
+
+  const paths = async (project: string, values: RequestValues) => runPaths(cache, project, pathsSpec(values, jsonName));
+  app.post('/api/paths', async (request) => paths(projectOf(request.query), objectBody(request.body, 'paths')));
+  app.get('/api/paths', async (request) => {
+    // Query parameters are text: numbers and flags are read from it as the CLI reads its flags.
+    const { project: _, ...values } = request.query as Record<string, string>;
+    return paths(projectOf(request.query), values);
+  });
+}
