@@ -46,14 +46,3 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
-
-/** `--min-count` (default 10): a positive integer, or an error naming the option. */
-export function parseMinCount(value: string | undefined): number {
-  const n = value === undefined ? 10 : Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new FunnelscopeError('invalid_argument', `--min-count: expected a positive integer, got ${value}`, {
-      field: '--min-count',
-    });
-  }
-  return n;
-}

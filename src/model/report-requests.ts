@@ -1,9 +1,13 @@
+import { utcDayMs } from '../analysis/calendar.js';
 import type { CohortsSpec } from '../analysis/cohorts/run-cohorts.js';
 import type { DiagnoseSpec } from '../analysis/diagnose/run-diagnose.js';
+import type { KpiSpec } from '../analysis/kpi/run-kpi.js';
 import type { PathsSpec } from '../analysis/paths/run-paths.js';
+import type { PipelineDimension, PipelineSpec } from '../analysis/pipeline/run-pipeline.js';
 import { defaultDimensions } from './diagnose-dimensions.js';
 import { FunnelscopeError } from './errors.js';
 import { type FunnelDefinition, secondsPerUnit, type WindowUnit, windowUnits } from './funnel-definition.js';
+import { parseStageMap } from './funnel-stages.js';
 
 /**
  * The options of the diagnose, paths and cohorts reports, read the same way from CLI flags (strings) and from the
@@ -170,5 +174,87 @@ export function cohortsSpec(definition: FunnelDefinition, values: RequestValues,
     retention: retention
       ? { event: retention, periods: retentionPeriods, period: retentionPeriod, from: retentionFrom }
       : null,
+  };
+}
+
+const kpiDimensions = ['channel', 'campaign', 'month', 'channel-month', 'total'] as const;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** A fraction in [0, 1], or null when not given. */
+function fractionOf(values: RequestValues, key: string, name: FieldName): number | null {
+  if (values[key] === undefined || values[key] === null) return null;
+  return numberOf(values, key, name, 0, (n) => Number.isFinite(n) && n >= 0 && n <= 1, 'a fraction between 0 and 1');
+}
+
+/** Name → number entries (`{ "EUR": 1.08 }`, or `[{ name, value }]`). */
+function numbersOf(values: RequestValues, key: string, name: FieldName): [string, number][] | null {
+  const raw = values[key];
+  if (raw === undefined || raw === null) return null;
+  const entries = Array.isArray(raw)
+    ? raw.map((e) => [(e as { name?: unknown })?.name, (e as { value?: unknown })?.value])
+    : typeof raw === 'object'
+      ? Object.entries(raw as Record<string, unknown>)
+      : null;
+  if (!entries || entries.some(([n, v]) => typeof n !== 'string' || typeof v !== 'number' || !Number.isFinite(v))) {
+    throw bad(name, key, 'names with numbers ({ "NAME": NUMBER } or [{ name, value }])', raw);
+  }
+  return entries as [string, number][];
+}
+
+/**
+ * `funnelscope kpi` / `/api/kpi` (docs/metrics.md). `rates` and `benchmarks` are name → number entries (the CLI
+ * reads them from its CSV files first); the period defaults to the 90 days up to `todayMs`.
+ */
+export function kpiSpec(project: string, values: RequestValues, name: FieldName, todayMs: number): KpiSpec {
+  const by = choiceOf(values, 'by', name, kpiDimensions, 'channel');
+  const to = stringOf(values, 'to', name) ?? isoDay(todayMs);
+  const from = stringOf(values, 'from', name) ?? isoDay(utcDayMs(to, name('to')) - 89 * 86_400_000);
+  utcDayMs(from, name('from'));
+  const currency = stringOf(values, 'currency', name);
+  const rates = numbersOf(values, 'rates', name);
+  const benchmarks = numbersOf(values, 'benchmarks', name);
+  const churn = fractionOf(values, 'monthlyChurn', name);
+  const margin = fractionOf(values, 'grossMargin', name);
+  return {
+    project,
+    from,
+    to,
+    by,
+    ...(currency ? { currency: currency.toUpperCase() } : {}),
+    ...(rates ? { rates: Object.fromEntries(rates) } : {}),
+    grossMargin: margin ?? 1,
+    monthlyChurn: churn,
+    revenuePeriod: choiceOf(values, 'revenuePeriod', name, ['once', 'month', 'year'] as const, 'once'),
+    minCount: numberOf(values, 'minCount', name, 10, integerIn(1), 'a positive integer'),
+    ...(benchmarks ? { benchmarks: benchmarks.map(([n, value]) => ({ name: n, value })) } : {}),
+  };
+}
+
+/** `funnelscope pipeline` / `/api/pipeline` (docs/metrics.md); "now" is the end of `asOf`, else `nowMs`. */
+export function pipelineSpec(project: string, values: RequestValues, name: FieldName, nowMs: number): PipelineSpec {
+  const by = stringOf(values, 'by', name);
+  if (by !== null && !['owner', 'pipeline', 'channel', 'month'].includes(by) && !/^property:.+/.test(by)) {
+    throw bad(name, 'by', 'owner, pipeline, channel, month or property:NAME', by);
+  }
+  const asOf = stringOf(values, 'asOf', name);
+  const stageMap = values.stageMap;
+  const stages = listOf(values, 'stages', name);
+  return {
+    project,
+    asOf: new Date(asOf === null ? nowMs : utcDayMs(asOf, name('asOf')) + 86_400_000 - 1),
+    by: by as PipelineDimension | null,
+    minCount: numberOf(values, 'minCount', name, 10, integerIn(1), 'a positive integer'),
+    ...(stageMap === undefined || stageMap === null
+      ? {}
+      : {
+          stageMap: parseStageMap(
+            typeof stageMap === 'string'
+              ? stageMap
+              : Object.entries(stageMap as Record<string, unknown>)
+                  .map(([k, v]) => `${k}=${String(v)}`)
+                  .join(','),
+          ),
+        }),
+    ...(stages ? { stages } : {}),
   };
 }

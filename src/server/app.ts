@@ -89,7 +89,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   void app.register(ingestRoutes, { store: options.store, ingest: options.ingest, metrics: options.metrics });
   void app.register(snippetRoutes);
   if (options.columns) {
-    void app.register(apiRoutes, { columns: options.columns, ...(options.run ? { run: options.run } : {}) });
+    void app.register(apiRoutes, {
+      columns: options.columns,
+      store: options.store,
+      ...(options.run ? { run: options.run } : {}),
+    });
   }
   return app;
 }

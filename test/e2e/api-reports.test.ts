@@ -62,6 +62,15 @@ beforeAll(async () => {
       ...['--retention', 'Activated', '--retention-period', 'week', '--retention-periods', '4', '--format', 'json'],
     ])
   ).json;
+  cli.kpi = (
+    await runCliJson([
+      ...['--db', db, 'kpi', '--from', '2026-08-01', '--to', '2026-10-31', '--by', 'channel'],
+      ...['--gross-margin', '0.8', '--format', 'json'],
+    ])
+  ).json;
+  cli.pipeline = (
+    await runCliJson(['--db', db, 'pipeline', '--as-of', '2026-10-31', '--by', 'owner', '--format', 'json'])
+  ).json;
   server = await startServer(db);
 }, 120_000);
 afterAll(async () => {
@@ -104,6 +113,19 @@ describe('report routes', () => {
     });
     expect(status).toBe(200);
     expect(stable(json)).toEqual(stable(cli.cohorts));
+  });
+
+  it('GET /api/kpi and POST /api/pipeline are `funnelscope kpi` and `funnelscope pipeline`', async () => {
+    const kpi = await fetch(`${server.url}/api/kpi?from=2026-08-01&to=2026-10-31&by=channel&grossMargin=0.8`);
+    expect(kpi.status).toBe(200);
+    const kpiJson = await kpi.json();
+    expect(stable(kpiJson)).toEqual(stable(cli.kpi));
+    expect((kpiJson as { rows: unknown[] }).rows.length).toBeGreaterThan(0);
+    const { status, json } = await post('/api/pipeline', { asOf: '2026-10-31', by: 'owner' });
+    expect(status).toBe(200);
+    expect(stable(json)).toEqual(stable(cli.pipeline));
+    const badBy = await post('/api/pipeline', { by: 'weather' });
+    expect((badBy.json.error as { message: string }).message).toMatch(/^by: expected owner, pipeline/);
   });
 
   it('answers bad requests with the error body, its status and the field', async () => {

@@ -1,16 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { utcDayMs } from '../../analysis/calendar.js';
-import { runFunnel } from '../../analysis/funnel/run-funnel.js';
-import { monthlyVisitors } from '../../analysis/kpi/monthly-visitors.js';
+import { kpiReport } from '../../analysis/kpi/kpi-report.js';
 import type { Figure, KpiReport, KpiRow } from '../../analysis/kpi/report.js';
-import { type KpiDimension, runKpi } from '../../analysis/kpi/run-kpi.js';
 import type { Rate } from '../../analysis/pipeline/report.js';
 import type { Config } from '../../config.js';
 import { ColumnCache } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
+import { flagName, kpiSpec } from '../../model/report-requests.js';
 import { withStore } from '../open-store.js';
-import { formatCount, formatPercent, formatTable, type Output, parseMinCount } from '../output.js';
+import { formatCount, formatPercent, formatTable, type Output } from '../output.js';
 import { readDefinition } from './funnel.js';
 
 export interface KpiCommandOptions {
@@ -26,19 +24,6 @@ export interface KpiCommandOptions {
   minCount?: string;
   funnel?: string;
   format?: 'table' | 'json';
-}
-
-const dimensions: KpiDimension[] = ['channel', 'campaign', 'month', 'channel-month', 'total'];
-
-function fraction(value: string | undefined, field: string, fallback: number | null): number | null {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) {
-    throw new FunnelscopeError('invalid_argument', `${field}: expected a fraction between 0 and 1, got "${value}"`, {
-      field,
-    });
-  }
-  return n;
 }
 
 /** A two-column CSV (`name,value`, a header line allowed) as entries; names the bad line. */
@@ -65,58 +50,19 @@ function readPairs(file: string, field: string): [string, number][] {
   return pairs;
 }
 
-const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
 /** `funnelscope kpi`: unit economics over a period (docs/metrics.md), as a table or JSON. */
 export async function kpiCommand(config: Config, options: KpiCommandOptions, output: Output): Promise<number> {
-  const by = (options.by ?? 'channel') as KpiDimension;
-  if (!dimensions.includes(by)) {
-    throw new FunnelscopeError('invalid_argument', `--by: expected ${dimensions.join(', ')}, got "${options.by}"`, {
-      field: '--by',
-    });
-  }
-  const revenuePeriod = options.revenuePeriod ?? 'once';
-  if (!['once', 'month', 'year'].includes(revenuePeriod)) {
-    throw new FunnelscopeError(
-      'invalid_argument',
-      `--revenue-period: expected once, month or year, got "${revenuePeriod}"`,
-      {
-        field: '--revenue-period',
-      },
-    );
-  }
-  const to = options.to ?? isoDay(Date.now());
-  const from = options.from ?? isoDay(utcDayMs(to, '--to') - 89 * 86_400_000);
-  const minCount = parseMinCount(options.minCount);
-  const spec = {
-    project: config.project,
-    from,
-    to,
-    by,
-    ...(options.currency ? { currency: options.currency.toUpperCase() } : {}),
-    ...(options.rates ? { rates: Object.fromEntries(readPairs(options.rates, '--rates')) } : {}),
-    grossMargin: fraction(options.grossMargin, '--gross-margin', 1) as number,
-    monthlyChurn: fraction(options.monthlyChurn, '--monthly-churn', null),
-    revenuePeriod: revenuePeriod as 'once' | 'month' | 'year',
-    minCount,
-    ...(options.benchmarks
-      ? { benchmarks: readPairs(options.benchmarks, '--benchmarks').map(([name, value]) => ({ name, value })) }
-      : {}),
+  // The CSV files of --rates and --benchmarks become the request's name → number entries.
+  const values = {
+    ...options,
+    rates: options.rates ? Object.fromEntries(readPairs(options.rates, '--rates')) : undefined,
+    benchmarks: options.benchmarks
+      ? readPairs(options.benchmarks, '--benchmarks').map(([name, value]) => ({ name, value }))
+      : undefined,
   };
-  // The funnel runs over the same period unless its definition names one.
-  const given = options.funnel ? parseFunnelDefinition(readDefinition(options.funnel)) : null;
-  const funnelDefinition = given ? { ...given, dateFrom: given.dateFrom ?? from, dateTo: given.dateTo ?? to } : null;
-  const { inputs, funnel } = await withStore(config, async (store) => {
-    const cache = new ColumnCache(store);
-    return {
-      inputs: {
-        ...(await store.spendAndDeals(config.project)),
-        visitors: await monthlyVisitors(await cache.get(config.project)),
-      },
-      funnel: funnelDefinition ? await runFunnel(cache, config.project, funnelDefinition) : null,
-    };
-  });
-  const report = { ...runKpi(inputs, spec), funnel };
+  const spec = kpiSpec(config.project, values, flagName, Date.now());
+  const funnel = options.funnel ? parseFunnelDefinition(readDefinition(options.funnel)) : null;
+  const report = await withStore(config, (store) => kpiReport(store, new ColumnCache(store), spec, funnel));
   if ((options.format ?? 'table') === 'json') output.out(JSON.stringify(report, null, 2));
   else output.out(kpiTable(report));
   return 0;

@@ -1,11 +1,9 @@
-import { utcDayMs } from '../../analysis/calendar.js';
 import type { Distribution, PipelineReport, Rate } from '../../analysis/pipeline/report.js';
-import { type PipelineDimension, runPipeline } from '../../analysis/pipeline/run-pipeline.js';
+import { runPipeline } from '../../analysis/pipeline/run-pipeline.js';
 import type { Config } from '../../config.js';
-import { FunnelscopeError } from '../../model/errors.js';
-import { parseStageMap } from '../../model/funnel-stages.js';
+import { flagName, pipelineSpec } from '../../model/report-requests.js';
 import { withStore } from '../open-store.js';
-import { formatCount, formatPercent, formatTable, type Output, parseMinCount } from '../output.js';
+import { formatCount, formatPercent, formatTable, type Output } from '../output.js';
 
 export interface PipelineCommandOptions {
   by?: string;
@@ -16,44 +14,13 @@ export interface PipelineCommandOptions {
   format?: 'json' | 'table';
 }
 
-function parseBy(value: string | undefined): PipelineDimension | null {
-  if (value === undefined) return null;
-  if (['owner', 'pipeline', 'channel', 'month'].includes(value)) return value as PipelineDimension;
-  if (/^property:.+/.test(value)) return value as PipelineDimension;
-  throw new FunnelscopeError(
-    'invalid_argument',
-    `--by: expected owner, pipeline, channel, month or property:NAME, got "${value}"`,
-    { field: '--by' },
-  );
-}
-
-/** The end of the --as-of day (UTC), or now. */
-function parseAsOf(value: string | undefined): Date {
-  return value === undefined ? new Date() : new Date(utcDayMs(value, '--as-of') + 86_400_000 - 1);
-}
-
 /** `funnelscope pipeline`: the deals' pipeline (docs/metrics.md), as a table on a terminal or JSON. */
 export async function pipelineCommand(
   config: Config,
   options: PipelineCommandOptions,
   output: Output,
 ): Promise<number> {
-  const minCount = parseMinCount(options.minCount);
-  const spec = {
-    project: config.project,
-    asOf: parseAsOf(options.asOf),
-    by: parseBy(options.by),
-    minCount,
-    ...(options.stageMap ? { stageMap: parseStageMap(options.stageMap) } : {}),
-    ...(options.stages
-      ? {
-          stages: options.stages
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-        }
-      : {}),
-  };
+  const spec = pipelineSpec(config.project, { ...options }, flagName, Date.now());
   const records = await withStore(config, (store) => store.dealRecords(config.project));
   const report = runPipeline(records, spec);
   if ((options.format ?? 'table') === 'json') output.out(JSON.stringify(report, null, 2));

@@ -2,15 +2,28 @@ import type { FastifyInstance } from 'fastify';
 import { runCohorts } from '../../analysis/cohorts/run-cohorts.js';
 import { runDiagnose } from '../../analysis/diagnose/run-diagnose.js';
 import { runFunnel } from '../../analysis/funnel/run-funnel.js';
+import { kpiReport } from '../../analysis/kpi/kpi-report.js';
 import { runPaths } from '../../analysis/paths/run-paths.js';
+import { runPipeline } from '../../analysis/pipeline/run-pipeline.js';
 import { ColumnCache } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
-import { cohortsSpec, diagnoseSpec, jsonName, pathsSpec, type RequestValues } from '../../model/report-requests.js';
+import {
+  cohortsSpec,
+  diagnoseSpec,
+  jsonName,
+  kpiSpec,
+  pathsSpec,
+  pipelineSpec,
+  type RequestValues,
+} from '../../model/report-requests.js';
 import type { EventColumnSource } from '../../store/event-columns.js';
+import type { Store } from '../../store/store.js';
 
 export interface ApiOptions {
   columns: EventColumnSource;
+  /** Spend, deals and their stage histories (the kpi and pipeline reports). */
+  store: Pick<Store, 'spendAndDeals' | 'dealRecords'>;
   /** Thread settings of the runs (FUNNELSCOPE_THREADS, FUNNELSCOPE_PARALLEL_MIN_EVENTS). */
   run?: { threads?: number; parallelMinEvents?: number };
 }
@@ -64,11 +77,27 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     return runCohorts(cache, projectOf(request.query), cohortsSpec(definitionOf(values), values, jsonName), run);
   });
 
+  // GET takes the options as query parameters (text, read as the CLI reads its flags); POST as a JSON body.
+  const queryValues = (query: unknown): RequestValues => {
+    const { project: _, ...values } = query as Record<string, string>;
+    return values;
+  };
+
+  const kpi = async (project: string, values: RequestValues) => {
+    const funnel = values.funnel === undefined ? null : parseFunnelDefinition(values.funnel);
+    return kpiReport(options.store, cache, kpiSpec(project, values, jsonName, Date.now()), funnel, run);
+  };
+  app.get('/api/kpi', async (request) => kpi(projectOf(request.query), queryValues(request.query)));
+  app.post('/api/kpi', async (request) => kpi(projectOf(request.query), objectBody(request.body, 'kpi')));
+
+  const pipeline = async (project: string, values: RequestValues) =>
+    runPipeline(await options.store.dealRecords(project), pipelineSpec(project, values, jsonName, Date.now()));
+  app.get('/api/pipeline', async (request) => pipeline(projectOf(request.query), queryValues(request.query)));
+  app.post('/api/pipeline', async (request) =>
+    pipeline(projectOf(request.query), objectBody(request.body, 'pipeline')),
+  );
+
   const paths = async (project: string, values: RequestValues) => runPaths(cache, project, pathsSpec(values, jsonName));
   app.post('/api/paths', async (request) => paths(projectOf(request.query), objectBody(request.body, 'paths')));
-  app.get('/api/paths', async (request) => {
-    // Query parameters are text: numbers and flags are read from it as the CLI reads its flags.
-    const { project: _, ...values } = request.query as Record<string, string>;
-    return paths(projectOf(request.query), values);
-  });
+  app.get('/api/paths', async (request) => paths(projectOf(request.query), queryValues(request.query)));
 }
