@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import cors from '@fastify/cors';
+import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { FunnelscopeError } from '../model/errors.js';
 import type { EventColumnSource } from '../store/event-columns.js';
@@ -25,7 +29,7 @@ export interface AppOptions {
 }
 
 /**
- * The HTTP shell: ingestion routes, operations routes and the JSON API over the store (later: the dashboard).
+ * The HTTP shell: ingestion routes, operations routes, the JSON API over the store and the dashboard (`/`).
  * Bodies may be gzip-compressed; JSON also arrives as text/plain (browsers send it so to skip the CORS preflight).
  */
 export function buildApp(options: AppOptions): FastifyInstance {
@@ -88,6 +92,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   void app.register(opsRoutes, { store: options.store, ingest: options.ingest, metrics: options.metrics });
   void app.register(ingestRoutes, { store: options.store, ingest: options.ingest, metrics: options.metrics });
   void app.register(snippetRoutes);
+  // The dashboard, when it has been built (npm run build puts it in dist/web).
+  const web = fileURLToPath(new URL('../web/', import.meta.url));
+  if (existsSync(join(web, 'index.html'))) {
+    void app.register(fastifyStatic, { root: web, prefix: '/', wildcard: false, index: 'index.html' });
+  }
   if (options.columns) {
     void app.register(apiRoutes, {
       columns: options.columns,

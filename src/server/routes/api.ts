@@ -63,6 +63,21 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   const cache = new ColumnCache(options.columns);
   const run = options.run ?? {};
 
+  // The event names of the project, the most frequent first (the funnel builder's pick list).
+  app.get('/api/events', async (request) => {
+    const { columns } = await cache.get(projectOf(request.query));
+    const counts = new Float64Array(columns.eventNames.length);
+    for (let i = 0; i < columns.eventCount; i += 1) {
+      const code = columns.eventCode[i] as number;
+      counts[code] = (counts[code] as number) + 1;
+    }
+    const events = columns.eventNames
+      .map((event, code) => ({ event, events: counts[code] as number }))
+      .filter((e) => e.events > 0)
+      .sort((a, b) => b.events - a.events || a.event.localeCompare(b.event));
+    return { events };
+  });
+
   app.post('/api/funnel', async (request) => {
     return runFunnel(cache, projectOf(request.query), parseFunnelDefinition(request.body), run);
   });

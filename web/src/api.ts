@@ -1,0 +1,46 @@
+/** The JSON API (docs/api.md) as the dashboard calls it: errors come back as their message, in words. */
+
+export interface StepReport {
+  index: number;
+  name: string;
+  count: number;
+  conversionRate: number | null;
+  conversionRateInterval: { lower: number; upper: number } | null;
+  conversionFromPrevious: number | null;
+  dropOff: number;
+  medianTimeToConvertSeconds: number | null;
+}
+
+export interface BreakdownEntry {
+  value: string | string[];
+  steps: StepReport[];
+}
+
+export interface FunnelReport {
+  unit: string;
+  steps: StepReport[];
+  breakdown: BreakdownEntry[] | null;
+  stats: { eventsScanned: number; units: number; elapsedMs: number };
+}
+
+export interface EventName {
+  event: string;
+  events: number;
+}
+
+async function call<T>(path: string, body?: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json = (await response.json()) as T & { error?: { message: string } };
+  if (!response.ok) throw new Error(json.error?.message ?? `${response.status} ${response.statusText}`);
+  return json;
+}
+
+export const api = {
+  funnel: (definition: unknown, project: string) =>
+    call<FunnelReport>(`/api/funnel?project=${encodeURIComponent(project)}`, definition),
+  events: (project: string) => call<{ events: EventName[] }>(`/api/events?project=${encodeURIComponent(project)}`),
+};

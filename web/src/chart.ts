@@ -1,0 +1,52 @@
+import { BarChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { type EChartsType, init, use } from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+import type { FunnelReport } from './api.js';
+
+// Only the parts the dashboard draws, so the bundle stays small.
+use([BarChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer]);
+
+const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+
+/** Bars per step (per breakdown value when there is one), each labelled with its conversion from step 1. */
+export function drawFunnel(element: HTMLElement, report: FunnelReport, previous: EChartsType | null): EChartsType {
+  const chart = previous ?? init(element, undefined, { renderer: 'canvas' });
+  const names = report.steps.map((s) => s.name);
+  const series = (report.breakdown ?? [{ value: 'All', steps: report.steps }]).slice(0, 8).map((entry) => ({
+    type: 'bar' as const,
+    name: Array.isArray(entry.value) ? entry.value.join(' / ') : entry.value || '(none)',
+    data: entry.steps.map((s) => ({
+      value: s.count,
+      interval: s.conversionRateInterval,
+      rate: s.conversionRate,
+    })),
+    label: {
+      show: true,
+      position: 'top' as const,
+      formatter: (p: { data: { rate: number | null } }) => percent(p.data.rate),
+    },
+  }));
+  chart.setOption(
+    {
+      animation: false,
+      grid: { left: 60, right: 20, top: 40, bottom: 40 },
+      legend: { show: series.length > 1, top: 0 },
+      tooltip: {
+        trigger: 'item',
+        formatter: (p: {
+          name: string;
+          seriesName: string;
+          data: { value: number; rate: number | null; interval: { lower: number; upper: number } | null };
+        }) =>
+          `${p.seriesName} · ${p.name}<br/>${p.data.value.toLocaleString('en-US')} units, ${percent(p.data.rate)}` +
+          (p.data.interval ? ` (95% ${percent(p.data.interval.lower)}–${percent(p.data.interval.upper)})` : ''),
+      },
+      xAxis: { type: 'category', data: names },
+      yAxis: { type: 'value' },
+      series,
+    },
+    { notMerge: true },
+  );
+  return chart;
+}
