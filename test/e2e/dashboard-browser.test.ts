@@ -10,6 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DiagnoseReport } from '../../src/analysis/diagnose/run-diagnose.js';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
 import { runCli, runCliJson, tempDir } from '../helpers/cli.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
@@ -28,6 +29,7 @@ let cleanup: () => Promise<void>;
 let server: RunningServer;
 let browser: Browser;
 let cliReport: FunnelReport;
+let cliDiagnose: DiagnoseReport;
 const consoleErrors: string[] = [];
 
 async function open(path: string): Promise<Page> {
@@ -50,6 +52,11 @@ beforeAll(async () => {
   const db = join(dir.dir, 'demo.duckdb');
   expect((await runCli(['--db', db, 'demo', '--visitors', '3000', '--end-date', '2026-10-31'])).code).toBe(0);
   cliReport = (await runCliJson<FunnelReport>(['--db', db, 'funnel', '--definition', JSON.stringify(definition)])).json;
+  cliDiagnose = (
+    await runCliJson<DiagnoseReport>([
+      ...['--db', db, 'diagnose', '--definition', JSON.stringify(definition), '--format', 'json'],
+    ])
+  ).json;
   server = await startServer(db);
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
   mkdirSync(output, { recursive: true });
@@ -97,6 +104,22 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     expect(await countsOn(page)).toEqual(cliReport.steps.map((s) => s.count));
     expect(new URL(page.url()).searchParams.get('definition')).toContain('channel');
     await page.screenshot({ path: join(output, 'dashboard-breakdown.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it('friction view: the findings, slow steps and the dropped paths of the diagnosis', async () => {
+    const page = await open(`/?view=friction&definition=${encodeURIComponent(JSON.stringify(definition))}`);
+    await page.waitForSelector('[data-duration-summary]');
+    const findings = await page.$$eval('[data-finding] .sentence', (cells) => cells.map((c) => c.textContent));
+    expect(findings).toEqual(cliDiagnose.leaks.findings.map((f) => f.sentence));
+    if (findings.length === 0) expect(await page.textContent('[data-summary]')).toBe(cliDiagnose.leaks.summary[0]);
+    const durations = await page.$$eval('[data-duration-summary]', (cells) => cells.map((c) => c.textContent));
+    expect(durations).toEqual(cliDiagnose.durations.summary);
+    // The first transition's next events, and its Sankey drawn.
+    const next = await page.$$eval('[data-next-event]', (rows) => rows.map((r) => r.getAttribute('data-next-event')));
+    expect(next).toEqual(cliDiagnose.instead[0]?.nextEvents.map((e) => e.event));
+    expect(await page.isVisible('canvas')).toBe(true);
+    await page.screenshot({ path: join(output, 'dashboard-friction.png'), fullPage: true });
     await page.close();
   }, 60_000);
 

@@ -23,6 +23,37 @@ export interface FunnelReport {
   stats: { eventsScanned: number; units: number; elapsedMs: number };
 }
 
+export interface DiagnoseReport {
+  dimensions: string[];
+  leaks: {
+    alpha: number;
+    cellsTested: number;
+    summary: string[];
+    findings: {
+      segment: string;
+      fromName: string;
+      toName: string;
+      segmentRate: number;
+      restRate: number;
+      lostFinalConversions: number;
+      sentence: string;
+    }[];
+  };
+  durations: { summary: string[] };
+  instead: {
+    fromName: string;
+    toName: string;
+    dropped: number;
+    nextEvents: { event: string; units: number; share: number }[];
+    sankey: SankeyData;
+  }[];
+}
+
+export interface SankeyData {
+  nodes: { id: string; name: string; position: number; units: number }[];
+  links: { source: string; target: string; units: number }[];
+}
+
 export interface EventName {
   event: string;
   events: number;
@@ -42,5 +73,7 @@ async function call<T>(path: string, body?: unknown): Promise<T> {
 export const api = {
   funnel: (definition: unknown, project: string) =>
     call<FunnelReport>(`/api/funnel?project=${encodeURIComponent(project)}`, definition),
+  diagnose: (request: unknown, project: string) =>
+    call<DiagnoseReport>(`/api/diagnose?project=${encodeURIComponent(project)}`, request),
   events: (project: string) => call<{ events: EventName[] }>(`/api/events?project=${encodeURIComponent(project)}`),
 };

@@ -1,11 +1,11 @@
-import { BarChart } from 'echarts/charts';
+import { BarChart, SankeyChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import { type EChartsType, init, use } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import type { FunnelReport } from './api.js';
+import type { FunnelReport, SankeyData } from './api.js';
 
 // Only the parts the dashboard draws, so the bundle stays small.
-use([BarChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer]);
+use([BarChart, SankeyChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer]);
 
 const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 
@@ -45,6 +45,30 @@ export function drawFunnel(element: HTMLElement, report: FunnelReport, previous:
       xAxis: { type: 'category', data: names },
       yAxis: { type: 'value' },
       series,
+    },
+    { notMerge: true },
+  );
+  return chart;
+}
+
+/** The paths of dropped people as a Sankey: one column per position after the step (ids carry the position). */
+export function drawSankey(element: HTMLElement, data: SankeyData, previous: EChartsType | null): EChartsType {
+  const chart = previous ?? init(element, undefined, { renderer: 'canvas' });
+  chart.setOption(
+    {
+      animation: false,
+      tooltip: { trigger: 'item' },
+      series: [
+        {
+          type: 'sankey',
+          left: 10,
+          right: 120,
+          nodeAlign: 'left',
+          data: data.nodes.map((n) => ({ name: n.id, value: n.units, label: { formatter: n.name } })),
+          links: data.links.map((l) => ({ source: l.source, target: l.target, value: l.units })),
+          label: { formatter: (p: { name: string }) => p.name.slice(p.name.indexOf(':') + 1) },
+        },
+      ],
     },
     { notMerge: true },
   );

@@ -1,11 +1,43 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
+import { FrictionView } from './friction-view.js';
 import { FunnelView } from './funnel-view.js';
 import './style.css';
 
+/** The view and its inputs come from the URL: `?view=funnel|friction&project=…&definition=…`. */
 function App() {
-  return html`<header><h1>funnelscope</h1><span class="muted">funnel</span></header>
-    <main><${FunnelView} /></main>`;
+  const params = new URLSearchParams(location.search);
+  const view = params.get('view') === 'friction' ? 'friction' : 'funnel';
+  const project = params.get('project') ?? 'default';
+  const text = params.get('definition');
+  let definition: unknown = null;
+  try {
+    definition = text ? JSON.parse(text) : null;
+  } catch {
+    definition = null;
+  }
+  // The funnel view rewrites the URL as the funnel changes: a link takes the URL as it is when followed.
+  const link = (target: string) => {
+    const next = new URLSearchParams(location.search);
+    next.set('view', target);
+    return `?${next}`;
+  };
+  const follow = (target: string) => (e: Event) => {
+    e.preventDefault();
+    location.search = link(target);
+  };
+  return html`<header>
+      <h1>funnelscope</h1>
+      <nav aria-label="Views">
+        <a href=${link('funnel')} onClick=${follow('funnel')} aria-current=${view === 'funnel' ? 'page' : undefined}>Funnel</a>
+        <a href=${link('friction')} onClick=${follow('friction')} aria-current=${view === 'friction' ? 'page' : undefined}
+          >Friction</a
+        >
+      </nav>
+    </header>
+    <main>
+      ${view === 'friction' ? html`<${FrictionView} project=${project} definition=${definition} />` : html`<${FunnelView} />`}
+    </main>`;
 }
 
 const root = document.getElementById('app');

@@ -1,0 +1,91 @@
+import type { EChartsType } from 'echarts/core';
+import { html } from 'htm/preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type DiagnoseReport } from './api.js';
+import { drawSankey } from './chart.js';
+
+const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+
+/** The diagnosis of the URL's funnel: ranked leaks, slow steps, and what the dropped units did instead. */
+export function FrictionView(props: { project: string; definition: unknown | null }) {
+  const [report, setReport] = useState<DiagnoseReport | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [transition, setTransition] = useState(0);
+  const sankeyElement = useRef<HTMLDivElement>(null);
+  const sankey = useRef<EChartsType | null>(null);
+
+  useEffect(() => {
+    if (!props.definition) return;
+    api
+      .diagnose({ definition: props.definition }, props.project)
+      .then(setReport)
+      .catch((e: Error) => setError(e.message));
+  }, []);
+
+  const instead = report?.instead[transition];
+  useEffect(() => {
+    if (instead && sankeyElement.current)
+      sankey.current = drawSankey(sankeyElement.current, instead.sankey, sankey.current);
+  }, [instead]);
+
+  if (!props.definition) {
+    return html`<div class="empty">Build a funnel first (Funnel view), then open its friction view.</div>`;
+  }
+  if (error) return html`<p class="error" role="alert">${error}</p>`;
+  if (!report) return html`<p class="muted" aria-live="polite">Diagnosing…</p>`;
+  const leaks = report.leaks;
+  return html`
+    <section aria-label="Leaks">
+      <h2>Where people leave</h2>
+      <p class="muted">
+        ${leaks.cellsTested.toLocaleString('en-US')} segment × step cells tested over ${report.dimensions.join(', ')};
+        false discovery rate ${percent(leaks.alpha)}.
+      </p>
+      ${
+        leaks.findings.length === 0
+          ? html`<p class="empty" data-summary>${leaks.summary[0]}</p>`
+          : html`<ol class="cards">
+            ${leaks.findings.map(
+              (f, i) => html`<li class="card" data-finding=${i}>
+                <p class="sentence">${f.sentence}</p>
+                <p class="muted">
+                  ${`${f.segment} · ${f.fromName} → ${f.toName} · ${percent(f.segmentRate)} vs ${percent(f.restRate)} · ${Math.round(f.lostFinalConversions).toLocaleString('en-US')} lost at the end`}
+                </p>
+              </li>`,
+            )}
+          </ol>`
+      }
+    </section>
+    <section aria-label="Slowest steps">
+      <h2>Slowest steps</h2>
+      <ul>
+        ${report.durations.summary.map((s) => html`<li data-duration-summary>${s}</li>`)}
+      </ul>
+    </section>
+    ${
+      report.instead.length > 0
+        ? html`<section aria-label="What dropped people did instead">
+          <h2>What dropped people did instead</h2>
+          <label for="transition">Transition</label>
+          <select id="transition" value=${transition}
+            onChange=${(e: Event) => setTransition(Number((e.target as HTMLSelectElement).value))}>
+            ${report.instead.map(
+              (t, i) =>
+                html`<option value=${i}>${t.fromName} → ${t.toName} (${t.dropped.toLocaleString('en-US')} dropped)</option>`,
+            )}
+          </select>
+          <div class="chart" ref=${sankeyElement} role="img" aria-label="Paths of the people who dropped"></div>
+          <table aria-label="Next event of the people who dropped">
+            <thead><tr><th>Next event</th><th>Share</th><th>People</th></tr></thead>
+            <tbody>
+              ${(instead?.nextEvents ?? []).map(
+                (e) =>
+                  html`<tr data-next-event=${e.event}><td>${e.event}</td><td>${percent(e.share)}</td><td>${e.units.toLocaleString('en-US')}</td></tr>`,
+              )}
+            </tbody>
+          </table>
+        </section>`
+        : null
+    }
+  `;
+}
