@@ -63,18 +63,24 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   const cache = new ColumnCache(options.columns);
   const run = options.run ?? {};
 
-  // The event names of the project, the most frequent first (the funnel builder's pick list).
+  // The event names of the project, the most frequent first (the funnel builder's pick list), counted once per
+  // load of the columns (a page asks for them next to its first report).
+  const eventLists = new WeakMap<object, { event: string; events: number }[]>();
   app.get('/api/events', async (request) => {
     const { columns } = await cache.get(projectOf(request.query));
-    const counts = new Float64Array(columns.eventNames.length);
-    for (let i = 0; i < columns.eventCount; i += 1) {
-      const code = columns.eventCode[i] as number;
-      counts[code] = (counts[code] as number) + 1;
+    let events = eventLists.get(columns);
+    if (!events) {
+      const counts = new Float64Array(columns.eventNames.length);
+      for (let i = 0; i < columns.eventCount; i += 1) {
+        const code = columns.eventCode[i] as number;
+        counts[code] = (counts[code] as number) + 1;
+      }
+      events = columns.eventNames
+        .map((event, code) => ({ event, events: counts[code] as number }))
+        .filter((e) => e.events > 0)
+        .sort((a, b) => b.events - a.events || a.event.localeCompare(b.event));
+      eventLists.set(columns, events);
     }
-    const events = columns.eventNames
-      .map((event, code) => ({ event, events: counts[code] as number }))
-      .filter((e) => e.events > 0)
-      .sort((a, b) => b.events - a.events || a.event.localeCompare(b.event));
     return { events };
   });
 

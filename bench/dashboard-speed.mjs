@@ -1,0 +1,89 @@
+// Dashboard speed on the demo business at ~10M events (bench/demo-store.mjs), in Debian's Chromium:
+//   paint       navigation to the funnel view with a 4-step funnel in the URL → its step table on screen
+//   breakdown   typing a breakdown (channel) and Run → the broken-down report on screen
+// against the same requests straight to the JSON API from Node (the baseline: what the page adds is the ratio).
+// The server is started once and warmed with one request, as a running `funnelscope serve` is.
+//   npm run bench:dashboard          node bench/dashboard-speed.mjs [--copies 8]
+import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
+import { bin, demoStore } from './demo-store.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const store = await demoStore(Number(arg('--copies', '8')), process.argv.includes('--regenerate'));
+const definition = {
+  steps: [{ event: '$pageview' }, { event: 'Signed Up' }, { event: 'Activated' }, { event: 'Demo Requested' }],
+  window: { amount: 30, unit: 'day' },
+};
+
+const server = spawn(process.execPath, [bin, '--db', store, 'serve', '--port', '0', '--log-level', 'warn'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const url = await new Promise((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (chunk) => {
+    out += String(chunk);
+    const match = / at (http:\/\/[\d.]+:\d+)/.exec(out);
+    if (match) resolve(match[1]);
+  });
+  server.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+});
+const post = async (body) => {
+  const started = performance.now();
+  const response = await fetch(`${url}/api/funnel`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  await response.json();
+  return (performance.now() - started) / 1000;
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+await post(definition); // warm: the columns load once
+const apiTimes = [];
+const apiBreakdownTimes = [];
+for (let i = 0; i < 3; i += 1) {
+  apiTimes.push(await post(definition));
+  apiBreakdownTimes.push(await post({ ...definition, breakdown: { properties: ['channel'], limit: 8 } }));
+}
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const paints = [];
+const rerenders = [];
+for (let i = 0; i < 3; i += 1) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  let started = performance.now();
+  await page.goto(`${url}/?definition=${encodeURIComponent(JSON.stringify(definition))}`);
+  await page.waitForSelector('td[data-step-count]');
+  paints.push((performance.now() - started) / 1000);
+  await page.fill('#breakdown', 'channel');
+  await page.dispatchEvent('#breakdown', 'change');
+  started = performance.now();
+  await page.click('button.primary');
+  await page.waitForSelector('table:not([data-breakdown-values="0"])');
+  rerenders.push((performance.now() - started) / 1000);
+  await page.close();
+}
+await browser.close();
+server.kill('SIGTERM');
+
+const paint = median(paints);
+const rerender = median(rerenders);
+console.log(
+  JSON.stringify(
+    {
+      paintSeconds: +paint.toFixed(3),
+      apiFunnelSeconds: +median(apiTimes).toFixed(3),
+      'paint / api': +(paint / median(apiTimes)).toFixed(2),
+      breakdownRerenderSeconds: +rerender.toFixed(3),
+      apiBreakdownSeconds: +median(apiBreakdownTimes).toFixed(3),
+      'rerender / api': +(rerender / median(apiBreakdownTimes)).toFixed(2),
+      target: { paintSeconds: 1.5, rerenderSeconds: 0.5 },
+    },
+    null,
+    2,
+  ),
+);
