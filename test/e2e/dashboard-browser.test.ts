@@ -42,6 +42,13 @@ async function open(path: string): Promise<Page> {
   return page;
 }
 
+/** A POST of a JSON body (the API's own answers are what the page must show). */
+const post = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
 const countsOn = (page: Page) =>
   page.$$eval('td[data-step-count]', (cells) => cells.map((c) => Number(c.getAttribute('data-step-count'))));
 
@@ -120,6 +127,42 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     expect(next).toEqual(cliDiagnose.instead[0]?.nextEvents.map((e) => e.event));
     expect(await page.isVisible('canvas')).toBe(true);
     await page.screenshot({ path: join(output, 'dashboard-friction.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it('time to convert and trends views show the CLI’s numbers; a breakdown gets its comparison table', async () => {
+    const ttc = { ...definition, view: 'time_to_convert' };
+    const cliTtc = (await fetch(`${server.url}/api/funnel`, post(ttc)).then((r) => r.json())) as FunnelReport;
+    let page = await open(`/?definition=${encodeURIComponent(JSON.stringify(ttc))}`);
+    await page.waitForSelector('td[data-bin-count]');
+    const bins = await page.$$eval('td[data-bin-count]', (cells) =>
+      cells.map((c) => Number(c.getAttribute('data-bin-count'))),
+    );
+    expect(bins).toEqual(cliTtc.timeToConvert?.bins.slice(0, -1).map((b) => b.count));
+    expect(Number(await page.getAttribute('[data-converters]', 'data-converters'))).toBe(
+      cliTtc.timeToConvert?.converters,
+    );
+    await page.screenshot({ path: join(output, 'dashboard-time-to-convert.png'), fullPage: true });
+    await page.close();
+
+    const trends = { ...definition, view: 'trends', interval: 'month' };
+    const cliTrends = (await fetch(`${server.url}/api/funnel`, post(trends)).then((r) => r.json())) as FunnelReport;
+    page = await open(`/?definition=${encodeURIComponent(JSON.stringify(trends))}`);
+    await page.waitForSelector('td[data-trend-converted]');
+    const converted = await page.$$eval('td[data-trend-converted]', (cells) =>
+      cells.map((c) => Number(c.getAttribute('data-trend-converted'))),
+    );
+    expect(converted).toEqual(cliTrends.trends?.map((p) => p.converted));
+    await page.close();
+
+    const byChannel = { ...definition, breakdown: { properties: ['channel'], limit: 8 } };
+    const cliChannel = (await fetch(`${server.url}/api/funnel`, post(byChannel)).then((r) => r.json())) as FunnelReport;
+    page = await open(`/?definition=${encodeURIComponent(JSON.stringify(byChannel))}`);
+    await page.waitForSelector('tr[data-breakdown-row]');
+    const rows = await page.$$eval('tr[data-breakdown-row]', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td[data-count]')].map((td) => Number(td.getAttribute('data-count')))),
+    );
+    expect(rows).toEqual(cliChannel.breakdown?.map((b) => b.steps.map((s) => s.count)));
     await page.close();
   }, 60_000);
 

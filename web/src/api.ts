@@ -16,10 +16,33 @@ export interface BreakdownEntry {
   steps: StepReport[];
 }
 
+export interface TimeToConvert {
+  fromStep: number;
+  toStep: number;
+  converters: number;
+  bins: { start: number; count: number }[];
+  averageSeconds: number | null;
+  survival: {
+    conversionInWindow: number | null;
+    medianSeconds: number | null;
+    curve: { seconds: number; conversion: number; lower: number | null; upper: number | null }[];
+  } | null;
+}
+
+export interface TrendPoint {
+  periodStart: string;
+  entered: number;
+  converted: number;
+  rate: number;
+  rateInterval: { lower: number; upper: number } | null;
+}
+
 export interface FunnelReport {
   unit: string;
   steps: StepReport[];
   breakdown: BreakdownEntry[] | null;
+  timeToConvert: TimeToConvert | null;
+  trends: TrendPoint[] | null;
   stats: { eventsScanned: number; units: number; elapsedMs: number };
 }
 

@@ -1,11 +1,11 @@
-import { BarChart, SankeyChart } from 'echarts/charts';
+import { BarChart, LineChart, SankeyChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import { type EChartsType, init, use } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import type { FunnelReport, SankeyData } from './api.js';
+import type { FunnelReport, SankeyData, TimeToConvert, TrendPoint } from './api.js';
 
 // Only the parts the dashboard draws, so the bundle stays small.
-use([BarChart, SankeyChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer]);
+use([BarChart, LineChart, SankeyChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer]);
 
 const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 
@@ -68,6 +68,96 @@ export function drawSankey(element: HTMLElement, data: SankeyData, previous: ECh
           links: data.links.map((l) => ({ source: l.source, target: l.target, value: l.units })),
           label: { formatter: (p: { name: string }) => p.name.slice(p.name.indexOf(':') + 1) },
         },
+      ],
+    },
+    { notMerge: true },
+  );
+  return chart;
+}
+
+const hours = (seconds: number) => +(seconds / 3600).toFixed(1);
+
+/** Time to convert: the histogram of conversion times (hours) and, when present, the Kaplan–Meier curve. */
+export function drawTimeToConvert(element: HTMLElement, ttc: TimeToConvert, previous: EChartsType | null): EChartsType {
+  const chart = previous ?? init(element, undefined, { renderer: 'canvas' });
+  const bins = ttc.bins.slice(0, -1);
+  const curve = ttc.survival?.curve ?? [];
+  chart.setOption(
+    {
+      animation: false,
+      grid: { left: 60, right: 60, top: 30, bottom: 40 },
+      tooltip: { trigger: 'axis' },
+      legend: { show: curve.length > 0, top: 0 },
+      xAxis: { type: 'value', name: 'hours', min: 0 },
+      yAxis: [
+        { type: 'value', name: 'units' },
+        { type: 'value', name: 'converted', min: 0, max: 1, show: curve.length > 0 },
+      ],
+      series: [
+        {
+          type: 'bar',
+          name: 'converters',
+          barCategoryGap: '0%',
+          // Each bar at the middle of its bin.
+          data: bins.map((b, i) => [hours((b.start + (ttc.bins[i + 1]?.start ?? b.start)) / 2), b.count]),
+        },
+        ...(curve.length > 0
+          ? [
+              {
+                type: 'line' as const,
+                name: 'Kaplan–Meier',
+                yAxisIndex: 1,
+                step: 'end' as const,
+                showSymbol: false,
+                data: curve.map((p) => [hours(p.seconds), p.conversion]),
+              },
+            ]
+          : []),
+      ],
+    },
+    { notMerge: true },
+  );
+  return chart;
+}
+
+/** Conversion per period (percent) with its 95% interval as a band. */
+export function drawTrends(
+  element: HTMLElement,
+  points: readonly TrendPoint[],
+  previous: EChartsType | null,
+): EChartsType {
+  const chart = previous ?? init(element, undefined, { renderer: 'canvas' });
+  const x = points.map((p) => p.periodStart);
+  const lower = points.map((p) => (p.rateInterval ? +(p.rateInterval.lower * 100).toFixed(2) : null));
+  const band = points.map((p) =>
+    p.rateInterval ? +((p.rateInterval.upper - p.rateInterval.lower) * 100).toFixed(2) : null,
+  );
+  chart.setOption(
+    {
+      animation: false,
+      grid: { left: 60, right: 20, top: 30, bottom: 40 },
+      tooltip: { trigger: 'axis' },
+      xAxis: { type: 'category', data: x },
+      yAxis: { type: 'value', name: '%' },
+      series: [
+        {
+          type: 'line',
+          stack: 'band',
+          data: lower,
+          lineStyle: { opacity: 0 },
+          symbol: 'none',
+          tooltip: { show: false },
+        },
+        {
+          type: 'line',
+          stack: 'band',
+          data: band,
+          lineStyle: { opacity: 0 },
+          symbol: 'none',
+          areaStyle: { opacity: 0.2 },
+          tooltip: { show: false },
+        },
+        { type: 'line', name: 'conversion', data: points.map((p) => p.rate) },
       ],
     },
     { notMerge: true },

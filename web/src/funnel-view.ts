@@ -2,9 +2,10 @@ import type { EChartsType } from 'echarts/core';
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type EventName, type FunnelReport } from './api.js';
-import { drawFunnel } from './chart.js';
+import { drawFunnel, drawTimeToConvert, drawTrends } from './chart.js';
 
 interface Draft {
+  view: string;
   steps: string[];
   windowAmount: number;
   windowUnit: string;
@@ -12,20 +13,24 @@ interface Draft {
 }
 
 /** The state lives in the URL (`?project=…&definition=…`), so every view can be shared and bookmarked. */
-function readUrl(): { project: string; draft: Draft | null } {
+function readUrl(): { project: string; draft: Draft | null; base: Record<string, unknown> } {
   const params = new URLSearchParams(location.search);
   const project = params.get('project') ?? 'default';
   const text = params.get('definition');
-  if (!text) return { project, draft: null };
+  if (!text) return { project, draft: null, base: {} };
   try {
     const d = JSON.parse(text) as {
+      view?: string;
       steps?: { event?: string }[];
       window?: { amount?: number; unit?: string };
       breakdown?: { properties?: string[] };
     };
     return {
       project,
+      // Whatever the builder does not edit (interval, filters, exclusions, order …) is kept as given.
+      base: d as Record<string, unknown>,
       draft: {
+        view: d.view ?? 'steps',
         steps: (d.steps ?? []).map((s) => s.event ?? ''),
         windowAmount: d.window?.amount ?? 14,
         windowUnit: d.window?.unit ?? 'day',
@@ -33,12 +38,15 @@ function readUrl(): { project: string; draft: Draft | null } {
       },
     };
   } catch {
-    return { project, draft: null };
+    return { project, draft: null, base: {} };
   }
 }
 
-function definitionOf(draft: Draft): unknown {
+function definitionOf(draft: Draft, base: Record<string, unknown>): unknown {
+  const { view: _view, breakdown: _breakdown, ...kept } = base;
   return {
+    ...kept,
+    ...(draft.view !== 'steps' ? { view: draft.view } : {}),
     steps: draft.steps.filter((s) => s !== '').map((event) => ({ event })),
     window: { amount: draft.windowAmount, unit: draft.windowUnit },
     ...(draft.breakdown ? { breakdown: { properties: [draft.breakdown], limit: 8 } } : {}),
@@ -51,7 +59,7 @@ export function FunnelView() {
   const initial = readUrl();
   const [project] = useState(initial.project);
   const [draft, setDraft] = useState<Draft>(
-    initial.draft ?? { steps: ['', ''], windowAmount: 14, windowUnit: 'day', breakdown: '' },
+    initial.draft ?? { view: 'steps', steps: ['', ''], windowAmount: 14, windowUnit: 'day', breakdown: '' },
   );
   const [events, setEvents] = useState<EventName[] | null>(null);
   const [report, setReport] = useState<FunnelReport | null>(null);
@@ -61,7 +69,7 @@ export function FunnelView() {
   const chart = useRef<EChartsType | null>(null);
 
   const run = async (next: Draft) => {
-    const definition = definitionOf(next);
+    const definition = definitionOf(next, initial.base);
     const params = new URLSearchParams({ project, definition: JSON.stringify(definition) });
     history.replaceState(null, '', `?${params}`);
     setLoading(true);
@@ -84,7 +92,15 @@ export function FunnelView() {
   }, []);
 
   useEffect(() => {
-    if (report && chartElement.current) chart.current = drawFunnel(chartElement.current, report, chart.current);
+    if (!report || !chartElement.current) return;
+    // The time_to_convert view is the one whose report carries a Kaplan–Meier curve.
+    if (report.timeToConvert?.survival) {
+      chart.current = drawTimeToConvert(chartElement.current, report.timeToConvert, chart.current);
+    } else if (report.trends) {
+      chart.current = drawTrends(chartElement.current, report.trends, chart.current);
+    } else {
+      chart.current = drawFunnel(chartElement.current, report, chart.current);
+    }
   }, [report]);
 
   const update = (change: Partial<Draft>) => setDraft({ ...draft, ...change });
@@ -122,6 +138,12 @@ export function FunnelView() {
           onChange=${(e: Event) => update({ windowUnit: (e.target as HTMLSelectElement).value })}>
           ${['minute', 'hour', 'day', 'week', 'month'].map((u) => html`<option value=${u}>${u}s</option>`)}
         </select>
+        <label for="view">View</label>
+        <select id="view" value=${draft.view} onChange=${(e: Event) => update({ view: (e.target as HTMLSelectElement).value })}>
+          <option value="steps">steps</option>
+          <option value="time_to_convert">time to convert</option>
+          <option value="trends">trends</option>
+        </select>
         <label for="breakdown">Breakdown</label>
         <input id="breakdown" placeholder="property, e.g. channel" value=${draft.breakdown}
           onChange=${(e: Event) => update({ breakdown: (e.target as HTMLInputElement).value.trim() })} />
@@ -147,8 +169,74 @@ export function FunnelView() {
               )}
             </tbody>
           </table>
+          ${report.breakdown ? breakdownTable(report) : null}
+          ${report.timeToConvert?.survival ? timeToConvertTable(report) : null}
+          ${report.trends ? trendsTable(report) : null}
           <p class="muted">${report.stats.units.toLocaleString('en-US')} ${report.unit}s, ${report.stats.eventsScanned.toLocaleString('en-US')} events, ${report.stats.elapsedMs} ms</p>`
         : null
     }
   `;
+}
+
+/** Breakdown comparison: each value's units per step and its conversion to the last step. */
+function breakdownTable(report: FunnelReport) {
+  const last = report.steps.length - 1;
+  return html`<table aria-label="Breakdown">
+    <thead><tr><th>Value</th>${report.steps.map((s) => html`<th>${s.name}</th>`)}<th>Conversion</th></tr></thead>
+    <tbody>
+      ${(report.breakdown ?? []).map((b) => {
+        const label = Array.isArray(b.value) ? b.value.join(' / ') : b.value || '(none)';
+        return html`<tr data-breakdown-row=${label}>
+          <td>${label}</td>
+          ${b.steps.map((s) => html`<td data-count=${s.count}>${s.count.toLocaleString('en-US')}</td>`)}
+          <td>${percent(b.steps[last]?.conversionRate ?? null)}</td>
+        </tr>`;
+      })}
+    </tbody>
+  </table>`;
+}
+
+const duration = (s: number | null) =>
+  s === null
+    ? '–'
+    : s < 5400
+      ? `${Math.round(s / 60)} min`
+      : s < 129_600
+        ? `${(s / 3600).toFixed(1)} h`
+        : `${(s / 86_400).toFixed(1)} days`;
+
+function timeToConvertTable(report: FunnelReport) {
+  const ttc = report.timeToConvert;
+  if (!ttc) return null;
+  const km = ttc.survival;
+  return html`<p data-converters=${ttc.converters}>
+      ${ttc.converters.toLocaleString('en-US')} converted from step ${ttc.fromStep + 1} to step ${ttc.toStep + 1},
+      on average in ${duration(ttc.averageSeconds)}${
+        km
+          ? `; Kaplan–Meier: ${percent(km.conversionInWindow)} convert within the window, ${
+              km.medianSeconds === null ? 'fewer than half in all' : `half by ${duration(km.medianSeconds)}`
+            }`
+          : ''
+      }.
+    </p>
+    <table aria-label="Time to convert">
+      <thead><tr><th>From</th><th>Units</th></tr></thead>
+      <tbody>
+        ${ttc.bins.slice(0, -1).map((b) => html`<tr><td>${duration(b.start)}</td><td data-bin-count=${b.count}>${b.count.toLocaleString('en-US')}</td></tr>`)}
+      </tbody>
+    </table>`;
+}
+
+function trendsTable(report: FunnelReport) {
+  return html`<table aria-label="Trend">
+    <thead><tr><th>Period</th><th>Entered</th><th>Converted</th><th>Conversion</th></tr></thead>
+    <tbody>
+      ${(report.trends ?? []).map(
+        (p) => html`<tr data-period=${p.periodStart}>
+          <td>${p.periodStart}</td><td>${p.entered.toLocaleString('en-US')}</td>
+          <td data-trend-converted=${p.converted}>${p.converted.toLocaleString('en-US')}</td><td>${p.rate.toFixed(2)}%</td>
+        </tr>`,
+      )}
+    </tbody>
+  </table>`;
 }
