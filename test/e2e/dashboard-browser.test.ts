@@ -126,6 +126,12 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     const next = await page.$$eval('[data-next-event]', (rows) => rows.map((r) => r.getAttribute('data-next-event')));
     expect(next).toEqual(cliDiagnose.instead[0]?.nextEvents.map((e) => e.event));
     expect(await page.isVisible('canvas')).toBe(true);
+    // The cohort heatmap: one row per week of entry, as the cohorts report has them.
+    const cohorts = (await fetch(`${server.url}/api/cohorts`, post({ definition, period: 'week' })).then((r) =>
+      r.json(),
+    )) as { cohorts: unknown[] };
+    await page.waitForSelector(`[data-cohorts="${cohorts.cohorts.length}"]`);
+    expect(cohorts.cohorts.length).toBeGreaterThan(5);
     await page.screenshot({ path: join(output, 'dashboard-friction.png'), fullPage: true });
     await page.close();
   }, 60_000);

@@ -77,6 +77,17 @@ export interface SankeyData {
   links: { source: string; target: string; units: number }[];
 }
 
+export interface Heatmap {
+  x: string[];
+  y: string[];
+  data: [number, number, number | null][];
+}
+
+export interface CohortsReport {
+  cohorts: { cohort: string; units: number; steps: { count: number; rate: number | null }[] }[];
+  heatmap: Heatmap;
+}
+
 export interface EventName {
   event: string;
   events: number;
@@ -98,5 +109,7 @@ export const api = {
     call<FunnelReport>(`/api/funnel?project=${encodeURIComponent(project)}`, definition),
   diagnose: (request: unknown, project: string) =>
     call<DiagnoseReport>(`/api/diagnose?project=${encodeURIComponent(project)}`, request),
+  cohorts: (request: unknown, project: string) =>
+    call<CohortsReport>(`/api/cohorts?project=${encodeURIComponent(project)}`, request),
   events: (project: string) => call<{ events: EventName[] }>(`/api/events?project=${encodeURIComponent(project)}`),
 };

@@ -1,11 +1,21 @@
-import { BarChart, LineChart, SankeyChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { BarChart, HeatmapChart, LineChart, SankeyChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { type EChartsType, init, use } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import type { FunnelReport, SankeyData, TimeToConvert, TrendPoint } from './api.js';
+import type { FunnelReport, Heatmap, SankeyData, TimeToConvert, TrendPoint } from './api.js';
 
 // Only the parts the dashboard draws, so the bundle stays small.
-use([BarChart, LineChart, SankeyChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer]);
+use([
+  BarChart,
+  HeatmapChart,
+  LineChart,
+  SankeyChart,
+  GridComponent,
+  TooltipComponent,
+  LegendComponent,
+  VisualMapComponent,
+  CanvasRenderer,
+]);
 
 const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 
@@ -158,6 +168,53 @@ export function drawTrends(
           tooltip: { show: false },
         },
         { type: 'line', name: 'conversion', data: points.map((p) => p.rate) },
+      ],
+    },
+    { notMerge: true },
+  );
+  return chart;
+}
+
+/**
+ * A cohort grid (cohorts down, steps or periods across) coloured by its rate, the colour scale spanning the rates
+ * shown. `skipFirst`: leave out the first column (conversion to step 1 is 100% by definition).
+ */
+export function drawHeatmap(
+  element: HTMLElement,
+  full: Heatmap,
+  previous: EChartsType | null,
+  skipFirst = false,
+): EChartsType {
+  const grid = skipFirst
+    ? {
+        x: full.x.slice(1),
+        y: full.y,
+        data: full.data.filter(([x]) => x > 0).map(([x, y, v]) => [x - 1, y, v] as const),
+      }
+    : full;
+  // Tall enough for a readable row per cohort.
+  element.style.height = `${Math.max(240, 24 * grid.y.length + 110)}px`;
+  const top = Math.max(0.01, ...grid.data.map(([, , v]) => v ?? 0));
+  const chart = previous ?? init(element, undefined, { renderer: 'canvas' });
+  chart.resize();
+  chart.setOption(
+    {
+      animation: false,
+      grid: { left: 110, right: 20, top: 10, bottom: 70 },
+      tooltip: { position: 'top' },
+      xAxis: { type: 'category', data: grid.x, splitArea: { show: true } },
+      yAxis: { type: 'category', data: grid.y, inverse: true, splitArea: { show: true } },
+      visualMap: { min: 0, max: top, calculable: false, orient: 'horizontal', left: 'center', bottom: 0 },
+      series: [
+        {
+          type: 'heatmap',
+          data: grid.data.map(([x, y, v]) => [x, y, v === null ? '-' : +v.toFixed(4)]),
+          label: {
+            show: true,
+            formatter: (p: { value: [number, number, number | string] }) =>
+              typeof p.value[2] === 'number' ? `${(p.value[2] * 100).toFixed(1)}%` : '',
+          },
+        },
       ],
     },
     { notMerge: true },

@@ -1,8 +1,8 @@
 import type { EChartsType } from 'echarts/core';
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type DiagnoseReport } from './api.js';
-import { drawSankey } from './chart.js';
+import { api, type CohortsReport, type DiagnoseReport } from './api.js';
+import { drawHeatmap, drawSankey } from './chart.js';
 
 const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 
@@ -11,6 +11,9 @@ export function FrictionView(props: { project: string; definition: unknown | nul
   const [report, setReport] = useState<DiagnoseReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [transition, setTransition] = useState(0);
+  const [cohorts, setCohorts] = useState<CohortsReport | null>(null);
+  const heatmapElement = useRef<HTMLDivElement>(null);
+  const heatmap = useRef<EChartsType | null>(null);
   const sankeyElement = useRef<HTMLDivElement>(null);
   const sankey = useRef<EChartsType | null>(null);
 
@@ -20,7 +23,18 @@ export function FrictionView(props: { project: string; definition: unknown | nul
       .diagnose({ definition: props.definition }, props.project)
       .then(setReport)
       .catch((e: Error) => setError(e.message));
+    // Conversion by week of entry, as a heatmap.
+    api
+      .cohorts({ definition: props.definition, period: 'week' }, props.project)
+      .then(setCohorts)
+      .catch((e: Error) => setError(e.message));
   }, []);
+
+  useEffect(() => {
+    if (cohorts && heatmapElement.current) {
+      heatmap.current = drawHeatmap(heatmapElement.current, cohorts.heatmap, heatmap.current, true);
+    }
+  }, [cohorts, report]);
 
   const instead = report?.instead[transition];
   useEffect(() => {
@@ -61,6 +75,11 @@ export function FrictionView(props: { project: string; definition: unknown | nul
       <ul>
         ${report.durations.summary.map((s) => html`<li data-duration-summary>${s}</li>`)}
       </ul>
+    </section>
+    <section aria-label="Cohorts">
+      <h2>Conversion from entry, by week of entry</h2>
+      <div class="chart" ref=${heatmapElement} role="img" aria-label="Cohort heatmap"
+        data-cohorts=${cohorts?.cohorts.length ?? 0}></div>
     </section>
     ${
       report.instead.length > 0
