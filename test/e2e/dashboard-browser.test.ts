@@ -82,6 +82,9 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     await page.waitForSelector('td[data-step-count]');
     expect(await countsOn(page)).toEqual(cliReport.steps.map((s) => s.count));
     expect(await page.isVisible('canvas')).toBe(true);
+    // First meaningful paint: the chart drawn, counted from the navigation's start (generous bound; see the bench).
+    const paint = await page.evaluate(() => performance.getEntriesByName('funnel:drawn')[0]?.startTime ?? Infinity);
+    expect(paint).toBeLessThan(5000);
     await page.screenshot({ path: join(output, 'dashboard-funnel.png'), fullPage: true });
     await page.close();
   }, 60_000);
@@ -108,6 +111,17 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     await page.click('button.primary');
     // The report broken down by channel replaces the first one: its totals are the same.
     await page.waitForSelector('table:not([data-breakdown-values="0"])');
+    // The page's own User Timing marks: each run, from Run to its chart drawn, well within a generous bound (the
+    // 10M-event figures come from npm run bench:dashboard).
+    const marks = await page.evaluate(() =>
+      performance.getEntriesByType('mark').map((m) => ({ name: m.name, at: m.startTime })),
+    );
+    const runs = marks.filter((m) => m.name === 'funnel:run');
+    const drawn = marks.filter((m) => m.name === 'funnel:drawn');
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    const rerender = (drawn.at(-1)?.at ?? Infinity) - (runs.at(-1)?.at ?? 0);
+    expect(rerender).toBeGreaterThan(0);
+    expect(rerender).toBeLessThan(3000);
     expect(await countsOn(page)).toEqual(cliReport.steps.map((s) => s.count));
     expect(new URL(page.url()).searchParams.get('definition')).toContain('channel');
     await page.screenshot({ path: join(output, 'dashboard-breakdown.png'), fullPage: true });

@@ -69,6 +69,8 @@ export function FunnelView() {
   const chart = useRef<EChartsType | null>(null);
 
   const run = async (next: Draft) => {
+    // User Timing marks: a run starts here and ends when its chart is drawn (bench/dashboard-speed.mjs reads them).
+    performance.mark('funnel:run');
     const definition = definitionOf(next, initial.base);
     const params = new URLSearchParams({ project, definition: JSON.stringify(definition) });
     history.replaceState(null, '', `?${params}`);
@@ -101,6 +103,7 @@ export function FunnelView() {
     } else {
       chart.current = drawFunnel(chartElement.current, report, chart.current);
     }
+    performance.mark('funnel:drawn');
   }, [report]);
 
   const update = (change: Partial<Draft>) => setDraft({ ...draft, ...change });
