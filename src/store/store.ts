@@ -23,6 +23,16 @@ export interface ImportLogEntry {
 
 export type KeyKind = 'write' | 'read';
 
+/** A funnel kept by name (the dashboard's saved funnels). */
+export interface SavedFunnel {
+  id: string;
+  name: string;
+  /** The definition as given (parsed again when run). */
+  definition: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface ProjectKeys {
   project: string;
   writeKey: string;
@@ -46,6 +56,18 @@ export interface Store {
   dealRecords(project: string): Promise<DealRecords>;
   /** Spend rows, and deals with their stage history (the unit-economics report's input from the store). */
   spendAndDeals(project: string): Promise<SpendAndDeals>;
+  /** The project's saved funnels, by name. */
+  listFunnels(project: string): Promise<SavedFunnel[]>;
+  /** Saves a new funnel (a fresh id) and returns it. */
+  saveFunnel(project: string, name: string, definition: unknown): Promise<SavedFunnel>;
+  /** Renames and/or replaces the definition of a saved funnel; undefined when there is no such funnel. */
+  updateFunnel(
+    project: string,
+    id: string,
+    change: { name?: string; definition?: unknown },
+  ): Promise<SavedFunnel | undefined>;
+  /** Deletes a saved funnel; false when there was none. */
+  deleteFunnel(project: string, id: string): Promise<boolean>;
   /** The most recent committed imports, newest first. */
   recentImports(project: string, limit: number): Promise<ImportLogEntry[]>;
   close(): Promise<void>;

@@ -128,6 +128,34 @@ describe('report routes', () => {
     expect((badBy.json.error as { message: string }).message).toMatch(/^by: expected owner, pipeline/);
   });
 
+  it('keeps saved funnels: save, list, rename, delete', async () => {
+    const request = (method: string, path: string, body?: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method,
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+    const created = await request('POST', '/api/funnels', { name: 'Signup', definition: funnel });
+    expect(created.status).toBe(201);
+    const saved = (await created.json()) as { id: string; name: string; definition: unknown };
+    expect(saved.name).toBe('Signup');
+    expect(saved.definition).toEqual(funnel);
+    const list = async () =>
+      ((await (await request('GET', '/api/funnels')).json()) as { funnels: { id: string; name: string }[] }).funnels;
+    expect((await list()).map((f) => f.name)).toEqual(['Signup']);
+    const renamed = await request('PATCH', `/api/funnels/${saved.id}`, { name: 'Signup funnel' });
+    expect(renamed.status).toBe(200);
+    expect((await list()).map((f) => [f.id, f.name])).toEqual([[saved.id, 'Signup funnel']]);
+    // Another project does not see it; a bad definition or name is refused, naming the field.
+    expect((await (await request('GET', '/api/funnels?project=other')).json()) as unknown).toEqual({ funnels: [] });
+    const bad = await request('POST', '/api/funnels', { name: 'x', definition: { steps: [] } });
+    expect(bad.status).toBe(400);
+    const noName = await request('POST', '/api/funnels', { name: ' ', definition: funnel });
+    expect(((await noName.json()) as { error: { details: { field: string } } }).error.details.field).toBe('name');
+    expect((await request('DELETE', `/api/funnels/${saved.id}`)).status).toBe(204);
+    expect((await request('DELETE', `/api/funnels/${saved.id}`)).status).toBe(404);
+    expect(await list()).toEqual([]);
+  });
+
   it('answers bad requests with the error body, its status and the field', async () => {
     const noSteps = await post('/api/funnel', { steps: [] });
     expect(noSteps.status).toBe(400);

@@ -186,6 +186,35 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     await page.close();
   }, 60_000);
 
+  it('saves the funnel by name, opens it again, renames and deletes it', async () => {
+    let page = await open(`/?definition=${encodeURIComponent(JSON.stringify(definition))}`);
+    await page.waitForSelector('td[data-step-count]');
+    await page.fill('#name', 'Demo funnel');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#saved option')].some((o) => o.textContent === 'Demo funnel'),
+    );
+    await page.close();
+    // A fresh page lists it; opening it runs its definition.
+    page = await open('/');
+    await page.waitForFunction(() => document.querySelectorAll('#saved option').length > 1);
+    const id = await page.$eval(
+      '#saved',
+      (select) => [...(select as HTMLSelectElement).options].find((o) => o.textContent === 'Demo funnel')?.value,
+    );
+    await page.selectOption('#saved', id ?? '');
+    await page.waitForSelector('td[data-step-count]');
+    expect(await countsOn(page)).toEqual(cliReport.steps.map((s) => s.count));
+    await page.fill('#name', 'Renamed funnel');
+    await page.getByRole('button', { name: 'Rename', exact: true }).click();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#saved option')].some((o) => o.textContent === 'Renamed funnel'),
+    );
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#saved option').length === 1);
+    await page.close();
+  }, 60_000);
+
   it('tells an empty project how to send its first event', async () => {
     const page = await open('/?project=nothing-here');
     await page.waitForSelector('.empty');

@@ -93,18 +93,36 @@ export interface EventName {
   events: number;
 }
 
-async function call<T>(path: string, body?: unknown): Promise<T> {
+export interface SavedFunnel {
+  id: string;
+  name: string;
+  definition: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
+async function call<T>(path: string, body?: unknown, method?: string): Promise<T> {
   const response = await fetch(path, {
-    method: body === undefined ? 'GET' : 'POST',
+    method: method ?? (body === undefined ? 'GET' : 'POST'),
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
+  if (response.status === 204) return undefined as T;
   const json = (await response.json()) as T & { error?: { message: string } };
   if (!response.ok) throw new Error(json.error?.message ?? `${response.status} ${response.statusText}`);
   return json;
 }
 
+const projectQuery = (project: string) => `?project=${encodeURIComponent(project)}`;
+
 export const api = {
+  funnels: (project: string) => call<{ funnels: SavedFunnel[] }>(`/api/funnels${projectQuery(project)}`),
+  saveFunnel: (project: string, name: string, definition: unknown) =>
+    call<SavedFunnel>(`/api/funnels${projectQuery(project)}`, { name, definition }),
+  renameFunnel: (project: string, id: string, name: string) =>
+    call<SavedFunnel>(`/api/funnels/${encodeURIComponent(id)}${projectQuery(project)}`, { name }, 'PATCH'),
+  deleteFunnel: (project: string, id: string) =>
+    call<void>(`/api/funnels/${encodeURIComponent(id)}${projectQuery(project)}`, undefined, 'DELETE'),
   funnel: (definition: unknown, project: string) =>
     call<FunnelReport>(`/api/funnel?project=${encodeURIComponent(project)}`, definition),
   diagnose: (request: unknown, project: string) =>

@@ -1,7 +1,7 @@
 import type { EChartsType } from 'echarts/core';
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type EventName, type FunnelReport } from './api.js';
+import { api, type EventName, type FunnelReport, type SavedFunnel } from './api.js';
 import { drawFunnel, drawTimeToConvert, drawTrends } from './chart.js';
 
 interface Draft {
@@ -62,6 +62,9 @@ export function FunnelView() {
     initial.draft ?? { view: 'steps', steps: ['', ''], windowAmount: 14, windowUnit: 'day', breakdown: '' },
   );
   const [events, setEvents] = useState<EventName[] | null>(null);
+  const [saved, setSaved] = useState<SavedFunnel[]>([]);
+  const [savedId, setSavedId] = useState('');
+  const [name, setName] = useState('');
   const [report, setReport] = useState<FunnelReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -85,7 +88,28 @@ export function FunnelView() {
     }
   };
 
+  const refreshSaved = () =>
+    api
+      .funnels(project)
+      .then((r) => setSaved(r.funnels))
+      .catch((e: Error) => setError(e.message));
+  // Saved funnels: open one (its definition goes into the URL), save the current one, rename or delete.
+  const openSaved = (id: string) => {
+    const funnel = saved.find((f) => f.id === id);
+    if (!funnel) return;
+    location.search = `?${new URLSearchParams({ project, definition: JSON.stringify(funnel.definition), saved: id })}`;
+  };
+  const act = (action: () => Promise<unknown>) => () => {
+    setError(null);
+    action()
+      .then(refreshSaved)
+      .catch((e: Error) => setError(e.message));
+  };
+
   useEffect(() => {
+    void refreshSaved();
+    const id = new URLSearchParams(location.search).get('saved');
+    if (id) setSavedId(id);
     api
       .events(project)
       .then((r) => setEvents(r.events))
@@ -117,6 +141,31 @@ export function FunnelView() {
   }
 
   return html`
+    <section class="builder" aria-label="Saved funnels">
+      <div class="row">
+        <label for="saved">Saved</label>
+        <select id="saved" value=${savedId} onChange=${(e: Event) => openSaved((e.target as HTMLSelectElement).value)}>
+          <option value="">${saved.length === 0 ? 'no saved funnels yet' : 'open a saved funnel…'}</option>
+          ${saved.map((f) => html`<option value=${f.id}>${f.name}</option>`)}
+        </select>
+        <label for="name">Name</label>
+        <input id="name" placeholder="e.g. Signup funnel" value=${name}
+          onInput=${(e: Event) => setName((e.target as HTMLInputElement).value)} />
+        <button type="button" onClick=${act(async () => {
+          const f = await api.saveFunnel(project, name, definitionOf(draft, initial.base));
+          setSavedId(f.id);
+        })}>Save</button>
+        ${
+          savedId
+            ? html`<button type="button" onClick=${act(() => api.renameFunnel(project, savedId, name))}>Rename</button>
+              <button type="button" onClick=${act(async () => {
+                await api.deleteFunnel(project, savedId);
+                setSavedId('');
+              })}>Delete</button>`
+            : null
+        }
+      </div>
+    </section>
     <section class="builder" aria-label="Funnel builder">
       ${draft.steps.map(
         (step, i) => html`<div class="row">

@@ -23,7 +23,7 @@ import type { Store } from '../../store/store.js';
 export interface ApiOptions {
   columns: EventColumnSource;
   /** Spend, deals and their stage histories (the kpi and pipeline reports). */
-  store: Pick<Store, 'spendAndDeals' | 'dealRecords'>;
+  store: Pick<Store, 'spendAndDeals' | 'dealRecords' | 'listFunnels' | 'saveFunnel' | 'updateFunnel' | 'deleteFunnel'>;
   /** Thread settings of the runs (FUNNELSCOPE_THREADS, FUNNELSCOPE_PARALLEL_MIN_EVENTS). */
   run?: { threads?: number; parallelMinEvents?: number };
 }
@@ -96,6 +96,42 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   app.post('/api/cohorts', async (request) => {
     const values = objectBody(request.body, 'cohorts');
     return runCohorts(cache, projectOf(request.query), cohortsSpec(definitionOf(values), values, jsonName), run);
+  });
+
+  // Saved funnels (the dashboard's list): the definition is checked when saved and kept as given.
+  const funnelName = (value: unknown): string => {
+    if (typeof value !== 'string' || value.trim() === '' || value.length > 200) {
+      throw new FunnelscopeError('invalid_argument', 'name: expected a name of 1 to 200 characters', { field: 'name' });
+    }
+    return value.trim();
+  };
+  const missing = (id: string) =>
+    new FunnelscopeError('not_found', `no saved funnel ${JSON.stringify(id)} in this project`, { field: 'id' });
+  app.get('/api/funnels', async (request) => ({ funnels: await options.store.listFunnels(projectOf(request.query)) }));
+  app.post('/api/funnels', async (request, reply) => {
+    const values = objectBody(request.body, 'funnels');
+    const name = funnelName(values.name);
+    definitionOf(values);
+    const saved = await options.store.saveFunnel(projectOf(request.query), name, values.definition);
+    return reply.status(201).send(saved);
+  });
+  app.patch<{ Params: { id: string } }>('/api/funnels/:id', async (request) => {
+    const values = objectBody(request.body, 'funnels');
+    const change: { name?: string; definition?: unknown } = {};
+    if (values.name !== undefined) change.name = funnelName(values.name);
+    if (values.definition !== undefined) {
+      definitionOf(values);
+      change.definition = values.definition;
+    }
+    const saved = await options.store.updateFunnel(projectOf(request.query), request.params.id, change);
+    if (!saved) throw missing(request.params.id);
+    return saved;
+  });
+  app.delete<{ Params: { id: string } }>('/api/funnels/:id', async (request, reply) => {
+    if (!(await options.store.deleteFunnel(projectOf(request.query), request.params.id))) {
+      throw missing(request.params.id);
+    }
+    return reply.status(204).send();
   });
 
   // GET takes the options as query parameters (text, read as the CLI reads its flags); POST as a JSON body.

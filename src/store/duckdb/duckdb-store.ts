@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DealRecords } from '../../model/deals.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
@@ -11,7 +11,7 @@ import {
   type EventValueSource,
   valueSourceKey,
 } from '../event-columns.js';
-import type { ImportLogEntry, KeyKind, ProjectKeys, Store, StoreCounts } from '../store.js';
+import type { ImportLogEntry, KeyKind, ProjectKeys, SavedFunnel, Store, StoreCounts } from '../store.js';
 import {
   readSavedJson,
   readSnapshot,
@@ -324,6 +324,74 @@ export class DuckDBStore implements Store, EventColumnSource {
       firstEvent: d(row?.first_event),
       lastEvent: d(row?.last_event),
     };
+  }
+
+  listFunnels(project: string): Promise<SavedFunnel[]> {
+    return this.exclusive(() => this.funnels(project, null));
+  }
+
+  saveFunnel(project: string, name: string, definition: unknown): Promise<SavedFunnel> {
+    return this.exclusive(async () => {
+      await this.ensureProject(project);
+      const id = randomUUID();
+      await this.db.run(
+        `INSERT INTO saved_funnels (project_id, funnel_id, name, definition) VALUES ($project, $id, $name, $definition)`,
+        { project, id, name, definition: JSON.stringify(definition) },
+      );
+      return (await this.funnels(project, id))[0] as SavedFunnel;
+    });
+  }
+
+  updateFunnel(
+    project: string,
+    id: string,
+    change: { name?: string; definition?: unknown },
+  ): Promise<SavedFunnel | undefined> {
+    return this.exclusive(async () => {
+      if ((await this.funnels(project, id)).length === 0) return undefined;
+      await this.db.run(
+        `UPDATE saved_funnels SET name = coalesce($name, name), definition = coalesce($definition, definition),
+                updated_at = current_timestamp
+         WHERE project_id = $project AND funnel_id = $id`,
+        {
+          project,
+          id,
+          name: change.name ?? null,
+          definition: change.definition === undefined ? null : JSON.stringify(change.definition),
+        },
+      );
+      return (await this.funnels(project, id))[0];
+    });
+  }
+
+  deleteFunnel(project: string, id: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const existed = (await this.funnels(project, id)).length > 0;
+      await this.db.run(`DELETE FROM saved_funnels WHERE project_id = $project AND funnel_id = $id`, { project, id });
+      return existed;
+    });
+  }
+
+  private async funnels(project: string, id: string | null): Promise<SavedFunnel[]> {
+    const rows = await this.db.rows<{
+      funnel_id: string;
+      name: string;
+      definition: string;
+      created_at: Date;
+      updated_at: Date;
+    }>(
+      `SELECT funnel_id, name, CAST(definition AS VARCHAR) AS definition, created_at, updated_at
+       FROM saved_funnels WHERE project_id = $project AND ($id IS NULL OR funnel_id = $id)
+       ORDER BY lower(name), created_at`,
+      { project, id },
+    );
+    return rows.map((r) => ({
+      id: r.funnel_id,
+      name: r.name,
+      definition: JSON.parse(r.definition) as unknown,
+      createdAt: r.created_at.toISOString(),
+      updatedAt: r.updated_at.toISOString(),
+    }));
   }
 
   recentImports(project: string, limit: number): Promise<ImportLogEntry[]> {

@@ -155,6 +155,23 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    name: 'saved-funnels',
+    statements: [
+      // Funnels kept by name for the dashboard (and the API): the definition as the user wrote it, parsed again
+      // when it is run, so a saved funnel follows the schema's defaults of the binary that runs it.
+      `CREATE TABLE saved_funnels (
+        project_id VARCHAR NOT NULL,
+        funnel_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        definition JSON NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (project_id, funnel_id)
+      )`,
+    ],
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1]?.version ?? 0;
