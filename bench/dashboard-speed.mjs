@@ -60,13 +60,18 @@ for (let i = 0; i < 3; i += 1) {
   const marks = () =>
     page.evaluate(() => performance.getEntriesByType('mark').map((m) => ({ name: m.name, at: m.startTime })));
   await page.goto(`${url}/?definition=${encodeURIComponent(JSON.stringify(definition))}`);
-  await page.waitForSelector('td[data-step-count]');
+  await page.waitForFunction(() => performance.getEntriesByName('funnel:drawn').length > 0);
   const first = (await marks()).find((m) => m.name === 'funnel:drawn');
   paints.push(first.at / 1000); // mark times count from the navigation's start
   await page.fill('#breakdown', 'channel');
   await page.dispatchEvent('#breakdown', 'change');
   await page.click('button.primary');
   await page.waitForSelector('table:not([data-breakdown-values="0"])');
+  await page.waitForFunction(
+    () =>
+      (performance.getEntriesByName('funnel:drawn').at(-1)?.startTime ?? 0) >
+      (performance.getEntriesByName('funnel:run').at(-1)?.startTime ?? Number.POSITIVE_INFINITY),
+  );
   const all = await marks();
   const run = all.filter((m) => m.name === 'funnel:run').at(-1);
   const drawn = all.filter((m) => m.name === 'funnel:drawn').at(-1);

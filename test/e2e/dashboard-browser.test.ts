@@ -12,6 +12,8 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiagnoseReport } from '../../src/analysis/diagnose/run-diagnose.js';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
+import type { KpiReport } from '../../src/analysis/kpi/report.js';
+import type { PipelineReport } from '../../src/analysis/pipeline/report.js';
 import { runCli, runCliJson, tempDir } from '../helpers/cli.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
 
@@ -30,6 +32,8 @@ let server: RunningServer;
 let browser: Browser;
 let cliReport: FunnelReport;
 let cliDiagnose: DiagnoseReport;
+let cliKpi: KpiReport;
+let cliPipeline: PipelineReport;
 const consoleErrors: string[] = [];
 
 async function open(path: string): Promise<Page> {
@@ -64,6 +68,12 @@ beforeAll(async () => {
       ...['--db', db, 'diagnose', '--definition', JSON.stringify(definition), '--format', 'json'],
     ])
   ).json;
+  cliKpi = (
+    await runCliJson<KpiReport>(['--db', db, 'kpi', '--from', '2026-08-01', '--to', '2026-10-31', '--format', 'json'])
+  ).json;
+  cliPipeline = (
+    await runCliJson<PipelineReport>(['--db', db, 'pipeline', '--as-of', '2026-10-31', '--format', 'json'])
+  ).json;
   server = await startServer(db);
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
   mkdirSync(output, { recursive: true });
@@ -83,6 +93,7 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     expect(await countsOn(page)).toEqual(cliReport.steps.map((s) => s.count));
     expect(await page.isVisible('canvas')).toBe(true);
     // First meaningful paint: the chart drawn, counted from the navigation's start (generous bound; see the bench).
+    await page.waitForFunction(() => performance.getEntriesByName('funnel:drawn').length > 0);
     const paint = await page.evaluate(() => performance.getEntriesByName('funnel:drawn')[0]?.startTime ?? Infinity);
     expect(paint).toBeLessThan(5000);
     await page.screenshot({ path: join(output, 'dashboard-funnel.png'), fullPage: true });
@@ -113,6 +124,12 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     await page.waitForSelector('table:not([data-breakdown-values="0"])');
     // The page's own User Timing marks: each run, from Run to its chart drawn, well within a generous bound (the
     // 10M-event figures come from npm run bench:dashboard).
+    // The chart is drawn in an effect after the table renders: wait for the run's own mark.
+    await page.waitForFunction(
+      () =>
+        (performance.getEntriesByName('funnel:drawn').at(-1)?.startTime ?? 0) >
+        (performance.getEntriesByName('funnel:run').at(-1)?.startTime ?? Infinity),
+    );
     const marks = await page.evaluate(() =>
       performance.getEntriesByType('mark').map((m) => ({ name: m.name, at: m.startTime })),
     );
@@ -212,6 +229,35 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     );
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.waitForFunction(() => document.querySelectorAll('#saved option').length === 1);
+    await page.close();
+  }, 60_000);
+
+  it('money view: KPI tiles and the channel table are `funnelscope kpi`, the win rate `funnelscope pipeline`', async () => {
+    const page = await open('/?view=money&from=2026-08-01&to=2026-10-31');
+    await page.waitForSelector('[data-tile="cac"]');
+    const tile = async (id: string) => {
+      const v = await page.getAttribute(`[data-tile="${id}"]`, 'data-value');
+      return v === '' || v === null ? null : Number(v);
+    };
+    const total = cliKpi.total;
+    expect(await tile('conversion')).toBeCloseTo(total.visitorToLead.rate ?? Number.NaN, 12);
+    expect(await tile('cpl')).toBeCloseTo(total.costPerLead.value ?? Number.NaN, 9);
+    expect(await tile('cac')).toBeCloseTo(total.cac.value ?? Number.NaN, 9);
+    expect(await tile('revenue')).toBe(total.revenue);
+    expect(await tile('customers')).toBe(total.customers);
+    expect(await tile('roas')).toBeCloseTo(total.roas.value ?? Number.NaN, 12);
+    expect(await tile('win-rate')).toBeCloseTo(cliPipeline.summary.winRate.rate ?? Number.NaN, 12);
+    // One row per channel; sorting by CAC (descending, then ascending) orders the rows by it.
+    const channels = await page.$$eval('tr[data-channel]', (rows) => rows.map((r) => r.getAttribute('data-channel')));
+    expect([...channels].sort()).toEqual(cliKpi.rows.map((r) => r.key).sort());
+    await page.getByRole('button', { name: 'Sort by CAC', exact: true }).click();
+    const cacOrder = await page.$$eval('tr[data-channel]', (rows) => rows.map((r) => r.getAttribute('data-channel')));
+    const byCac = [...cliKpi.rows].sort(
+      (a, b) => (b.cac.value ?? Number.NEGATIVE_INFINITY) - (a.cac.value ?? Number.NEGATIVE_INFINITY),
+    );
+    expect(cacOrder).toEqual(byCac.map((r) => r.key));
+    expect(await page.textContent('[data-benchmarks]')).toContain('landing pages');
+    await page.screenshot({ path: join(output, 'dashboard-money.png'), fullPage: true });
     await page.close();
   }, 60_000);
 

@@ -88,6 +88,50 @@ export interface CohortsReport {
   heatmap: Heatmap;
 }
 
+export interface Figure {
+  value: number | null;
+  note: string | null;
+}
+
+export interface Rate {
+  rate: number | null;
+  interval: { lower: number; upper: number } | null;
+}
+
+export interface KpiRow {
+  key: string;
+  spend: number;
+  visitors: number;
+  leads: number;
+  customers: number;
+  revenue: number;
+  visitorToLead: Rate;
+  costPerLead: Figure;
+  cac: Figure;
+  ltv: Figure;
+  ltvToCac: Figure;
+  paybackMonths: Figure;
+  roi: Figure;
+  roas: Figure;
+}
+
+export interface KpiReport {
+  from: string;
+  to: string;
+  currency: string | null;
+  total: KpiRow;
+  rows: KpiRow[];
+  benchmarks: { name: string; value: number; yours: number | null; verdict: string }[];
+}
+
+export interface PipelineReport {
+  summary: {
+    winRate: Rate;
+    dealSize: { mean: number | null; median: number | null } | null;
+    salesCycleDays: { median: number | null; mean: number | null };
+  };
+}
+
 export interface EventName {
   event: string;
   events: number;
@@ -129,5 +173,9 @@ export const api = {
     call<DiagnoseReport>(`/api/diagnose?project=${encodeURIComponent(project)}`, request),
   cohorts: (request: unknown, project: string) =>
     call<CohortsReport>(`/api/cohorts?project=${encodeURIComponent(project)}`, request),
+  kpi: (project: string, query: Record<string, string>) =>
+    call<KpiReport>(`/api/kpi?${new URLSearchParams({ project, ...query })}`),
+  pipeline: (project: string, query: Record<string, string>) =>
+    call<PipelineReport>(`/api/pipeline?${new URLSearchParams({ project, ...query })}`),
   events: (project: string) => call<{ events: EventName[] }>(`/api/events?project=${encodeURIComponent(project)}`),
 };

@@ -221,3 +221,23 @@ export function drawHeatmap(
   );
   return chart;
 }
+
+/** A small line without axes (a KPI's months). */
+export function drawSparkline(
+  element: HTMLElement,
+  points: (number | null)[],
+  previous: EChartsType | null,
+): EChartsType {
+  const chart = previous ?? init(element, undefined, { renderer: 'canvas' });
+  chart.setOption(
+    {
+      animation: false,
+      grid: { left: 2, right: 2, top: 4, bottom: 4 },
+      xAxis: { type: 'category', show: false, data: points.map((_, i) => i) },
+      yAxis: { type: 'value', show: false, scale: true },
+      series: [{ type: 'line', data: points, showSymbol: false, lineStyle: { width: 1.5 } }],
+    },
+    { notMerge: true },
+  );
+  return chart;
+}

@@ -2,12 +2,14 @@ import { html } from 'htm/preact';
 import { render } from 'preact';
 import { FrictionView } from './friction-view.js';
 import { FunnelView } from './funnel-view.js';
+import { MoneyView } from './money-view.js';
 import './style.css';
 
 /** The view and its inputs come from the URL: `?view=funnel|friction&project=…&definition=…`. */
 function App() {
   const params = new URLSearchParams(location.search);
-  const view = params.get('view') === 'friction' ? 'friction' : 'funnel';
+  const requested = params.get('view');
+  const view = requested === 'friction' || requested === 'money' ? requested : 'funnel';
   const project = params.get('project') ?? 'default';
   const text = params.get('definition');
   let definition: unknown = null;
@@ -33,10 +35,17 @@ function App() {
         <a href=${link('friction')} onClick=${follow('friction')} aria-current=${view === 'friction' ? 'page' : undefined}
           >Friction</a
         >
+        <a href=${link('money')} onClick=${follow('money')} aria-current=${view === 'money' ? 'page' : undefined}>Money</a>
       </nav>
     </header>
     <main>
-      ${view === 'friction' ? html`<${FrictionView} project=${project} definition=${definition} />` : html`<${FunnelView} />`}
+      ${
+        view === 'friction'
+          ? html`<${FrictionView} project=${project} definition=${definition} />`
+          : view === 'money'
+            ? html`<${MoneyView} project=${project} />`
+            : html`<${FunnelView} />`
+      }
     </main>`;
 }
 
