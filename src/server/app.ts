@@ -101,6 +101,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     void app.register(apiRoutes, {
       columns: options.columns,
       store: options.store,
+      backlog: () => options.ingest.backlog,
       ...(options.run ? { run: options.run } : {}),
     });
   }

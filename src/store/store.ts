@@ -23,6 +23,16 @@ export interface ImportLogEntry {
 
 export type KeyKind = 'write' | 'read';
 
+/** An event as the live view lists it. */
+export interface RecentEvent {
+  receivedAt: string;
+  ts: string;
+  type: string;
+  event: string;
+  distinctId: string;
+  path: string | null;
+}
+
 /** A funnel kept by name (the dashboard's saved funnels). */
 export interface SavedFunnel {
   id: string;
@@ -56,6 +66,12 @@ export interface Store {
   dealRecords(project: string): Promise<DealRecords>;
   /** Spend rows, and deals with their stage history (the unit-economics report's input from the store). */
   spendAndDeals(project: string): Promise<SpendAndDeals>;
+  /** Events stored since `sinceMs` (by arrival), the newest `limit` of them, and the count per minute of arrival. */
+  recentEvents(
+    project: string,
+    sinceMs: number,
+    limit: number,
+  ): Promise<{ events: RecentEvent[]; perMinute: { minute: string; events: number }[] }>;
   /** The project's saved funnels, by name. */
   listFunnels(project: string): Promise<SavedFunnel[]>;
   /** Saves a new funnel (a fresh id) and returns it. */

@@ -172,5 +172,8 @@ describe('report routes', () => {
     );
     const noDefinition = await post('/api/cohorts', { period: 'week' });
     expect(noDefinition.status).toBe(400);
+    const live = await fetch(`${server.url}/api/live?minutes=0`);
+    expect(live.status).toBe(400);
+    expect(((await live.json()) as { error: { details: { field: string } } }).error.details.field).toBe('minutes');
   });
 });

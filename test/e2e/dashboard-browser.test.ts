@@ -15,7 +15,7 @@ import type { FunnelReport } from '../../src/analysis/funnel/report.js';
 import type { KpiReport } from '../../src/analysis/kpi/report.js';
 import type { PipelineReport } from '../../src/analysis/pipeline/report.js';
 import { runCli, runCliJson, tempDir } from '../helpers/cli.js';
-import { type RunningServer, startServer } from '../helpers/server.js';
+import { createProject, type RunningServer, startServer } from '../helpers/server.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const haveChromium = existsSync(chromiumPath);
@@ -33,6 +33,7 @@ let browser: Browser;
 let cliReport: FunnelReport;
 let cliDiagnose: DiagnoseReport;
 let cliKpi: KpiReport;
+let liveKey: string;
 let cliPipeline: PipelineReport;
 const consoleErrors: string[] = [];
 
@@ -74,7 +75,8 @@ beforeAll(async () => {
   cliPipeline = (
     await runCliJson<PipelineReport>(['--db', db, 'pipeline', '--as-of', '2026-10-31', '--format', 'json'])
   ).json;
-  server = await startServer(db);
+  ({ writeKey: liveKey } = await createProject(db, 'live'));
+  server = await startServer(db, ['--flush-ms', '200']);
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
   mkdirSync(output, { recursive: true });
 }, 120_000);
@@ -258,6 +260,24 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     expect(cacOrder).toEqual(byCac.map((r) => r.key));
     expect(await page.textContent('[data-benchmarks]')).toContain('landing pages');
     await page.screenshot({ path: join(output, 'dashboard-money.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it('live view: an event sent now shows within seconds', async () => {
+    const page = await open('/?view=live&project=live');
+    await page.waitForSelector('.empty');
+    expect(await page.textContent('.empty')).toContain('/fs.js');
+    const sent = await fetch(`${server.url}/v1/track`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${liveKey}:`).toString('base64')}`,
+      },
+      body: JSON.stringify({ userId: 'watcher', event: 'Live Check', properties: { path: '/hello' } }),
+    });
+    expect(sent.status).toBe(200);
+    await page.waitForSelector('tr[data-live-event="Live Check"]', { timeout: 15_000 });
+    expect(await page.getAttribute('[data-live-total]', 'data-live-total')).toBe('1');
     await page.close();
   }, 60_000);
 

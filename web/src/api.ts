@@ -132,6 +132,14 @@ export interface PipelineReport {
   };
 }
 
+export interface LiveReport {
+  minutes: number;
+  since: string;
+  waiting: number;
+  events: { receivedAt: string; ts: string; type: string; event: string; distinctId: string; path: string | null }[];
+  perMinute: { minute: string; events: number }[];
+}
+
 export interface EventName {
   event: string;
   events: number;
@@ -177,5 +185,6 @@ export const api = {
     call<KpiReport>(`/api/kpi?${new URLSearchParams({ project, ...query })}`),
   pipeline: (project: string, query: Record<string, string>) =>
     call<PipelineReport>(`/api/pipeline?${new URLSearchParams({ project, ...query })}`),
+  live: (project: string) => call<LiveReport>(`/api/live?${new URLSearchParams({ project })}`),
   events: (project: string) => call<{ events: EventName[] }>(`/api/events?project=${encodeURIComponent(project)}`),
 };

@@ -2,6 +2,7 @@ import { html } from 'htm/preact';
 import { render } from 'preact';
 import { FrictionView } from './friction-view.js';
 import { FunnelView } from './funnel-view.js';
+import { LiveView } from './live-view.js';
 import { MoneyView } from './money-view.js';
 import './style.css';
 
@@ -9,7 +10,7 @@ import './style.css';
 function App() {
   const params = new URLSearchParams(location.search);
   const requested = params.get('view');
-  const view = requested === 'friction' || requested === 'money' ? requested : 'funnel';
+  const view = requested === 'friction' || requested === 'money' || requested === 'live' ? requested : 'funnel';
   const project = params.get('project') ?? 'default';
   const text = params.get('definition');
   let definition: unknown = null;
@@ -36,6 +37,7 @@ function App() {
           >Friction</a
         >
         <a href=${link('money')} onClick=${follow('money')} aria-current=${view === 'money' ? 'page' : undefined}>Money</a>
+        <a href=${link('live')} onClick=${follow('live')} aria-current=${view === 'live' ? 'page' : undefined}>Live</a>
       </nav>
     </header>
     <main>
@@ -44,7 +46,9 @@ function App() {
           ? html`<${FrictionView} project=${project} definition=${definition} />`
           : view === 'money'
             ? html`<${MoneyView} project=${project} />`
-            : html`<${FunnelView} />`
+            : view === 'live'
+              ? html`<${LiveView} project=${project} />`
+              : html`<${FunnelView} />`
       }
     </main>`;
 }

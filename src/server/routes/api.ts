@@ -23,7 +23,12 @@ import type { Store } from '../../store/store.js';
 export interface ApiOptions {
   columns: EventColumnSource;
   /** Spend, deals and their stage histories (the kpi and pipeline reports). */
-  store: Pick<Store, 'spendAndDeals' | 'dealRecords' | 'listFunnels' | 'saveFunnel' | 'updateFunnel' | 'deleteFunnel'>;
+  store: Pick<
+    Store,
+    'spendAndDeals' | 'dealRecords' | 'listFunnels' | 'saveFunnel' | 'updateFunnel' | 'deleteFunnel' | 'recentEvents'
+  >;
+  /** Accepted events not yet in the store (the live view says so). */
+  backlog?: () => number;
   /** Thread settings of the runs (FUNNELSCOPE_THREADS, FUNNELSCOPE_PARALLEL_MIN_EVENTS). */
   run?: { threads?: number; parallelMinEvents?: number };
 }
@@ -96,6 +101,20 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   app.post('/api/cohorts', async (request) => {
     const values = objectBody(request.body, 'cohorts');
     return runCohorts(cache, projectOf(request.query), cohortsSpec(definitionOf(values), values, jsonName), run);
+  });
+
+  // Live view: what arrived in the last minutes (stored events, by arrival), and what waits to be stored.
+  app.get('/api/live', async (request) => {
+    const query = request.query as Record<string, string>;
+    const minutes = query.minutes === undefined ? 15 : Number(query.minutes);
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
+      throw new FunnelscopeError('invalid_argument', 'minutes: expected an integer from 1 to 1440', {
+        field: 'minutes',
+      });
+    }
+    const since = Date.now() - minutes * 60_000;
+    const recent = await options.store.recentEvents(projectOf(request.query), since, 50);
+    return { minutes, since: new Date(since).toISOString(), waiting: options.backlog?.() ?? 0, ...recent };
   });
 
   // Saved funnels (the dashboard's list): the definition is checked when saved and kept as given.

@@ -11,7 +11,7 @@ import {
   type EventValueSource,
   valueSourceKey,
 } from '../event-columns.js';
-import type { ImportLogEntry, KeyKind, ProjectKeys, SavedFunnel, Store, StoreCounts } from '../store.js';
+import type { ImportLogEntry, KeyKind, ProjectKeys, RecentEvent, SavedFunnel, Store, StoreCounts } from '../store.js';
 import {
   readSavedJson,
   readSnapshot,
@@ -324,6 +324,46 @@ export class DuckDBStore implements Store, EventColumnSource {
       firstEvent: d(row?.first_event),
       lastEvent: d(row?.last_event),
     };
+  }
+
+  recentEvents(
+    project: string,
+    sinceMs: number,
+    limit: number,
+  ): Promise<{ events: RecentEvent[]; perMinute: { minute: string; events: number }[] }> {
+    return this.exclusive(async () => {
+      const params = { project, since: Math.round(sinceMs * 1000), limit };
+      const rows = await this.db.rows<{
+        received_at: Date;
+        ts: Date;
+        type: string;
+        event: string;
+        distinct_id: string;
+        path: string | null;
+      }>(
+        `SELECT received_at, ts, type, event, distinct_id, path FROM events
+         WHERE project_id = $project AND received_at >= make_timestamp($since)
+         ORDER BY received_at DESC, ts DESC LIMIT $limit`,
+        params,
+      );
+      const minutes = await this.db.rows<{ minute: Date; events: bigint }>(
+        `SELECT date_trunc('minute', received_at) AS minute, count(*) AS events FROM events
+         WHERE project_id = $project AND received_at >= make_timestamp($since)
+         GROUP BY 1 ORDER BY 1`,
+        { project, since: params.since },
+      );
+      return {
+        events: rows.map((r) => ({
+          receivedAt: r.received_at.toISOString(),
+          ts: r.ts.toISOString(),
+          type: r.type,
+          event: r.event,
+          distinctId: r.distinct_id,
+          path: r.path,
+        })),
+        perMinute: minutes.map((m) => ({ minute: m.minute.toISOString(), events: Number(m.events) })),
+      };
+    });
   }
 
   listFunnels(project: string): Promise<SavedFunnel[]> {
