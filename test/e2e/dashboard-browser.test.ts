@@ -194,6 +194,23 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     expect(converted).toEqual(cliTrends.trends?.map((p) => p.converted));
     await page.close();
 
+    // Steps named by stage roll up into the stage table, as the API has it.
+    const staged = {
+      ...definition,
+      steps: definition.steps.map((s, i) => ({ ...s, stage: ['awareness', 'intent', 'evaluation', 'action'][i] })),
+    };
+    const cliStaged = (await fetch(`${server.url}/api/funnel`, post(staged)).then((r) => r.json())) as FunnelReport;
+    page = await open(`/?definition=${encodeURIComponent(JSON.stringify(staged))}`);
+    await page.waitForSelector('tr[data-stage]');
+    const stages = await page.$$eval('tr[data-stage]', (rows) =>
+      rows.map((r) => [
+        r.getAttribute('data-stage'),
+        Number(r.querySelector('[data-stage-count]')?.getAttribute('data-stage-count')),
+      ]),
+    );
+    expect(stages).toEqual(cliStaged.stageRollup?.map((r) => [r.stage, r.count]));
+    await page.close();
+
     const byChannel = { ...definition, breakdown: { properties: ['channel'], limit: 8 } };
     const cliChannel = (await fetch(`${server.url}/api/funnel`, post(byChannel)).then((r) => r.json())) as FunnelReport;
     page = await open(`/?definition=${encodeURIComponent(JSON.stringify(byChannel))}`);

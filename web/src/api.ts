@@ -43,6 +43,16 @@ export interface FunnelReport {
   breakdown: BreakdownEntry[] | null;
   timeToConvert: TimeToConvert | null;
   trends: TrendPoint[] | null;
+  stageRollup:
+    | {
+        stage: string;
+        section: string;
+        firstStep: number;
+        count: number;
+        conversionFromPrevious: number | null;
+        conversionFromPreviousInterval: { lower: number; upper: number } | null;
+      }[]
+    | null;
   stats: { eventsScanned: number; units: number; elapsedMs: number };
 }
 

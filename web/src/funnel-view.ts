@@ -43,11 +43,15 @@ function readUrl(): { project: string; draft: Draft | null; base: Record<string,
 }
 
 function definitionOf(draft: Draft, base: Record<string, unknown>): unknown {
-  const { view: _view, breakdown: _breakdown, ...kept } = base;
+  const { view: _view, breakdown: _breakdown, steps: baseSteps, ...kept } = base;
+  const given = Array.isArray(baseSteps) ? (baseSteps as Record<string, unknown>[]) : [];
   return {
     ...kept,
     ...(draft.view !== 'steps' ? { view: draft.view } : {}),
-    steps: draft.steps.filter((s) => s !== '').map((event) => ({ event })),
+    // A step whose event is unchanged keeps what the builder does not edit (filters, stage, name, optional …).
+    steps: draft.steps
+      .map((event, i) => (given[i]?.event === event ? { ...given[i], event } : { event }))
+      .filter((step) => step.event !== ''),
     window: { amount: draft.windowAmount, unit: draft.windowUnit },
     ...(draft.breakdown ? { breakdown: { properties: [draft.breakdown], limit: 8 } } : {}),
   };
@@ -221,6 +225,7 @@ export function FunnelView() {
               )}
             </tbody>
           </table>
+          ${report.stageRollup ? stageTable(report) : null}
           ${report.breakdown ? breakdownTable(report) : null}
           ${report.timeToConvert?.survival ? timeToConvertTable(report) : null}
           ${report.trends ? trendsTable(report) : null}
@@ -291,4 +296,21 @@ function trendsTable(report: FunnelReport) {
       )}
     </tbody>
   </table>`;
+}
+
+/** The steps rolled up by business stage (awareness … action) with TOFU / MOFU / BOFU. */
+function stageTable(report: FunnelReport) {
+  return html`<h2>By stage</h2>
+    <table aria-label="Stages">
+      <thead><tr><th>Stage</th><th>Section</th><th>Units</th><th>From the previous stage</th><th>95% interval</th></tr></thead>
+      <tbody>
+        ${(report.stageRollup ?? []).map(
+          (r) => html`<tr data-stage=${r.stage}>
+            <td>${r.stage}</td><td>${r.section}</td><td data-stage-count=${r.count}>${r.count.toLocaleString('en-US')}</td>
+            <td>${percent(r.conversionFromPrevious)}</td>
+            <td>${r.conversionFromPreviousInterval ? `${percent(r.conversionFromPreviousInterval.lower)}–${percent(r.conversionFromPreviousInterval.upper)}` : '–'}</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>`;
 }
