@@ -139,6 +139,20 @@ export function firstPersonFrom(personStarts: Int32Array, lo: number, hi: number
   return a;
 }
 
+/**
+ * The person of store row `row`, looked for from person `from` on: callers walking rows in person order find it
+ * among the next few persons; a binary search otherwise.
+ */
+export function personOf(personStarts: Int32Array, personCount: number, row: number, from = 0): number {
+  let person = from;
+  for (let step = 0; step < 8; step += 1) {
+    if (row < (personStarts[person] as number)) break;
+    if (row < (personStarts[person + 1] as number)) return person;
+    person += 1;
+  }
+  return firstPersonFrom(personStarts, 0, personCount, row + 1) - 1;
+}
+
 /** What a stream is built from: the columns, and the buffers it may write. */
 export type StreamSource = Pick<ProjectColumns, 'columns' | 'nameCodes' | 'scratch'>;
 

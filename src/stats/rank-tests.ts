@@ -4,7 +4,7 @@ import { twoSidedP } from './two-proportions.js';
  * Rank tests for durations (STATISTICS.md), written here because no maintained JavaScript package offers them in
  * the form the diagnosis needs: one sort of the pooled sample, then many segment-versus-rest comparisons.
  *
- * - `groupRankSums` + `mannWhitney`: the Mann–Whitney U (Wilcoxon rank-sum) test of a group against the rest of a
+ * - `sortedMidRanks` + `mannWhitney`: the Mann–Whitney U (Wilcoxon rank-sum) test of a group against the rest of a
  *   pooled sample, normal approximation with the tie correction and a continuity correction of ½, two-sided
  *   (scipy `mannwhitneyu(x, y, use_continuity=True, alternative="two-sided", method="asymptotic")`).
  * - `kendallTauB`: Kendall's τ-b between an ordinal group index (a period) and a value, with the asymptotic test
@@ -41,24 +41,6 @@ export function sortedMidRanks(sorted: Float64Array): { ranks: Float64Array; tie
     i = j;
   }
   return { ranks, tieTerm };
-}
-
-/**
- * Rank sums per group of a pooled sample given sorted: `sorted` ascending and `groupOf[i]` the group of the i-th
- * smallest value (mid-ranks), with the tie term. The caller sorts once for every grouping.
- */
-export function groupRankSums(
-  sorted: Float64Array,
-  groupOf: Int32Array,
-  groupCount: number,
-): { rankSums: Float64Array; tieTerm: number } {
-  const { ranks, tieTerm } = sortedMidRanks(sorted);
-  const rankSums = new Float64Array(groupCount);
-  for (let i = 0; i < sorted.length; i += 1) {
-    const g = groupOf[i] as number;
-    rankSums[g] = (rankSums[g] as number) + (ranks[i] as number);
-  }
-  return { rankSums, tieTerm };
 }
 
 export interface MannWhitney {

@@ -1,3 +1,4 @@
+import { personOf } from '../../engine/funnel-stream.js';
 import { type Interval, wilsonInterval } from '../../stats/wilson-interval.js';
 import type { EventColumns } from '../../store/event-columns.js';
 
@@ -95,18 +96,6 @@ export function conversionGrid(
   });
 }
 
-/** The person of store row `row` (binary search over the person starts). */
-function personOf(personStarts: Int32Array, personCount: number, row: number): number {
-  let lo = 0;
-  let hi = personCount - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if ((personStarts[mid] as number) <= row) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 export interface RetentionOptions {
   /** Per unit: when its retention starts (µs), or NaN when it has none (e.g. not converted). */
   startUs: Float64Array;
@@ -136,13 +125,14 @@ export function retentionGrid(
   const retained = labels.map(() => new Float64Array(periods));
   const sizes = new Float64Array(labels.length);
   const seen = new Uint8Array(periods);
+  let person = 0;
   for (let u = 0; u < cohortOf.length; u += 1) {
     const c = cohortOf[u] as number;
     const start = options.startUs[u] as number;
     if (c < 0 || Number.isNaN(start) || (units.firstRow[u] as number) < 0) continue;
     sizes[c] = (sizes[c] as number) + 1;
     seen.fill(0);
-    const person = personOf(personStarts, personCount, units.firstRow[u] as number);
+    person = personOf(personStarts, personCount, units.firstRow[u] as number, person);
     const end = personStarts[person + 1] as number;
     const horizon = start + periods * options.periodUs;
     for (let row = units.firstRow[u] as number; row < end; row += 1) {

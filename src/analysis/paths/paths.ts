@@ -1,4 +1,4 @@
-import { firstPersonFrom } from '../../engine/funnel-stream.js';
+import { personOf } from '../../engine/funnel-stream.js';
 import { eventNameByType } from '../../ingest/segment-fields.js';
 import type { EventColumns } from '../../store/event-columns.js';
 import type { TransitionEntries } from '../funnel/transition-units.js';
@@ -64,20 +64,6 @@ export const endLabel = '(end)';
 export const startLabel = '(start)';
 const END = -1;
 const START = -2;
-
-/**
- * The person of store row `row`, looked for from `from` on: rows come in person order, so the next person is
- * usually this one or one of the next few; a search when it is not.
- */
-function personOf(personStarts: Int32Array, personCount: number, row: number, from: number): number {
-  let person = from;
-  for (let step = 0; step < 8; step += 1) {
-    if (row < (personStarts[person] as number)) break;
-    if (row < (personStarts[person + 1] as number)) return person;
-    person += 1;
-  }
-  return firstPersonFrom(personStarts, 0, personCount, row + 1) - 1;
-}
 
 /**
  * The first row of each person whose label is in `anchor` (1 = anchor) and whose time is in [fromUs, toUs), as
