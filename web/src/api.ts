@@ -1,166 +1,31 @@
 /** The JSON API (docs/api.md) as the dashboard calls it: errors come back as their message, in words. */
+import type { CohortsReport } from '../../src/analysis/cohorts/run-cohorts.js';
+import type { DiagnoseReport } from '../../src/analysis/diagnose/run-diagnose.js';
+import type { FunnelReport } from '../../src/analysis/funnel/report.js';
+import type { KpiReport } from '../../src/analysis/kpi/report.js';
+import type { PathsResult } from '../../src/analysis/paths/paths.js';
+import type { PipelineReport } from '../../src/analysis/pipeline/report.js';
+import type { RecentEvent, SavedFunnel } from '../../src/store/store.js';
 
-export interface StepReport {
-  index: number;
-  name: string;
-  count: number;
-  conversionRate: number | null;
-  conversionRateInterval: { lower: number; upper: number } | null;
-  conversionFromPrevious: number | null;
-  dropOff: number;
-  medianTimeToConvertSeconds: number | null;
-}
-
-export interface BreakdownEntry {
-  value: string | string[];
-  steps: StepReport[];
-}
-
-export interface TimeToConvert {
-  fromStep: number;
-  toStep: number;
-  converters: number;
-  bins: { start: number; count: number }[];
-  averageSeconds: number | null;
-  survival: {
-    conversionInWindow: number | null;
-    medianSeconds: number | null;
-    curve: { seconds: number; conversion: number; lower: number | null; upper: number | null }[];
-  } | null;
-}
-
-export interface TrendPoint {
-  periodStart: string;
-  entered: number;
-  converted: number;
-  rate: number;
-  rateInterval: { lower: number; upper: number } | null;
-}
-
-export interface FunnelReport {
-  unit: string;
-  steps: StepReport[];
-  breakdown: BreakdownEntry[] | null;
-  timeToConvert: TimeToConvert | null;
-  trends: TrendPoint[] | null;
-  stageRollup:
-    | {
-        stage: string;
-        section: string;
-        firstStep: number;
-        count: number;
-        conversionFromPrevious: number | null;
-        conversionFromPreviousInterval: { lower: number; upper: number } | null;
-      }[]
-    | null;
-  stats: { eventsScanned: number; units: number; elapsedMs: number };
-}
-
-export interface DiagnoseReport {
-  dimensions: string[];
-  leaks: {
-    alpha: number;
-    cellsTested: number;
-    summary: string[];
-    findings: {
-      segment: string;
-      fromName: string;
-      toName: string;
-      segmentRate: number;
-      restRate: number;
-      lostFinalConversions: number;
-      sentence: string;
-    }[];
-  };
-  durations: { summary: string[] };
-  instead: {
-    fromName: string;
-    toName: string;
-    dropped: number;
-    nextEvents: { event: string; units: number; share: number }[];
-    sankey: SankeyData;
-  }[];
-}
-
-export interface SankeyData {
-  nodes: { id: string; name: string; position: number; units: number }[];
-  links: { source: string; target: string; units: number }[];
-}
-
-export interface Heatmap {
-  x: string[];
-  y: string[];
-  data: [number, number, number | null][];
-}
-
-export interface CohortsReport {
-  cohorts: { cohort: string; units: number; steps: { count: number; rate: number | null }[] }[];
-  heatmap: Heatmap;
-}
-
-export interface Figure {
-  value: number | null;
-  note: string | null;
-}
-
-export interface Rate {
-  rate: number | null;
-  interval: { lower: number; upper: number } | null;
-}
-
-export interface KpiRow {
-  key: string;
-  spend: number;
-  visitors: number;
-  leads: number;
-  customers: number;
-  revenue: number;
-  visitorToLead: Rate;
-  costPerLead: Figure;
-  cac: Figure;
-  ltv: Figure;
-  ltvToCac: Figure;
-  paybackMonths: Figure;
-  roi: Figure;
-  roas: Figure;
-}
-
-export interface KpiReport {
-  from: string;
-  to: string;
-  currency: string | null;
-  total: KpiRow;
-  rows: KpiRow[];
-  benchmarks: { name: string; value: number; yours: number | null; verdict: string }[];
-}
-
-export interface PipelineReport {
-  summary: {
-    winRate: Rate;
-    dealSize: { mean: number | null; median: number | null } | null;
-    salesCycleDays: { median: number | null; mean: number | null };
-  };
-}
+export type { Figure, KpiRow } from '../../src/analysis/kpi/report.js';
+// The reports' types are the server's own (one definition, type-only imports: nothing of src is bundled).
+export type { CohortsReport, DiagnoseReport, FunnelReport, KpiReport, PipelineReport, SavedFunnel };
+export type TimeToConvert = NonNullable<FunnelReport['timeToConvert']>;
+export type TrendPoint = NonNullable<FunnelReport['trends']>[number];
+export type Heatmap = CohortsReport['heatmap'];
+export type SankeyData = Pick<PathsResult, 'nodes' | 'links'>;
 
 export interface LiveReport {
   minutes: number;
   since: string;
   waiting: number;
-  events: { receivedAt: string; ts: string; type: string; event: string; distinctId: string; path: string | null }[];
+  events: RecentEvent[];
   perMinute: { minute: string; events: number }[];
 }
 
 export interface EventName {
   event: string;
   events: number;
-}
-
-export interface SavedFunnel {
-  id: string;
-  name: string;
-  definition: unknown;
-  createdAt: string;
-  updatedAt: string;
 }
 
 async function call<T>(path: string, body?: unknown, method?: string): Promise<T> {

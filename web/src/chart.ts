@@ -3,6 +3,7 @@ import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } 
 import { type EChartsType, init, use } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import type { FunnelReport, Heatmap, SankeyData, TimeToConvert, TrendPoint } from './api.js';
+import { percent } from './format.js';
 
 // Only the parts the dashboard draws, so the bundle stays small.
 use([
@@ -16,8 +17,6 @@ use([
   VisualMapComponent,
   CanvasRenderer,
 ]);
-
-const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 
 /** Bars per step (per breakdown value when there is one), each labelled with its conversion from step 1. */
 export function drawFunnel(element: HTMLElement, report: FunnelReport, previous: EChartsType | null): EChartsType {

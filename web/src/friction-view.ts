@@ -3,8 +3,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type CohortsReport, type DiagnoseReport } from './api.js';
 import { drawHeatmap, drawSankey } from './chart.js';
-
-const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+import { percent } from './format.js';
 
 /** The diagnosis of the URL's funnel: ranked leaks, slow steps, and what the dropped units did instead. */
 export function FrictionView(props: { project: string; definition: unknown | null }) {

@@ -3,6 +3,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type EventName, type FunnelReport, type SavedFunnel } from './api.js';
 import { drawFunnel, drawTimeToConvert, drawTrends } from './chart.js';
+import { duration, percent } from './format.js';
 
 interface Draft {
   view: string;
@@ -56,8 +57,6 @@ function definitionOf(draft: Draft, base: Record<string, unknown>): unknown {
     ...(draft.breakdown ? { breakdown: { properties: [draft.breakdown], limit: 8 } } : {}),
   };
 }
-
-const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 
 export function FunnelView() {
   const initial = readUrl();
@@ -252,15 +251,6 @@ function breakdownTable(report: FunnelReport) {
     </tbody>
   </table>`;
 }
-
-const duration = (s: number | null) =>
-  s === null
-    ? '–'
-    : s < 5400
-      ? `${Math.round(s / 60)} min`
-      : s < 129_600
-        ? `${(s / 3600).toFixed(1)} h`
-        : `${(s / 86_400).toFixed(1)} days`;
 
 function timeToConvertTable(report: FunnelReport) {
   const ttc = report.timeToConvert;

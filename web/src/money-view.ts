@@ -3,14 +3,12 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Figure, type KpiReport, type KpiRow, type PipelineReport } from './api.js';
 import { drawSparkline } from './chart.js';
+import { money, percent } from './format.js';
 
 const dayMs = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const dayOf = (text: string) => Date.parse(`${text}T00:00:00Z`);
 
-const money = (x: number | null | undefined) =>
-  x === null || x === undefined ? '–' : Math.round(x).toLocaleString('en-US');
-const percent = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
 const times = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${x.toFixed(2)}×`);
 const months = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${x.toFixed(1)} mo`);
 const days = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${x.toFixed(0)} days`);
