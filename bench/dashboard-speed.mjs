@@ -9,11 +9,8 @@
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import { bin, demoStore } from './demo-store.mjs';
+import { arg, median } from './run-measured.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const store = await demoStore(Number(arg('--copies', '8')), process.argv.includes('--regenerate'));
 const definition = {
   steps: [{ event: '$pageview' }, { event: 'Signed Up' }, { event: 'Activated' }, { event: 'Demo Requested' }],
@@ -42,7 +39,6 @@ const post = async (body) => {
   await response.json();
   return (performance.now() - started) / 1000;
 };
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 await post(definition); // warm: the columns load once
 const apiTimes = [];

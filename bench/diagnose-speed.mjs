@@ -10,12 +10,8 @@
 //   npm run bench:diagnose          node bench/diagnose-speed.mjs [--copies 8]
 import { rmSync } from 'node:fs';
 import { bin, demoStore } from './demo-store.mjs';
-import { runMeasured } from './run-measured.mjs';
+import { arg, median, runMeasured } from './run-measured.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const store = await demoStore(Number(arg('--copies', '8')), process.argv.includes('--regenerate'));
 const { DuckDBStore } = await import('../dist/store/duckdb/duckdb-store.js');
 const { ColumnCache } = await import('../dist/engine/column-cache.js');
@@ -35,7 +31,6 @@ const funnel = {
 };
 const dimensions = ['channel', 'utm_campaign', 'device_type', 'os', 'browser', 'country'];
 const definition = parseFunnelDefinition(JSON.stringify(funnel));
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const s = await DuckDBStore.open({ path: store });
 const cache = new ColumnCache(s);

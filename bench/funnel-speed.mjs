@@ -12,14 +12,10 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { runMeasured } from './run-measured.mjs';
+import { arg, median, runMeasured } from './run-measured.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, 'bench/data');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const eventTarget = Number(arg('--events', '10000000'));
 const people = Math.round(eventTarget / 6.6);
 mkdirSync(dataDir, { recursive: true });
@@ -89,12 +85,6 @@ async function importStore() {
     FUNNELSCOPE_IMPORT_MEMORY: eventTarget > 20_000_000 ? '12GB' : '1GB',
   });
   console.error(`imported into ${store} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Median seconds of `runs` timed calls, after `warmup` untimed ones (steady state: JIT compiled, buffers grown). */

@@ -12,12 +12,8 @@
 //   npm run bench:kpi          node bench/kpi-speed.mjs [--copies 8]
 import { rmSync } from 'node:fs';
 import { bin, demoStore } from './demo-store.mjs';
-import { runMeasured } from './run-measured.mjs';
+import { arg, median, runMeasured } from './run-measured.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const store = await demoStore(Number(arg('--copies', '8')), process.argv.includes('--regenerate'));
 
 const { DuckDBStore } = await import('../dist/store/duckdb/duckdb-store.js');
@@ -25,11 +21,6 @@ const { runKpi } = await import('../dist/analysis/kpi/run-kpi.js');
 const { monthlyVisitors } = await import('../dist/analysis/kpi/monthly-visitors.js');
 const { ColumnCache } = await import('../dist/engine/column-cache.js');
 const spec = { project: 'default', from: '2026-06-01', to: '2026-11-27', by: 'channel-month', grossMargin: 0.8 };
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
 const s = await DuckDBStore.open({ path: store });
 const cache = new ColumnCache(s);

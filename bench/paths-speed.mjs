@@ -5,12 +5,8 @@
 // Baseline in the same process: one run of the demo funnel, so the ratio shows what paths cost against a funnel.
 //   npm run bench:paths          node bench/paths-speed.mjs [--copies 8]
 import { bin, demoStore } from './demo-store.mjs';
-import { runMeasured } from './run-measured.mjs';
+import { arg, median, runMeasured } from './run-measured.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const store = await demoStore(Number(arg('--copies', '8')), process.argv.includes('--regenerate'));
 const { DuckDBStore } = await import('../dist/store/duckdb/duckdb-store.js');
 const { ColumnCache } = await import('../dist/engine/column-cache.js');
@@ -36,7 +32,6 @@ const spec = (from) => ({
   dateFrom: null,
   dateTo: null,
 });
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const s = await DuckDBStore.open({ path: store });
 const cache = new ColumnCache(s);

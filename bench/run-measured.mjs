@@ -28,3 +28,16 @@ export function runMeasured(args, env = {}) {
     });
   });
 }
+
+/** The value after `--name` on the command line, or the fallback. */
+export function arg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+
+/** The median (the mean of the middle two of an even count). */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
