@@ -1,8 +1,9 @@
+import { identityEventNames } from '../../engine/funnel-stream.js';
 import type { EventColumns } from '../../store/event-columns.js';
 import type { CorrelationReport } from '../funnel/report.js';
 import { correlationReport } from '../funnel/report-sections.js';
 import type { TransitionEntries } from '../funnel/transition-units.js';
-import { identityEvents, type PathsResult, type RowLabels, tallyPaths, transitionEventCounts } from '../paths/paths.js';
+import { type PathsResult, type RowLabels, tallyPaths, transitionEventCounts } from '../paths/paths.js';
 
 /** What the units that dropped at one transition did next (docs/diagnose.md, "What dropped units did instead"). */
 export interface DroppedInstead {
@@ -64,7 +65,7 @@ export function droppedInstead(
     .map((n) => ({ event: n.name, units: n.units, share: dropped.length > 0 ? n.units / dropped.length : 0 }))
     .slice(0, options.top);
   const skip = new Uint8Array(columns.eventNames.length);
-  const left = new Set([...options.stepEvents, ...identityEvents]);
+  const left = new Set([...options.stepEvents, ...identityEventNames]);
   columns.eventNames.forEach((name, code) => {
     if (left.has(name)) skip[code] = 1;
   });

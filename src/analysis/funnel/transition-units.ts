@@ -117,8 +117,19 @@ export class TransitionCollector {
     for (let j = 0; j < kernel.timingCount; j += 1) {
       const step = kernel.timingSteps[j] as number;
       const bit = 1 << step;
-      if (j === 0) this.unitFirstRow[unit] = this.rowAt(stream, begin, end, kernel.timings[0] as number, bit);
-      if (step >= this.stepCount - 1) continue;
+      const t = kernel.timings[j] as number;
+      // The step's event: the first at its time that matches it. Path times never decrease, so the search goes
+      // on from where the previous step's ended.
+      while (i < end && (stream.ts[i] as number) < t) i += 1;
+      let row = -1;
+      for (let r = i; r < end && stream.ts[r] === t; r += 1) {
+        if ((stream.steps[r] as number) & bit) {
+          row = stream.rowOf[r] as number;
+          break;
+        }
+      }
+      if (j === 0) this.unitFirstRow[unit] = row;
+      if (step >= this.stepCount - 1 || row < 0) continue;
       const converted = (kernel.pathBits & (bit << 1)) !== 0;
       let next = windowEnd;
       if (converted) {
@@ -126,36 +137,14 @@ export class TransitionCollector {
           if (kernel.timingSteps[m] === step + 1) next = kernel.timings[m] as number;
         }
       }
-      const t = kernel.timings[j] as number;
-      // Path times never decrease, so the search goes on from where the previous step's ended.
-      while (i < end && (stream.ts[i] as number) < t) i += 1;
-      for (let r = i; r < end && stream.ts[r] === t; r += 1) {
-        if (!((stream.steps[r] as number) & bit)) continue;
-        if (this.length === this.unit.length) this.growEntries();
-        const at = this.length++;
-        this.unit[at] = unit;
-        this.step[at] = step;
-        this.rows[at] = stream.rowOf[r] as number;
-        this.converted[at] = converted ? 1 : 0;
-        this.endUs[at] = next;
-        break;
-      }
+      if (this.length === this.unit.length) this.growEntries();
+      const at = this.length++;
+      this.unit[at] = unit;
+      this.step[at] = step;
+      this.rows[at] = row;
+      this.converted[at] = converted ? 1 : 0;
+      this.endUs[at] = next;
     }
-  }
-
-  /** The row of the first event at time `t` that matches step bit `bit`, or -1. */
-  private rowAt(
-    stream: Pick<FunnelStream, 'ts' | 'steps' | 'rowOf'>,
-    begin: number,
-    end: number,
-    t: number,
-    bit: number,
-  ) {
-    for (let r = begin; r < end; r += 1) {
-      if ((stream.ts[r] as number) > t) break;
-      if (stream.ts[r] === t && (stream.steps[r] as number) & bit) return stream.rowOf[r] as number;
-    }
-    return -1;
   }
 
   /** The collected arrays (trimmed copies, so their buffers can be transferred). */

@@ -1,5 +1,4 @@
 import { personOf } from '../../engine/funnel-stream.js';
-import { eventNameByType } from '../../ingest/segment-fields.js';
 import type { EventColumns } from '../../store/event-columns.js';
 import type { TransitionEntries } from '../funnel/transition-units.js';
 
@@ -52,13 +51,6 @@ export interface PathsResult {
   /** The most frequent whole sequences, anchor included, with `(end)` / `(start)` where a unit's events ran out. */
   paths: { events: string[]; units: number }[];
 }
-
-/** Identity calls (identify, group, alias): who someone is, not what they did; left out of paths by default. */
-export const identityEvents: readonly string[] = [
-  eventNameByType.identify,
-  eventNameByType.group,
-  eventNameByType.alias,
-];
 
 export const endLabel = '(end)';
 export const startLabel = '(start)';
