@@ -18,6 +18,7 @@ const { ColumnCache } = await import('../dist/engine/column-cache.js');
 const { runDiagnose } = await import('../dist/analysis/diagnose/run-diagnose.js');
 const { runFunnel } = await import('../dist/analysis/funnel/run-funnel.js');
 const { parseFunnelDefinition } = await import('../dist/model/funnel-definition.js');
+const { diagnoseSpec, jsonName } = await import('../dist/model/report-requests.js');
 
 const funnel = {
   steps: [
@@ -34,16 +35,8 @@ const definition = parseFunnelDefinition(JSON.stringify(funnel));
 
 const s = await DuckDBStore.open({ path: store });
 const cache = new ColumnCache(s);
-const spec = {
-  definition,
-  dimensions,
-  pairs: false,
-  alpha: 0.05,
-  minUnits: 30,
-  top: 10,
-  insteadDepth: 3,
-  insteadTop: 5,
-};
+// The CLI's defaults (as `funnelscope diagnose --dimensions …` reads them), so warm and cold run the same spec.
+const spec = diagnoseSpec(definition, { dimensions }, jsonName);
 let report;
 const warmTimes = [];
 const baselineTimes = [];

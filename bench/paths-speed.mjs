@@ -13,25 +13,14 @@ const { ColumnCache } = await import('../dist/engine/column-cache.js');
 const { runPaths } = await import('../dist/analysis/paths/run-paths.js');
 const { runFunnel } = await import('../dist/analysis/funnel/run-funnel.js');
 const { parseFunnelDefinition } = await import('../dist/model/funnel-definition.js');
+const { jsonName, pathsSpec } = await import('../dist/model/report-requests.js');
 
 const definition = parseFunnelDefinition({
   steps: [{ event: '$pageview' }, { event: 'Signed Up' }, { event: 'Activated' }, { event: 'Demo Requested' }],
   window: { amount: 30, unit: 'day' },
 });
-const spec = (from) => ({
-  from,
-  to: null,
-  depth: 5,
-  windowSeconds: null,
-  exclude: [],
-  pagePaths: false,
-  collapseRepeats: true,
-  identityCalls: false,
-  top: 20,
-  maxNodesPerPosition: 10,
-  dateFrom: null,
-  dateTo: null,
-});
+// The CLI's defaults, as `funnelscope paths --from EVENT --depth 5` reads them.
+const spec = (from) => pathsSpec({ from, depth: 5 }, jsonName);
 
 const s = await DuckDBStore.open({ path: store });
 const cache = new ColumnCache(s);

@@ -13,6 +13,15 @@ import { type FunnelDefinitionInput, parseFunnelDefinition } from '../../src/mod
 import { MemoryColumns, type TestEvent } from '../helpers/memory-columns.js';
 import { referenceLevel } from '../helpers/reference-funnel.js';
 
+/** A person's generated events at distinct, increasing times: each `dt` after the one before. */
+function timed<E extends { dt: number }>(list: readonly E[]): (E & { t: number })[] {
+  let t = 0;
+  return list.map((e) => {
+    t += e.dt;
+    return { ...e, t };
+  });
+}
+
 const counts = async (events: readonly TestEvent[], definition: FunnelDefinitionInput) => {
   const report = await runFunnel(
     new ColumnCache(new MemoryColumns(events)),
@@ -215,13 +224,7 @@ describe('gaps between steps', () => {
     });
     await fc.assert(
       fc.asyncProperty(arbitrary, async (c) => {
-        const journeys = c.persons.map((list) => {
-          let t = 0;
-          return list.map((e) => {
-            t += e.dt;
-            return { t, event: e.event };
-          });
-        });
+        const journeys = c.persons.map((list) => timed(list).map((e) => ({ t: e.t, event: e.event })));
         const events = journeys.flatMap((list, p) =>
           list.map((e) => ({ person: `p${p}`, tsSeconds: e.t, event: e.event })),
         );
@@ -327,13 +330,7 @@ describe('holding a property constant', () => {
     });
     await fc.assert(
       fc.asyncProperty(arbitrary, async (c) => {
-        const journeys = c.persons.map((list) => {
-          let t = 0;
-          return list.map((e) => {
-            t += e.dt;
-            return { t, name: e.event, value: e.cart };
-          });
-        });
+        const journeys = c.persons.map((list) => timed(list).map((e) => ({ t: e.t, name: e.event, value: e.cart })));
         const events = journeys.flatMap((list, p) =>
           list.map((e) => ({
             person: `p${p}`,
@@ -433,13 +430,7 @@ describe('open funnels', () => {
     });
     await fc.assert(
       fc.asyncProperty(arbitrary, async (c) => {
-        const journeys = c.persons.map((list) => {
-          let t = 0;
-          return list.map((e) => {
-            t += e.dt;
-            return { t, name: e.event, value: '' };
-          });
-        });
+        const journeys = c.persons.map((list) => timed(list).map((e) => ({ t: e.t, name: e.event, value: '' })));
         const events = journeys.flatMap((list, p) =>
           list.map((e) => ({ person: `p${p}`, tsSeconds: e.t, event: e.name })),
         );

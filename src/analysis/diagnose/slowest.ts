@@ -359,19 +359,30 @@ export function rankDurations(
   }
   const q = benjaminiHochberg(cells.map((c) => c.pValue));
   const significant = cells.map((c, i) => ({ ...c, qValue: q[i] as number })).filter((c) => c.qValue <= spec.alpha);
-  const slower = significant
-    .filter((c) => c.z > 0)
+  const slowerCells = significant.filter((c) => c.z > 0);
+  // The durations of each slower segment, gathered in one pass per transition and dimension that has any.
+  const segmentsOf = new Map<string, Map<number, { values: Float64Array; filled: number }>>();
+  for (const c of slowerCells) {
+    const key = `${c.transition.from} ${c.dimension.values}`;
+    const wanted = segmentsOf.get(key) ?? new Map<number, { values: Float64Array; filled: number }>();
+    wanted.set(c.value, { values: new Float64Array(c.size), filled: 0 });
+    segmentsOf.set(key, wanted);
+  }
+  for (const [key, wanted] of segmentsOf) {
+    const [from, dimension] = key.split(' ').map(Number) as [number, number];
+    const durations = byStep[from] as StepDurations;
+    const unitValues = units.unitValues[dimension] as Int32Array;
+    for (let j = 0; j < durations.us.length; j += 1) {
+      const segment = wanted.get(unitValues[durations.units[j] as number] as number);
+      if (segment) segment.values[segment.filled++] = (durations.us[j] as number) / 1e6;
+    }
+    for (const segment of wanted.values()) segment.values.sort();
+  }
+  const slower = slowerCells
     .map((c): Omit<SlowSegment, 'sentence'> => {
       const t = c.transition;
-      const durations = byStep[t.from] as StepDurations;
       const { sorted, allSum } = perTransition.get(t.from) as { sorted: Float64Array; allSum: number };
-      const unitValues = units?.unitValues[c.dimension.values] as Int32Array;
-      const segment = new Float64Array(c.size);
-      let k = 0;
-      for (let j = 0; j < durations.us.length; j += 1) {
-        if (unitValues[durations.units[j] as number] === c.value) segment[k++] = (durations.us[j] as number) / 1e6;
-      }
-      segment.sort();
+      const segment = segmentsOf.get(`${t.from} ${c.dimension.values}`)?.get(c.value)?.values as Float64Array;
       const segmentDurations = figures(segment);
       const restDurations = restFigures(sorted, segment, allSum);
       const labelValues = [c.dimension.labels[c.value] ?? ''];

@@ -307,7 +307,12 @@ export function runFunnelPass(source: StreamSource, request: PassRequest): PassR
   const segmentValues = new Int32Array(segmentations.length);
   const transition =
     request.transitions && definition.countBy.type === 'person' && definition.order !== 'unordered'
-      ? new TransitionCollector(n, windowUs, segmentations.length)
+      ? new TransitionCollector(
+          n,
+          windowUs,
+          segmentations.length,
+          request.personRange ? request.personRange[1] - request.personRange[0] : source.columns.personCount,
+        )
       : null;
   let unitsBefore = 0;
   let labels: (string | string[])[] | null = null;

@@ -48,23 +48,37 @@ function grown<T extends Int32Array | Uint8Array | Float64Array>(a: T, size: num
 export class TransitionCollector {
   private units = 0;
   private unitValues: Int32Array[];
-  private unitPaths = new Int32Array(1024);
-  private unitEntryUs = new Float64Array(1024);
-  private unitFirstRow = new Int32Array(1024);
-  private unitConvertUs = new Float64Array(1024);
+  private unitPaths: Int32Array;
+  private unitEntryUs: Float64Array;
+  private unitFirstRow: Int32Array;
+  private unitConvertUs: Float64Array;
   private length = 0;
-  private unit = new Int32Array(1024);
-  private step = new Uint8Array(1024);
-  private rows = new Int32Array(1024);
-  private converted = new Uint8Array(1024);
-  private endUs = new Float64Array(1024);
+  private unit: Int32Array;
+  private step: Uint8Array;
+  private rows: Int32Array;
+  private converted: Uint8Array;
+  private endUs: Float64Array;
 
+  /** `capacity`: the units expected (the persons of the pass's range), so the arrays rarely grow. */
   constructor(
     private readonly stepCount: number,
     private readonly windowUs: number,
     segmentations: number,
+    capacity: number,
   ) {
-    this.unitValues = Array.from({ length: segmentations }, () => new Int32Array(1024));
+    const size = Math.max(16, capacity);
+    this.unitValues = Array.from({ length: segmentations }, () => new Int32Array(size));
+    this.unitPaths = new Int32Array(size);
+    this.unitEntryUs = new Float64Array(size);
+    this.unitFirstRow = new Int32Array(size);
+    this.unitConvertUs = new Float64Array(size);
+    // An entry per step reached but the last: about one and a half per unit in a typical funnel.
+    const entries = Math.max(16, Math.ceil(size * 1.5));
+    this.unit = new Int32Array(entries);
+    this.step = new Uint8Array(entries);
+    this.rows = new Int32Array(entries);
+    this.converted = new Uint8Array(entries);
+    this.endUs = new Float64Array(entries);
   }
 
   private growEntries(): void {
