@@ -33,6 +33,14 @@ export interface RecentEvent {
   path: string | null;
 }
 
+/** What a funnel builder can pick from: property names in use and the stages deals have entered. */
+export interface Catalog {
+  /** Event property names, the most used first (typed columns counted exactly, JSON keys over a sample). */
+  properties: { property: string; events: number }[];
+  /** Deal stages (the `stage` of `$deal_stage` events) in the order deals pass them (mean position in a history). */
+  dealStages: { stage: string; deals: number }[];
+}
+
 /** A funnel kept by name (the dashboard's saved funnels). */
 export interface SavedFunnel {
   id: string;
@@ -72,6 +80,8 @@ export interface Store {
     sinceMs: number,
     limit: number,
   ): Promise<{ events: RecentEvent[]; perMinute: { minute: string; events: number }[] }>;
+  /** Property names and deal stages of the project (the funnel builder's pick lists). */
+  catalog(project: string): Promise<Catalog>;
   /** The project's saved funnels, by name. */
   listFunnels(project: string): Promise<SavedFunnel[]>;
   /** Saves a new funnel (a fresh id) and returns it. */

@@ -90,6 +90,8 @@ describe('pipeline on seven hand-made deals', () => {
     // Days in lead: D1 4, D2 2, D3 10, D4 10 → median 7, mean 6.5, p80 at 2.4 → 10. In qualified: D1 6, D2 6.
     const [lead, qualified] = report.timeInStage;
     expect(lead?.days).toMatchObject({ count: 4, median: 7, mean: 6.5, p80: 10 });
+    // The box plot's five numbers: sorted 2 4 10 10; quartiles at positions 0.75 → 3.5 and 2.25 → 10.
+    expect(lead?.days).toMatchObject({ min: 2, p25: 3.5, p75: 10, max: 10 });
     expect(qualified?.days).toMatchObject({ count: 2, median: 6, p80: 6 });
     expect([lead?.openDeals, qualified?.openDeals]).toEqual([1, 1]);
     // D5 in lead since 1 Feb: 59 d (less 1 ms) > 10; D4 in qualified since 20 Jan: 71 d > 6. Most overdue first.

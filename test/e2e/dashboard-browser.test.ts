@@ -27,18 +27,34 @@ const definition = {
   window: { amount: 30, unit: 'day' },
 };
 
+/** The funnel the builder test builds through the UI: a filtered step and a deal stage among five. */
+const built = {
+  steps: [
+    { event: '$pageview' },
+    { event: '$pageview', filters: [{ property: 'path', value: '/pricing' }] },
+    { event: 'Signed Up' },
+    { event: 'Demo Requested' },
+    { event: '$deal_stage', filters: [{ property: 'stage', value: 'qualified' }] },
+  ],
+  window: { amount: 30, unit: 'day' },
+};
+
 let cleanup: () => Promise<void>;
 let server: RunningServer;
 let browser: Browser;
 let cliReport: FunnelReport;
+let cliBuilt: FunnelReport;
 let cliDiagnose: DiagnoseReport;
 let cliKpi: KpiReport;
 let liveKey: string;
 let cliPipeline: PipelineReport;
 const consoleErrors: string[] = [];
 
-async function open(path: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+async function open(path: string, options: { width?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<Page> {
+  const page = await browser.newPage({
+    viewport: { width: options.width ?? 1280, height: 900 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
@@ -64,6 +80,7 @@ beforeAll(async () => {
   const db = join(dir.dir, 'demo.duckdb');
   expect((await runCli(['--db', db, 'demo', '--visitors', '3000', '--end-date', '2026-10-31'])).code).toBe(0);
   cliReport = (await runCliJson<FunnelReport>(['--db', db, 'funnel', '--definition', JSON.stringify(definition)])).json;
+  cliBuilt = (await runCliJson<FunnelReport>(['--db', db, 'funnel', '--definition', JSON.stringify(built)])).json;
   cliDiagnose = (
     await runCliJson<DiagnoseReport>([
       ...['--db', db, 'diagnose', '--definition', JSON.stringify(definition), '--format', 'json'],
@@ -102,23 +119,41 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     await page.close();
   }, 60_000);
 
-  it('builds a funnel through the builder, and a breakdown keeps the totals', async () => {
+  it('builds a 5-step funnel through the builder, and a breakdown keeps the totals', async () => {
     const page = await open('/');
-    // The pick list fills from /api/events.
-    await page.waitForFunction(() => document.querySelectorAll('#step-0 option').length > 1);
-    await page.selectOption('#step-0', '$pageview');
-    await page.selectOption('#step-1', 'Signed Up');
-    await page.click('text=Add step');
-    await page.selectOption('#step-2', 'Activated');
-    await page.click('text=Add step');
-    await page.selectOption('#step-3', 'Demo Requested');
+    // The pick lists fill from /api/events and /api/catalog (deal stages).
+    await page.waitForFunction(() => document.querySelectorAll('#step-0 option[value="stage:qualified"]').length > 0);
+    await page.selectOption('#step-0', 'event:$pageview');
+    await page.selectOption('#step-1', 'event:$pageview');
+    await page.getByRole('button', { name: '+ filter on step 2', exact: true }).click();
+    await page.fill('#step-1-filter-property-0', 'path');
+    await page.dispatchEvent('#step-1-filter-property-0', 'change');
+    await page.fill('#step-1-filter-value-0', '/pricing');
+    await page.dispatchEvent('#step-1-filter-value-0', 'change');
+    await page.getByRole('button', { name: 'Add step', exact: true }).click();
+    await page.selectOption('#step-2', 'event:Signed Up');
+    await page.getByRole('button', { name: 'Add step', exact: true }).click();
+    await page.selectOption('#step-3', 'event:Demo Requested');
+    await page.getByRole('button', { name: 'Add step', exact: true }).click();
+    await page.selectOption('#step-4', 'stage:qualified');
     await page.fill('#window', '30');
     await page.dispatchEvent('#window', 'change');
     await page.click('button.primary');
     await page.waitForSelector('td[data-step-count]');
-    expect(await countsOn(page)).toEqual(cliReport.steps.map((s) => s.count));
-    // The URL holds the funnel: reloading it shows the same.
-    expect(new URL(page.url()).searchParams.get('definition')).toContain('Demo Requested');
+    expect(await countsOn(page)).toEqual(cliBuilt.steps.map((s) => s.count));
+    expect(cliBuilt.steps.at(-1)?.count).toBeGreaterThan(0);
+    // The URL holds the funnel as the CLI reads it: the filter, and the deal stage as a `$deal_stage` step.
+    const fromUrl = JSON.parse(new URL(page.url()).searchParams.get('definition') ?? '{}') as typeof built;
+    expect(fromUrl.steps.map((s) => [s.event, s.filters ?? []])).toEqual(
+      built.steps.map((s) => [s.event, (s.filters ?? []).map((f) => ({ op: 'eq', ...f }))]),
+    );
+    await page.screenshot({ path: join(output, 'dashboard-builder.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it('a breakdown through the builder keeps the totals', async () => {
+    const page = await open(`/?definition=${encodeURIComponent(JSON.stringify(definition))}`);
+    await page.waitForSelector('td[data-step-count]');
     await page.fill('#breakdown', 'channel');
     await page.dispatchEvent('#breakdown', 'change');
     await page.click('button.primary');
@@ -165,7 +200,31 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     )) as { cohorts: unknown[] };
     await page.waitForSelector(`[data-cohorts="${cohorts.cohorts.length}"]`);
     expect(cohorts.cohorts.length).toBeGreaterThan(5);
+    // The Kaplan–Meier summary is the funnel's time-to-convert report's.
+    const timing = (await fetch(`${server.url}/api/funnel`, post({ ...definition, view: 'time_to_convert' })).then(
+      (r) => r.json(),
+    )) as FunnelReport;
+    await page.waitForSelector('[data-km-median]');
+    expect(await page.getAttribute('[data-km-median]', 'data-km-median')).toBe(
+      String(timing.timeToConvert?.survival?.medianSeconds ?? ''),
+    );
     await page.screenshot({ path: join(output, 'dashboard-friction.png'), fullPage: true });
+    // Follow the top finding: the funnel of its segment (its values required of the entry step), as the API has it.
+    const top = cliDiagnose.leaks.findings[0];
+    expect(top).toBeDefined();
+    await page.click('[data-finding="0"] [data-segment-link]');
+    await page.waitForSelector('td[data-step-count]');
+    const segmentDefinition = JSON.parse(new URL(page.url()).searchParams.get('definition') ?? '{}') as {
+      steps: { filters?: unknown[] }[];
+    };
+    expect(segmentDefinition.steps[0]?.filters).toEqual(
+      top?.dimensions.map((property, i) => ({ property, op: 'eq', value: top.values[i] })),
+    );
+    const segment = (await fetch(`${server.url}/api/funnel`, post(segmentDefinition)).then((r) =>
+      r.json(),
+    )) as FunnelReport;
+    expect(await countsOn(page)).toEqual(segment.steps.map((s) => s.count));
+    expect(segment.steps[0]?.count).toBeGreaterThan(0);
     await page.close();
   }, 60_000);
 
@@ -276,6 +335,25 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     );
     expect(cacOrder).toEqual(byCac.map((r) => r.key));
     expect(await page.textContent('[data-benchmarks]')).toContain('landing pages');
+    // Days in stage: a box per stage with its finished stays and median, as `funnelscope pipeline` has them.
+    const stageRows = await page.$$eval('tr[data-stage-days]', (rows) =>
+      rows.map((r) => [
+        r.getAttribute('data-stage-days'),
+        Number(r.querySelector('[data-median]')?.getAttribute('data-median')),
+      ]),
+    );
+    const expectedStages = cliPipeline.timeInStage.filter((t) => t.days.count > 0).map((t) => [t.stage, t.days.median]);
+    expect(stageRows).toEqual([...expectedStages, ['sales cycle', cliPipeline.summary.salesCycleDays.median]]);
+    expect(await page.isVisible('[aria-label="Days in stage, box plots"] canvas')).toBe(true);
+    // One channel's tiles are that channel's row of the same report.
+    const paid = cliKpi.rows.find((r) => r.key === 'Paid Search');
+    expect(paid).toBeDefined();
+    await page.selectOption('#channel', 'Paid Search');
+    await page.waitForSelector('[data-channel-tiles="Paid Search"]');
+    expect(await tile('cac')).toBeCloseTo(paid?.cac.value ?? Number.NaN, 9);
+    expect(await tile('revenue')).toBe(paid?.revenue);
+    expect(await tile('customers')).toBe(paid?.customers);
+    expect(new URL(page.url()).searchParams.get('channel')).toBe('Paid Search');
     await page.screenshot({ path: join(output, 'dashboard-money.png'), fullPage: true });
     await page.close();
   }, 60_000);
@@ -302,6 +380,29 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     const page = await open('/?project=nothing-here');
     await page.waitForSelector('.empty');
     expect(await page.textContent('.empty')).toContain('funnelscope demo');
+    await page.close();
+  }, 60_000);
+
+  it('reads on a phone, in dark mode, and runs from the keyboard', async () => {
+    const page = await open(`/?definition=${encodeURIComponent(JSON.stringify(definition))}`, {
+      width: 390,
+      colorScheme: 'dark',
+    });
+    await page.waitForSelector('td[data-step-count]');
+    // Nothing wider than the screen but the tables, which scroll inside themselves.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe(
+      'rgb(17, 20, 24)',
+    );
+    await page.screenshot({ path: join(output, 'dashboard-phone-dark.png'), fullPage: true });
+    // Keyboard only: focus the breakdown, type, Tab to Run, Enter.
+    await page.focus('#breakdown');
+    await page.keyboard.type('device_type');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Run');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('tr[data-breakdown-row]');
+    expect(new URL(page.url()).searchParams.get('definition')).toContain('device_type');
     await page.close();
   }, 60_000);
 

@@ -5,11 +5,11 @@ import type { FunnelReport } from '../../src/analysis/funnel/report.js';
 import type { KpiReport } from '../../src/analysis/kpi/report.js';
 import type { PathsResult } from '../../src/analysis/paths/paths.js';
 import type { PipelineReport } from '../../src/analysis/pipeline/report.js';
-import type { RecentEvent, SavedFunnel } from '../../src/store/store.js';
+import type { Catalog, RecentEvent, SavedFunnel } from '../../src/store/store.js';
 
 export type { Figure, KpiRow } from '../../src/analysis/kpi/report.js';
 // The reports' types are the server's own (one definition, type-only imports: nothing of src is bundled).
-export type { CohortsReport, DiagnoseReport, FunnelReport, KpiReport, PipelineReport, SavedFunnel };
+export type { Catalog, CohortsReport, DiagnoseReport, FunnelReport, KpiReport, PipelineReport, SavedFunnel };
 export type TimeToConvert = NonNullable<FunnelReport['timeToConvert']>;
 export type TrendPoint = NonNullable<FunnelReport['trends']>[number];
 export type Heatmap = CohortsReport['heatmap'];
@@ -61,5 +61,6 @@ export const api = {
   pipeline: (project: string, query: Record<string, string>) =>
     call<PipelineReport>(`/api/pipeline?${new URLSearchParams({ project, ...query })}`),
   live: (project: string) => call<LiveReport>(`/api/live?${new URLSearchParams({ project })}`),
+  catalog: (project: string) => call<Catalog>(`/api/catalog?project=${encodeURIComponent(project)}`),
   events: (project: string) => call<{ events: EventName[] }>(`/api/events?project=${encodeURIComponent(project)}`),
 };

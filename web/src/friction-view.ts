@@ -1,9 +1,26 @@
 import type { EChartsType } from 'echarts/core';
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type CohortsReport, type DiagnoseReport } from './api.js';
-import { drawHeatmap, drawSankey } from './chart.js';
-import { percent } from './format.js';
+import { api, type CohortsReport, type DiagnoseReport, type FunnelReport } from './api.js';
+import { drawHeatmap, drawSankey, drawTimeToConvert } from './chart.js';
+import { duration, percent } from './format.js';
+
+type Finding = DiagnoseReport['leaks']['findings'][number];
+
+/**
+ * The funnel view of a finding's segment: the same funnel with the segment's values required of the entry step
+ * (the diagnosis reads each dimension at the step-1 event, first touch; an empty value is a missing property).
+ */
+export function segmentLink(project: string, definition: unknown, finding: Finding): string {
+  const d = definition as { steps: Record<string, unknown>[] };
+  const [first, ...rest] = d.steps;
+  const given = Array.isArray(first?.filters) ? (first.filters as unknown[]) : [];
+  const filters = finding.dimensions.map((property, i) =>
+    finding.values[i] === '' ? { property, op: 'not_set' } : { property, value: finding.values[i] },
+  );
+  const filtered = { ...d, steps: [{ ...first, filters: [...given, ...filters] }, ...rest] };
+  return `?${new URLSearchParams({ view: 'funnel', project, definition: JSON.stringify(filtered) })}`;
+}
 
 /** The diagnosis of the URL's funnel: ranked leaks, slow steps, and what the dropped units did instead. */
 export function FrictionView(props: { project: string; definition: unknown | null }) {
@@ -11,6 +28,9 @@ export function FrictionView(props: { project: string; definition: unknown | nul
   const [error, setError] = useState<string | null>(null);
   const [transition, setTransition] = useState(0);
   const [cohorts, setCohorts] = useState<CohortsReport | null>(null);
+  const [timing, setTiming] = useState<FunnelReport | null>(null);
+  const kmElement = useRef<HTMLDivElement>(null);
+  const km = useRef<EChartsType | null>(null);
   const heatmapElement = useRef<HTMLDivElement>(null);
   const heatmap = useRef<EChartsType | null>(null);
   const sankeyElement = useRef<HTMLDivElement>(null);
@@ -27,7 +47,18 @@ export function FrictionView(props: { project: string; definition: unknown | nul
       .cohorts({ definition: props.definition, period: 'week' }, props.project)
       .then(setCohorts)
       .catch((e: Error) => setError(e.message));
+    // Time from the first to the last step, with the Kaplan–Meier curve (units still inside their window censored).
+    api
+      .funnel({ ...(props.definition as object), view: 'time_to_convert', breakdown: null }, props.project)
+      .then(setTiming)
+      .catch((e: Error) => setError(e.message));
   }, []);
+
+  useEffect(() => {
+    if (timing?.timeToConvert && kmElement.current) {
+      km.current = drawTimeToConvert(kmElement.current, timing.timeToConvert, km.current);
+    }
+  }, [timing, report]);
 
   useEffect(() => {
     if (cohorts && heatmapElement.current) {
@@ -62,8 +93,9 @@ export function FrictionView(props: { project: string; definition: unknown | nul
               (f, i) => html`<li class="card" data-finding=${i}>
                 <p class="sentence">${f.sentence}</p>
                 <p class="muted">
-                  ${`${f.segment} · ${f.fromName} → ${f.toName} · ${percent(f.segmentRate)} vs ${percent(f.restRate)} · ${Math.round(f.lostFinalConversions).toLocaleString('en-US')} lost at the end`}
+                  ${`${f.segment} · ${f.fromName} → ${f.toName} · ${percent(f.segmentRate)} (95% ${percent(f.segmentRateInterval.lower)}–${percent(f.segmentRateInterval.upper)}) vs ${percent(f.restRate)} · difference ${percent(f.difference)} (95% ${percent(f.differenceInterval.lower)}–${percent(f.differenceInterval.upper)}) · ${Math.round(f.lostFinalConversions).toLocaleString('en-US')} lost at the end`}
                 </p>
+                <a href=${segmentLink(props.project, props.definition, f)} data-segment-link>Open the funnel for ${f.segment}</a>
               </li>`,
             )}
           </ol>`
@@ -74,6 +106,25 @@ export function FrictionView(props: { project: string; definition: unknown | nul
       <ul>
         ${report.durations.summary.map((s) => html`<li data-duration-summary>${s}</li>`)}
       </ul>
+    </section>
+    <section aria-label="Time to convert">
+      <h2>Time to convert, first to last step</h2>
+      ${
+        timing?.timeToConvert
+          ? html`<p class="muted" data-km-median=${timing.timeToConvert.survival?.medianSeconds ?? ''}>
+              ${`${timing.timeToConvert.converters.toLocaleString('en-US')} converted. `}${
+                timing.timeToConvert.survival
+                  ? `Kaplan–Meier, counting those still inside their window as censored: ${percent(timing.timeToConvert.survival.conversionInWindow)} convert within the window; ${
+                      timing.timeToConvert.survival.medianSeconds === null
+                        ? 'fewer than half of those who entered ever convert'
+                        : `half of those who entered have converted by ${duration(timing.timeToConvert.survival.medianSeconds)}`
+                    }.`
+                  : ''
+              }
+            </p>`
+          : html`<p class="muted">Timing the conversions…</p>`
+      }
+      <div class="chart" ref=${kmElement} role="img" aria-label="Time to convert histogram and Kaplan–Meier curve"></div>
     </section>
     <section aria-label="Cohorts">
       <h2>Conversion from entry, by week of entry</h2>

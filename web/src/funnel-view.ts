@@ -1,17 +1,10 @@
 import type { EChartsType } from 'echarts/core';
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type EventName, type FunnelReport, type SavedFunnel } from './api.js';
+import { api, type Catalog, type EventName, type FunnelReport, type SavedFunnel } from './api.js';
 import { drawFunnel, drawTimeToConvert, drawTrends } from './chart.js';
 import { duration, percent } from './format.js';
-
-interface Draft {
-  view: string;
-  steps: string[];
-  windowAmount: number;
-  windowUnit: string;
-  breakdown: string;
-}
+import { type Draft, definitionOf, draftOf, emptyDraft, FunnelBuilder } from './funnel-builder.js';
 
 /** The state lives in the URL (`?project=…&definition=…`), so every view can be shared and bookmarked. */
 function readUrl(): { project: string; draft: Draft | null; base: Record<string, unknown> } {
@@ -20,51 +13,19 @@ function readUrl(): { project: string; draft: Draft | null; base: Record<string,
   const text = params.get('definition');
   if (!text) return { project, draft: null, base: {} };
   try {
-    const d = JSON.parse(text) as {
-      view?: string;
-      steps?: { event?: string }[];
-      window?: { amount?: number; unit?: string };
-      breakdown?: { properties?: string[] };
-    };
-    return {
-      project,
-      // Whatever the builder does not edit (interval, filters, exclusions, order …) is kept as given.
-      base: d as Record<string, unknown>,
-      draft: {
-        view: d.view ?? 'steps',
-        steps: (d.steps ?? []).map((s) => s.event ?? ''),
-        windowAmount: d.window?.amount ?? 14,
-        windowUnit: d.window?.unit ?? 'day',
-        breakdown: d.breakdown?.properties?.[0] ?? '',
-      },
-    };
+    const given = draftOf(JSON.parse(text));
+    return given ? { project, ...given } : { project, draft: null, base: {} };
   } catch {
     return { project, draft: null, base: {} };
   }
 }
 
-function definitionOf(draft: Draft, base: Record<string, unknown>): unknown {
-  const { view: _view, breakdown: _breakdown, steps: baseSteps, ...kept } = base;
-  const given = Array.isArray(baseSteps) ? (baseSteps as Record<string, unknown>[]) : [];
-  return {
-    ...kept,
-    ...(draft.view !== 'steps' ? { view: draft.view } : {}),
-    // A step whose event is unchanged keeps what the builder does not edit (filters, stage, name, optional …).
-    steps: draft.steps
-      .map((event, i) => (given[i]?.event === event ? { ...given[i], event } : { event }))
-      .filter((step) => step.event !== ''),
-    window: { amount: draft.windowAmount, unit: draft.windowUnit },
-    ...(draft.breakdown ? { breakdown: { properties: [draft.breakdown], limit: 8 } } : {}),
-  };
-}
-
 export function FunnelView() {
   const initial = readUrl();
   const [project] = useState(initial.project);
-  const [draft, setDraft] = useState<Draft>(
-    initial.draft ?? { view: 'steps', steps: ['', ''], windowAmount: 14, windowUnit: 'day', breakdown: '' },
-  );
+  const [draft, setDraft] = useState<Draft>(initial.draft ?? emptyDraft());
   const [events, setEvents] = useState<EventName[] | null>(null);
+  const [catalog, setCatalog] = useState<Catalog | null>(null);
   const [saved, setSaved] = useState<SavedFunnel[]>([]);
   const [savedId, setSavedId] = useState('');
   const [name, setName] = useState('');
@@ -117,7 +78,14 @@ export function FunnelView() {
       .events(project)
       .then((r) => setEvents(r.events))
       .catch((e: Error) => setError(e.message));
-    if (initial.draft && initial.draft.steps.filter(Boolean).length > 0) void run(initial.draft);
+    // The property and deal-stage lists come after the first report (their query would hold the store meanwhile).
+    const loadCatalog = () =>
+      api
+        .catalog(project)
+        .then(setCatalog)
+        .catch((e: Error) => setError(e.message));
+    if (initial.draft?.steps.some((s) => s.pick !== '')) void run(initial.draft).then(loadCatalog);
+    else void loadCatalog();
   }, []);
 
   useEffect(() => {
@@ -132,9 +100,6 @@ export function FunnelView() {
     }
     performance.mark('funnel:drawn');
   }, [report]);
-
-  const update = (change: Partial<Draft>) => setDraft({ ...draft, ...change });
-  const setStep = (i: number, event: string) => update({ steps: draft.steps.map((s, j) => (j === i ? event : s)) });
 
   if (events && events.length === 0) {
     return html`<div class="empty">
@@ -169,42 +134,7 @@ export function FunnelView() {
         }
       </div>
     </section>
-    <section class="builder" aria-label="Funnel builder">
-      ${draft.steps.map(
-        (step, i) => html`<div class="row">
-          <label for=${`step-${i}`}>Step ${i + 1}</label>
-          <select id=${`step-${i}`} value=${step} onChange=${(e: Event) => setStep(i, (e.target as HTMLSelectElement).value)}>
-            <option value="">choose an event…</option>
-            ${(events ?? []).map((e) => html`<option value=${e.event}>${e.event}</option>`)}
-          </select>
-          ${
-            draft.steps.length > 2
-              ? html`<button type="button" aria-label=${`Remove step ${i + 1}`} onClick=${() => update({ steps: draft.steps.filter((_, j) => j !== i) })}>×</button>`
-              : null
-          }
-        </div>`,
-      )}
-      <div class="row">
-        <button type="button" onClick=${() => update({ steps: [...draft.steps, ''] })}>Add step</button>
-        <label for="window">Window</label>
-        <input id="window" type="number" min="1" value=${draft.windowAmount} style="width: 5rem"
-          onChange=${(e: Event) => update({ windowAmount: Number((e.target as HTMLInputElement).value) })} />
-        <select aria-label="Window unit" value=${draft.windowUnit}
-          onChange=${(e: Event) => update({ windowUnit: (e.target as HTMLSelectElement).value })}>
-          ${['minute', 'hour', 'day', 'week', 'month'].map((u) => html`<option value=${u}>${u}s</option>`)}
-        </select>
-        <label for="view">View</label>
-        <select id="view" value=${draft.view} onChange=${(e: Event) => update({ view: (e.target as HTMLSelectElement).value })}>
-          <option value="steps">steps</option>
-          <option value="time_to_convert">time to convert</option>
-          <option value="trends">trends</option>
-        </select>
-        <label for="breakdown">Breakdown</label>
-        <input id="breakdown" placeholder="property, e.g. channel" value=${draft.breakdown}
-          onChange=${(e: Event) => update({ breakdown: (e.target as HTMLInputElement).value.trim() })} />
-        <button type="button" class="primary" onClick=${() => run(draft)}>Run</button>
-      </div>
-    </section>
+    <${FunnelBuilder} draft=${draft} events=${events} catalog=${catalog} onChange=${setDraft} onRun=${() => run(draft)} />
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     ${loading ? html`<p class="muted" aria-live="polite">Running…</p>` : null}
     ${

@@ -2,7 +2,7 @@ import type { EChartsType } from 'echarts/core';
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Figure, type KpiReport, type KpiRow, type PipelineReport } from './api.js';
-import { drawSparkline } from './chart.js';
+import { type BoxRow, drawBoxplot, drawSparkline } from './chart.js';
 import { money, percent } from './format.js';
 
 const dayMs = 86_400_000;
@@ -58,6 +58,41 @@ function Sparkline(props: { points: (number | null)[] }) {
   return html`<div class="sparkline" ref=${element} aria-hidden="true"></div>`;
 }
 
+/** Days in each stage of the finished stays (and the sales cycle), as box plots. */
+function StageDurations(props: { pipeline: PipelineReport }) {
+  const element = useRef<HTMLDivElement>(null);
+  const chart = useRef<EChartsType | null>(null);
+  const rows: BoxRow[] = [
+    ...props.pipeline.timeInStage.map((t) => ({ name: t.stage, d: t.days })),
+    {
+      name: 'sales cycle',
+      d: props.pipeline.summary.salesCycleDays,
+    },
+  ].flatMap(({ name, d }) =>
+    d.count > 0 && d.min !== null && d.p25 !== null && d.median !== null && d.p75 !== null && d.max !== null
+      ? [{ name, count: d.count, min: d.min, p25: d.p25, median: d.median, p75: d.p75, max: d.max }]
+      : [],
+  );
+  useEffect(() => {
+    if (element.current && rows.length > 0) chart.current = drawBoxplot(element.current, rows, 'days', chart.current);
+  }, [props.pipeline]);
+  if (rows.length === 0) return html`<p class="muted">No finished stage stays yet: import deal stage histories.</p>`;
+  return html`<div class="chart" ref=${element} role="img" aria-label="Days in stage, box plots"
+      data-boxes=${rows.map((r) => r.name).join('|')}></div>
+    <table aria-label="Days in stage">
+      <thead><tr><th>Stage</th><th>Stays</th><th>Min</th><th>25%</th><th>Median</th><th>75%</th><th>Max</th></tr></thead>
+      <tbody>
+        ${rows.map(
+          (r) => html`<tr data-stage-days=${r.name}>
+            <td>${r.name}</td><td>${r.count.toLocaleString('en-US')}</td><td>${r.min.toFixed(1)}</td>
+            <td>${r.p25.toFixed(1)}</td><td data-median=${r.median}>${r.median.toFixed(1)}</td><td>${r.p75.toFixed(1)}</td>
+            <td>${r.max.toFixed(1)}</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>`;
+}
+
 /** Unit economics over a period (default: the 90 days to the last day of data), with the deals' pipeline. */
 export function MoneyView(props: { project: string }) {
   const params = new URLSearchParams(location.search);
@@ -67,6 +102,9 @@ export function MoneyView(props: { project: string }) {
   const [pipeline, setPipeline] = useState<PipelineReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [sort, setSort] = useState<{ column: string; descending: boolean }>({ column: 'spend', descending: true });
+  // The tiles show the whole business or one channel (`?channel=`); a channel's months come from channel-month rows.
+  const [channel, setChannel] = useState(params.get('channel') ?? '');
+  const [channelMonths, setChannelMonths] = useState<KpiReport | null>(null);
 
   useEffect(() => {
     const load = async () => {
@@ -77,9 +115,9 @@ export function MoneyView(props: { project: string }) {
       const previousFrom = isoDay(dayOf(from) - length * dayMs);
       const [a, b, c, d] = await Promise.all([
         api.kpi(props.project, { from, to, by: 'channel' }),
-        api.kpi(props.project, { from: previousFrom, to: previousTo, by: 'total' }),
+        api.kpi(props.project, { from: previousFrom, to: previousTo, by: 'channel' }),
         api.kpi(props.project, { from, to, by: 'month' }),
-        api.pipeline(props.project, { asOf: to }),
+        api.pipeline(props.project, { asOf: to, by: 'channel' }),
       ]);
       setNow(a);
       setBefore(b);
@@ -89,6 +127,18 @@ export function MoneyView(props: { project: string }) {
     load().catch((e: Error) => setError(e.message));
   }, []);
 
+  useEffect(() => {
+    const next = new URLSearchParams(location.search);
+    if (channel) next.set('channel', channel);
+    else next.delete('channel');
+    history.replaceState(null, '', `?${next}`);
+    if (!channel || channelMonths || !now) return;
+    api
+      .kpi(props.project, { from: now.from, to: now.to, by: 'channel-month' })
+      .then(setChannelMonths)
+      .catch((e: Error) => setError(e.message));
+  }, [channel, now]);
+
   if (error) return html`<p class="error" role="alert">${error}</p>`;
   if (!now || !before || !byMonth || !pipeline) return html`<p class="muted" aria-live="polite">Loading…</p>`;
   const rows = [...now.rows].sort((x, y) => {
@@ -97,13 +147,26 @@ export function MoneyView(props: { project: string }) {
     const b = column?.value(y) ?? Number.NEGATIVE_INFINITY;
     return sort.descending ? b - a : a - b;
   });
-  const p = pipeline.summary;
+  // Win rate, deal size and cycle of a channel: the pipeline's group of deals with that source channel.
+  const p = channel ? pipeline.by?.groups.find((g) => g.key === channel) : pipeline.summary;
+  const current = channel ? now.rows.find((r) => r.key === channel) : now.total;
+  const previousRow = channel ? before.rows.find((r) => r.key === channel) : before.total;
+  const monthRows = channel
+    ? (channelMonths?.rows ?? []).filter((r) => r.key.startsWith(`${channel} · `))
+    : byMonth.rows;
   return html`
-    <p class="muted">${now.from} … ${now.to}${now.currency ? ` · ${now.currency}` : ''}; change against ${before.from} … ${before.to}</p>
-    <section class="tiles" aria-label="Key figures">
+    <div class="row">
+      <label for="channel">Channel</label>
+      <select id="channel" value=${channel} onChange=${(e: Event) => setChannel((e.target as HTMLSelectElement).value)}>
+        <option value="">all channels</option>
+        ${now.rows.map((r) => html`<option value=${r.key}>${r.key}</option>`)}
+      </select>
+      <span class="muted">${now.from} … ${now.to}${now.currency ? ` · ${now.currency}` : ''}; change against ${before.from} … ${before.to}</span>
+    </div>
+    <section class="tiles" aria-label="Key figures" data-channel-tiles=${channel}>
       ${tiles.map((t) => {
-        const value = t.value(now.total);
-        const previous = t.value(before.total);
+        const value = current ? t.value(current) : null;
+        const previous = previousRow ? t.value(previousRow) : null;
         const change = value !== null && previous !== null && previous !== 0 ? value / previous - 1 : null;
         return html`<div class="tile" data-tile=${t.id} data-value=${value ?? ''}>
           <div class="muted">${t.label}</div>
@@ -111,26 +174,28 @@ export function MoneyView(props: { project: string }) {
           <div class=${`change ${change === null || change === 0 ? '' : change > 0 !== Boolean(t.lowerIsBetter) ? 'good' : 'bad'}`}>
             ${change === null ? '–' : `${change >= 0 ? '+' : '−'}${(Math.abs(change) * 100).toFixed(1)}%`}
           </div>
-          <${Sparkline} points=${byMonth.rows.map((r) => t.value(r))} />
+          <${Sparkline} points=${monthRows.map((r) => t.value(r))} />
         </div>`;
       })}
-      <div class="tile" data-tile="win-rate" data-value=${p.winRate.rate ?? ''}>
-        <div class="muted">Win rate</div><div class="value">${percent(p.winRate.rate)}</div>
+      <div class="tile" data-tile="win-rate" data-value=${p?.winRate.rate ?? ''}>
+        <div class="muted">Win rate${channel ? ' (deal source)' : ''}</div><div class="value">${percent(p?.winRate.rate)}</div>
       </div>
-      <div class="tile" data-tile="deal-size" data-value=${p.dealSize?.mean ?? ''}>
-        <div class="muted">Deal size (mean)</div><div class="value">${money(p.dealSize?.mean)}</div>
+      <div class="tile" data-tile="deal-size" data-value=${p?.dealSize?.mean ?? ''}>
+        <div class="muted">Deal size (mean)</div><div class="value">${money(p?.dealSize?.mean)}</div>
       </div>
-      <div class="tile" data-tile="cycle" data-value=${p.salesCycleDays.median ?? ''}>
-        <div class="muted">Sales cycle (median)</div><div class="value">${days(p.salesCycleDays.median)}</div>
+      <div class="tile" data-tile="cycle" data-value=${p?.salesCycleDays.median ?? ''}>
+        <div class="muted">Sales cycle (median)</div><div class="value">${days(p?.salesCycleDays.median)}</div>
       </div>
     </section>
     ${
       now.benchmarks.length > 0
         ? html`<p class="muted" data-benchmarks>
-          Benchmarks, visitor → lead: ${now.benchmarks.map((b) => `${b.name} ${percent(b.value)} (${b.verdict})`).join('; ')}.
+          Benchmarks, visitor → lead${channel ? ' (all channels)' : ''}: ${now.benchmarks.map((b) => `${b.name} ${percent(b.value)} (${b.verdict})`).join('; ')}.
         </p>`
         : null
     }
+    <h2>Days in stage (all deals, stays that ended)</h2>
+    <${StageDurations} pipeline=${pipeline} />
     <h2>By channel</h2>
     <table aria-label="KPIs by channel">
       <thead>

@@ -18,6 +18,11 @@ export interface Distribution {
   medianInterval: Interval | null;
   mean: number | null;
   p80: number | null;
+  /** The five numbers of a box plot: smallest, quartiles (same quantile rule as the median) and largest. */
+  min: number | null;
+  p25: number | null;
+  p75: number | null;
+  max: number | null;
   enoughData: boolean;
 }
 

@@ -61,6 +61,10 @@ function distribution(values: number[], minCount: number): Distribution {
     medianInterval: medianIntervalSorted(sorted),
     mean: mean(sorted),
     p80: quantileSorted(sorted, 0.8),
+    min: sorted.length > 0 ? (sorted[0] as number) : null,
+    p25: quantileSorted(sorted, 0.25),
+    p75: quantileSorted(sorted, 0.75),
+    max: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : null,
     enoughData: sorted.length >= minCount,
   };
 }

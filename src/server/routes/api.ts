@@ -18,14 +18,21 @@ import {
   type RequestValues,
 } from '../../model/report-requests.js';
 import type { EventColumnSource } from '../../store/event-columns.js';
-import type { Store } from '../../store/store.js';
+import type { Catalog, Store } from '../../store/store.js';
 
 export interface ApiOptions {
   columns: EventColumnSource;
   /** Spend, deals and their stage histories (the kpi and pipeline reports). */
   store: Pick<
     Store,
-    'spendAndDeals' | 'dealRecords' | 'listFunnels' | 'saveFunnel' | 'updateFunnel' | 'deleteFunnel' | 'recentEvents'
+    | 'spendAndDeals'
+    | 'dealRecords'
+    | 'listFunnels'
+    | 'saveFunnel'
+    | 'updateFunnel'
+    | 'deleteFunnel'
+    | 'recentEvents'
+    | 'catalog'
   >;
   /** Accepted events not yet in the store (the live view says so). */
   backlog?: () => number;
@@ -87,6 +94,21 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       eventLists.set(columns, events);
     }
     return { events };
+  });
+
+  // Property names and deal stages (the builder's filter, breakdown and deal-stage pick lists), asked again only
+  // after the columns were loaded again (new data).
+  const catalogs = new WeakMap<object, Promise<Catalog>>();
+  app.get('/api/catalog', async (request) => {
+    const project = projectOf(request.query);
+    const { columns } = await cache.get(project);
+    let catalog = catalogs.get(columns);
+    if (!catalog) {
+      catalog = options.store.catalog(project);
+      catalogs.set(columns, catalog);
+      catalog.catch(() => catalogs.delete(columns));
+    }
+    return catalog;
   });
 
   app.post('/api/funnel', async (request) => {

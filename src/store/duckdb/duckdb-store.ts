@@ -11,7 +11,16 @@ import {
   type EventValueSource,
   valueSourceKey,
 } from '../event-columns.js';
-import type { ImportLogEntry, KeyKind, ProjectKeys, RecentEvent, SavedFunnel, Store, StoreCounts } from '../store.js';
+import type {
+  Catalog,
+  ImportLogEntry,
+  KeyKind,
+  ProjectKeys,
+  RecentEvent,
+  SavedFunnel,
+  Store,
+  StoreCounts,
+} from '../store.js';
 import {
   readSavedJson,
   readSnapshot,
@@ -26,6 +35,7 @@ import {
 } from './column-snapshot.js';
 import { DuckDBDatabase, type OpenOptions } from './duckdb-database.js';
 import { importFile } from './import-file.js';
+import { getCatalog } from './queries/get-catalog.js';
 import { getDealRecords } from './queries/get-deal-records.js';
 import { getPerson } from './queries/get-person.js';
 import { getDealPeople, getSpendAndDeals } from './queries/get-spend-and-deals.js';
@@ -364,6 +374,10 @@ export class DuckDBStore implements Store, EventColumnSource {
         perMinute: minutes.map((m) => ({ minute: m.minute.toISOString(), events: Number(m.events) })),
       };
     });
+  }
+
+  catalog(project: string): Promise<Catalog> {
+    return this.exclusive(() => getCatalog(this.db, project));
   }
 
   listFunnels(project: string): Promise<SavedFunnel[]> {

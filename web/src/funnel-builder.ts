@@ -1,0 +1,388 @@
+import { html } from 'htm/preact';
+import type { Catalog, EventName } from './api.js';
+
+/** A property filter as the builder edits it: the value as typed (lists comma-separated). */
+export interface FilterDraft {
+  property: string;
+  scope: string;
+  op: string;
+  value: string;
+  /** The value as the URL gave it, kept while its text is unchanged (a number stays a number). */
+  given?: unknown;
+  /** What the builder does not edit (a group type). */
+  extra?: Record<string, unknown>;
+}
+
+/** A step: `event:NAME`, `stage:NAME` (a deal entering that stage, `$deal_stage` with `stage` = NAME) or ''. */
+export interface StepDraft {
+  pick: string;
+  filters: FilterDraft[];
+  /** The business stage of the step (awareness … action) for the stage roll-up; '' for none. */
+  stage: string;
+  /** What the builder does not edit (name, optional, gap, first time …), kept while the pick is unchanged. */
+  extra: Record<string, unknown>;
+  givenPick?: string;
+}
+
+export interface ExclusionDraft {
+  event: string;
+  fromStep: number;
+  toStep: number;
+  extra: Record<string, unknown>;
+}
+
+export interface Draft {
+  view: string;
+  order: string;
+  steps: StepDraft[];
+  windowAmount: number;
+  windowUnit: string;
+  breakdown: string;
+  dateFrom: string;
+  dateTo: string;
+  exclusions: ExclusionDraft[];
+  filters: FilterDraft[];
+}
+
+export const operators: { op: string; label: string }[] = [
+  { op: 'eq', label: '=' },
+  { op: 'neq', label: '≠' },
+  { op: 'in', label: 'is one of' },
+  { op: 'not_in', label: 'is none of' },
+  { op: 'icontains', label: 'contains' },
+  { op: 'not_icontains', label: 'does not contain' },
+  { op: 'regex', label: 'matches regex' },
+  { op: 'gt', label: '>' },
+  { op: 'gte', label: '≥' },
+  { op: 'lt', label: '<' },
+  { op: 'lte', label: '≤' },
+  { op: 'set', label: 'is set' },
+  { op: 'not_set', label: 'is not set' },
+];
+const noValue = new Set(['set', 'not_set']);
+const listOps = new Set(['in', 'not_in']);
+const numericOps = new Set(['gt', 'gte', 'lt', 'lte']);
+export const businessStages = ['awareness', 'interest', 'consideration', 'intent', 'evaluation', 'action'];
+
+export const emptyDraft = (): Draft => ({
+  view: 'steps',
+  order: 'ordered',
+  steps: [emptyStep(), emptyStep()],
+  windowAmount: 14,
+  windowUnit: 'day',
+  breakdown: '',
+  dateFrom: '',
+  dateTo: '',
+  exclusions: [],
+  filters: [],
+});
+const emptyStep = (): StepDraft => ({ pick: '', filters: [], stage: '', extra: {} });
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const text = (v: unknown) => (v === undefined || v === null ? '' : Array.isArray(v) ? v.join(', ') : String(v));
+
+function filterDraft(f: Json): FilterDraft {
+  const { property, scope, op, value, ...extra } = f;
+  return {
+    property: text(property),
+    scope: typeof scope === 'string' ? scope : 'event',
+    op: typeof op === 'string' ? op : 'eq',
+    value: text(value),
+    given: value,
+    extra,
+  };
+}
+
+function filterOf(f: FilterDraft): Json {
+  const base: Json = { ...f.extra, property: f.property.trim(), op: f.op };
+  if (f.scope !== 'event') base.scope = f.scope;
+  if (noValue.has(f.op)) return base;
+  if (f.given !== undefined && text(f.given) === f.value) return { ...base, value: f.given };
+  if (listOps.has(f.op)) {
+    return {
+      ...base,
+      value: f.value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    };
+  }
+  if (numericOps.has(f.op) && f.value.trim() !== '' && Number.isFinite(Number(f.value))) {
+    return { ...base, value: Number(f.value) };
+  }
+  return { ...base, value: f.value };
+}
+
+/** The draft of a definition given in the URL; what the builder does not edit is kept as given. */
+export function draftOf(definition: unknown): { draft: Draft; base: Json } | null {
+  if (!isObject(definition)) return null;
+  const d = definition;
+  const window = isObject(d.window) ? d.window : {};
+  const breakdown = isObject(d.breakdown) ? d.breakdown : {};
+  const steps = (Array.isArray(d.steps) ? d.steps : []).filter(isObject).map((s): StepDraft => {
+    const { event, filters, stage, ...extra } = s;
+    const list = (Array.isArray(filters) ? filters : []).filter(isObject).map(filterDraft);
+    let pick = typeof event === 'string' ? `event:${event}` : '';
+    // A deal stage step: `$deal_stage` whose first filter is `stage = NAME`.
+    const first = list[0];
+    if (event === '$deal_stage' && first?.property === 'stage' && first.op === 'eq' && first.scope === 'event') {
+      pick = `stage:${first.value}`;
+      list.shift();
+    }
+    return { pick, filters: list, stage: typeof stage === 'string' ? stage : '', extra, givenPick: pick };
+  });
+  const exclusions = (Array.isArray(d.exclusions) ? d.exclusions : []).filter(isObject).map((x): ExclusionDraft => {
+    const { event, fromStep, toStep, ...extra } = x;
+    return { event: text(event), fromStep: Number(fromStep ?? 0), toStep: Number(toStep ?? 1), extra };
+  });
+  return {
+    base: d,
+    draft: {
+      view: typeof d.view === 'string' ? d.view : 'steps',
+      order: typeof d.order === 'string' ? d.order : 'ordered',
+      steps: steps.length > 0 ? steps : emptyDraft().steps,
+      windowAmount: typeof window.amount === 'number' ? window.amount : 14,
+      windowUnit: typeof window.unit === 'string' ? window.unit : 'day',
+      breakdown: Array.isArray(breakdown.properties) ? text(breakdown.properties[0]) : '',
+      dateFrom: text(d.dateFrom),
+      dateTo: text(d.dateTo),
+      exclusions,
+      filters: (Array.isArray(d.filters) ? d.filters : []).filter(isObject).map(filterDraft),
+    },
+  };
+}
+
+/** The funnel definition (docs/funnels.md) of a draft, over the fields of the URL's definition it does not edit. */
+export function definitionOf(draft: Draft, base: Json): Json {
+  const {
+    view: _view,
+    breakdown: baseBreakdown,
+    steps: _steps,
+    order: _order,
+    exclusions: _exclusions,
+    filters: _filters,
+    dateFrom: _from,
+    dateTo: _to,
+    window: _window,
+    ...kept
+  } = base;
+  const steps = draft.steps
+    .filter((s) => s.pick !== '')
+    .map((s) => {
+      const kind = s.pick.slice(0, s.pick.indexOf(':'));
+      const name = s.pick.slice(s.pick.indexOf(':') + 1);
+      const filters = s.filters.filter((f) => f.property.trim() !== '').map(filterOf);
+      const step: Json = s.pick === s.givenPick ? { ...s.extra } : {};
+      if (kind === 'stage') {
+        step.event = '$deal_stage';
+        step.filters = [{ property: 'stage', op: 'eq', value: name }, ...filters];
+        if (step.name === undefined) step.name = `Deal: ${name}`;
+      } else {
+        step.event = name;
+        if (filters.length > 0) step.filters = filters;
+      }
+      if (s.stage) step.stage = s.stage;
+      return step;
+    });
+  const givenBreakdown = isObject(baseBreakdown) ? baseBreakdown : {};
+  const sameBreakdown = Array.isArray(givenBreakdown.properties) && givenBreakdown.properties[0] === draft.breakdown;
+  const filters = draft.filters.filter((f) => f.property.trim() !== '').map(filterOf);
+  return {
+    ...kept,
+    ...(draft.view !== 'steps' ? { view: draft.view } : {}),
+    ...(draft.order !== 'ordered' ? { order: draft.order } : {}),
+    steps,
+    window: { amount: draft.windowAmount, unit: draft.windowUnit },
+    ...(draft.dateFrom ? { dateFrom: draft.dateFrom } : {}),
+    ...(draft.dateTo ? { dateTo: draft.dateTo } : {}),
+    ...(filters.length > 0 ? { filters } : {}),
+    ...(draft.exclusions.some((x) => x.event)
+      ? {
+          exclusions: draft.exclusions
+            .filter((x) => x.event)
+            .map((x) => ({ ...x.extra, event: x.event, fromStep: x.fromStep, toStep: x.toStep })),
+        }
+      : {}),
+    ...(draft.breakdown
+      ? { breakdown: sameBreakdown ? givenBreakdown : { properties: [draft.breakdown], limit: 8 } }
+      : {}),
+  };
+}
+
+/** Rows of property filters: property (from the catalog, or typed), operator, value. */
+function FilterRows(props: {
+  id: string;
+  filters: FilterDraft[];
+  onChange: (filters: FilterDraft[]) => void;
+  addLabel: string;
+}) {
+  const { id, filters, onChange } = props;
+  const set = (i: number, change: Partial<FilterDraft>) =>
+    onChange(filters.map((f, j) => (j === i ? { ...f, ...change } : f)));
+  return html`<div class="filters">
+    ${filters.map(
+      (f, i) => html`<div class="row filter" data-filter=${`${id}-${i}`}>
+        <span class="muted">where</span>
+        <select aria-label="Property scope" value=${f.scope} onChange=${(e: Event) => set(i, { scope: (e.target as HTMLSelectElement).value })}>
+          <option value="event">event</option><option value="person">person</option>
+        </select>
+        <input id=${`${id}-property-${i}`} aria-label="Property" list="property-names" placeholder="property" value=${f.property}
+          onChange=${(e: Event) => set(i, { property: (e.target as HTMLInputElement).value })} />
+        <select id=${`${id}-op-${i}`} aria-label="Operator" value=${f.op} onChange=${(e: Event) => set(i, { op: (e.target as HTMLSelectElement).value })}>
+          ${operators.map((o) => html`<option value=${o.op}>${o.label}</option>`)}
+        </select>
+        ${
+          noValue.has(f.op)
+            ? null
+            : html`<input id=${`${id}-value-${i}`} aria-label="Value" value=${f.value}
+              placeholder=${listOps.has(f.op) ? 'a, b, c' : 'value'}
+              onChange=${(e: Event) => set(i, { value: (e.target as HTMLInputElement).value })} />`
+        }
+        <button type="button" aria-label="Remove filter" onClick=${() => onChange(filters.filter((_, j) => j !== i))}>×</button>
+      </div>`,
+    )}
+    <button type="button" class="link" onClick=${() => onChange([...filters, { property: '', scope: 'event', op: 'eq', value: '' }])}>
+      ${props.addLabel}
+    </button>
+  </div>`;
+}
+
+/**
+ * The funnel builder: steps (events, or deals entering a stage) with their filters, filters on every step, order,
+ * window, date range, exclusions, breakdown and view. Every control is a labelled native one (keyboard first).
+ */
+export function FunnelBuilder(props: {
+  draft: Draft;
+  events: EventName[] | null;
+  catalog: Catalog | null;
+  onChange: (draft: Draft) => void;
+  onRun: () => void;
+}) {
+  const { draft, events, catalog } = props;
+  const update = (change: Partial<Draft>) => props.onChange({ ...draft, ...change });
+  const setStep = (i: number, change: Partial<StepDraft>) =>
+    update({ steps: draft.steps.map((s, j) => (j === i ? { ...s, ...change } : s)) });
+  const setExclusion = (i: number, change: Partial<ExclusionDraft>) =>
+    update({ exclusions: draft.exclusions.map((x, j) => (j === i ? { ...x, ...change } : x)) });
+  const stepNumbers = draft.steps.map((_, i) => i);
+  const stageOptions = catalog?.dealStages ?? [];
+  // A stage named in the URL but not (yet) in the catalog stays pickable.
+  const extraStages = draft.steps
+    .map((s) => s.pick)
+    .filter((p) => p.startsWith('stage:') && !stageOptions.some((o) => `stage:${o.stage}` === p));
+  const eventNames = events ?? [];
+  const extraEvents = draft.steps
+    .map((s) => s.pick)
+    .filter((p) => p.startsWith('event:') && !eventNames.some((e) => `event:${e.event}` === p));
+  return html`<section class="builder" aria-label="Funnel builder">
+    <datalist id="property-names">
+      ${(catalog?.properties ?? []).map((p) => html`<option value=${p.property}></option>`)}
+    </datalist>
+    <ol class="steps">
+      ${draft.steps.map(
+        (step, i) => html`<li class="step">
+          <div class="row">
+            <label for=${`step-${i}`}>Step ${i + 1}</label>
+            <select id=${`step-${i}`} value=${step.pick}
+              onChange=${(e: Event) => setStep(i, { pick: (e.target as HTMLSelectElement).value })}>
+              <option value="">${events ? 'choose an event or deal stage…' : 'loading events…'}</option>
+              <optgroup label="Events">
+                ${eventNames.map((e) => html`<option value=${`event:${e.event}`}>${e.event}</option>`)}
+                ${extraEvents.map((p) => html`<option value=${p}>${p.slice(6)}</option>`)}
+              </optgroup>
+              ${
+                stageOptions.length + extraStages.length > 0
+                  ? html`<optgroup label="Deal enters stage">
+                    ${stageOptions.map((s) => html`<option value=${`stage:${s.stage}`}>deal: ${s.stage}</option>`)}
+                    ${extraStages.map((p) => html`<option value=${p}>deal: ${p.slice(6)}</option>`)}
+                  </optgroup>`
+                  : null
+              }
+            </select>
+            <select aria-label=${`Business stage of step ${i + 1}`} value=${step.stage}
+              onChange=${(e: Event) => setStep(i, { stage: (e.target as HTMLSelectElement).value })}>
+              <option value="">no stage</option>
+              ${businessStages.map((s) => html`<option value=${s}>${s}</option>`)}
+            </select>
+            ${
+              draft.steps.length > 2
+                ? html`<button type="button" aria-label=${`Remove step ${i + 1}`}
+                  onClick=${() => update({ steps: draft.steps.filter((_, j) => j !== i) })}>×</button>`
+                : null
+            }
+          </div>
+          <${FilterRows} id=${`step-${i}-filter`} filters=${step.filters} addLabel=${`+ filter on step ${i + 1}`}
+            onChange=${(filters: FilterDraft[]) => setStep(i, { filters })} />
+        </li>`,
+      )}
+    </ol>
+    <div class="row">
+      <button type="button" onClick=${() => update({ steps: [...draft.steps, emptyStep()] })}>Add step</button>
+    </div>
+    <fieldset>
+      <legend>Every step</legend>
+      <${FilterRows} id="global-filter" filters=${draft.filters} addLabel="+ filter on every step"
+        onChange=${(filters: FilterDraft[]) => update({ filters })} />
+    </fieldset>
+    <fieldset>
+      <legend>Exclusions</legend>
+      ${draft.exclusions.map(
+        (x, i) => html`<div class="row" data-exclusion=${i}>
+          <label for=${`exclusion-${i}`}>Not</label>
+          <select id=${`exclusion-${i}`} value=${x.event} onChange=${(e: Event) => setExclusion(i, { event: (e.target as HTMLSelectElement).value })}>
+            <option value="">choose an event…</option>
+            ${eventNames.map((e) => html`<option value=${e.event}>${e.event}</option>`)}
+            ${x.event && !eventNames.some((e) => e.event === x.event) ? html`<option value=${x.event}>${x.event}</option>` : null}
+          </select>
+          <label for=${`exclusion-${i}-from`}>between step</label>
+          <select id=${`exclusion-${i}-from`} value=${x.fromStep} onChange=${(e: Event) => setExclusion(i, { fromStep: Number((e.target as HTMLSelectElement).value) })}>
+            ${stepNumbers.map((n) => html`<option value=${n}>${n + 1}</option>`)}
+          </select>
+          <label for=${`exclusion-${i}-to`}>and step</label>
+          <select id=${`exclusion-${i}-to`} value=${x.toStep} onChange=${(e: Event) => setExclusion(i, { toStep: Number((e.target as HTMLSelectElement).value) })}>
+            ${stepNumbers.map((n) => html`<option value=${n}>${n + 1}</option>`)}
+          </select>
+          <button type="button" aria-label="Remove exclusion" onClick=${() => update({ exclusions: draft.exclusions.filter((_, j) => j !== i) })}>×</button>
+        </div>`,
+      )}
+      <button type="button" class="link"
+        onClick=${() => update({ exclusions: [...draft.exclusions, { event: '', fromStep: 0, toStep: draft.steps.length - 1, extra: {} }] })}>
+        + exclusion
+      </button>
+    </fieldset>
+    <div class="row">
+      <label for="order">Order</label>
+      <select id="order" value=${draft.order} onChange=${(e: Event) => update({ order: (e.target as HTMLSelectElement).value })}>
+        <option value="ordered">in order (other events between)</option>
+        <option value="strict">strict (nothing between)</option>
+        <option value="unordered">any order</option>
+      </select>
+      <label for="window">Window</label>
+      <input id="window" type="number" min="1" value=${draft.windowAmount} class="narrow"
+        onChange=${(e: Event) => update({ windowAmount: Number((e.target as HTMLInputElement).value) })} />
+      <select aria-label="Window unit" value=${draft.windowUnit}
+        onChange=${(e: Event) => update({ windowUnit: (e.target as HTMLSelectElement).value })}>
+        ${['minute', 'hour', 'day', 'week', 'month'].map((u) => html`<option value=${u}>${u}s</option>`)}
+      </select>
+      <label for="date-from">From</label>
+      <input id="date-from" type="date" value=${draft.dateFrom}
+        onChange=${(e: Event) => update({ dateFrom: (e.target as HTMLInputElement).value })} />
+      <label for="date-to">to</label>
+      <input id="date-to" type="date" value=${draft.dateTo}
+        onChange=${(e: Event) => update({ dateTo: (e.target as HTMLInputElement).value })} />
+    </div>
+    <div class="row">
+      <label for="view">View</label>
+      <select id="view" value=${draft.view} onChange=${(e: Event) => update({ view: (e.target as HTMLSelectElement).value })}>
+        <option value="steps">steps</option>
+        <option value="time_to_convert">time to convert</option>
+        <option value="trends">trends</option>
+      </select>
+      <label for="breakdown">Breakdown</label>
+      <input id="breakdown" list="property-names" placeholder="property, e.g. channel" value=${draft.breakdown}
+        onChange=${(e: Event) => update({ breakdown: (e.target as HTMLInputElement).value.trim() })} />
+      <button type="button" class="primary" onClick=${props.onRun}>Run</button>
+    </div>
+  </section>`;
+}
