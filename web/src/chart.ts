@@ -76,7 +76,7 @@ export function drawFunnel(element: HTMLElement, report: FunnelReport, previous:
     const ink = getComputedStyle(element).color || '#1b1f24';
     const whiskers = report.steps
       .map((s, i) =>
-        s.conversionRateInterval
+        i > 0 && s.conversionRateInterval
           ? [i, s.conversionRateInterval.lower * first, s.conversionRateInterval.upper * first]
           : null,
       )
