@@ -335,6 +335,11 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     );
     expect(cacOrder).toEqual(byCac.map((r) => r.key));
     expect(await page.textContent('[data-benchmarks]')).toContain('landing pages');
+    // The conversion tile marks the benchmarks on its scale.
+    const marks = await page.$$eval('[data-tile="conversion"] [data-benchmark]', (m) =>
+      m.map((e) => Number(e.getAttribute('data-benchmark'))),
+    );
+    expect(marks).toEqual(cliKpi.benchmarks.map((b) => b.value));
     // Days in stage: a box per stage with its finished stays and median, as `funnelscope pipeline` has them.
     const stageRows = await page.$$eval('tr[data-stage-days]', (rows) =>
       rows.map((r) => [
@@ -373,6 +378,16 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     expect(sent.status).toBe(200);
     await page.waitForSelector('tr[data-live-event="Live Check"]', { timeout: 15_000 });
     expect(await page.getAttribute('[data-live-total]', 'data-live-total')).toBe('1');
+    await page.close();
+  }, 60_000);
+
+  it('says in words what is wrong with a funnel', async () => {
+    const page = await open('/');
+    await page.waitForFunction(() => document.querySelectorAll('#step-0 option').length > 1);
+    // No step chosen: said before asking the server, naming the field.
+    await page.click('button.primary');
+    await page.waitForSelector('[role="alert"]');
+    expect(await page.textContent('[role="alert"]')).toMatch(/^steps: choose an event/);
     await page.close();
   }, 60_000);
 

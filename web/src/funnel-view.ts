@@ -38,6 +38,10 @@ export function FunnelView() {
   const run = async (next: Draft) => {
     // User Timing marks: a run starts here and ends when its chart is drawn (bench/dashboard-speed.mjs reads them).
     performance.mark('funnel:run');
+    if (!next.steps.some((s) => s.pick !== '')) {
+      setError('steps: choose an event or a deal stage for step 1, then Run.');
+      return;
+    }
     const definition = definitionOf(next, initial.base);
     const params = new URLSearchParams({ project, definition: JSON.stringify(definition) });
     history.replaceState(null, '', `?${params}`);

@@ -58,6 +58,21 @@ function Sparkline(props: { points: (number | null)[] }) {
   return html`<div class="sparkline" ref=${element} aria-hidden="true"></div>`;
 }
 
+/** A conversion on a scale with the benchmark figures marked (e.g. landing pages 2.35% average, 5.31% top quartile). */
+function BenchmarkScale(props: { value: number | null; benchmarks: KpiReport['benchmarks'] }) {
+  if (props.benchmarks.length === 0) return null;
+  const top = Math.max(props.value ?? 0, ...props.benchmarks.map((b) => b.value)) * 1.15;
+  const at = (x: number) => `${Math.min(100, (x / top) * 100).toFixed(1)}%`;
+  return html`<div class="bench-scale" role="img"
+    aria-label=${`${percent(props.value)} against ${props.benchmarks.map((b) => `${b.name} ${percent(b.value)}`).join(', ')}`}>
+    ${props.benchmarks.map(
+      (b) => html`<span class="bench-mark" style=${`left: ${at(b.value)}`} title=${`${b.name}: ${percent(b.value)}`}
+        data-benchmark=${b.value}></span>`,
+    )}
+    ${props.value === null ? null : html`<span class="bench-yours" style=${`left: ${at(props.value)}`}></span>`}
+  </div>`;
+}
+
 /** Days in each stage of the finished stays (and the sales cycle), as box plots. */
 function StageDurations(props: { pipeline: PipelineReport }) {
   const element = useRef<HTMLDivElement>(null);
@@ -175,6 +190,7 @@ export function MoneyView(props: { project: string }) {
             ${change === null ? '–' : `${change >= 0 ? '+' : '−'}${(Math.abs(change) * 100).toFixed(1)}%`}
           </div>
           <${Sparkline} points=${monthRows.map((r) => t.value(r))} />
+          ${t.id === 'conversion' ? html`<${BenchmarkScale} value=${value} benchmarks=${now.benchmarks} />` : null}
         </div>`;
       })}
       <div class="tile" data-tile="win-rate" data-value=${p?.winRate.rate ?? ''}>

@@ -20,33 +20,36 @@ const typedColumns = [
   'revenue',
 ] as const;
 
-/** JSON property keys are counted over this many of the project's events and scaled to all of them. */
+/** Properties are counted over this many of the project's events and scaled to all of them. */
 export const catalogSampleSize = 100_000;
 
 /**
- * Property names in use and the deal stages entered: the typed columns counted exactly (non-null values), the
- * JSON keys of `properties` over the first `catalogSampleSize` events (an estimate scaled to the project's event
- * count: the full JSON scan costs seconds on millions of events, and a pick list only needs the order).
+ * Property names in use and the deal stages entered. Properties (the typed columns' non-null values and the keys of
+ * the JSON properties) are counted over the first `catalogSampleSize` events and scaled to the project's event
+ * count: a pick list needs the order, not exact counts, and a scan of every event costs close to a second at ten
+ * million, holding the store while a report waits.
  */
 export async function getCatalog(db: DuckDBDatabase, project: string): Promise<Catalog> {
   const [typed] = await db.rows<Record<string, bigint>>(
-    `SELECT count(*) AS total, ${typedColumns.map((c) => `count(${c}) AS ${c}`).join(', ')}
-     FROM events WHERE project_id = $project`,
-    { project },
+    `SELECT (SELECT count(*) FROM events WHERE project_id = $project) AS total, count(*) AS sampled,
+            ${typedColumns.map((c) => `count(${c}) AS ${c}`).join(', ')}
+     FROM (SELECT * FROM events WHERE project_id = $project LIMIT $sample)`,
+    { project, sample: catalogSampleSize },
   );
   const total = Number(typed?.total ?? 0);
+  const sampled = Number(typed?.sampled ?? 0);
   const keys = await db.rows<{ key: string; n: bigint }>(
     `SELECT key, count(*) AS n
      FROM (SELECT unnest(json_keys(properties)) AS key
-           FROM (SELECT properties FROM events WHERE project_id = $project AND properties IS NOT NULL LIMIT $sample))
+           FROM (SELECT properties FROM events WHERE project_id = $project LIMIT $sample))
      GROUP BY key`,
     { project, sample: catalogSampleSize },
   );
-  const scale = total > catalogSampleSize ? total / catalogSampleSize : 1;
+  const scale = sampled > 0 ? total / sampled : 1;
   const counts = new Map<string, number>();
   for (const c of typedColumns) {
     const n = Number(typed?.[c] ?? 0);
-    if (n > 0) counts.set(c, n);
+    if (n > 0) counts.set(c, Math.round(n * scale));
   }
   for (const k of keys) {
     if (!counts.has(k.key)) counts.set(k.key, Math.round(Number(k.n) * scale));
