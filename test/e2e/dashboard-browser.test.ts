@@ -410,9 +410,11 @@ describe.skipIf(!haveChromium)('dashboard', () => {
       'rgb(17, 20, 24)',
     );
     await page.screenshot({ path: join(output, 'dashboard-phone-dark.png'), fullPage: true });
-    // Keyboard only: focus the breakdown, type, Tab to Run, Enter.
+    // Keyboard only: focus the breakdown, type, Tab past its top-N to Run, Enter.
     await page.focus('#breakdown');
     await page.keyboard.type('device_type');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('breakdown-limit');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Run');
     await page.keyboard.press('Enter');

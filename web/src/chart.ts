@@ -63,7 +63,7 @@ export function drawFunnel(element: HTMLElement, report: FunnelReport, previous:
   };
   let series: unknown[];
   if (report.breakdown) {
-    series = report.breakdown.slice(0, 8).map((entry) => ({
+    series = report.breakdown.map((entry) => ({
       type: 'bar' as const,
       name: Array.isArray(entry.value) ? entry.value.join(' / ') : entry.value || '(none)',
       data: entry.steps.map(point),

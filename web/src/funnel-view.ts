@@ -4,7 +4,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Catalog, type EventName, type FunnelReport, type SavedFunnel } from './api.js';
 import { drawFunnel, drawTimeToConvert, drawTrends } from './chart.js';
 import { duration, percent } from './format.js';
-import { type Draft, definitionOf, draftOf, emptyDraft, FunnelBuilder } from './funnel-builder.js';
+import { FunnelBuilder } from './funnel-builder.js';
+import { type Draft, definitionOf, draftOf, emptyDraft } from './funnel-draft.js';
 
 /** The state lives in the URL (`?project=…&definition=…`), so every view can be shared and bookmarked. */
 function readUrl(): { project: string; draft: Draft | null; base: Record<string, unknown> } {

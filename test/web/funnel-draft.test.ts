@@ -1,0 +1,166 @@
+/**
+ * The funnel builder's draft (web/src/funnel-draft.ts): a definition read into the builder and written back
+ * without edits means the same funnel (compared after parseFunnelDefinition, which fills the defaults), over a
+ * hand-written definition using every field and over random ones; edits write what the controls say.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseFunnelDefinition } from '../../src/model/funnel-definition.js';
+import { definitionOf, draftOf } from '../../web/src/funnel-draft.js';
+
+const roundTrip = (definition: Record<string, unknown>) => {
+  const read = draftOf(definition);
+  if (!read) throw new Error('not read');
+  return definitionOf(read.draft, read.base);
+};
+
+const rich = {
+  steps: [
+    { event: '$pageview', name: 'Landing', filters: [{ property: 'path', op: 'in', value: ['/', '/home'] }] },
+    {
+      event: '$pageview',
+      filters: [
+        { property: 'plan_price', op: 'gt', value: 20 },
+        { property: 'email', scope: 'person', op: 'not_set' },
+      ],
+      optional: true,
+    },
+    { event: 'Signed Up', stage: 'intent', firstTime: 'any' },
+    {
+      event: '$deal_stage',
+      name: 'Qualified deal',
+      filters: [
+        { property: 'stage', value: 'qualified' },
+        { property: 'amount', op: 'gte', value: 1000 },
+      ],
+      stage: 'evaluation',
+    },
+    { event: '$deal_stage', name: 'Won', filters: [{ property: 'stage', value: 'won' }] },
+  ],
+  window: { amount: 45, unit: 'day' },
+  order: 'strict',
+  exclusions: [{ event: 'Churned', fromStep: 1, toStep: 3, filters: [{ property: 'reason', value: 'price' }] }],
+  breakdown: { properties: ['channel'], attribution: 'last_touch', limit: 5 },
+  dateFrom: '2026-08-01',
+  dateTo: '2026-10-31',
+  filters: [{ property: 'country', op: 'neq', value: 'US' }],
+  countBy: { type: 'group', groupType: 'company' },
+  interval: 'week',
+  conversionReference: 'previous',
+};
+
+describe('funnel builder draft', () => {
+  it('writes back a definition using every field as the same funnel', () => {
+    expect(parseFunnelDefinition(roundTrip(rich))).toEqual(parseFunnelDefinition(rich));
+  });
+
+  it('shows a deal stage step as a pick of that stage, and its other filters as rows', () => {
+    const read = draftOf(rich);
+    expect(read?.draft.steps.map((s) => s.pick)).toEqual([
+      'event:$pageview',
+      'event:$pageview',
+      'event:Signed Up',
+      'stage:qualified',
+      'stage:won',
+    ]);
+    expect(read?.draft.steps[3]?.filters.map((f) => [f.property, f.op, f.value])).toEqual([['amount', 'gte', '1000']]);
+    expect(read?.draft.steps[0]?.filters[0]?.value).toBe('/, /home');
+  });
+
+  it('writes what the controls say: typed values by operator, a new pick without the old step’s extras', () => {
+    const read = draftOf(rich);
+    if (!read) throw new Error('not read');
+    const { draft, base } = read;
+    const steps = draft.steps.map((s) => ({ ...s, filters: [...s.filters] }));
+    // Step 1: the list edited; step 2: the number edited; step 3: another event picked.
+    steps[0] = { ...steps[0]!, filters: [{ ...steps[0]!.filters[0]!, value: '/a, /b ,, /c' }] };
+    steps[1] = { ...steps[1]!, filters: [{ ...steps[1]!.filters[0]!, value: '25.5' }, steps[1]!.filters[1]!] };
+    steps[2] = { ...steps[2]!, pick: 'event:Activated' };
+    steps.push({ pick: 'stage:negotiation', filters: [], stage: '', extra: {} });
+    const written = definitionOf({ ...draft, steps, breakdown: 'device_type', breakdownLimit: 3 }, base) as {
+      steps: Record<string, unknown>[];
+      breakdown: unknown;
+    };
+    expect(written.steps[0]?.filters).toEqual([{ property: 'path', op: 'in', value: ['/a', '/b', '/c'] }]);
+    expect((written.steps[1]?.filters as unknown[])[0]).toEqual({ property: 'plan_price', op: 'gt', value: 25.5 });
+    // The optional flag of step 2 is kept (its pick is unchanged); step 3's stage is the control's, its first-time flag gone.
+    expect(written.steps[1]?.optional).toBe(true);
+    expect(written.steps[2]).toEqual({ event: 'Activated', stage: 'intent' });
+    expect(written.steps[5]).toEqual({
+      event: '$deal_stage',
+      name: 'Deal: negotiation',
+      filters: [{ property: 'stage', op: 'eq', value: 'negotiation' }],
+    });
+    expect(written.breakdown).toEqual({ properties: ['device_type'], limit: 3 });
+    expect(() => parseFunnelDefinition(written)).not.toThrow();
+  });
+
+  it('leaves out steps without a pick and filters without a property', () => {
+    const read = draftOf({ steps: [{ event: 'A' }, { event: 'B' }] });
+    if (!read) throw new Error('not read');
+    const draft = {
+      ...read.draft,
+      steps: [
+        ...read.draft.steps,
+        { pick: '', filters: [], stage: '', extra: {} },
+        { pick: 'event:C', filters: [{ property: ' ', scope: 'event', op: 'eq', value: 'x' }], stage: '', extra: {} },
+      ],
+    };
+    expect((definitionOf(draft, read.base) as { steps: unknown[] }).steps).toEqual([
+      { event: 'A' },
+      { event: 'B' },
+      { event: 'C' },
+    ]);
+  });
+
+  it('round-trips random definitions', () => {
+    const word = fc.constantFrom('$pageview', 'Signed Up', 'Activated', 'a b', "it's", '');
+    const property = fc.constantFrom('path', 'channel', 'plan', 'n');
+    const filter = fc.oneof(
+      fc.record({ property, op: fc.constantFrom('eq', 'neq', 'icontains', 'regex'), value: word }),
+      fc.record({ property, op: fc.constantFrom('gt', 'lte'), value: fc.integer({ min: -5, max: 500 }) }),
+      fc.record({
+        property,
+        op: fc.constantFrom('in', 'not_in'),
+        value: fc.array(fc.constantFrom('x', 'y z'), { minLength: 1, maxLength: 3 }),
+      }),
+      fc.record({ property, op: fc.constantFrom('set', 'not_set') }),
+    );
+    const step = fc.oneof(
+      fc.record(
+        {
+          event: fc.constantFrom('$pageview', 'Signed Up', 'Activated'),
+          filters: fc.array(filter, { maxLength: 2 }),
+          name: fc.constantFrom('One', 'Two'),
+          stage: fc.constantFrom('awareness', 'action'),
+        },
+        { requiredKeys: ['event'] },
+      ),
+      fc.record({
+        event: fc.constant('$deal_stage'),
+        name: fc.constant('Deal'),
+        filters: fc
+          .tuple(fc.constantFrom('lead', 'won'), fc.array(filter, { maxLength: 1 }))
+          .map(([stage, more]) => [{ property: 'stage', value: stage }, ...more]),
+      }),
+    );
+    const definition = fc.record(
+      {
+        steps: fc.array(step, { minLength: 2, maxLength: 5 }),
+        window: fc.record({ amount: fc.integer({ min: 1, max: 90 }), unit: fc.constantFrom('hour', 'day', 'week') }),
+        order: fc.constantFrom('ordered', 'strict', 'unordered'),
+        filters: fc.array(filter, { maxLength: 2 }),
+        dateFrom: fc.constant('2026-01-01'),
+        breakdown: fc.record({ properties: fc.tuple(property), limit: fc.integer({ min: 1, max: 20 }) }),
+        view: fc.constantFrom('steps', 'time_to_convert', 'trends'),
+      },
+      { requiredKeys: ['steps'] },
+    );
+    fc.assert(
+      fc.property(definition, (d) => {
+        expect(parseFunnelDefinition(roundTrip(d))).toEqual(parseFunnelDefinition(d));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
