@@ -71,11 +71,15 @@ describe('funnel builder draft', () => {
     const read = draftOf(rich);
     if (!read) throw new Error('not read');
     const { draft, base } = read;
-    const steps = draft.steps.map((s) => ({ ...s, filters: [...s.filters] }));
+    const [s0, s1, s2, ...others] = draft.steps;
+    if (!s0?.filters[0] || !s1?.filters[0] || !s1.filters[1] || !s2) throw new Error('steps not read');
     // Step 1: the list edited; step 2: the number edited; step 3: another event picked.
-    steps[0] = { ...steps[0]!, filters: [{ ...steps[0]!.filters[0]!, value: '/a, /b ,, /c' }] };
-    steps[1] = { ...steps[1]!, filters: [{ ...steps[1]!.filters[0]!, value: '25.5' }, steps[1]!.filters[1]!] };
-    steps[2] = { ...steps[2]!, pick: 'event:Activated' };
+    const steps = [
+      { ...s0, filters: [{ ...s0.filters[0], value: '/a, /b ,, /c' }] },
+      { ...s1, filters: [{ ...s1.filters[0], value: '25.5' }, s1.filters[1]] },
+      { ...s2, pick: 'event:Activated' },
+      ...others,
+    ];
     steps.push({ pick: 'stage:negotiation', filters: [], stage: '', extra: {} });
     const written = definitionOf({ ...draft, steps, breakdown: 'device_type', breakdownLimit: 3 }, base) as {
       steps: Record<string, unknown>[];
