@@ -130,6 +130,27 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     });
 
   program
+    .command('attribution')
+    .description('which channels earned the conversions and revenue: rule-based, Markov and Shapley models side by side')
+    .requiredOption('--conversion <event|deal_won>', 'the conversion: an event name, or deal_won (a deal entering won)')
+    .option('--lookback <duration>', 'touchpoints up to this long before a conversion count (30d, 2w)', '30d')
+    .option('--session-gap <duration>', 'a session (touchpoint) ends after this long without a web event', '30m')
+    .option('--from <date>', 'conversions and spend from this day, YYYY-MM-DD (default: the first day of data)')
+    .option('--to <date>', 'conversions and spend to this day, YYYY-MM-DD (default: the last day of data)')
+    .option('--half-life <duration>', 'time decay: a touchpoint this long before counts half', '7d')
+    .option('--position-based <first/middle/last>', 'position-based shares in percent', '40/20/40')
+    .option('--markov-order <n>', 'order of the Markov chain, 1-4', '1')
+    .option('--bootstrap <n>', 'bootstrap replicates for the intervals (0: none)', '100')
+    .option('--seed <n>', 'seed of the bootstrap', '1')
+    .option('--currency <code>', "the report's currency (default: the only one the data uses)")
+    .option('--rates <file>', 'CSV currency,rate: one unit of each other currency in the report currency')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { attributionCommand } = await import('./commands/attribution.js');
+      setExit(await attributionCommand(config(), options, output));
+    });
+
+  program
     .command('cohorts')
     .description('cohort tables: conversion to each step by entry period or property, and retention of an event')
     .requiredOption('--definition <file|json>', 'the funnel definition: a JSON file, or the JSON itself')

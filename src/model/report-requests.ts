@@ -1,4 +1,5 @@
 import { utcDayMs } from '../analysis/calendar.js';
+import type { AttributionSpec } from '../analysis/attribution/run-attribution.js';
 import type { CohortsSpec } from '../analysis/cohorts/run-cohorts.js';
 import type { DiagnoseSpec } from '../analysis/diagnose/run-diagnose.js';
 import type { KpiSpec } from '../analysis/kpi/run-kpi.js';
@@ -256,5 +257,62 @@ export function pipelineSpec(project: string, values: RequestValues, name: Field
           ),
         }),
     ...(stages ? { stages } : {}),
+  };
+}
+
+/** A duration given as text (`30d`, `7 days`) or a number of `unit`s, in seconds. */
+function durationOf(values: RequestValues, key: string, name: FieldName, fallback: string, unitSeconds: number) {
+  const raw = values[key];
+  if (typeof raw === 'number') {
+    if (!(raw > 0)) throw bad(name, key, 'a positive amount', raw);
+    return raw * unitSeconds;
+  }
+  const text = raw === undefined || raw === null ? fallback : raw;
+  if (typeof text !== 'string') throw bad(name, key, 'a duration such as 30d', raw);
+  return parseDuration(text, name(key));
+}
+
+/** `40/20/40` (percent, first/middle/last; the middle share is what is left). */
+function positionSharesOf(values: RequestValues, name: FieldName): { first: number; last: number } {
+  const raw = values.positionBased;
+  if (raw === undefined || raw === null) return { first: 0.4, last: 0.4 };
+  const parts = typeof raw === 'string' ? raw.split('/').map((p) => Number(p.trim())) : [];
+  const [first, middle, last] = parts;
+  if (
+    parts.length !== 3 ||
+    !parts.every((p) => Number.isFinite(p) && p >= 0) ||
+    Math.abs((first as number) + (middle as number) + (last as number) - 100) > 1e-9
+  ) {
+    throw bad(name, 'positionBased', 'first/middle/last percentages summing to 100, e.g. 40/20/40', raw);
+  }
+  return { first: (first as number) / 100, last: (last as number) / 100 };
+}
+
+/** `funnelscope attribution` / `/api/attribution` (docs/attribution.md). */
+export function attributionSpec(project: string, values: RequestValues, name: FieldName): AttributionSpec {
+  const conversion = stringOf(values, 'conversion', name);
+  if (conversion === null) throw bad(name, 'conversion', 'an event name or deal_won', values.conversion);
+  const from = stringOf(values, 'from', name);
+  const to = stringOf(values, 'to', name);
+  if (from !== null) utcDayMs(from, name('from'));
+  if (to !== null) utcDayMs(to, name('to'));
+  const currency = stringOf(values, 'currency', name);
+  const rates = numbersOf(values, 'rates', name);
+  const position = positionSharesOf(values, name);
+  return {
+    project,
+    conversion: conversion === 'deal_won' ? { kind: 'deal_won' } : { kind: 'event', event: conversion },
+    lookbackDays: durationOf(values, 'lookback', name, '30d', 86_400) / 86_400,
+    sessionGapMinutes: durationOf(values, 'sessionGap', name, '30m', 60) / 60,
+    halfLifeDays: durationOf(values, 'halfLife', name, '7d', 86_400) / 86_400,
+    from,
+    to,
+    positionFirst: position.first,
+    positionLast: position.last,
+    markovOrder: numberOf(values, 'markovOrder', name, 1, integerIn(1, 4), 'an order from 1 to 4'),
+    bootstrap: numberOf(values, 'bootstrap', name, 100, integerIn(0, 10_000), 'a number of replicates, 0 to 10000'),
+    seed: numberOf(values, 'seed', name, 1, integerIn(0, 2 ** 31 - 1), 'a non-negative integer'),
+    ...(currency ? { currency: currency.toUpperCase() } : {}),
+    ...(rates ? { rates: Object.fromEntries(rates) } : {}),
   };
 }

@@ -21,7 +21,10 @@ export interface EventColumns {
   eventNames: string[];
 }
 
-/** Event columns the normaliser fills (docs/channels.md for channel), readable as they are stored. */
+/**
+ * Event columns the normaliser fills (docs/channels.md for channel), readable as they are stored; the ids say which
+ * device an event came from (attribution's cross-device report).
+ */
 export const storedEventColumns = [
   'channel',
   'utm_source',
@@ -31,6 +34,8 @@ export const storedEventColumns = [
   'os',
   'browser',
   'country',
+  'distinct_id',
+  'anonymous_id',
 ] as const;
 export type StoredEventColumn = (typeof storedEventColumns)[number];
 

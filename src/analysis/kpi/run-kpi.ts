@@ -63,9 +63,9 @@ function ratio(numerator: number, denominator: number, whenZero: string): Figure
 const monthOf = (d: Date) => d.toISOString().slice(0, 7);
 
 /** One currency for every amount: the spec's, else the only one used; others through the rates, or refused. */
-function currencyConverter(
-  inputs: KpiInputs,
-  spec: KpiSpec,
+export function currencyConverter(
+  inputs: Pick<KpiInputs, 'spend' | 'deals'>,
+  spec: Pick<KpiSpec, 'currency' | 'rates'>,
 ): { currency: string | null; convert: (amount: number, currency: string | null) => number } {
   const used = new Set<string>();
   for (const s of inputs.spend) if (s.currency) used.add(s.currency);

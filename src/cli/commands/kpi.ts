@@ -27,7 +27,7 @@ export interface KpiCommandOptions {
 }
 
 /** A two-column CSV (`name,value`, a header line allowed) as entries; names the bad line. */
-function readPairs(file: string, field: string): [string, number][] {
+export function readPairs(file: string, field: string): [string, number][] {
   if (!existsSync(file))
     throw new FunnelscopeError('file_not_found', `${field}: no such file ${file}`, { field, file });
   const pairs: [string, number][] = [];

@@ -1,0 +1,407 @@
+/**
+ * Every attribution model over one set of journeys (docs/attribution.md): credits of conversions and of revenue
+ * per channel (and per channel and campaign for the rule-based models), the Markov removal effects and Shapley
+ * values, and bootstrap intervals of each channel's conversion credit. Pure.
+ */
+import poisson from '@stdlib/random-base-poisson';
+import { quantileSorted } from '../../stats/quantiles.js';
+import type { Journeys, Touches } from './journeys.js';
+import { markovAttribution, mergeRepeats } from './markov.js';
+import { type RuleModel, type RuleOptions, ruleModels, ruleWeights } from './rule-models.js';
+import { maxShapleyChannels, shapleyAttribution } from './shapley.js';
+
+export const attributionModels = [...ruleModels, 'markov', 'shapley'] as const;
+export type AttributionModel = (typeof attributionModels)[number];
+
+export interface AttributeOptions extends RuleOptions {
+  markovOrder: number;
+  /** Bootstrap replicates (0: no intervals) and the generator's seed. */
+  bootstrap: number;
+  seed: number;
+}
+
+export interface ModelCredits {
+  /** Per key: credited conversions and revenue. */
+  conversions: Float64Array;
+  revenue: Float64Array;
+  /** Per key: the 2.5% and 97.5% points of the bootstrap replicates of the conversion credit; null without. */
+  lower: Float64Array | null;
+  upper: Float64Array | null;
+}
+
+export interface AttributionResult {
+  /** Key k < channelCount is channel code k + 1 of the channel dictionary; key channelCount is "no touchpoint". */
+  channelCount: number;
+  byChannel: Record<AttributionModel, ModelCredits>;
+  /** Rule-based models per (channel, campaign) pair (`campaignKeys`), "no touchpoint" last. */
+  campaignKeys: { channel: number; campaign: number }[];
+  byCampaign: Record<RuleModel, { conversions: Float64Array; revenue: Float64Array }>;
+  markov: { conversionProbability: number; removalEffects: number[] };
+  shapley: { values: number[]; folded: number[] };
+  conversions: number;
+  revenue: number;
+}
+
+/** mulberry32: a small seeded uniform generator (the bootstrap needs millions of draws, reproducibly). */
+class SeededUniform {
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}
+
+/** P(X ≤ k) of Poisson(1), k = 0 … 11 (beyond: about 1 − 1e-9). */
+const poissonOneCdf = (() => {
+  const cdf: number[] = [];
+  let term = Math.exp(-1);
+  let sum = 0;
+  for (let k = 0; k < 12; k += 1) {
+    sum += term;
+    cdf.push(sum);
+    term /= k + 1;
+  }
+  return cdf;
+})();
+
+/** A Poisson(1) draw by inversion of its distribution function at the uniform `u`. */
+export function poissonOne(u: number): number {
+  let k = 0;
+  while (k < poissonOneCdf.length && u > (poissonOneCdf[k] as number)) k += 1;
+  return k;
+}
+
+/** Channel codes (1-based in the dictionary) to keys 0 … channelCount − 1. */
+const keyOf = (channelCode: number) => channelCode - 1;
+
+interface Aggregates {
+  /** Converting journeys only, in journey order. */
+  convJourneys: Int32Array;
+  /** Per distinct merged path: conversions, nulls (for Markov). */
+  pathIndex: Map<string, number>;
+  paths: number[][];
+  pathOfJourney: Int32Array;
+  /** Per distinct channel set (Shapley, channels beyond the 15 most touched folded into one). */
+  masks: number[];
+  /** The channel set of each distinct path (an index into masks). */
+  maskOfPath: Int32Array;
+  shapleyChannels: number[];
+  foldedChannels: number[];
+}
+
+function aggregate(journeys: Journeys, touches: Touches, channelCount: number): Aggregates {
+  const convJourneys: number[] = [];
+  const pathIndex = new Map<string, number>();
+  const paths: number[][] = [];
+  const pathOfJourney = new Int32Array(journeys.count).fill(-1);
+  // Shapley players: the most touched channels (16 at most; the rest one folded player).
+  const touched = new Float64Array(channelCount);
+  for (let i = 0; i < journeys.touchOf.length; i += 1) {
+    const k = keyOf(touches.channel[journeys.touchOf[i] as number] as number);
+    touched[k] = (touched[k] as number) + 1;
+  }
+  const byUse = [...touched.keys()].filter((k) => (touched[k] as number) > 0).sort((a, b) => touched[b]! - touched[a]!);
+  const keep = byUse.length > maxShapleyChannels ? byUse.slice(0, maxShapleyChannels - 1) : byUse;
+  const foldedChannels = byUse.slice(keep.length);
+  const player = new Int32Array(channelCount).fill(keep.length);
+  keep.forEach((k, i) => {
+    player[k] = i;
+  });
+  const shapleyChannels = keep;
+  const maskIndex = new Map<number, number>();
+  const masks: number[] = [];
+  const maskOfPath: number[] = [];
+  for (let j = 0; j < journeys.count; j += 1) {
+    const from = journeys.start[j] as number;
+    const to = journeys.start[j + 1] as number;
+    if (journeys.converted[j] === 1) convJourneys.push(j);
+    if (from === to) continue;
+    const channels: number[] = [];
+    for (let i = from; i < to; i += 1) channels.push(keyOf(touches.channel[journeys.touchOf[i] as number] as number));
+    const path = mergeRepeats(channels);
+    const key = path.join(',');
+    let p = pathIndex.get(key);
+    if (p === undefined) {
+      p = paths.length;
+      pathIndex.set(key, p);
+      paths.push(path);
+      let mask = 0;
+      for (const k of path) mask |= 1 << (player[k] as number);
+      let m = maskIndex.get(mask);
+      if (m === undefined) {
+        m = masks.length;
+        maskIndex.set(mask, m);
+        masks.push(mask);
+      }
+      maskOfPath.push(m);
+    }
+    pathOfJourney[j] = p;
+  }
+  return {
+    convJourneys: Int32Array.from(convJourneys),
+    pathIndex,
+    paths,
+    pathOfJourney,
+    masks,
+    maskOfPath: Int32Array.from(maskOfPath),
+    shapleyChannels,
+    foldedChannels,
+  };
+}
+
+function dataDriven(
+  agg: Aggregates,
+  channelCount: number,
+  order: number,
+  pathConv: Float64Array,
+  pathNull: Float64Array,
+) {
+  const maskConv = new Float64Array(agg.masks.length);
+  const maskNull = new Float64Array(agg.masks.length);
+  for (let p = 0; p < agg.paths.length; p += 1) {
+    const m = agg.maskOfPath[p] as number;
+    maskConv[m] = (maskConv[m] as number) + (pathConv[p] as number);
+    maskNull[m] = (maskNull[m] as number) + (pathNull[p] as number);
+  }
+  const markov = markovAttribution(
+    { paths: agg.paths, conversions: pathConv, nulls: pathNull },
+    channelCount,
+    order,
+  );
+  const players = agg.shapleyChannels.length + (agg.foldedChannels.length > 0 ? 1 : 0);
+  const shapley = shapleyAttribution({ masks: agg.masks, conversions: maskConv, nulls: maskNull }, players);
+  // Per channel key: a kept channel its player's share; folded channels split the folded player's share by touches.
+  const shapleyShares = new Float64Array(channelCount);
+  agg.shapleyChannels.forEach((k, i) => {
+    shapleyShares[k] = shapley.shares[i] as number;
+  });
+  if (agg.foldedChannels.length > 0) {
+    const share = (shapley.shares[agg.shapleyChannels.length] as number) / agg.foldedChannels.length;
+    for (const k of agg.foldedChannels) shapleyShares[k] = share;
+  }
+  return { markov, shapley, shapleyShares };
+}
+
+export function attribute(
+  touches: Touches,
+  journeys: Journeys,
+  channelCount: number,
+  campaignOf: (touch: number) => number,
+  options: AttributeOptions,
+): AttributionResult {
+  const keys = channelCount + 1;
+  const none = channelCount;
+  const agg = aggregate(journeys, touches, channelCount);
+  const conv = agg.convJourneys;
+  const zero = () => ({ conversions: new Float64Array(keys), revenue: new Float64Array(keys) });
+  const credits = Object.fromEntries(attributionModels.map((m) => [m, zero()])) as Record<
+    AttributionModel,
+    { conversions: Float64Array; revenue: Float64Array }
+  >;
+  const campaignIndex = new Map<number, number>();
+  const campaignKeys: { channel: number; campaign: number }[] = [];
+  const campaignKey = (touch: number) => {
+    const channel = touches.channel[touch] as number;
+    const campaign = campaignOf(touch);
+    const id = channel * 1_000_003 + campaign;
+    let k = campaignIndex.get(id);
+    if (k === undefined) {
+      k = campaignKeys.length;
+      campaignIndex.set(id, k);
+      campaignKeys.push({ channel, campaign });
+    }
+    return k;
+  };
+  // Rule-based: each conversion's weights over its touchpoints, kept per journey for the bootstrap.
+  let maxTouches = 0;
+  for (const j of conv) maxTouches = Math.max(maxTouches, (journeys.start[j + 1] as number) - (journeys.start[j] as number));
+  const weights = new Float64Array(Math.max(1, maxTouches));
+  const channels = new Int32Array(Math.max(1, maxTouches));
+  const times = new Float64Array(Math.max(1, maxTouches));
+  const perCampaign = new Map<RuleModel, Map<number, { conversions: number; revenue: number }>>(
+    ruleModels.map((m) => [m, new Map()]),
+  );
+  // Sparse credit lists per rule model: journey j's keys and weights at ruleOffsets[j] … (same layout per model).
+  const ruleOffsets = new Int32Array(conv.length + 1);
+  for (let i = 0; i < conv.length; i += 1) {
+    const j = conv[i] as number;
+    ruleOffsets[i + 1] = (ruleOffsets[i] as number) + Math.max(1, (journeys.start[j + 1] as number) - (journeys.start[j] as number));
+  }
+  const ruleKeys = new Int32Array(ruleOffsets[conv.length] as number);
+  const ruleWeightsByModel = ruleModels.map(() => new Float64Array(ruleOffsets[conv.length] as number));
+  let totalConversions = 0;
+  let totalRevenue = 0;
+  let revenueWithTouch = 0;
+  let conversionsWithTouch = 0;
+  for (let i = 0; i < conv.length; i += 1) {
+    const j = conv[i] as number;
+    const from = journeys.start[j] as number;
+    const k = (journeys.start[j + 1] as number) - from;
+    const value = journeys.value[j] as number;
+    totalConversions += 1;
+    totalRevenue += value;
+    const offset = ruleOffsets[i] as number;
+    if (k === 0) {
+      ruleKeys[offset] = none;
+      for (const [m, model] of ruleModels.entries()) {
+        (ruleWeightsByModel[m] as Float64Array)[offset] = 1;
+        credits[model].conversions[none] = (credits[model].conversions[none] as number) + 1;
+        credits[model].revenue[none] = (credits[model].revenue[none] as number) + value;
+        const c = perCampaign.get(model) as Map<number, { conversions: number; revenue: number }>;
+        const entry = c.get(-1) ?? { conversions: 0, revenue: 0 };
+        entry.conversions += 1;
+        entry.revenue += value;
+        c.set(-1, entry);
+      }
+      continue;
+    }
+    conversionsWithTouch += 1;
+    revenueWithTouch += value;
+    for (let t = 0; t < k; t += 1) {
+      const touch = journeys.touchOf[from + t] as number;
+      channels[t] = touches.channel[touch] as number;
+      times[t] = touches.tsUs[touch] as number;
+      ruleKeys[offset + t] = keyOf(channels[t] as number);
+    }
+    for (const [m, model] of ruleModels.entries()) {
+      ruleWeights(model, k, channels, times, journeys.endUs[j] as number, options, weights);
+      const c = perCampaign.get(model) as Map<number, { conversions: number; revenue: number }>;
+      for (let t = 0; t < k; t += 1) {
+        const w = weights[t] as number;
+        (ruleWeightsByModel[m] as Float64Array)[offset + t] = w;
+        if (w === 0) continue;
+        const key = keyOf(channels[t] as number);
+        credits[model].conversions[key] = (credits[model].conversions[key] as number) + w;
+        credits[model].revenue[key] = (credits[model].revenue[key] as number) + w * value;
+        const ck = campaignKey(journeys.touchOf[from + t] as number);
+        const entry = c.get(ck) ?? { conversions: 0, revenue: 0 };
+        entry.conversions += w;
+        entry.revenue += w * value;
+        c.set(ck, entry);
+      }
+    }
+  }
+
+  // Markov and Shapley on the distinct paths (and their channel sets): journeys with and without conversion.
+  const pathConv = new Float64Array(agg.paths.length);
+  const pathNull = new Float64Array(agg.paths.length);
+  for (let j = 0; j < journeys.count; j += 1) {
+    const p = agg.pathOfJourney[j] as number;
+    if (p < 0) continue;
+    if (journeys.converted[j] === 1) pathConv[p] = (pathConv[p] as number) + 1;
+    else pathNull[p] = (pathNull[p] as number) + 1;
+  }
+  const full = dataDriven(agg, channelCount, options.markovOrder, pathConv, pathNull);
+  const noTouch = totalConversions - conversionsWithTouch;
+  const noTouchRevenue = totalRevenue - revenueWithTouch;
+  const spread = (model: 'markov' | 'shapley', shares: ArrayLike<number>) => {
+    for (let k = 0; k < channelCount; k += 1) {
+      credits[model].conversions[k] = conversionsWithTouch * (shares[k] as number);
+      credits[model].revenue[k] = revenueWithTouch * (shares[k] as number);
+    }
+    credits[model].conversions[none] = noTouch;
+    credits[model].revenue[none] = noTouchRevenue;
+  };
+  spread('markov', full.markov.shares);
+  spread('shapley', full.shapleyShares);
+
+  // Bootstrap: every journey drawn Poisson(1) times per replicate (the Poisson bootstrap), all models alike.
+  const byChannel = {} as Record<AttributionModel, ModelCredits>;
+  const replicates = attributionModels.map(() => Array.from({ length: keys }, () => new Float64Array(options.bootstrap)));
+  if (options.bootstrap > 0) {
+    // Each conversion is drawn Poisson(1) times; the journeys without conversion of a path, Poisson(their count)
+    // times in all (a sum of Poisson(1) draws), since no rule-based credit needs them one by one.
+    const random = new SeededUniform(options.seed);
+    const drawMany = poisson.factory({ seed: options.seed + 1 });
+    const w = new Float64Array(conv.length);
+    const bootConv = new Float64Array(agg.paths.length);
+    const bootNull = new Float64Array(agg.paths.length);
+    for (let r = 0; r < options.bootstrap; r += 1) {
+      let touchedConversions = 0;
+      let untouched = 0;
+      bootConv.fill(0);
+      for (let i = 0; i < conv.length; i += 1) {
+        const wi = poissonOne(random.next());
+        w[i] = wi;
+        const j = conv[i] as number;
+        const p = agg.pathOfJourney[j] as number;
+        if (p >= 0) {
+          bootConv[p] = (bootConv[p] as number) + wi;
+          touchedConversions += wi;
+        } else {
+          untouched += wi;
+        }
+      }
+      for (let p = 0; p < agg.paths.length; p += 1) bootNull[p] = pathNull[p] ? drawMany(pathNull[p] as number) : 0;
+      for (const [m] of ruleModels.entries()) {
+        const model = replicates[m] as Float64Array[];
+        const ws = ruleWeightsByModel[m] as Float64Array;
+        for (let i = 0; i < conv.length; i += 1) {
+          const wi = w[i] as number;
+          if (wi === 0) continue;
+          for (let o = ruleOffsets[i] as number; o < (ruleOffsets[i + 1] as number); o += 1) {
+            const target = model[ruleKeys[o] as number] as Float64Array;
+            target[r] = (target[r] as number) + wi * (ws[o] as number);
+          }
+        }
+      }
+      const d = dataDriven(agg, channelCount, options.markovOrder, bootConv, bootNull);
+      for (const [index, shares] of [
+        [ruleModels.length, d.markov.shares],
+        [ruleModels.length + 1, d.shapleyShares],
+      ] as const) {
+        const model = replicates[index] as Float64Array[];
+        for (let k = 0; k < channelCount; k += 1) (model[k] as Float64Array)[r] = touchedConversions * (shares[k] as number);
+        (model[none] as Float64Array)[r] = untouched;
+      }
+    }
+  }
+  for (const [m, model] of attributionModels.entries()) {
+    let lower: Float64Array | null = null;
+    let upper: Float64Array | null = null;
+    if (options.bootstrap > 0) {
+      lower = new Float64Array(keys);
+      upper = new Float64Array(keys);
+      for (let k = 0; k < keys; k += 1) {
+        const sorted = ((replicates[m] as Float64Array[])[k] as Float64Array).slice().sort();
+        lower[k] = quantileSorted(sorted, 0.025) ?? 0;
+        upper[k] = quantileSorted(sorted, 0.975) ?? 0;
+      }
+    }
+    byChannel[model] = { ...credits[model], lower, upper };
+  }
+  const byCampaign = {} as Record<RuleModel, { conversions: Float64Array; revenue: Float64Array }>;
+  for (const model of ruleModels) {
+    const c = perCampaign.get(model) as Map<number, { conversions: number; revenue: number }>;
+    const conversions = new Float64Array(campaignKeys.length + 1);
+    const revenue = new Float64Array(campaignKeys.length + 1);
+    for (const [k, v] of c) {
+      const at = k < 0 ? campaignKeys.length : k;
+      conversions[at] = v.conversions;
+      revenue[at] = v.revenue;
+    }
+    byCampaign[model] = { conversions, revenue };
+  }
+  return {
+    channelCount,
+    byChannel,
+    campaignKeys,
+    byCampaign,
+    markov: { conversionProbability: full.markov.conversionProbability, removalEffects: full.markov.removalEffects },
+    shapley: {
+      values: Array.from({ length: channelCount }, (_, k) => {
+        const i = agg.shapleyChannels.indexOf(k);
+        return i >= 0 ? (full.shapley.values[i] as number) : Number.NaN;
+      }),
+      folded: agg.foldedChannels,
+    },
+    conversions: totalConversions,
+    revenue: totalRevenue,
+  };
+}

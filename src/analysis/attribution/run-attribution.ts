@@ -1,0 +1,369 @@
+/**
+ * The attribution report (docs/attribution.md): which channels earned the conversions and the revenue, by every
+ * model side by side, with ROAS and CAC per channel under each, and what stitching devices changes. Reads the
+ * column cache (events of persons after identity merges, deal stage changes as `$deal_stage` events) and the
+ * store's spend and deals; the models themselves are pure (attribute.ts).
+ */
+import type { ColumnCache } from '../../engine/column-cache.js';
+import { FunnelscopeError } from '../../model/errors.js';
+import type { Store } from '../../store/store.js';
+import { utcDayMs } from '../calendar.js';
+import { currencyConverter } from '../kpi/run-kpi.js';
+import { terminalStage } from '../pipeline/run-pipeline.js';
+import { type AttributionModel, type AttributionResult, attribute, attributionModels } from './attribute.js';
+import { buildJourneys, multiDeviceConversions, unstitched } from './journeys.js';
+import { type RuleModel, ruleModels } from './rule-models.js';
+
+export interface AttributionSpec {
+  project: string;
+  /** An event name, or every deal's first entry into a won stage. */
+  conversion: { kind: 'event'; event: string } | { kind: 'deal_won' };
+  lookbackDays: number;
+  sessionGapMinutes: number;
+  /** Conversions (and spend) from this UTC day to that one, inclusive; default: the data's first and last day. */
+  from?: string | null;
+  to?: string | null;
+  halfLifeDays: number;
+  positionFirst: number;
+  positionLast: number;
+  markovOrder: number;
+  bootstrap: number;
+  seed: number;
+  currency?: string;
+  rates?: Readonly<Record<string, number>>;
+}
+
+export interface Credit {
+  conversions: number;
+  /** 95% bootstrap interval of the conversion credit; null without a bootstrap. */
+  conversionsInterval: { lower: number; upper: number } | null;
+  revenue: number;
+  /** Credited revenue ÷ spend; null without spend. */
+  roas: number | null;
+  /** Spend ÷ credited conversions; null without spend or credit. */
+  cac: number | null;
+}
+
+export interface AttributionChannelRow {
+  channel: string;
+  spend: number;
+  /** Touchpoints (sessions) of the channel in the conversions' journeys. */
+  touchpoints: number;
+  credits: Record<AttributionModel, Credit>;
+  /** Markov removal effect and Shapley value (null for "(no touchpoint)", and Shapley for folded channels). */
+  removalEffect: number | null;
+  shapleyValue: number | null;
+}
+
+export interface AttributionReport {
+  report: 'attribution';
+  project: string;
+  conversion: string;
+  from: string;
+  to: string;
+  currency: string | null;
+  settings: {
+    lookbackDays: number;
+    sessionGapMinutes: number;
+    halfLifeDays: number;
+    positionBased: { first: number; middle: number; last: number };
+    markovOrder: number;
+    bootstrap: number;
+    seed: number;
+  };
+  models: readonly AttributionModel[];
+  totals: {
+    conversions: number;
+    revenue: number;
+    /** Conversions with no touchpoint in their lookback (credited to "(no touchpoint)" by every model). */
+    withoutTouchpoint: number;
+    journeysWithoutConversion: number;
+    touchpoints: number;
+    spend: number;
+    markovConversionProbability: number;
+  };
+  channels: AttributionChannelRow[];
+  campaigns: { channel: string; campaign: string | null; credits: Record<RuleModel, { conversions: number; revenue: number }> }[];
+  crossDevice: {
+    /** Conversions whose touchpoints and conversion span more than one device (anonymous id, else distinct id). */
+    multiDevice: number;
+    share: number | null;
+    /** Per channel and model: credited conversions with devices not stitched, and the change stitching makes. */
+    channels: { channel: string; unstitched: Record<AttributionModel, number>; shift: Record<AttributionModel, number> }[];
+  };
+  notes: string[];
+  definitions: string;
+  stats: { events: number; persons: number; elapsedMs: number };
+}
+
+export const noTouchpoint = '(no touchpoint)';
+
+/** The report from the column cache and the store's spend and deals. */
+export async function runAttribution(
+  cache: ColumnCache,
+  store: Pick<Store, 'spendAndDeals'>,
+  spec: AttributionSpec,
+): Promise<AttributionReport> {
+  const started = performance.now();
+  const project = await cache.get(spec.project);
+  const { columns } = project;
+  const [channel, campaign, distinctId, anonymousId] = await Promise.all([
+    project.eventValues({ kind: 'column', column: 'channel' }),
+    project.eventValues({ kind: 'column', column: 'utm_campaign' }),
+    project.eventValues({ kind: 'column', column: 'distinct_id' }),
+    project.eventValues({ kind: 'column', column: 'anonymous_id' }),
+  ]);
+  const inputs = await store.spendAndDeals(spec.project);
+  const { currency, convert } = currencyConverter(inputs, spec);
+
+  // The device of a row: its anonymous id (the browser's), else its distinct id; one code space for both.
+  const deviceCodes = new Map<string, number>();
+  const device = new Int32Array(columns.eventCount);
+  for (let r = 0; r < columns.eventCount; r += 1) {
+    const id =
+      anonymousId.values[anonymousId.codes[r] as number] ?? distinctId.values[distinctId.codes[r] as number] ?? null;
+    if (id === null) continue;
+    let code = deviceCodes.get(id);
+    if (code === undefined) {
+      code = deviceCodes.size + 1;
+      deviceCodes.set(id, code);
+    }
+    device[r] = code;
+  }
+
+  // Conversion rows and their values.
+  const rows: number[] = [];
+  const values: number[] = [];
+  let conversionLabel: string;
+  if (spec.conversion.kind === 'event') {
+    const event = spec.conversion.event;
+    conversionLabel = event;
+    const code = columns.eventNames.indexOf(event);
+    if (code < 0) {
+      throw new FunnelscopeError('invalid_argument', `conversion: no event named "${event}" in project ${spec.project}`, {
+        field: 'conversion',
+      });
+    }
+    const revenue = await project.eventValues({ kind: 'event', property: 'revenue' });
+    for (let r = 0; r < columns.eventCount; r += 1) {
+      if (columns.eventCode[r] !== code) continue;
+      rows.push(r);
+      const text = revenue.values[revenue.codes[r] as number];
+      const v = text === null || text === undefined ? 0 : Number(text);
+      values.push(Number.isFinite(v) ? v : 0);
+    }
+  } else {
+    conversionLabel = 'deal_won';
+    const code = columns.eventNames.indexOf('$deal_stage');
+    const [stage, dealId] = await Promise.all([
+      project.eventValues({ kind: 'event', property: 'stage' }),
+      project.eventValues({ kind: 'event', property: 'deal_id' }),
+    ]);
+    const amounts = new Map(inputs.deals.map((d) => [d.dealId, d.amount === null ? 0 : convert(d.amount, d.currency)]));
+    const won = new Set<string>();
+    for (let r = 0; r < columns.eventCount; r += 1) {
+      if (code < 0 || columns.eventCode[r] !== code) continue;
+      const s = stage.values[stage.codes[r] as number];
+      const id = dealId.values[dealId.codes[r] as number];
+      if (!s || !id || terminalStage(s) !== 'won' || won.has(id)) continue;
+      won.add(id);
+      rows.push(r);
+      values.push(amounts.get(id) ?? 0);
+    }
+  }
+
+  const dayUs = 86_400_000_000;
+  const firstUs = columns.eventCount > 0 ? dataEnd(columns.tsUs, columns.personStarts, 'first') : 0;
+  const lastUs = columns.eventCount > 0 ? dataEnd(columns.tsUs, columns.personStarts, 'last') : 0;
+  const from = spec.from ?? new Date(firstUs / 1000).toISOString().slice(0, 10);
+  const to = spec.to ?? new Date(lastUs / 1000).toISOString().slice(0, 10);
+  const fromUs = utcDayMs(from, 'from') * 1000;
+  const toUs = utcDayMs(to, 'to') * 1000 + dayUs;
+  if (toUs <= fromUs) {
+    throw new FunnelscopeError('invalid_argument', `to: ${to} is before from: ${from}`, { field: 'to' });
+  }
+
+  const set = buildJourneys({
+    personStarts: columns.personStarts,
+    tsUs: columns.tsUs,
+    channel: channel.codes,
+    campaign: campaign.codes,
+    device,
+    conversionRows: Int32Array.from(rows),
+    conversionValues: Float64Array.from(values),
+    sessionGapUs: spec.sessionGapMinutes * 60e6,
+    lookbackUs: spec.lookbackDays * dayUs,
+    fromUs,
+    toUs,
+  });
+  const channelNames = channel.values.slice(1).map((v) => v ?? '(none)');
+  const channelCount = channelNames.length;
+  const direct = channel.values.indexOf('Direct');
+  const options = {
+    halfLifeUs: spec.halfLifeDays * dayUs,
+    firstShare: spec.positionFirst,
+    lastShare: spec.positionLast,
+    directChannel: direct,
+    markovOrder: spec.markovOrder,
+    bootstrap: spec.bootstrap,
+    seed: spec.seed,
+  };
+  const campaignOf = (touch: number) => set.touches.campaign[touch] as number;
+  const result = attribute(set.touches, set.journeys, channelCount, campaignOf, options);
+  const plain = attribute(set.touches, unstitched(set), channelCount, campaignOf, { ...options, bootstrap: 0 });
+
+  // Spend per channel over the same days.
+  const spendBy = new Map<string, number>();
+  let spendTotal = 0;
+  for (const s of inputs.spend) {
+    const t = s.date.getTime() * 1000;
+    if (t < fromUs || t >= toUs) continue;
+    const cost = convert(s.cost, s.currency);
+    spendBy.set(s.channel, (spendBy.get(s.channel) ?? 0) + cost);
+    spendTotal += cost;
+  }
+  const touchCounts = new Float64Array(channelCount);
+  for (let i = 0; i < set.journeys.touchOf.length; i += 1) {
+    const j = set.journeys.touchOf[i] as number;
+    const k = (set.touches.channel[j] as number) - 1;
+    touchCounts[k] = (touchCounts[k] as number) + 1;
+  }
+  const names = [...channelNames, noTouchpoint];
+  const creditOf = (r: AttributionResult, model: AttributionModel, k: number, spend: number): Credit => {
+    const c = r.byChannel[model];
+    const conversions = c.conversions[k] as number;
+    const revenue = c.revenue[k] as number;
+    return {
+      conversions,
+      conversionsInterval: c.lower && c.upper ? { lower: c.lower[k] as number, upper: c.upper[k] as number } : null,
+      revenue,
+      roas: spend > 0 ? revenue / spend : null,
+      cac: spend > 0 && conversions > 0 ? spend / conversions : null,
+    };
+  };
+  const channels: AttributionChannelRow[] = names
+    .map((name, k) => {
+      const spend = k < channelCount ? (spendBy.get(name) ?? 0) : 0;
+      return {
+        channel: name,
+        spend,
+        touchpoints: k < channelCount ? (touchCounts[k] as number) : 0,
+        credits: Object.fromEntries(attributionModels.map((m) => [m, creditOf(result, m, k, spend)])) as Record<
+          AttributionModel,
+          Credit
+        >,
+        removalEffect: k < channelCount ? (result.markov.removalEffects[k] as number) : null,
+        shapleyValue:
+          k < channelCount && Number.isFinite(result.shapley.values[k]) ? (result.shapley.values[k] as number) : null,
+      };
+    })
+    // Channels with neither touchpoints nor spend nor credit are left out (other dictionary values).
+    .filter((row) => row.touchpoints > 0 || row.spend > 0 || row.credits.linear.conversions > 0)
+    .sort((a, b) => b.credits.linear.conversions - a.credits.linear.conversions || a.channel.localeCompare(b.channel));
+
+  const campaigns = result.campaignKeys
+    .map((key, i) => ({
+      channel: channel.values[key.channel] ?? '(none)',
+      campaign: campaign.values[key.campaign] ?? null,
+      credits: Object.fromEntries(
+        ruleModels.map((m) => [
+          m,
+          { conversions: result.byCampaign[m].conversions[i] as number, revenue: result.byCampaign[m].revenue[i] as number },
+        ]),
+      ) as Record<RuleModel, { conversions: number; revenue: number }>,
+    }))
+    .sort((a, b) => b.credits.linear.conversions - a.credits.linear.conversions);
+  const untouched = result.byCampaign.linear.conversions[result.campaignKeys.length] as number;
+  if (untouched > 0) {
+    campaigns.push({
+      channel: noTouchpoint,
+      campaign: null,
+      credits: Object.fromEntries(
+        ruleModels.map((m) => [
+          m,
+          {
+            conversions: result.byCampaign[m].conversions[result.campaignKeys.length] as number,
+            revenue: result.byCampaign[m].revenue[result.campaignKeys.length] as number,
+          },
+        ]),
+      ) as Record<RuleModel, { conversions: number; revenue: number }>,
+    });
+  }
+
+  const multiDevice = multiDeviceConversions(set);
+  const crossChannels = names.map((name, k) => {
+    const unstitchedCredits = Object.fromEntries(
+      attributionModels.map((m) => [m, plain.byChannel[m].conversions[k] as number]),
+    ) as Record<AttributionModel, number>;
+    const shift = Object.fromEntries(
+      attributionModels.map((m) => [m, (result.byChannel[m].conversions[k] as number) - unstitchedCredits[m]]),
+    ) as Record<AttributionModel, number>;
+    return { channel: name, unstitched: unstitchedCredits, shift };
+  });
+  const shown = new Set(channels.map((c) => c.channel));
+  const notes: string[] = [];
+  if (result.shapley.folded.length > 0) {
+    notes.push(
+      `Shapley: ${result.shapley.folded.length} least-touched channels played as one (${result.shapley.folded
+        .map((k) => channelNames[k])
+        .join(', ')}), their value split evenly`,
+    );
+  }
+  return {
+    report: 'attribution',
+    project: spec.project,
+    conversion: conversionLabel,
+    from,
+    to,
+    currency,
+    settings: {
+      lookbackDays: spec.lookbackDays,
+      sessionGapMinutes: spec.sessionGapMinutes,
+      halfLifeDays: spec.halfLifeDays,
+      positionBased: {
+        first: spec.positionFirst,
+        middle: 1 - spec.positionFirst - spec.positionLast,
+        last: spec.positionLast,
+      },
+      markovOrder: spec.markovOrder,
+      bootstrap: spec.bootstrap,
+      seed: spec.seed,
+    },
+    models: attributionModels,
+    totals: {
+      conversions: result.conversions,
+      revenue: result.revenue,
+      withoutTouchpoint: set.withoutTouch,
+      journeysWithoutConversion: set.journeys.count - set.conversions,
+      touchpoints: set.touches.count,
+      spend: spendTotal,
+      markovConversionProbability: result.markov.conversionProbability,
+    },
+    channels,
+    campaigns,
+    crossDevice: {
+      multiDevice,
+      share: result.conversions > 0 ? multiDevice / result.conversions : null,
+      channels: crossChannels.filter((c) => shown.has(c.channel)),
+    },
+    notes,
+    definitions: 'docs/attribution.md',
+    stats: {
+      events: columns.eventCount,
+      persons: columns.personCount,
+      elapsedMs: Math.round(performance.now() - started),
+    },
+  };
+}
+
+/** The time of the data's first (last) event: the earliest (latest) of each person's first (last) event. */
+function dataEnd(tsUs: Float64Array, personStarts: Int32Array, end: 'first' | 'last'): number {
+  let best = end === 'first' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  for (let p = 0; p + 1 < personStarts.length; p += 1) {
+    const from = personStarts[p] as number;
+    const to = personStarts[p + 1] as number;
+    if (from === to) continue;
+    best = end === 'first' ? Math.min(best, tsUs[from] as number) : Math.max(best, tsUs[to - 1] as number);
+  }
+  return best;
+}
