@@ -131,7 +131,9 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
 
   program
     .command('attribution')
-    .description('which channels earned the conversions and revenue: rule-based, Markov and Shapley models side by side')
+    .description(
+      'which channels earned the conversions and revenue: rule-based, Markov and Shapley models side by side',
+    )
     .requiredOption('--conversion <event|deal_won>', 'the conversion: an event name, or deal_won (a deal entering won)')
     .option('--lookback <duration>', 'touchpoints up to this long before a conversion count (30d, 2w)', '30d')
     .option('--session-gap <duration>', 'a session (touchpoint) ends after this long without a web event', '30m')

@@ -1,5 +1,5 @@
-import { utcDayMs } from '../analysis/calendar.js';
 import type { AttributionSpec } from '../analysis/attribution/run-attribution.js';
+import { utcDayMs } from '../analysis/calendar.js';
 import type { CohortsSpec } from '../analysis/cohorts/run-cohorts.js';
 import type { DiagnoseSpec } from '../analysis/diagnose/run-diagnose.js';
 import type { KpiSpec } from '../analysis/kpi/run-kpi.js';

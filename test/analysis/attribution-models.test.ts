@@ -225,7 +225,7 @@ describe('rule-based models', () => {
           fromUs: 0,
           toUs: Number.POSITIVE_INFINITY,
         });
-        const result = attribute(set.touches, set.journeys, 6, () => 0, {
+        const result = attribute(set.touches, set.journeys, 6, {
           ...options,
           directChannel: 6,
           markovOrder: 1,

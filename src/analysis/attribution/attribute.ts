@@ -3,10 +3,9 @@
  * per channel (and per channel and campaign for the rule-based models), the Markov removal effects and Shapley
  * values, and bootstrap intervals of each channel's conversion credit. Pure.
  */
-import poisson from '@stdlib/random-base-poisson';
 import { quantileSorted } from '../../stats/quantiles.js';
 import type { Journeys, Touches } from './journeys.js';
-import { markovAttribution, mergeRepeats } from './markov.js';
+import { MarkovChain } from './markov.js';
 import { type RuleModel, type RuleOptions, ruleModels, ruleWeights } from './rule-models.js';
 import { maxShapleyChannels, shapleyAttribution } from './shapley.js';
 
@@ -43,7 +42,7 @@ export interface AttributionResult {
 }
 
 /** mulberry32: a small seeded uniform generator (the bootstrap needs millions of draws, reproducibly). */
-class SeededUniform {
+export class SeededUniform {
   private state: number;
   constructor(seed: number) {
     this.state = seed >>> 0;
@@ -77,14 +76,35 @@ export function poissonOne(u: number): number {
   return k;
 }
 
+/**
+ * A Poisson(λ) draw: by multiplying uniforms (Knuth) below λ = 30; above, the normal approximation N(λ, λ)
+ * rounded and kept ≥ 0 (a bootstrap weight of a group of 30+ journeys needs no better).
+ */
+export function poissonDraw(lambda: number, random: SeededUniform): number {
+  if (lambda <= 0) return 0;
+  if (lambda < 30) {
+    const limit = Math.exp(-lambda);
+    let k = 0;
+    let product = random.next();
+    while (product > limit) {
+      k += 1;
+      product *= random.next();
+    }
+    return k;
+  }
+  // Box–Muller.
+  const u1 = Math.max(random.next(), 1e-300);
+  const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * random.next());
+  return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * z));
+}
+
 /** Channel codes (1-based in the dictionary) to keys 0 … channelCount − 1. */
 const keyOf = (channelCode: number) => channelCode - 1;
 
 interface Aggregates {
   /** Converting journeys only, in journey order. */
   convJourneys: Int32Array;
-  /** Per distinct merged path: conversions, nulls (for Markov). */
-  pathIndex: Map<string, number>;
+  /** Distinct merged paths (for Markov). */
   paths: number[][];
   pathOfJourney: Int32Array;
   /** Per distinct channel set (Shapley, channels beyond the 15 most touched folded into one). */
@@ -97,7 +117,6 @@ interface Aggregates {
 
 function aggregate(journeys: Journeys, touches: Touches, channelCount: number): Aggregates {
   const convJourneys: number[] = [];
-  const pathIndex = new Map<string, number>();
   const paths: number[][] = [];
   const pathOfJourney = new Int32Array(journeys.count).fill(-1);
   // Shapley players: the most touched channels (16 at most; the rest one folded player).
@@ -117,22 +136,43 @@ function aggregate(journeys: Journeys, touches: Touches, channelCount: number): 
   const maskIndex = new Map<number, number>();
   const masks: number[] = [];
   const maskOfPath: number[] = [];
+  // A merged path's key: its channels as digits of base channelCount + 1 while that is exact (2^53), else text.
+  const base = channelCount + 1;
+  const numericKeys = new Map<number, number>();
+  const textKeys = new Map<string, number>();
+  // One-channel paths (most paths without conversion) by the channel itself.
+  const singles: (number | undefined)[] = new Array(channelCount).fill(undefined);
+  let maxLength = 1;
+  for (let j = 0; j < journeys.count; j += 1) {
+    maxLength = Math.max(maxLength, (journeys.start[j + 1] as number) - (journeys.start[j] as number));
+  }
+  const path = new Int32Array(maxLength);
   for (let j = 0; j < journeys.count; j += 1) {
     const from = journeys.start[j] as number;
     const to = journeys.start[j + 1] as number;
     if (journeys.converted[j] === 1) convJourneys.push(j);
     if (from === to) continue;
-    const channels: number[] = [];
-    for (let i = from; i < to; i += 1) channels.push(keyOf(touches.channel[journeys.touchOf[i] as number] as number));
-    const path = mergeRepeats(channels);
-    const key = path.join(',');
-    let p = pathIndex.get(key);
+    let length = 0;
+    let key = 0;
+    let exact = true;
+    for (let i = from; i < to; i += 1) {
+      const k = keyOf(touches.channel[journeys.touchOf[i] as number] as number);
+      if (length > 0 && path[length - 1] === k) continue;
+      path[length++] = k;
+      key = key * base + k + 1;
+      if (key > Number.MAX_SAFE_INTEGER) exact = false;
+    }
+    const text = () => path.subarray(0, length).join(',');
+    let p = length === 1 ? singles[path[0] as number] : exact ? numericKeys.get(key) : textKeys.get(text());
     if (p === undefined) {
       p = paths.length;
-      pathIndex.set(key, p);
-      paths.push(path);
+      if (length === 1) singles[path[0] as number] = p;
+      else if (exact) numericKeys.set(key, p);
+      else textKeys.set(text(), p);
+      const distinct = Array.from(path.subarray(0, length));
+      paths.push(distinct);
       let mask = 0;
-      for (const k of path) mask |= 1 << (player[k] as number);
+      for (const k of distinct) mask |= 1 << (player[k] as number);
       let m = maskIndex.get(mask);
       if (m === undefined) {
         m = masks.length;
@@ -145,7 +185,6 @@ function aggregate(journeys: Journeys, touches: Touches, channelCount: number): 
   }
   return {
     convJourneys: Int32Array.from(convJourneys),
-    pathIndex,
     paths,
     pathOfJourney,
     masks,
@@ -155,10 +194,39 @@ function aggregate(journeys: Journeys, touches: Touches, channelCount: number): 
   };
 }
 
+/**
+ * Converting journeys grouped by their touchpoints' channels in order (no touchpoint: one group of its own): each
+ * group's size and first member (an index into `conv`).
+ */
+function sequenceGroups(conv: Int32Array, journeys: Journeys, touches: Touches, channelCount: number) {
+  const index = new Map<number | string, number>();
+  const first: number[] = [];
+  const size: number[] = [];
+  const base = channelCount + 1;
+  for (let i = 0; i < conv.length; i += 1) {
+    const j = conv[i] as number;
+    let key: number | string = 0;
+    for (let t = journeys.start[j] as number; t < (journeys.start[j + 1] as number); t += 1) {
+      const k = touches.channel[journeys.touchOf[t] as number] as number;
+      key = typeof key === 'number' && key * base + k <= Number.MAX_SAFE_INTEGER ? key * base + k : `${key},${k}`;
+    }
+    let g = index.get(key);
+    if (g === undefined) {
+      g = first.length;
+      index.set(key, g);
+      first.push(i);
+      size.push(0);
+    }
+    size[g] = (size[g] as number) + 1;
+  }
+  return { count: first.length, first: Int32Array.from(first), size: Float64Array.from(size) };
+}
+
+/** Markov and Shapley shares per channel key from weighted path counts (Shapley's channel sets follow the paths). */
 function dataDriven(
   agg: Aggregates,
+  chain: MarkovChain,
   channelCount: number,
-  order: number,
   pathConv: Float64Array,
   pathNull: Float64Array,
 ) {
@@ -169,11 +237,7 @@ function dataDriven(
     maskConv[m] = (maskConv[m] as number) + (pathConv[p] as number);
     maskNull[m] = (maskNull[m] as number) + (pathNull[p] as number);
   }
-  const markov = markovAttribution(
-    { paths: agg.paths, conversions: pathConv, nulls: pathNull },
-    channelCount,
-    order,
-  );
+  const markov = chain.attribute(pathConv, pathNull, channelCount);
   const players = agg.shapleyChannels.length + (agg.foldedChannels.length > 0 ? 1 : 0);
   const shapley = shapleyAttribution({ masks: agg.masks, conversions: maskConv, nulls: maskNull }, players);
   // Per channel key: a kept channel its player's share; folded channels split the folded player's share by touches.
@@ -192,7 +256,6 @@ export function attribute(
   touches: Touches,
   journeys: Journeys,
   channelCount: number,
-  campaignOf: (touch: number) => number,
   options: AttributeOptions,
 ): AttributionResult {
   const keys = channelCount + 1;
@@ -204,12 +267,13 @@ export function attribute(
     AttributionModel,
     { conversions: Float64Array; revenue: Float64Array }
   >;
+  // Campaign keys: each (channel, campaign) pair met in a converting journey, numbered as met.
   const campaignIndex = new Map<number, number>();
   const campaignKeys: { channel: number; campaign: number }[] = [];
   const campaignKey = (touch: number) => {
     const channel = touches.channel[touch] as number;
-    const campaign = campaignOf(touch);
-    const id = channel * 1_000_003 + campaign;
+    const campaign = touches.campaign[touch] as number;
+    const id = channel * 4_294_967_296 + campaign;
     let k = campaignIndex.get(id);
     if (k === undefined) {
       k = campaignKeys.length;
@@ -220,20 +284,21 @@ export function attribute(
   };
   // Rule-based: each conversion's weights over its touchpoints, kept per journey for the bootstrap.
   let maxTouches = 0;
-  for (const j of conv) maxTouches = Math.max(maxTouches, (journeys.start[j + 1] as number) - (journeys.start[j] as number));
+  for (const j of conv)
+    maxTouches = Math.max(maxTouches, (journeys.start[j + 1] as number) - (journeys.start[j] as number));
   const weights = new Float64Array(Math.max(1, maxTouches));
   const channels = new Int32Array(Math.max(1, maxTouches));
   const times = new Float64Array(Math.max(1, maxTouches));
-  const perCampaign = new Map<RuleModel, Map<number, { conversions: number; revenue: number }>>(
-    ruleModels.map((m) => [m, new Map()]),
-  );
   // Sparse credit lists per rule model: journey j's keys and weights at ruleOffsets[j] … (same layout per model).
   const ruleOffsets = new Int32Array(conv.length + 1);
   for (let i = 0; i < conv.length; i += 1) {
     const j = conv[i] as number;
-    ruleOffsets[i + 1] = (ruleOffsets[i] as number) + Math.max(1, (journeys.start[j + 1] as number) - (journeys.start[j] as number));
+    ruleOffsets[i + 1] =
+      (ruleOffsets[i] as number) + Math.max(1, (journeys.start[j + 1] as number) - (journeys.start[j] as number));
   }
   const ruleKeys = new Int32Array(ruleOffsets[conv.length] as number);
+  /** The campaign key of each entry (-1: no touchpoint). */
+  const ruleCampaigns = new Int32Array(ruleOffsets[conv.length] as number);
   const ruleWeightsByModel = ruleModels.map(() => new Float64Array(ruleOffsets[conv.length] as number));
   let totalConversions = 0;
   let totalRevenue = 0;
@@ -249,15 +314,11 @@ export function attribute(
     const offset = ruleOffsets[i] as number;
     if (k === 0) {
       ruleKeys[offset] = none;
+      ruleCampaigns[offset] = -1;
       for (const [m, model] of ruleModels.entries()) {
         (ruleWeightsByModel[m] as Float64Array)[offset] = 1;
         credits[model].conversions[none] = (credits[model].conversions[none] as number) + 1;
         credits[model].revenue[none] = (credits[model].revenue[none] as number) + value;
-        const c = perCampaign.get(model) as Map<number, { conversions: number; revenue: number }>;
-        const entry = c.get(-1) ?? { conversions: 0, revenue: 0 };
-        entry.conversions += 1;
-        entry.revenue += value;
-        c.set(-1, entry);
       }
       continue;
     }
@@ -268,22 +329,19 @@ export function attribute(
       channels[t] = touches.channel[touch] as number;
       times[t] = touches.tsUs[touch] as number;
       ruleKeys[offset + t] = keyOf(channels[t] as number);
+      ruleCampaigns[offset + t] = campaignKey(touch);
     }
     for (const [m, model] of ruleModels.entries()) {
       ruleWeights(model, k, channels, times, journeys.endUs[j] as number, options, weights);
-      const c = perCampaign.get(model) as Map<number, { conversions: number; revenue: number }>;
+      const ws = ruleWeightsByModel[m] as Float64Array;
+      const { conversions: cc, revenue: cr } = credits[model];
       for (let t = 0; t < k; t += 1) {
         const w = weights[t] as number;
-        (ruleWeightsByModel[m] as Float64Array)[offset + t] = w;
+        ws[offset + t] = w;
         if (w === 0) continue;
         const key = keyOf(channels[t] as number);
-        credits[model].conversions[key] = (credits[model].conversions[key] as number) + w;
-        credits[model].revenue[key] = (credits[model].revenue[key] as number) + w * value;
-        const ck = campaignKey(journeys.touchOf[from + t] as number);
-        const entry = c.get(ck) ?? { conversions: 0, revenue: 0 };
-        entry.conversions += w;
-        entry.revenue += w * value;
-        c.set(ck, entry);
+        cc[key] = (cc[key] as number) + w;
+        cr[key] = (cr[key] as number) + w * value;
       }
     }
   }
@@ -297,7 +355,8 @@ export function attribute(
     if (journeys.converted[j] === 1) pathConv[p] = (pathConv[p] as number) + 1;
     else pathNull[p] = (pathNull[p] as number) + 1;
   }
-  const full = dataDriven(agg, channelCount, options.markovOrder, pathConv, pathNull);
+  const chain = new MarkovChain(agg.paths, options.markovOrder);
+  const full = dataDriven(agg, chain, channelCount, pathConv, pathNull);
   const noTouch = totalConversions - conversionsWithTouch;
   const noTouchRevenue = totalRevenue - revenueWithTouch;
   const spread = (model: 'markov' | 'shapley', shares: ArrayLike<number>) => {
@@ -313,51 +372,66 @@ export function attribute(
 
   // Bootstrap: every journey drawn Poisson(1) times per replicate (the Poisson bootstrap), all models alike.
   const byChannel = {} as Record<AttributionModel, ModelCredits>;
-  const replicates = attributionModels.map(() => Array.from({ length: keys }, () => new Float64Array(options.bootstrap)));
+  const replicates = attributionModels.map(() =>
+    Array.from({ length: keys }, () => new Float64Array(options.bootstrap)),
+  );
   if (options.bootstrap > 0) {
-    // Each conversion is drawn Poisson(1) times; the journeys without conversion of a path, Poisson(their count)
-    // times in all (a sum of Poisson(1) draws), since no rule-based credit needs them one by one.
+    // The Poisson bootstrap: each journey weighs Poisson(1) in a replicate. Journeys whose credit depends only on
+    // their touchpoints' channels in order (every rule model but time decay, and both data-driven ones) are drawn
+    // per group of the same sequence, Poisson(group size) in all (the sum of its members' draws); time decay, which
+    // also depends on the times, journey by journey.
     const random = new SeededUniform(options.seed);
-    const drawMany = poisson.factory({ seed: options.seed + 1 });
-    const w = new Float64Array(conv.length);
+    const timeDecay = ruleModels.indexOf('time_decay');
+    const grouped = ruleModels.map((_, m) => m).filter((m) => m !== timeDecay);
+    const groups = sequenceGroups(conv, journeys, touches, channelCount);
+    const acc = new Float64Array(keys * ruleModels.length);
     const bootConv = new Float64Array(agg.paths.length);
     const bootNull = new Float64Array(agg.paths.length);
+    const decay = ruleWeightsByModel[timeDecay] as Float64Array;
     for (let r = 0; r < options.bootstrap; r += 1) {
       let touchedConversions = 0;
       let untouched = 0;
       bootConv.fill(0);
-      for (let i = 0; i < conv.length; i += 1) {
-        const wi = poissonOne(random.next());
-        w[i] = wi;
-        const j = conv[i] as number;
-        const p = agg.pathOfJourney[j] as number;
+      acc.fill(0);
+      for (let g = 0; g < groups.count; g += 1) {
+        const weight = poissonDraw(groups.size[g] as number, random);
+        if (weight === 0) continue;
+        const i = groups.first[g] as number;
+        const p = agg.pathOfJourney[conv[i] as number] as number;
         if (p >= 0) {
-          bootConv[p] = (bootConv[p] as number) + wi;
-          touchedConversions += wi;
+          bootConv[p] = (bootConv[p] as number) + weight;
+          touchedConversions += weight;
         } else {
-          untouched += wi;
+          untouched += weight;
         }
-      }
-      for (let p = 0; p < agg.paths.length; p += 1) bootNull[p] = pathNull[p] ? drawMany(pathNull[p] as number) : 0;
-      for (const [m] of ruleModels.entries()) {
-        const model = replicates[m] as Float64Array[];
-        const ws = ruleWeightsByModel[m] as Float64Array;
-        for (let i = 0; i < conv.length; i += 1) {
-          const wi = w[i] as number;
-          if (wi === 0) continue;
-          for (let o = ruleOffsets[i] as number; o < (ruleOffsets[i + 1] as number); o += 1) {
-            const target = model[ruleKeys[o] as number] as Float64Array;
-            target[r] = (target[r] as number) + wi * (ws[o] as number);
+        for (let o = ruleOffsets[i] as number; o < (ruleOffsets[i + 1] as number); o += 1) {
+          const at = (ruleKeys[o] as number) * ruleModels.length;
+          for (const m of grouped) {
+            acc[at + m] = (acc[at + m] as number) + weight * ((ruleWeightsByModel[m] as Float64Array)[o] as number);
           }
         }
       }
-      const d = dataDriven(agg, channelCount, options.markovOrder, bootConv, bootNull);
+      for (let i = 0; i < conv.length; i += 1) {
+        const weight = poissonOne(random.next());
+        if (weight === 0) continue;
+        for (let o = ruleOffsets[i] as number; o < (ruleOffsets[i + 1] as number); o += 1) {
+          const at = (ruleKeys[o] as number) * ruleModels.length + timeDecay;
+          acc[at] = (acc[at] as number) + weight * (decay[o] as number);
+        }
+      }
+      for (let p = 0; p < agg.paths.length; p += 1) bootNull[p] = poissonDraw(pathNull[p] as number, random);
+      for (let m = 0; m < ruleModels.length; m += 1) {
+        const model = replicates[m] as Float64Array[];
+        for (let k = 0; k < keys; k += 1) (model[k] as Float64Array)[r] = acc[k * ruleModels.length + m] as number;
+      }
+      const d = dataDriven(agg, chain, channelCount, bootConv, bootNull);
       for (const [index, shares] of [
         [ruleModels.length, d.markov.shares],
         [ruleModels.length + 1, d.shapleyShares],
       ] as const) {
         const model = replicates[index] as Float64Array[];
-        for (let k = 0; k < channelCount; k += 1) (model[k] as Float64Array)[r] = touchedConversions * (shares[k] as number);
+        for (let k = 0; k < channelCount; k += 1)
+          (model[k] as Float64Array)[r] = touchedConversions * (shares[k] as number);
         (model[none] as Float64Array)[r] = untouched;
       }
     }
@@ -376,15 +450,20 @@ export function attribute(
     }
     byChannel[model] = { ...credits[model], lower, upper };
   }
+  // Per campaign: the same weights summed by campaign key ("no touchpoint" last).
   const byCampaign = {} as Record<RuleModel, { conversions: Float64Array; revenue: Float64Array }>;
-  for (const model of ruleModels) {
-    const c = perCampaign.get(model) as Map<number, { conversions: number; revenue: number }>;
+  for (const [m, model] of ruleModels.entries()) {
     const conversions = new Float64Array(campaignKeys.length + 1);
     const revenue = new Float64Array(campaignKeys.length + 1);
-    for (const [k, v] of c) {
-      const at = k < 0 ? campaignKeys.length : k;
-      conversions[at] = v.conversions;
-      revenue[at] = v.revenue;
+    const ws = ruleWeightsByModel[m] as Float64Array;
+    for (let i = 0; i < conv.length; i += 1) {
+      const value = journeys.value[conv[i] as number] as number;
+      for (let o = ruleOffsets[i] as number; o < (ruleOffsets[i + 1] as number); o += 1) {
+        const ck = ruleCampaigns[o] as number;
+        const at = ck < 0 ? campaignKeys.length : ck;
+        conversions[at] = (conversions[at] as number) + (ws[o] as number);
+        revenue[at] = (revenue[at] as number) + (ws[o] as number) * value;
+      }
     }
     byCampaign[model] = { conversions, revenue };
   }

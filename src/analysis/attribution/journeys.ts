@@ -140,7 +140,7 @@ export function buildJourneys(input: TouchInput): JourneySet {
 
   const start = new IntList();
   const touchOf = new IntList();
-  const converted: number[] = [];
+  const converted = new IntList();
   const value = new FloatList();
   const endUs = new FloatList();
   const journeyDevice = new IntList();
@@ -205,7 +205,7 @@ export function buildJourneys(input: TouchInput): JourneySet {
       count,
       start: start.array(),
       touchOf: touchOf.array(),
-      converted: Uint8Array.from(converted),
+      converted: Uint8Array.from(converted.array()),
       value: value.array(),
       endUs: endUs.array(),
       device: journeyDevice.array(),
@@ -257,4 +257,3 @@ export function multiDeviceConversions(set: JourneySet): number {
   }
   return n;
 }
-

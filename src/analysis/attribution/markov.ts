@@ -24,9 +24,6 @@ export interface MarkovResult {
   shares: number[];
 }
 
-const CONVERSION = -1;
-const NULL = -2;
-
 /** Merges repeats of one channel in a row: A A B A → A B A. */
 export function mergeRepeats(channels: readonly number[]): number[] {
   const out: number[] = [];
@@ -34,100 +31,168 @@ export function mergeRepeats(channels: readonly number[]): number[] {
   return out;
 }
 
-interface Chain {
-  /** Channels of each state (the last k seen). */
-  stateChannels: number[][];
-  /** Out-edges per state: target state index (or CONVERSION / NULL) and count. */
-  edges: Map<number, number>[];
-  start: Map<number, number>;
-}
-
-function buildChain(counts: PathCounts, order: number): Chain {
-  const index = new Map<string, number>();
-  const stateChannels: number[][] = [];
-  const edges: Map<number, number>[] = [];
-  const start = new Map<number, number>();
-  const stateOf = (history: number[]): number => {
-    const key = history.join(',');
-    let s = index.get(key);
-    if (s === undefined) {
-      s = stateChannels.length;
-      index.set(key, s);
-      stateChannels.push(history);
-      edges.push(new Map());
-    }
-    return s;
-  };
-  const add = (from: Map<number, number>, to: number, n: number) => from.set(to, (from.get(to) ?? 0) + n);
-  counts.paths.forEach((path, p) => {
-    const conversions = counts.conversions[p] as number;
-    const nulls = counts.nulls[p] as number;
-    const total = conversions + nulls;
-    if (total === 0 || path.length === 0) return;
-    let from: Map<number, number> = start;
-    for (let i = 0; i < path.length; i += 1) {
-      const s = stateOf(path.slice(Math.max(0, i - order + 1), i + 1) as number[]);
-      add(from, s, total);
-      from = edges[s] as Map<number, number>;
-    }
-    if (conversions > 0) add(from, CONVERSION, conversions);
-    if (nulls > 0) add(from, NULL, nulls);
-  });
-  return { stateChannels, edges, start };
-}
-
 /**
- * P(conversion) from start, with the states in `removed` leading to null. Solved by Gauss–Seidel sweeps over the
- * absorbing chain (every state reaches conversion or null, so the sweeps converge), to 1e-13.
+ * The chain's shape for a set of distinct paths, built once: its states and edges, and the edges each path walks.
+ * Counts (a bootstrap replicate's, say) are then only weights on the edges.
  */
-function conversionProbability(chain: Chain, removed: Uint8Array | null): number {
-  const n = chain.stateChannels.length;
-  const totals = chain.edges.map((e) => [...e.values()].reduce((a, b) => a + b, 0));
-  const p = new Float64Array(n);
-  const valueOf = (target: number) => (target === CONVERSION ? 1 : target === NULL ? 0 : (p[target] as number));
-  for (let sweep = 0; sweep < 100_000; sweep += 1) {
-    let change = 0;
-    for (let s = 0; s < n; s += 1) {
-      if (removed?.[s]) continue;
-      let v = 0;
-      for (const [target, count] of chain.edges[s] as Map<number, number>) {
-        if (target >= 0 && removed?.[target]) continue;
-        v += count * valueOf(target);
+export class MarkovChain {
+  /** Channels of each state (the last k seen). */
+  readonly stateChannels: number[][] = [];
+  /** Edges, grouped by source: edges of state s are edgeStart[s] … edgeStart[s + 1] − 1; the start's are last. */
+  private readonly edgeStart: Int32Array;
+  /** Target of each edge: a state, or `conversion` / `nullTarget` (stateCount, stateCount + 1). */
+  private readonly edgeTarget: Int32Array;
+  /** Per path: its transition edges (weighted by all its journeys), its conversion edge and its null edge. */
+  private readonly pathEdges: Int32Array[];
+  private readonly conversionEdge: Int32Array;
+  private readonly nullEdge: Int32Array;
+
+  constructor(paths: readonly (readonly number[])[], order: number) {
+    const index = new Map<string, number>();
+    const stateOf = (history: number[]): number => {
+      const key = history.join(',');
+      let s = index.get(key);
+      if (s === undefined) {
+        s = this.stateChannels.length;
+        index.set(key, s);
+        this.stateChannels.push(history);
       }
-      v /= totals[s] as number;
-      change = Math.max(change, Math.abs(v - (p[s] as number)));
-      p[s] = v;
+      return s;
+    };
+    // Edges as (source, target) pairs first; the start is source -1.
+    const edgeIndex = new Map<string, number>();
+    const sources: number[] = [];
+    const targets: number[] = [];
+    const edge = (from: number, to: number) => {
+      const key = `${from}>${to}`;
+      let e = edgeIndex.get(key);
+      if (e === undefined) {
+        e = sources.length;
+        edgeIndex.set(key, e);
+        sources.push(from);
+        targets.push(to);
+      }
+      return e;
+    };
+    const CONVERSION = -2;
+    const NULL = -3;
+    const walks: number[][] = [];
+    const conversionEdges: number[] = [];
+    const nullEdges: number[] = [];
+    for (const path of paths) {
+      const walk: number[] = [];
+      let from = -1;
+      for (let i = 0; i < path.length; i += 1) {
+        const s = stateOf(path.slice(Math.max(0, i - order + 1), i + 1) as number[]);
+        walk.push(edge(from, s));
+        from = s;
+      }
+      walks.push(walk);
+      conversionEdges.push(path.length > 0 ? edge(from, CONVERSION) : -1);
+      nullEdges.push(path.length > 0 ? edge(from, NULL) : -1);
     }
-    if (change < 1e-13) break;
+    // Renumber the edges grouped by source (states 0 … n − 1, then the start).
+    const n = this.stateChannels.length;
+    const group = (source: number) => (source < 0 ? n : source);
+    const order2 = [...sources.keys()].sort((a, b) => group(sources[a] as number) - group(sources[b] as number));
+    const renumber = new Int32Array(sources.length);
+    order2.forEach((old, fresh) => {
+      renumber[old] = fresh;
+    });
+    this.edgeStart = new Int32Array(n + 2);
+    for (const source of sources) this.edgeStart[group(source) + 1] = (this.edgeStart[group(source) + 1] as number) + 1;
+    for (let s = 0; s <= n; s += 1)
+      this.edgeStart[s + 1] = (this.edgeStart[s + 1] as number) + (this.edgeStart[s] as number);
+    this.edgeTarget = new Int32Array(sources.length);
+    order2.forEach((old, fresh) => {
+      const t = targets[old] as number;
+      this.edgeTarget[fresh] = t === CONVERSION ? n : t === NULL ? n + 1 : t;
+    });
+    this.pathEdges = walks.map((w) => Int32Array.from(w, (e) => renumber[e] as number));
+    this.conversionEdge = Int32Array.from(conversionEdges, (e) => (e < 0 ? -1 : (renumber[e] as number)));
+    this.nullEdge = Int32Array.from(nullEdges, (e) => (e < 0 ? -1 : (renumber[e] as number)));
   }
-  const startTotal = [...chain.start.values()].reduce((a, b) => a + b, 0);
-  if (startTotal === 0) return 0;
-  let v = 0;
-  for (const [target, count] of chain.start) if (!removed?.[target]) v += count * (p[target] as number);
-  return v / startTotal;
+
+  /** Edge weights of these path counts. */
+  weights(conversions: ArrayLike<number>, nulls: ArrayLike<number>): Float64Array {
+    const w = new Float64Array(this.edgeTarget.length);
+    this.pathEdges.forEach((walk, p) => {
+      const c = conversions[p] as number;
+      const u = nulls[p] as number;
+      if (c + u === 0) return;
+      for (const e of walk) w[e] = (w[e] as number) + c + u;
+      const ce = this.conversionEdge[p] as number;
+      const ne = this.nullEdge[p] as number;
+      if (c > 0) w[ce] = (w[ce] as number) + c;
+      if (u > 0) w[ne] = (w[ne] as number) + u;
+    });
+    return w;
+  }
+
+  /**
+   * P(conversion) from start under edge weights `w`, with the states in `removed` leading to null. Solved by
+   * Gauss–Seidel sweeps over the absorbing chain (every state reaches conversion or null, so they converge), to
+   * 1e-13.
+   */
+  conversionProbability(w: Float64Array, removed: Uint8Array | null): number {
+    const n = this.stateChannels.length;
+    const p = new Float64Array(n + 2);
+    p[n] = 1; // conversion
+    const totals = new Float64Array(n + 1);
+    for (let s = 0; s <= n; s += 1) {
+      let t = 0;
+      for (let e = this.edgeStart[s] as number; e < (this.edgeStart[s + 1] as number); e += 1) t += w[e] as number;
+      totals[s] = t;
+    }
+    const valueOf = (s: number) => {
+      let v = 0;
+      for (let e = this.edgeStart[s] as number; e < (this.edgeStart[s + 1] as number); e += 1) {
+        const target = this.edgeTarget[e] as number;
+        if (target < n && removed?.[target]) continue;
+        v += (w[e] as number) * (p[target] as number);
+      }
+      return v / (totals[s] as number);
+    };
+    for (let sweep = 0; sweep < 100_000; sweep += 1) {
+      let change = 0;
+      for (let s = 0; s < n; s += 1) {
+        if (removed?.[s] || totals[s] === 0) continue;
+        const v = valueOf(s);
+        change = Math.max(change, Math.abs(v - (p[s] as number)));
+        p[s] = v;
+      }
+      if (change < 1e-13) break;
+    }
+    return totals[n] === 0 ? 0 : valueOf(n);
+  }
+
+  /** Removal effects of channels 0 … channelCount − 1 under these path counts. */
+  attribute(conversions: ArrayLike<number>, nulls: ArrayLike<number>, channelCount: number): MarkovResult {
+    const w = this.weights(conversions, nulls);
+    const full = this.conversionProbability(w, null);
+    const removalEffects: number[] = [];
+    for (let c = 0; c < channelCount; c += 1) {
+      const removed = new Uint8Array(this.stateChannels.length);
+      let any = false;
+      this.stateChannels.forEach((channels, s) => {
+        if (channels.includes(c)) {
+          removed[s] = 1;
+          any = true;
+        }
+      });
+      removalEffects.push(!any || full === 0 ? 0 : 1 - this.conversionProbability(w, removed) / full);
+    }
+    const positive = removalEffects.map((e) => Math.max(0, e));
+    const sum = positive.reduce((a, b) => a + b, 0);
+    return {
+      conversionProbability: full,
+      removalEffects,
+      shares: positive.map((e) => (sum > 0 ? e / sum : 0)),
+    };
+  }
 }
 
 /** Removal effects of `channelCount` channels (codes 0 .. channelCount − 1) in an order-`order` chain. */
 export function markovAttribution(counts: PathCounts, channelCount: number, order: number): MarkovResult {
-  const chain = buildChain(counts, order);
-  const full = conversionProbability(chain, null);
-  const removalEffects: number[] = [];
-  for (let c = 0; c < channelCount; c += 1) {
-    const removed = new Uint8Array(chain.stateChannels.length);
-    let any = false;
-    chain.stateChannels.forEach((channels, s) => {
-      if (channels.includes(c)) {
-        removed[s] = 1;
-        any = true;
-      }
-    });
-    removalEffects.push(!any || full === 0 ? 0 : 1 - conversionProbability(chain, removed) / full);
-  }
-  const positive = removalEffects.map((e) => Math.max(0, e));
-  const sum = positive.reduce((a, b) => a + b, 0);
-  return {
-    conversionProbability: full,
-    removalEffects,
-    shares: positive.map((e) => (sum > 0 ? e / sum : 0)),
-  };
+  return new MarkovChain(counts.paths, order).attribute(counts.conversions, counts.nulls, channelCount);
 }

@@ -83,13 +83,21 @@ export interface AttributionReport {
     markovConversionProbability: number;
   };
   channels: AttributionChannelRow[];
-  campaigns: { channel: string; campaign: string | null; credits: Record<RuleModel, { conversions: number; revenue: number }> }[];
+  campaigns: {
+    channel: string;
+    campaign: string | null;
+    credits: Record<RuleModel, { conversions: number; revenue: number }>;
+  }[];
   crossDevice: {
     /** Conversions whose touchpoints and conversion span more than one device (anonymous id, else distinct id). */
     multiDevice: number;
     share: number | null;
     /** Per channel and model: credited conversions with devices not stitched, and the change stitching makes. */
-    channels: { channel: string; unstitched: Record<AttributionModel, number>; shift: Record<AttributionModel, number> }[];
+    channels: {
+      channel: string;
+      unstitched: Record<AttributionModel, number>;
+      shift: Record<AttributionModel, number>;
+    }[];
   };
   notes: string[];
   definitions: string;
@@ -116,19 +124,14 @@ export async function runAttribution(
   const inputs = await store.spendAndDeals(spec.project);
   const { currency, convert } = currencyConverter(inputs, spec);
 
-  // The device of a row: its anonymous id (the browser's), else its distinct id; one code space for both.
-  const deviceCodes = new Map<string, number>();
+  // The device of a row: its anonymous id (the browser's), else its distinct id (codes of the two dictionaries
+  // kept apart: an id that is both is the same browser only through its anonymous id, which such rows carry).
   const device = new Int32Array(columns.eventCount);
+  const anonymousCount = anonymousId.values.length;
   for (let r = 0; r < columns.eventCount; r += 1) {
-    const id =
-      anonymousId.values[anonymousId.codes[r] as number] ?? distinctId.values[distinctId.codes[r] as number] ?? null;
-    if (id === null) continue;
-    let code = deviceCodes.get(id);
-    if (code === undefined) {
-      code = deviceCodes.size + 1;
-      deviceCodes.set(id, code);
-    }
-    device[r] = code;
+    const a = anonymousId.codes[r] as number;
+    const d = distinctId.codes[r] as number;
+    device[r] = a !== 0 ? a : d !== 0 ? anonymousCount + d : 0;
   }
 
   // Conversion rows and their values.
@@ -140,9 +143,13 @@ export async function runAttribution(
     conversionLabel = event;
     const code = columns.eventNames.indexOf(event);
     if (code < 0) {
-      throw new FunnelscopeError('invalid_argument', `conversion: no event named "${event}" in project ${spec.project}`, {
-        field: 'conversion',
-      });
+      throw new FunnelscopeError(
+        'invalid_argument',
+        `conversion: no event named "${event}" in project ${spec.project}`,
+        {
+          field: 'conversion',
+        },
+      );
     }
     const revenue = await project.eventValues({ kind: 'event', property: 'revenue' });
     for (let r = 0; r < columns.eventCount; r += 1) {
@@ -208,9 +215,8 @@ export async function runAttribution(
     bootstrap: spec.bootstrap,
     seed: spec.seed,
   };
-  const campaignOf = (touch: number) => set.touches.campaign[touch] as number;
-  const result = attribute(set.touches, set.journeys, channelCount, campaignOf, options);
-  const plain = attribute(set.touches, unstitched(set), channelCount, campaignOf, { ...options, bootstrap: 0 });
+  const result = attribute(set.touches, set.journeys, channelCount, options);
+  const plain = attribute(set.touches, unstitched(set), channelCount, { ...options, bootstrap: 0 });
 
   // Spend per channel over the same days.
   const spendBy = new Map<string, number>();
@@ -268,7 +274,10 @@ export async function runAttribution(
       credits: Object.fromEntries(
         ruleModels.map((m) => [
           m,
-          { conversions: result.byCampaign[m].conversions[i] as number, revenue: result.byCampaign[m].revenue[i] as number },
+          {
+            conversions: result.byCampaign[m].conversions[i] as number,
+            revenue: result.byCampaign[m].revenue[i] as number,
+          },
         ]),
       ) as Record<RuleModel, { conversions: number; revenue: number }>,
     }))

@@ -74,7 +74,9 @@ export function attributionTable(r: AttributionReport): string {
     'ROAS (credited revenue ÷ spend):',
     formatTable(
       ['channel', 'spend', ...r.models.map((m) => short[m])],
-      r.channels.filter((c) => c.spend > 0).map((c) => [c.channel, money(c.spend), ...r.models.map((m) => times(c.credits[m].roas))]),
+      r.channels
+        .filter((c) => c.spend > 0)
+        .map((c) => [c.channel, money(c.spend), ...r.models.map((m) => times(c.credits[m].roas))]),
     ),
     '',
     `Markov (order ${r.settings.markovOrder}): conversion probability ${formatPercent(t.markovConversionProbability)}%; removal effects ${r.channels
