@@ -168,8 +168,10 @@ describe('rule-based models', () => {
     expect(weightsOf('linear', channels, before)).toEqual([1 / 3, 1 / 3, 1 / 3]);
     // Half-life 7 days: weights 1/4, 1/2, 1 → divided by 7/4.
     const decay = weightsOf('time_decay', channels, before);
-    [1 / 7, 2 / 7, 4 / 7].forEach((w, i) => expect(decay[i]).toBeCloseTo(w, 14));
-    const close = (got: number[], want: number[]) => want.forEach((w, i) => expect(got[i]).toBeCloseTo(w, 14));
+    const close = (got: number[], want: number[]) => {
+      for (const [i, w] of want.entries()) expect(got[i]).toBeCloseTo(w, 14);
+    };
+    close(decay, [1 / 7, 2 / 7, 4 / 7]);
     close(weightsOf('position_based', channels, before), [0.4, 0.2, 0.4]);
     // Four touchpoints: the middle 20% split over two; two touchpoints: 50/50; one: all of it.
     close(weightsOf('position_based', [1, 2, 3, 4], [3, 2, 1, 0]), [0.4, 0.1, 0.1, 0.4]);

@@ -86,8 +86,13 @@ describe('funnel builder draft', () => {
       breakdown: unknown;
     };
     expect(written.steps[0]?.filters).toEqual([{ property: 'path', op: 'in', value: ['/a', '/b', '/c'] }]);
-    expect((written.steps[1]?.filters as unknown[])[0]).toEqual({ property: 'plan_price', op: 'gt', value: 25.5 });
-    // The optional flag of step 2 is kept (its pick is unchanged); step 3's stage is the control's, its first-time flag gone.
+    expect((written.steps[1]?.filters as unknown[] | undefined)?.[0]).toEqual({
+      property: 'plan_price',
+      op: 'gt',
+      value: 25.5,
+    });
+    // The optional flag of step 2 is kept (its pick is unchanged); step 3's stage is the control's, its first-time
+    // flag gone.
     expect(written.steps[1]?.optional).toBe(true);
     expect(written.steps[2]).toEqual({ event: 'Activated', stage: 'intent' });
     expect(written.steps[5]).toEqual({

@@ -125,7 +125,9 @@ function aggregate(journeys: Journeys, touches: Touches, channelCount: number): 
     const k = keyOf(touches.channel[journeys.touchOf[i] as number] as number);
     touched[k] = (touched[k] as number) + 1;
   }
-  const byUse = [...touched.keys()].filter((k) => (touched[k] as number) > 0).sort((a, b) => touched[b]! - touched[a]!);
+  const byUse = [...touched.keys()]
+    .filter((k) => (touched[k] as number) > 0)
+    .sort((a, b) => (touched[b] as number) - (touched[a] as number));
   const keep = byUse.length > maxShapleyChannels ? byUse.slice(0, maxShapleyChannels - 1) : byUse;
   const foldedChannels = byUse.slice(keep.length);
   const player = new Int32Array(channelCount).fill(keep.length);

@@ -144,7 +144,7 @@ export class MarkovChain {
       for (let e = this.edgeStart[s] as number; e < (this.edgeStart[s + 1] as number); e += 1) t += w[e] as number;
       totals[s] = t;
     }
-    const valueOf = (s: number) => {
+    const expected = (s: number) => {
       let v = 0;
       for (let e = this.edgeStart[s] as number; e < (this.edgeStart[s + 1] as number); e += 1) {
         const target = this.edgeTarget[e] as number;
@@ -157,13 +157,13 @@ export class MarkovChain {
       let change = 0;
       for (let s = 0; s < n; s += 1) {
         if (removed?.[s] || totals[s] === 0) continue;
-        const v = valueOf(s);
+        const v = expected(s);
         change = Math.max(change, Math.abs(v - (p[s] as number)));
         p[s] = v;
       }
       if (change < 1e-13) break;
     }
-    return totals[n] === 0 ? 0 : valueOf(n);
+    return totals[n] === 0 ? 0 : expected(n);
   }
 
   /** Removal effects of channels 0 … channelCount − 1 under these path counts. */
