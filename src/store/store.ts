@@ -1,3 +1,4 @@
+import type { Catalog } from '../model/catalog.js';
 import type { DealRecords } from '../model/deals.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../model/import.js';
 import type { SpendAndDeals } from '../model/kpi-inputs.js';
@@ -31,14 +32,6 @@ export interface RecentEvent {
   event: string;
   distinctId: string;
   path: string | null;
-}
-
-/** What a funnel builder can pick from: property names in use and the stages deals have entered. */
-export interface Catalog {
-  /** Event property names, the most used first (typed columns counted exactly, JSON keys over a sample). */
-  properties: { property: string; events: number }[];
-  /** Deal stages (the `stage` of `$deal_stage` events) in the order deals pass them (mean position in a history). */
-  dealStages: { stage: string; deals: number }[];
 }
 
 /** A funnel kept by name (the dashboard's saved funnels). */

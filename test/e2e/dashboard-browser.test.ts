@@ -226,6 +226,17 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     expect(await countsOn(page)).toEqual(segment.steps.map((s) => s.count));
     expect(segment.steps[0]?.count).toBeGreaterThan(0);
     await page.close();
+    // The other link breaks the funnel down as the diagnosis reads the segment: its row holds the card's counts.
+    const friction = await open(`/?view=friction&definition=${encodeURIComponent(JSON.stringify(definition))}`);
+    await friction.waitForSelector('[data-finding="0"] [data-breakdown-link]');
+    await friction.click('[data-finding="0"] [data-breakdown-link]');
+    const label = top?.values.join(' / ') ?? '';
+    await friction.waitForSelector(`tr[data-breakdown-row="${label}"]`);
+    const counts = await friction.$$eval(`tr[data-breakdown-row="${label}"] td[data-count]`, (cells) =>
+      cells.map((c) => Number(c.getAttribute('data-count'))),
+    );
+    expect([counts[top?.from ?? -1], counts[top?.to ?? -1]]).toEqual([top?.segmentUnits, top?.segmentConverted]);
+    await friction.close();
   }, 60_000);
 
   it('time to convert and trends views show the CLI’s numbers; a breakdown gets its comparison table', async () => {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFunnelDefinition } from '../../src/model/funnel-definition.js';
-import { definitionOf, draftOf } from '../../web/src/funnel-draft.js';
+import { definitionOf, draftOf, removeStep } from '../../web/src/funnel-draft.js';
 
 const roundTrip = (definition: Record<string, unknown>) => {
   const read = draftOf(definition);
@@ -122,6 +122,72 @@ describe('funnel builder draft', () => {
     ]);
   });
 
+  it('keeps OR-steps, any-event steps and any-event exclusions as given', () => {
+    const given = {
+      steps: [
+        { anyOf: [{ event: 'A', filters: [{ property: 'p', value: 1 }] }, { event: null }], name: 'A or any' },
+        { event: null, filters: [{ property: 'path', value: '/x' }] },
+        { event: 'C' },
+      ],
+      exclusions: [{ event: null, fromStep: 0, toStep: 2 }],
+    };
+    const read = draftOf(given);
+    expect(read?.draft.steps.map((s) => s.pick)).toEqual(['given:', 'any:', 'event:C']);
+    expect(read?.draft.steps[0]?.label).toBe('A or any event');
+    expect(parseFunnelDefinition(roundTrip(given))).toEqual(parseFunnelDefinition(given));
+  });
+
+  it('renumbers exclusions and step numbers when steps go', () => {
+    const given = {
+      steps: [{ event: 'A' }, { event: 'B' }, { event: 'C' }, { event: 'D' }],
+      exclusions: [
+        { event: 'X', fromStep: 0, toStep: 3 },
+        { event: 'Y', fromStep: 2, toStep: 3 },
+        { event: 'Z', fromStep: 1, toStep: 2 },
+      ],
+      view: 'time_to_convert',
+      fromStep: 2,
+      toStep: 3,
+    };
+    const read = draftOf(given);
+    if (!read) throw new Error('not read');
+    // Removing step 2 (B): X spans 1 → 3 (was 1 → 4), Y 2 → 3 (was 3 → 4), Z (B → C) has nothing left between.
+    const removed = removeStep(read.draft, 1);
+    expect(removed.exclusions.map((x) => [x.event, x.fromStep, x.toStep])).toEqual([
+      ['event:X', 0, 2],
+      ['event:Y', 1, 2],
+    ]);
+    const written = definitionOf(removed, read.base);
+    expect(written.exclusions).toEqual([
+      { event: 'X', fromStep: 0, toStep: 2 },
+      { event: 'Y', fromStep: 1, toStep: 2 },
+    ]);
+    // The time-to-convert steps (C → D) follow their steps.
+    expect([written.fromStep, written.toStep]).toEqual([1, 2]);
+    expect(() => parseFunnelDefinition(written)).not.toThrow();
+    // A step left without a pick is left out the same way, and the exclusion ending at it ends before it.
+    const emptied = { ...read.draft, steps: read.draft.steps.map((s, i) => (i === 3 ? { ...s, pick: '' } : s)) };
+    const shorter = definitionOf(emptied, read.base);
+    expect(shorter.exclusions).toEqual([
+      { event: 'X', fromStep: 0, toStep: 2 },
+      { event: 'Z', fromStep: 1, toStep: 2 },
+    ]);
+    expect(shorter.toStep).toBeUndefined();
+  });
+
+  it('types a value anew when its operator changes', () => {
+    const read = draftOf({ steps: [{ event: 'A', filters: [{ property: 'p', op: 'in', value: ['a', 'b'] }] }] });
+    if (!read) throw new Error('not read');
+    const [first] = read.draft.steps;
+    const filter = first?.filters[0];
+    if (!first || !filter) throw new Error('not read');
+    const written = definitionOf(
+      { ...read.draft, steps: [{ ...first, filters: [{ ...filter, op: 'icontains' }] }] },
+      read.base,
+    ) as { steps: { filters: unknown[] }[] };
+    expect(written.steps[0]?.filters).toEqual([{ property: 'p', op: 'icontains', value: 'a, b' }]);
+  });
+
   it('round-trips random definitions', () => {
     const word = fc.constantFrom('$pageview', 'Signed Up', 'Activated', 'a b', "it's", '');
     const property = fc.constantFrom('path', 'channel', 'plan', 'n');
@@ -145,6 +211,16 @@ describe('funnel builder draft', () => {
         },
         { requiredKeys: ['event'] },
       ),
+      fc.record({ event: fc.constant(null), filters: fc.array(filter, { maxLength: 1 }) }),
+      fc.record({
+        anyOf: fc.array(
+          fc.record({ event: fc.constantFrom('A', 'B', null), filters: fc.array(filter, { maxLength: 1 }) }),
+          {
+            minLength: 2,
+            maxLength: 3,
+          },
+        ),
+      }),
       fc.record({
         event: fc.constant('$deal_stage'),
         name: fc.constant('Deal'),

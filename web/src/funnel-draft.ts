@@ -9,15 +9,23 @@ export interface FilterDraft {
   scope: string;
   op: string;
   value: string;
-  /** The value as the URL gave it, kept while its text is unchanged (a number stays a number). */
+  /** The value as the URL gave it, kept while its text and operator are unchanged (a number stays a number). */
   given?: unknown;
+  givenOp?: string;
   /** What the builder does not edit (a group type). */
   extra?: Record<string, unknown>;
 }
 
-/** A step: `event:NAME`, `stage:NAME` (a deal entering that stage, `$deal_stage` with `stage` = NAME) or ''. */
+/**
+ * A step: `event:NAME`, `stage:NAME` (a deal entering that stage, `$deal_stage` with `stage` = NAME), `any:` (any
+ * event), `given:` (an OR-step, kept as the URL gave it) or '' (none chosen yet).
+ */
 export interface StepDraft {
   pick: string;
+  /** The step's position in the URL's definition (null for a step added in the builder). */
+  origin?: number | null;
+  /** How a `given:` step reads (its alternatives joined by "or"). */
+  label?: string;
   filters: FilterDraft[];
   /** The business stage of the step (awareness … action) for the stage roll-up; '' for none. */
   stage: string;
@@ -26,6 +34,7 @@ export interface StepDraft {
   givenPick?: string;
 }
 
+/** An exclusion: `event` is `event:NAME`, `any:` (any event) or '' (none chosen yet). */
 export interface ExclusionDraft {
   event: string;
   fromStep: number;
@@ -55,6 +64,7 @@ export const operators: { op: string; label: string }[] = [
   { op: 'not_in', label: 'is none of' },
   { op: 'icontains', label: 'contains' },
   { op: 'not_icontains', label: 'does not contain' },
+  { op: 'contains', label: 'contains (case-sensitive)' },
   { op: 'regex', label: 'matches regex' },
   { op: 'gt', label: '>' },
   { op: 'gte', label: '≥' },
@@ -89,12 +99,14 @@ const text = (v: unknown) => (v === undefined || v === null ? '' : Array.isArray
 
 function filterDraft(f: Json): FilterDraft {
   const { property, scope, op, value, ...extra } = f;
+  const operator = typeof op === 'string' ? op : 'eq';
   return {
     property: text(property),
     scope: typeof scope === 'string' ? scope : 'event',
-    op: typeof op === 'string' ? op : 'eq',
+    op: operator,
     value: text(value),
     given: value,
+    givenOp: operator,
     extra,
   };
 }
@@ -103,7 +115,7 @@ function filterOf(f: FilterDraft): Json {
   const base: Json = { ...f.extra, property: f.property.trim(), op: f.op };
   if (f.scope !== 'event') base.scope = f.scope;
   if (noValue.has(f.op)) return base;
-  if (f.given !== undefined && text(f.given) === f.value) return { ...base, value: f.given };
+  if (f.given !== undefined && f.givenOp === f.op && text(f.given) === f.value) return { ...base, value: f.given };
   if (listOps.has(f.op)) {
     return {
       ...base,
@@ -125,21 +137,42 @@ export function draftOf(definition: unknown): { draft: Draft; base: Json } | nul
   const d = definition;
   const window = isObject(d.window) ? d.window : {};
   const breakdown = isObject(d.breakdown) ? d.breakdown : {};
-  const steps = (Array.isArray(d.steps) ? d.steps : []).filter(isObject).map((s): StepDraft => {
-    const { event, filters, stage, ...extra } = s;
+  const steps = (Array.isArray(d.steps) ? d.steps : []).filter(isObject).map((s, origin): StepDraft => {
+    const stage = typeof s.stage === 'string' ? s.stage : '';
+    // An OR-step is kept whole (its alternatives carry their own filters); only its business stage is edited.
+    if (Array.isArray(s.anyOf)) {
+      const { stage: _stage, ...extra } = s;
+      const label = s.anyOf
+        .map((a) => (isObject(a) && typeof a.event === 'string' ? a.event : 'any event'))
+        .join(' or ');
+      return { pick: 'given:', givenPick: 'given:', label, filters: [], stage, extra, origin };
+    }
+    const { event, filters, stage: _stage, ...extra } = s;
     const list = (Array.isArray(filters) ? filters : []).filter(isObject).map(filterDraft);
-    let pick = typeof event === 'string' ? `event:${event}` : '';
-    // A deal stage step: `$deal_stage` whose first filter is `stage = NAME`.
+    let pick = typeof event === 'string' ? `event:${event}` : event === null ? 'any:' : '';
+    // A deal stage step: `$deal_stage` whose first filter is `stage = NAME` (a name, not a number or list).
     const first = list[0];
-    if (event === '$deal_stage' && first?.property === 'stage' && first.op === 'eq' && first.scope === 'event') {
-      pick = `stage:${first.value}`;
+    if (
+      event === '$deal_stage' &&
+      first?.property === 'stage' &&
+      first.op === 'eq' &&
+      first.scope === 'event' &&
+      typeof first.given === 'string' &&
+      Object.keys(first.extra ?? {}).length === 0
+    ) {
+      pick = `stage:${first.given}`;
       list.shift();
     }
-    return { pick, filters: list, stage: typeof stage === 'string' ? stage : '', extra, givenPick: pick };
+    return { pick, filters: list, stage, extra, givenPick: pick, origin };
   });
   const exclusions = (Array.isArray(d.exclusions) ? d.exclusions : []).filter(isObject).map((x): ExclusionDraft => {
     const { event, fromStep, toStep, ...extra } = x;
-    return { event: text(event), fromStep: Number(fromStep ?? 0), toStep: Number(toStep ?? 1), extra };
+    return {
+      event: typeof event === 'string' ? `event:${event}` : event === null ? 'any:' : '',
+      fromStep: Number(fromStep ?? 0),
+      toStep: Number(toStep ?? 1),
+      extra,
+    };
   });
   return {
     base: d,
@@ -150,12 +183,58 @@ export function draftOf(definition: unknown): { draft: Draft; base: Json } | nul
       windowAmount: typeof window.amount === 'number' ? window.amount : 14,
       windowUnit: typeof window.unit === 'string' ? window.unit : 'day',
       breakdown: Array.isArray(breakdown.properties) ? text(breakdown.properties[0]) : '',
-      breakdownLimit: typeof breakdown.limit === 'number' ? breakdown.limit : 8,
+      // The schema's default when the URL names a breakdown without a limit.
+      breakdownLimit: typeof breakdown.limit === 'number' ? breakdown.limit : 25,
       dateFrom: text(d.dateFrom),
       dateTo: text(d.dateTo),
       exclusions,
       filters: (Array.isArray(d.filters) ? d.filters : []).filter(isObject).map(filterDraft),
     },
+  };
+}
+
+/** A step of the definition: what the builder edits over what it does not (kept while the pick is unchanged). */
+function stepOf(s: StepDraft): Json {
+  const kind = s.pick.slice(0, s.pick.indexOf(':'));
+  const name = s.pick.slice(s.pick.indexOf(':') + 1);
+  const filters = s.filters.filter((f) => f.property.trim() !== '').map(filterOf);
+  const unchanged = s.pick === s.givenPick;
+  const step: Json = unchanged ? { ...s.extra } : {};
+  if (kind === 'given') {
+    // An OR-step as given.
+  } else if (kind === 'stage') {
+    step.event = '$deal_stage';
+    step.filters = [{ property: 'stage', op: 'eq', value: name }, ...filters];
+    if (!unchanged) step.name = `Deal: ${name}`;
+  } else {
+    step.event = kind === 'any' ? null : name;
+    if (filters.length > 0) step.filters = filters;
+  }
+  if (s.stage) step.stage = s.stage;
+  return step;
+}
+
+/** The written position of draft step `i`, or of the nearest kept one after (`direction` 1) or before (−1). */
+function nextKept(position: Map<number, number>, i: number, direction: 1 | -1, length: number): number | null {
+  for (let j = i; j >= 0 && j < length; j += direction) {
+    const at = position.get(j);
+    if (at !== undefined) return at;
+  }
+  return null;
+}
+
+/**
+ * The draft without step `i`: exclusions move with the steps after it; one that started at it starts at the next
+ * step, one that ended at it ends at the step before, and one left with nothing between its ends is dropped.
+ */
+export function removeStep(draft: Draft, i: number): Draft {
+  const shift = (n: number) => (n > i ? n - 1 : n);
+  return {
+    ...draft,
+    steps: draft.steps.filter((_, j) => j !== i),
+    exclusions: draft.exclusions
+      .map((x) => ({ ...x, fromStep: shift(x.fromStep), toStep: x.toStep === i ? i - 1 : shift(x.toStep) }))
+      .filter((x) => x.fromStep < x.toStep),
   };
 }
 
@@ -173,30 +252,49 @@ export function definitionOf(draft: Draft, base: Json): Json {
     window: _window,
     ...kept
   } = base;
-  const steps = draft.steps
-    .filter((s) => s.pick !== '')
-    .map((s) => {
-      const kind = s.pick.slice(0, s.pick.indexOf(':'));
-      const name = s.pick.slice(s.pick.indexOf(':') + 1);
-      const filters = s.filters.filter((f) => f.property.trim() !== '').map(filterOf);
-      const step: Json = s.pick === s.givenPick ? { ...s.extra } : {};
-      if (kind === 'stage') {
-        step.event = '$deal_stage';
-        step.filters = [{ property: 'stage', op: 'eq', value: name }, ...filters];
-        if (step.name === undefined) step.name = `Deal: ${name}`;
-      } else {
-        step.event = name;
-        if (filters.length > 0) step.filters = filters;
-      }
-      if (s.stage) step.stage = s.stage;
-      return step;
-    });
-  const givenBreakdown = isObject(baseBreakdown) ? baseBreakdown : {};
+  // Steps without a pick are left out: positions move, so exclusions and step numbers follow them.
+  const position = new Map<number, number>();
+  const originPosition = new Map<number, number>();
+  const steps: Json[] = [];
+  draft.steps.forEach((s, i) => {
+    if (s.pick === '') return;
+    position.set(i, steps.length);
+    if (s.origin !== undefined && s.origin !== null) originPosition.set(s.origin, steps.length);
+    steps.push(stepOf(s));
+  });
+  const exclusions = draft.exclusions.flatMap((x) => {
+    if (x.event === '') return [];
+    const from = nextKept(position, x.fromStep, 1, draft.steps.length);
+    const to = nextKept(position, Math.min(x.toStep, draft.steps.length - 1), -1, draft.steps.length);
+    if (from === null || to === null || from >= to) return [];
+    return [{ ...x.extra, event: x.event === 'any:' ? null : x.event.slice(6), fromStep: from, toStep: to }];
+  });
+  // Step numbers of the URL's definition that the builder does not edit: renumbered, or dropped (back to their
+  // defaults) when their step is gone.
+  const renumbered: Json = {};
+  for (const key of ['fromStep', 'toStep'] as const) {
+    const n = kept[key];
+    if (typeof n !== 'number') continue;
+    delete kept[key];
+    const at = originPosition.get(n);
+    if (at !== undefined) renumbered[key] = at;
+  }
+  const givenBreakdown: Json = isObject(baseBreakdown) ? { ...baseBreakdown } : {};
+  if (typeof givenBreakdown.attributionStep === 'number') {
+    const at = originPosition.get(givenBreakdown.attributionStep);
+    if (at === undefined) {
+      delete givenBreakdown.attributionStep;
+      if (givenBreakdown.attribution === 'step') delete givenBreakdown.attribution;
+    } else {
+      givenBreakdown.attributionStep = at;
+    }
+  }
   const sameBreakdown = Array.isArray(givenBreakdown.properties) && givenBreakdown.properties[0] === draft.breakdown;
   const limit = Math.max(1, Math.round(draft.breakdownLimit) || 8);
   const filters = draft.filters.filter((f) => f.property.trim() !== '').map(filterOf);
   return {
     ...kept,
+    ...renumbered,
     ...(draft.view !== 'steps' ? { view: draft.view } : {}),
     ...(draft.order !== 'ordered' ? { order: draft.order } : {}),
     steps,
@@ -204,13 +302,7 @@ export function definitionOf(draft: Draft, base: Json): Json {
     ...(draft.dateFrom ? { dateFrom: draft.dateFrom } : {}),
     ...(draft.dateTo ? { dateTo: draft.dateTo } : {}),
     ...(filters.length > 0 ? { filters } : {}),
-    ...(draft.exclusions.some((x) => x.event)
-      ? {
-          exclusions: draft.exclusions
-            .filter((x) => x.event)
-            .map((x) => ({ ...x.extra, event: x.event, fromStep: x.fromStep, toStep: x.toStep })),
-        }
-      : {}),
+    ...(exclusions.length > 0 ? { exclusions } : {}),
     ...(draft.breakdown
       ? { breakdown: sameBreakdown ? { ...givenBreakdown, limit } : { properties: [draft.breakdown], limit } }
       : {}),

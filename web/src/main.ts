@@ -1,9 +1,9 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
-import { FrictionView } from './friction-view.js';
-import { FunnelView } from './funnel-view.js';
-import { LiveView } from './live-view.js';
-import { MoneyView } from './money-view.js';
+import { FrictionView } from './views/friction-view.js';
+import { FunnelView } from './views/funnel-view.js';
+import { LiveView } from './views/live-view.js';
+import { MoneyView } from './views/money-view.js';
 import './style.css';
 
 /** The view and its inputs come from the URL: `?view=funnel|friction&project=…&definition=…`. */

@@ -6,6 +6,7 @@ import { kpiReport } from '../../analysis/kpi/kpi-report.js';
 import { runPaths } from '../../analysis/paths/run-paths.js';
 import { runPipeline } from '../../analysis/pipeline/run-pipeline.js';
 import { ColumnCache } from '../../engine/column-cache.js';
+import type { Catalog } from '../../model/catalog.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
 import {
@@ -18,7 +19,7 @@ import {
   type RequestValues,
 } from '../../model/report-requests.js';
 import type { EventColumnSource } from '../../store/event-columns.js';
-import type { Catalog, Store } from '../../store/store.js';
+import type { Store } from '../../store/store.js';
 
 export interface ApiOptions {
   columns: EventColumnSource;

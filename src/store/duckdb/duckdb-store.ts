@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Catalog } from '../../model/catalog.js';
 import type { DealRecords } from '../../model/deals.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
@@ -11,16 +12,7 @@ import {
   type EventValueSource,
   valueSourceKey,
 } from '../event-columns.js';
-import type {
-  Catalog,
-  ImportLogEntry,
-  KeyKind,
-  ProjectKeys,
-  RecentEvent,
-  SavedFunnel,
-  Store,
-  StoreCounts,
-} from '../store.js';
+import type { ImportLogEntry, KeyKind, ProjectKeys, RecentEvent, SavedFunnel, Store, StoreCounts } from '../store.js';
 import {
   readSavedJson,
   readSnapshot,

@@ -1,4 +1,4 @@
-import type { Catalog } from '../../store.js';
+import type { Catalog } from '../../../model/catalog.js';
 import type { DuckDBDatabase } from '../duckdb-database.js';
 
 /** The typed event columns a funnel filter or breakdown can name directly (load-event-columns.ts maps them). */
@@ -20,20 +20,24 @@ const typedColumns = [
   'revenue',
 ] as const;
 
-/** Properties are counted over this many of the project's events and scaled to all of them. */
+/** Properties are counted over this many events of the last 30 days of data and scaled to all events. */
 export const catalogSampleSize = 100_000;
 
 /**
  * Property names in use and the deal stages entered. Properties (the typed columns' non-null values and the keys of
- * the JSON properties) are counted over the first `catalogSampleSize` events and scaled to the project's event
- * count: a pick list needs the order, not exact counts, and a scan of every event costs close to a second at ten
+ * the JSON properties) are counted over `catalogSampleSize` events of the data's last 30 days (so a property added
+ * lately is listed)
+ * and scaled to the project's event count: a pick list needs the order, not exact counts, and a scan of every event costs close to a second at ten
  * million, holding the store while a report waits.
  */
 export async function getCatalog(db: DuckDBDatabase, project: string): Promise<Catalog> {
+  // The newest events: those of the last 30 days of data (a sort of every event to take the newest exactly costs
+  // seconds at ten million).
+  const recent = `(SELECT max(ts) - INTERVAL 30 DAY FROM events WHERE project_id = $project)`;
   const [typed] = await db.rows<Record<string, bigint>>(
     `SELECT (SELECT count(*) FROM events WHERE project_id = $project) AS total, count(*) AS sampled,
             ${typedColumns.map((c) => `count(${c}) AS ${c}`).join(', ')}
-     FROM (SELECT * FROM events WHERE project_id = $project LIMIT $sample)`,
+     FROM (SELECT * FROM events WHERE project_id = $project AND ts >= ${recent} LIMIT $sample)`,
     { project, sample: catalogSampleSize },
   );
   const total = Number(typed?.total ?? 0);
@@ -41,7 +45,7 @@ export async function getCatalog(db: DuckDBDatabase, project: string): Promise<C
   const keys = await db.rows<{ key: string; n: bigint }>(
     `SELECT key, count(*) AS n
      FROM (SELECT unnest(json_keys(properties)) AS key
-           FROM (SELECT properties FROM events WHERE project_id = $project LIMIT $sample))
+           FROM (SELECT properties FROM events WHERE project_id = $project AND ts >= ${recent} LIMIT $sample))
      GROUP BY key`,
     { project, sample: catalogSampleSize },
   );

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, type LiveReport } from './api.js';
+import { api, type LiveReport } from '../api-client.js';
 
 /** Events arriving now: the last 15 minutes, refreshed every 2 seconds, so wiring up a snippet shows at once. */
 export function LiveView(props: { project: string }) {

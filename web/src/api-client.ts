@@ -5,7 +5,8 @@ import type { FunnelReport } from '../../src/analysis/funnel/report.js';
 import type { KpiReport } from '../../src/analysis/kpi/report.js';
 import type { PathsResult } from '../../src/analysis/paths/paths.js';
 import type { PipelineReport } from '../../src/analysis/pipeline/report.js';
-import type { Catalog, RecentEvent, SavedFunnel } from '../../src/store/store.js';
+import type { Catalog } from '../../src/model/catalog.js';
+import type { RecentEvent, SavedFunnel } from '../../src/store/store.js';
 
 export type { Figure, KpiRow } from '../../src/analysis/kpi/report.js';
 // The reports' types are the server's own (one definition, type-only imports: nothing of src is bundled).

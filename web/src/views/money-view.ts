@@ -1,9 +1,11 @@
 import type { EChartsType } from 'echarts/core';
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Figure, type KpiReport, type KpiRow, type PipelineReport } from './api.js';
-import { type BoxRow, drawBoxplot, drawSparkline } from './chart.js';
-import { money, percent } from './format.js';
+import { api, type Figure, type KpiReport, type KpiRow, type PipelineReport } from '../api-client.js';
+import { draw } from '../chart-host.js';
+import { type BoxRow, boxplotHeight, boxplotOption } from '../charts/boxplot-chart.js';
+import { sparklineOption } from '../charts/sparkline-chart.js';
+import { money, percent } from '../format.js';
 
 const dayMs = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -53,7 +55,7 @@ function Sparkline(props: { points: (number | null)[] }) {
   const element = useRef<HTMLDivElement>(null);
   const chart = useRef<EChartsType | null>(null);
   useEffect(() => {
-    if (element.current) chart.current = drawSparkline(element.current, props.points, chart.current);
+    if (element.current) chart.current = draw(element.current, sparklineOption(props.points), chart.current);
   }, [props.points]);
   return html`<div class="sparkline" ref=${element} aria-hidden="true"></div>`;
 }
@@ -89,7 +91,8 @@ function StageDurations(props: { pipeline: PipelineReport }) {
       : [],
   );
   useEffect(() => {
-    if (element.current && rows.length > 0) chart.current = drawBoxplot(element.current, rows, 'days', chart.current);
+    if (element.current && rows.length > 0)
+      chart.current = draw(element.current, boxplotOption(rows, 'days'), chart.current, boxplotHeight(rows));
   }, [props.pipeline]);
   if (rows.length === 0) return html`<p class="muted">No finished stage stays yet: import deal stage histories.</p>`;
   return html`<div class="chart" ref=${element} role="img" aria-label="Days in stage, box plots"
@@ -108,7 +111,7 @@ function StageDurations(props: { pipeline: PipelineReport }) {
     </table>`;
 }
 
-/** Unit economics over a period (default: the 90 days to the last day of data), with the deals' pipeline. */
+/** Unit economics over a period (`?from=&to=`; default: the 90 days to today, UTC), with the deals' pipeline. */
 export function MoneyView(props: { project: string }) {
   const params = new URLSearchParams(location.search);
   const [now, setNow] = useState<KpiReport | null>(null);
@@ -174,6 +177,7 @@ export function MoneyView(props: { project: string }) {
       <label for="channel">Channel</label>
       <select id="channel" value=${channel} onChange=${(e: Event) => setChannel((e.target as HTMLSelectElement).value)}>
         <option value="">all channels</option>
+        ${channel && !now.rows.some((r) => r.key === channel) ? html`<option value=${channel}>${channel} (no data)</option>` : null}
         ${now.rows.map((r) => html`<option value=${r.key}>${r.key}</option>`)}
       </select>
       <span class="muted">${now.from} … ${now.to}${now.currency ? ` · ${now.currency}` : ''}; change against ${before.from} … ${before.to}</span>

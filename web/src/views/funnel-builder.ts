@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import type { Catalog, EventName } from './api.js';
+import type { Catalog, EventName } from '../api-client.js';
 import {
   businessStages,
   type Draft,
@@ -9,8 +9,9 @@ import {
   listOps,
   noValue,
   operators,
+  removeStep,
   type StepDraft,
-} from './funnel-draft.js';
+} from '../funnel-draft.js';
 
 /** Rows of property filters: property (from the catalog, or typed), operator, value. */
 function FilterRows(props: {
@@ -27,7 +28,7 @@ function FilterRows(props: {
       (f, i) => html`<div class="row filter" data-filter=${`${id}-${i}`}>
         <span class="muted">where</span>
         <select aria-label="Property scope" value=${f.scope} onChange=${(e: Event) => set(i, { scope: (e.target as HTMLSelectElement).value })}>
-          <option value="event">event</option><option value="person">person</option>
+          <option value="event">event</option><option value="person">person</option><option value="group">group</option>
         </select>
         <input id=${`${id}-property-${i}`} aria-label="Property" list="property-names" placeholder="property" value=${f.property}
           onChange=${(e: Event) => set(i, { property: (e.target as HTMLInputElement).value })} />
@@ -89,6 +90,8 @@ export function FunnelBuilder(props: {
             <select id=${`step-${i}`} value=${step.pick}
               onChange=${(e: Event) => setStep(i, { pick: (e.target as HTMLSelectElement).value })}>
               <option value="">${events ? 'choose an event or deal stage…' : 'loading events…'}</option>
+              ${step.pick === 'given:' ? html`<option value="given:">${step.label ?? 'as given'}</option>` : null}
+              <option value="any:">any event</option>
               <optgroup label="Events">
                 ${eventNames.map((e) => html`<option value=${`event:${e.event}`}>${e.event}</option>`)}
                 ${extraEvents.map((p) => html`<option value=${p}>${p.slice(6)}</option>`)}
@@ -110,12 +113,16 @@ export function FunnelBuilder(props: {
             ${
               draft.steps.length > 2
                 ? html`<button type="button" aria-label=${`Remove step ${i + 1}`}
-                  onClick=${() => update({ steps: draft.steps.filter((_, j) => j !== i) })}>×</button>`
+                  onClick=${() => props.onChange(removeStep(draft, i))}>×</button>`
                 : null
             }
           </div>
-          <${FilterRows} id=${`step-${i}-filter`} filters=${step.filters} addLabel=${`+ filter on step ${i + 1}`}
-            onChange=${(filters: FilterDraft[]) => setStep(i, { filters })} />
+          ${
+            step.pick === 'given:'
+              ? html`<p class="muted filters">Each alternative keeps its own filters, as given.</p>`
+              : html`<${FilterRows} id=${`step-${i}-filter`} filters=${step.filters} addLabel=${`+ filter on step ${i + 1}`}
+                  onChange=${(filters: FilterDraft[]) => setStep(i, { filters })} />`
+          }
         </li>`,
       )}
     </ol>
@@ -134,8 +141,13 @@ export function FunnelBuilder(props: {
           <label for=${`exclusion-${i}`}>Not</label>
           <select id=${`exclusion-${i}`} value=${x.event} onChange=${(e: Event) => setExclusion(i, { event: (e.target as HTMLSelectElement).value })}>
             <option value="">choose an event…</option>
-            ${eventNames.map((e) => html`<option value=${e.event}>${e.event}</option>`)}
-            ${x.event && !eventNames.some((e) => e.event === x.event) ? html`<option value=${x.event}>${x.event}</option>` : null}
+            <option value="any:">any event</option>
+            ${eventNames.map((e) => html`<option value=${`event:${e.event}`}>${e.event}</option>`)}
+            ${
+              x.event.startsWith('event:') && !eventNames.some((e) => `event:${e.event}` === x.event)
+                ? html`<option value=${x.event}>${x.event.slice(6)}</option>`
+                : null
+            }
           </select>
           <label for=${`exclusion-${i}-from`}>between step</label>
           <select id=${`exclusion-${i}-from`} value=${x.fromStep} onChange=${(e: Event) => setExclusion(i, { fromStep: Number((e.target as HTMLSelectElement).value) })}>
@@ -165,7 +177,7 @@ export function FunnelBuilder(props: {
         onChange=${(e: Event) => update({ windowAmount: Number((e.target as HTMLInputElement).value) })} />
       <select aria-label="Window unit" value=${draft.windowUnit}
         onChange=${(e: Event) => update({ windowUnit: (e.target as HTMLSelectElement).value })}>
-        ${['minute', 'hour', 'day', 'week', 'month'].map((u) => html`<option value=${u}>${u}s</option>`)}
+        ${['second', 'minute', 'hour', 'day', 'week', 'month'].map((u) => html`<option value=${u}>${u}s</option>`)}
       </select>
       <label for="date-from">From</label>
       <input id="date-from" type="date" value=${draft.dateFrom}

@@ -1,25 +1,56 @@
 import type { EChartsType } from 'echarts/core';
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type CohortsReport, type DiagnoseReport, type FunnelReport } from './api.js';
-import { drawHeatmap, drawSankey, drawTimeToConvert } from './chart.js';
-import { duration, percent } from './format.js';
+import { api, type CohortsReport, type DiagnoseReport, type FunnelReport } from '../api-client.js';
+import { draw } from '../chart-host.js';
+import { heatmapGrid, heatmapHeight, heatmapOption } from '../charts/heatmap-chart.js';
+import { sankeyOption } from '../charts/sankey-chart.js';
+import { timeToConvertOption } from '../charts/time-to-convert-chart.js';
+import { duration, percent } from '../format.js';
 
 type Finding = DiagnoseReport['leaks']['findings'][number];
 
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /**
  * The funnel view of a finding's segment: the same funnel with the segment's values required of the entry step
- * (the diagnosis reads each dimension at the step-1 event, first touch; an empty value is a missing property).
+ * (of each of its alternatives, for an OR-step). The diagnosis reads a unit's segment from its first in-funnel event
+ * that carries the property (paths without trailing `/`, `?`, `#`), so the link's funnel is that segment as entered,
+ * close to but not always the card's own counts (docs/dashboard.md).
  */
 export function segmentLink(project: string, definition: unknown, finding: Finding): string {
   const d = definition as { steps: Record<string, unknown>[] };
   const [first, ...rest] = d.steps;
-  const given = Array.isArray(first?.filters) ? (first.filters as unknown[]) : [];
-  const filters = finding.dimensions.map((property, i) =>
-    finding.values[i] === '' ? { property, op: 'not_set' } : { property, value: finding.values[i] },
-  );
-  const filtered = { ...d, steps: [{ ...first, filters: [...given, ...filters] }, ...rest] };
+  const filters = finding.dimensions.map((property, i) => {
+    const value = finding.values[i] ?? '';
+    if (value === '') return { property, op: 'not_set' };
+    // Paths are compared without their trailing slash, query or fragment marks.
+    if (property === 'path') return { property, op: 'regex', value: `^${escapeRegex(value)}[/?#]*$` };
+    return { property, value };
+  });
+  const withFilters = (step: Record<string, unknown>) => ({
+    ...step,
+    filters: [...(Array.isArray(step.filters) ? (step.filters as unknown[]) : []), ...filters],
+  });
+  const entry = Array.isArray(first?.anyOf)
+    ? { ...first, anyOf: (first.anyOf as Record<string, unknown>[]).map(withFilters) }
+    : withFilters(first ?? {});
+  const filtered = { ...d, steps: [entry, ...rest] };
   return `?${new URLSearchParams({ view: 'funnel', project, definition: JSON.stringify(filtered) })}`;
+}
+
+/** The funnel broken down by the finding's dimensions as the diagnosis reads them (first touch, paths normalised). */
+export function breakdownLink(project: string, definition: unknown, finding: Finding): string {
+  const broken = {
+    ...(definition as Record<string, unknown>),
+    breakdown: {
+      properties: finding.dimensions,
+      attribution: 'first_touch',
+      limit: 50,
+      normalizeUrl: finding.dimensions.includes('path'),
+    },
+  };
+  return `?${new URLSearchParams({ view: 'funnel', project, definition: JSON.stringify(broken) })}`;
 }
 
 /** The diagnosis of the URL's funnel: ranked leaks, slow steps, and what the dropped units did instead. */
@@ -29,6 +60,7 @@ export function FrictionView(props: { project: string; definition: unknown | nul
   const [transition, setTransition] = useState(0);
   const [cohorts, setCohorts] = useState<CohortsReport | null>(null);
   const [timing, setTiming] = useState<FunnelReport | null>(null);
+  const [timingError, setTimingError] = useState<string | null>(null);
   const kmElement = useRef<HTMLDivElement>(null);
   const km = useRef<EChartsType | null>(null);
   const heatmapElement = useRef<HTMLDivElement>(null);
@@ -51,25 +83,26 @@ export function FrictionView(props: { project: string; definition: unknown | nul
     api
       .funnel({ ...(props.definition as object), view: 'time_to_convert', breakdown: null }, props.project)
       .then(setTiming)
-      .catch((e: Error) => setError(e.message));
+      .catch((e: Error) => setTimingError(e.message));
   }, []);
 
   useEffect(() => {
     if (timing?.timeToConvert && kmElement.current) {
-      km.current = drawTimeToConvert(kmElement.current, timing.timeToConvert, km.current);
+      km.current = draw(kmElement.current, timeToConvertOption(timing.timeToConvert), km.current);
     }
   }, [timing, report]);
 
   useEffect(() => {
     if (cohorts && heatmapElement.current) {
-      heatmap.current = drawHeatmap(heatmapElement.current, cohorts.heatmap, heatmap.current, true);
+      const grid = heatmapGrid(cohorts.heatmap, true);
+      heatmap.current = draw(heatmapElement.current, heatmapOption(grid), heatmap.current, heatmapHeight(grid));
     }
   }, [cohorts, report]);
 
   const instead = report?.instead[transition];
   useEffect(() => {
     if (instead && sankeyElement.current)
-      sankey.current = drawSankey(sankeyElement.current, instead.sankey, sankey.current);
+      sankey.current = draw(sankeyElement.current, sankeyOption(instead.sankey), sankey.current);
   }, [instead]);
 
   if (!props.definition) {
@@ -95,7 +128,10 @@ export function FrictionView(props: { project: string; definition: unknown | nul
                 <p class="muted">
                   ${`${f.segment} · ${f.fromName} → ${f.toName} · ${percent(f.segmentRate)} (95% ${percent(f.segmentRateInterval.lower)}–${percent(f.segmentRateInterval.upper)}) vs ${percent(f.restRate)} · difference ${percent(f.difference)} (95% ${percent(f.differenceInterval.lower)}–${percent(f.differenceInterval.upper)}) · ${Math.round(f.lostFinalConversions).toLocaleString('en-US')} lost at the end`}
                 </p>
-                <a href=${segmentLink(props.project, props.definition, f)} data-segment-link>Open the funnel for ${f.segment}</a>
+                <p class="links">
+                  <a href=${segmentLink(props.project, props.definition, f)} data-segment-link>Open the funnel for ${f.segment}</a>
+                  <a href=${breakdownLink(props.project, props.definition, f)} data-breakdown-link>Compare by ${f.dimensions.join(' × ')}</a>
+                </p>
               </li>`,
             )}
           </ol>`
@@ -122,7 +158,9 @@ export function FrictionView(props: { project: string; definition: unknown | nul
                   : ''
               }
             </p>`
-          : html`<p class="muted">Timing the conversions…</p>`
+          : timingError
+            ? html`<p class="muted" data-timing-error>No time to convert for this funnel: ${timingError}</p>`
+            : html`<p class="muted">Timing the conversions…</p>`
       }
       <div class="chart" ref=${kmElement} role="img" aria-label="Time to convert histogram and Kaplan–Meier curve"></div>
     </section>

@@ -1,11 +1,14 @@
 import type { EChartsType } from 'echarts/core';
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Catalog, type EventName, type FunnelReport, type SavedFunnel } from './api.js';
-import { drawFunnel, drawTimeToConvert, drawTrends } from './chart.js';
-import { duration, percent } from './format.js';
+import { api, type Catalog, type EventName, type FunnelReport, type SavedFunnel } from '../api-client.js';
+import { draw } from '../chart-host.js';
+import { funnelOption } from '../charts/funnel-chart.js';
+import { timeToConvertOption } from '../charts/time-to-convert-chart.js';
+import { trendsOption } from '../charts/trends-chart.js';
+import { duration, percent } from '../format.js';
+import { type Draft, definitionOf, draftOf, emptyDraft } from '../funnel-draft.js';
 import { FunnelBuilder } from './funnel-builder.js';
-import { type Draft, definitionOf, draftOf, emptyDraft } from './funnel-draft.js';
 
 /** The state lives in the URL (`?project=…&definition=…`), so every view can be shared and bookmarked. */
 function readUrl(): { project: string; draft: Draft | null; base: Record<string, unknown> } {
@@ -35,6 +38,8 @@ export function FunnelView() {
   const [loading, setLoading] = useState(false);
   const chartElement = useRef<HTMLDivElement>(null);
   const chart = useRef<EChartsType | null>(null);
+  /** The conversion reference of the funnel last run (what its rates are shares of). */
+  const ranWith = useRef<'total' | 'previous'>('total');
 
   const run = async (next: Draft) => {
     // User Timing marks: a run starts here and ends when its chart is drawn (bench/dashboard-speed.mjs reads them).
@@ -44,8 +49,12 @@ export function FunnelView() {
       return;
     }
     const definition = definitionOf(next, initial.base);
-    const params = new URLSearchParams({ project, definition: JSON.stringify(definition) });
+    // The URL keeps what else it says (the view, a saved funnel's id) with the funnel now run.
+    const params = new URLSearchParams(location.search);
+    params.set('project', project);
+    params.set('definition', JSON.stringify(definition));
     history.replaceState(null, '', `?${params}`);
+    ranWith.current = definition.conversionReference === 'previous' ? 'previous' : 'total';
     setLoading(true);
     setError(null);
     try {
@@ -97,11 +106,17 @@ export function FunnelView() {
     if (!report || !chartElement.current) return;
     // The time_to_convert view is the one whose report carries a Kaplan–Meier curve.
     if (report.timeToConvert?.survival) {
-      chart.current = drawTimeToConvert(chartElement.current, report.timeToConvert, chart.current);
+      chart.current = draw(chartElement.current, timeToConvertOption(report.timeToConvert), chart.current);
     } else if (report.trends) {
-      chart.current = drawTrends(chartElement.current, report.trends, chart.current);
+      chart.current = draw(chartElement.current, trendsOption(report.trends), chart.current);
     } else {
-      chart.current = drawFunnel(chartElement.current, report, chart.current);
+      const element = chartElement.current;
+      const view = {
+        ink: getComputedStyle(element).color || '#1b1f24',
+        wide: element.clientWidth >= 700,
+        reference: ranWith.current === 'previous' ? ('previous' as const) : ('total' as const),
+      };
+      chart.current = draw(element, funnelOption(report, view), chart.current);
     }
     performance.mark('funnel:drawn');
   }, [report]);
@@ -146,7 +161,9 @@ export function FunnelView() {
       report
         ? html`<div class="chart" ref=${chartElement} role="img" aria-label="Funnel chart"></div>
           <table aria-label="Funnel steps" data-breakdown-values=${report.breakdown?.length ?? 0}>
-            <thead><tr><th>Step</th><th>Units</th><th>Conversion</th><th>95% interval</th><th>Dropped</th></tr></thead>
+            <thead><tr><th>Step</th><th>Units</th>
+              <th>Conversion ${ranWith.current === 'previous' ? 'from the previous step' : 'from step 1'}</th>
+              <th>95% interval</th><th>Dropped</th></tr></thead>
             <tbody>
               ${report.steps.map(
                 (s) => html`<tr data-step=${s.index}>
@@ -169,18 +186,18 @@ export function FunnelView() {
   `;
 }
 
-/** Breakdown comparison: each value's units per step and its conversion to the last step. */
+/** Breakdown comparison: each value's units per step and the share of its step-1 units that reached the last. */
 function breakdownTable(report: FunnelReport) {
   const last = report.steps.length - 1;
   return html`<table aria-label="Breakdown">
-    <thead><tr><th>Value</th>${report.steps.map((s) => html`<th>${s.name}</th>`)}<th>Conversion</th></tr></thead>
+    <thead><tr><th>Value</th>${report.steps.map((s) => html`<th>${s.name}</th>`)}<th>Step 1 → last</th></tr></thead>
     <tbody>
       ${(report.breakdown ?? []).map((b) => {
         const label = Array.isArray(b.value) ? b.value.join(' / ') : b.value || '(none)';
         return html`<tr data-breakdown-row=${label}>
           <td>${label}</td>
           ${b.steps.map((s) => html`<td data-count=${s.count}>${s.count.toLocaleString('en-US')}</td>`)}
-          <td>${percent(b.steps[last]?.conversionRate ?? null)}</td>
+          <td>${percent(b.steps[0]?.count ? (b.steps[last]?.count ?? 0) / b.steps[0].count : null)}</td>
         </tr>`;
       })}
     </tbody>
