@@ -71,6 +71,12 @@ beforeAll(async () => {
   cli.pipeline = (
     await runCliJson(['--db', db, 'pipeline', '--as-of', '2026-10-31', '--by', 'owner', '--format', 'json'])
   ).json;
+  cli.attribution = (
+    await runCliJson([
+      ...['--db', db, 'attribution', '--conversion', 'deal_won', '--lookback', '90d', '--position-based', '30/40/30'],
+      ...['--bootstrap', '40', '--format', 'json'],
+    ])
+  ).json;
   server = await startServer(db);
 }, 120_000);
 afterAll(async () => {
@@ -126,6 +132,25 @@ describe('report routes', () => {
     expect(stable(json)).toEqual(stable(cli.pipeline));
     const badBy = await post('/api/pipeline', { by: 'weather' });
     expect((badBy.json.error as { message: string }).message).toMatch(/^by: expected owner, pipeline/);
+  });
+
+  it('GET and POST /api/attribution are `funnelscope attribution --format json`', async () => {
+    const got = await fetch(
+      `${server.url}/api/attribution?conversion=deal_won&lookback=90d&positionBased=30/40/30&bootstrap=40`,
+    );
+    expect(got.status).toBe(200);
+    expect(stable(await got.json())).toEqual(stable(cli.attribution));
+    const { status, json } = await post('/api/attribution', {
+      conversion: 'deal_won',
+      lookback: 90,
+      positionBased: '30/40/30',
+      bootstrap: 40,
+    });
+    expect(status).toBe(200);
+    expect(stable(json)).toEqual(stable(cli.attribution));
+    const bad = await post('/api/attribution', { conversion: 'deal_won', positionBased: '50/40/30' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.json)).toContain('positionBased');
   });
 
   it('keeps saved funnels: save, list, rename, delete', async () => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { runAttribution } from '../../analysis/attribution/run-attribution.js';
 import { runCohorts } from '../../analysis/cohorts/run-cohorts.js';
 import { runDiagnose } from '../../analysis/diagnose/run-diagnose.js';
 import { runFunnel } from '../../analysis/funnel/run-funnel.js';
@@ -10,6 +11,7 @@ import type { Catalog } from '../../model/catalog.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
 import {
+  attributionSpec,
   cohortsSpec,
   diagnoseSpec,
   jsonName,
@@ -194,6 +196,13 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   app.get('/api/pipeline', async (request) => pipeline(projectOf(request.query), queryValues(request.query)));
   app.post('/api/pipeline', async (request) =>
     pipeline(projectOf(request.query), objectBody(request.body, 'pipeline')),
+  );
+
+  const attribution = async (project: string, values: RequestValues) =>
+    runAttribution(cache, options.store, attributionSpec(project, values, jsonName));
+  app.get('/api/attribution', async (request) => attribution(projectOf(request.query), queryValues(request.query)));
+  app.post('/api/attribution', async (request) =>
+    attribution(projectOf(request.query), objectBody(request.body, 'attribution')),
   );
 
   const paths = async (project: string, values: RequestValues) => runPaths(cache, project, pathsSpec(values, jsonName));
