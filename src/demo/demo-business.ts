@@ -3,7 +3,9 @@
  * kinds of device, a web funnel (visit → pricing → signup → activation → demo request), CRM deals with stage
  * history, and daily ad spend. Two frictions are built in so later analyses have something true to find:
  * mobile visitors sign up from the pricing page at about a third of the desktop rate, and paid social brings
- * cheap signups that rarely become won deals. Pure: no clock, no I/O.
+ * cheap signups that rarely become won deals. And one for attribution: a third of later visits come through the
+ * brand-search ad and a sixth through the newsletter, so last touch moves credit from the channels that brought
+ * people in to brand search and e-mail. Pure: no clock, no I/O.
  */
 
 export interface DemoOptions {
@@ -254,6 +256,23 @@ export function generateDemo(options: DemoOptions): DemoData {
       clock += Math.max(5_000, random.exponential(meanMinutes * 60_000));
     };
 
+    // A later visit: a third come back through the brand-search ad (they know the name by now), a sixth through
+    // the newsletter, the rest directly. So last touch credits brand search and e-mail with customers that other
+    // channels brought in first (what docs/attribution.md's demo check finds).
+    const returnVisit = () => {
+      const how = random.next();
+      if (how < 1 / 3) {
+        const day = new Date(clock).toISOString().slice(0, 10);
+        const key = `${day}|Paid Search|google|brand-search`;
+        paidClicks.set(key, (paidClicks.get(key) ?? 0) + 1);
+        page('/', undefined, '?utm_source=google&utm_medium=cpc&utm_campaign=brand-search');
+      } else if (how < 0.5) {
+        page('/', undefined, '?utm_source=newsletter&utm_medium=email&utm_campaign=monthly-digest');
+      } else {
+        page(random.pick(['/', ...noisePages]));
+      }
+    };
+
     // Landing: how the visitor arrived.
     if (campaign) {
       const day = new Date(clock).toISOString().slice(0, 10);
@@ -284,7 +303,7 @@ export function generateDemo(options: DemoOptions): DemoData {
       if (s > 0) {
         clock += 40 * 60_000 + random.exponential(4 * dayMs);
         if (clock > endMs) break;
-        page(random.pick(['/', ...noisePages]));
+        returnVisit();
       }
       if (random.chance(profile.pricing / sessions + 0.02)) {
         step(3);
@@ -401,6 +420,18 @@ export function generateDemo(options: DemoOptions): DemoData {
       source_channel: channel,
     };
     stageChanges.push({ deal_id: dealId, stage: 'lead', entered_at: iso(dealClock) });
+    // Most buyers look at the site again while the deal is open (through brand search, the newsletter or directly).
+    if (random.chance(0.7)) {
+      const back = dealClock + random.exponential(4 * dayMs);
+      if (back < endMs) {
+        const saved = clock;
+        clock = back;
+        returnVisit();
+        step(2);
+        page('/pricing');
+        clock = saved;
+      }
+    }
     for (let s = 0; s < stages.length; s += 1) {
       const next = dealClock + random.logNormal(6 * dayMs, 0.6);
       if (next > endMs) break;
