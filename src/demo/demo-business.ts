@@ -4,8 +4,9 @@
  * history, and daily ad spend. Two frictions are built in so later analyses have something true to find:
  * mobile visitors sign up from the pricing page at about a third of the desktop rate, and paid social brings
  * cheap signups that rarely become won deals. And one for attribution: a third of later visits come through the
- * brand-search ad and a sixth through the newsletter, so last touch moves credit from the channels that brought
- * people in to brand search and e-mail. Pure: no clock, no I/O.
+ * brand-search ad, a sixth through the newsletter, the rest directly, and most buyers look again while their deal is
+ * open; so last touch moves won deals from the channels that brought people in to direct visits, and last non-direct
+ * to brand search and e-mail. Pure: no clock, no I/O.
  */
 
 export interface DemoOptions {
@@ -223,13 +224,19 @@ export function generateDemo(options: DemoOptions): DemoData {
     let anonymousId = `anon-${options.seed}-${v}`;
     let userId: string | undefined;
     let clock = startMs + random.weighted(dayWeights) * dayMs + random.next() * dayMs;
+    // The campaign of the session now under way (what analytics.js reads off the landing URL into context.campaign).
+    let sessionCampaign: { source: string; medium: string; name: string } | undefined = campaign
+      ? { source: campaign.source, medium: campaign.medium, name: campaign.campaign }
+      : undefined;
     const context = () => ({
       userAgent,
       location: { country },
-      ...(campaign ? { campaign: { source: campaign.source, medium: campaign.medium, name: campaign.campaign } } : {}),
+      ...(sessionCampaign ? { campaign: sessionCampaign } : {}),
     });
     const ids = () => (userId ? { userId, anonymousId } : { anonymousId });
+    // Events after the last day of data are not in it.
     const page = (path: string, referrer?: string, query = '') => {
+      if (clock > endMs) return;
       const url = `https://funnelscope-demo.io${path}${query}`;
       messages.push({
         type: 'page',
@@ -242,6 +249,7 @@ export function generateDemo(options: DemoOptions): DemoData {
       });
     };
     const track = (event: string, properties: Record<string, unknown> = {}) => {
+      if (clock > endMs) return;
       messages.push({
         type: 'track',
         messageId: nextId(),
@@ -257,18 +265,21 @@ export function generateDemo(options: DemoOptions): DemoData {
     };
 
     // A later visit: a third come back through the brand-search ad (they know the name by now), a sixth through
-    // the newsletter, the rest directly. So last touch credits brand search and e-mail with customers that other
-    // channels brought in first (what docs/attribution.md's demo check finds).
+    // the newsletter, the rest directly. So last touch credits direct visits, and last non-direct brand search and
+    // e-mail, with customers that other channels brought in first (test/e2e/attribution-cli.test.ts finds it).
     const returnVisit = () => {
       const how = random.next();
       if (how < 1 / 3) {
         const day = new Date(clock).toISOString().slice(0, 10);
         const key = `${day}|Paid Search|google|brand-search`;
         paidClicks.set(key, (paidClicks.get(key) ?? 0) + 1);
+        sessionCampaign = { source: 'google', medium: 'cpc', name: 'brand-search' };
         page('/', undefined, '?utm_source=google&utm_medium=cpc&utm_campaign=brand-search');
       } else if (how < 0.5) {
+        sessionCampaign = { source: 'newsletter', medium: 'email', name: 'monthly-digest' };
         page('/', undefined, '?utm_source=newsletter&utm_medium=email&utm_campaign=monthly-digest');
       } else {
+        sessionCampaign = undefined;
         page(random.pick(['/', ...noisePages]));
       }
     };
@@ -428,7 +439,7 @@ export function generateDemo(options: DemoOptions): DemoData {
         clock = back;
         returnVisit();
         step(2);
-        page('/pricing');
+        if (clock <= endMs) page('/pricing');
         clock = saved;
       }
     }

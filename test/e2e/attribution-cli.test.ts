@@ -1,9 +1,10 @@
 /**
  * `funnelscope attribution` end to end on the demo business (20,000 visitors over 90 days), whose generator plants
  * one thing for attribution to find (src/demo/demo-business.ts): a third of later visits come through the
- * brand-search ad and a sixth through the newsletter, and most buyers look at the site again while their deal is
- * open. So last touch takes won deals away from the channels that brought people in (organic search, referrals) and
- * gives them to brand search and direct visits: Paid Search's ROAS is higher under last touch than under first.
+ * brand-search ad, a sixth through the newsletter and the rest directly, and most buyers look at the site again
+ * while their deal is open. So first touch credits won deals to the channels that brought people in; last touch
+ * hands them to the direct visits (both paid channels' ROAS falls); last non-direct hands them to brand search and
+ * the newsletter (Paid Search's ROAS rises above its first-touch figure).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,18 +46,29 @@ describe('attribution on the demo business', () => {
     }
   });
 
-  it('moves won deals from the channels that brought people in to brand search under last touch', () => {
+  it('moves won deals from the channels that brought people in to direct visits, and to brand search', () => {
     const paid = row('Paid Search');
-    expect(paid.credits.last_touch.roas ?? 0).toBeGreaterThan(
-      paid.credits.first_touch.roas ?? Number.POSITIVE_INFINITY,
-    );
-    for (const introducer of ['Organic Search', 'Referral']) {
+    const roas = (channel: string, model: 'first_touch' | 'last_touch' | 'last_non_direct') =>
+      row(channel).credits[model].roas ?? Number.NaN;
+    // Last touch: both paid channels lose won deals to the direct visits buyers make while their deal is open.
+    for (const channel of ['Paid Search', 'Paid Social']) {
+      expect(roas(channel, 'first_touch'), channel).toBeGreaterThan(roas(channel, 'last_touch'));
+    }
+    for (const introducer of ['Organic Search', 'Referral', 'Paid Social']) {
       expect(row(introducer).credits.first_touch.conversions, introducer).toBeGreaterThan(
         row(introducer).credits.last_touch.conversions,
       );
     }
+    expect(row('Direct').credits.last_touch.conversions).toBeGreaterThan(row('Direct').credits.first_touch.conversions);
+    // Last non-direct: brand search and the newsletter harvest them.
+    expect(roas('Paid Search', 'last_non_direct')).toBeGreaterThan(roas('Paid Search', 'first_touch'));
+    expect(row('Email').credits.last_non_direct.conversions).toBeGreaterThan(
+      row('Email').credits.first_touch.conversions,
+    );
     const brand = report.campaigns.find((c) => c.channel === 'Paid Search' && c.campaign === 'brand-search');
-    expect(brand?.credits.last_touch.conversions ?? 0).toBeGreaterThan(brand?.credits.first_touch.conversions ?? 0);
+    expect(brand?.credits.last_non_direct.conversions ?? 0).toBeGreaterThan(
+      brand?.credits.first_touch.conversions ?? 0,
+    );
     // ROAS is credited revenue over the channel's spend, CAC its inverse in conversions.
     expect(paid.credits.linear.roas).toBeCloseTo(paid.credits.linear.revenue / paid.spend, 12);
     expect(paid.credits.linear.cac).toBeCloseTo(paid.spend / paid.credits.linear.conversions, 9);

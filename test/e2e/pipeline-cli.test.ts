@@ -120,7 +120,8 @@ describe('pipeline on the demo business', () => {
     const store = await DuckDBStore.open({ path: join(dir, 'demo.duckdb') });
     try {
       const fromColumns = await monthlyVisitors(await new ColumnCache(store).get('default'));
-      // The same definition written as SQL: each person's first page view of each month, grouped.
+      // The same definition written as SQL: each person's first page view of each month, grouped (arg_min_null:
+      // that view's channel and campaign, missing ones too, not the first that is not missing).
       const fromSql = await store.db.rows<{
         month: string;
         channel: string | null;
@@ -129,7 +130,7 @@ describe('pipeline on the demo business', () => {
       }>(
         `SELECT month, channel, campaign, count(*)::INTEGER AS visitors FROM (
            SELECT coalesce(m.person_id, e.distinct_id) AS person, strftime(e.ts, '%Y-%m') AS month,
-                  arg_min(e.channel, e.ts) AS channel, arg_min(e.utm_campaign, e.ts) AS campaign
+                  arg_min_null(e.channel, e.ts) AS channel, arg_min_null(e.utm_campaign, e.ts) AS campaign
            FROM events e LEFT JOIN person_map m ON m.project_id = e.project_id AND m.distinct_id = e.distinct_id
            WHERE e.project_id = 'default' AND e.type = 'page' GROUP BY 1, 2)
          GROUP BY ALL`,
