@@ -246,6 +246,37 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       setExit(await projectsCreateCommand(config(), name, options, output));
     });
 
+  const channels = program
+    .command('channels')
+    .description("the project's channel grouping: rules before the defaults, referral exclusions (docs/channels.md)");
+  channels
+    .command('show')
+    .description('the rules and referral exclusions of the project')
+    .option('--json', 'print as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { channelsShowCommand } = await import('./commands/channels.js');
+      setExit(await channelsShowCommand(config(), options, output));
+    });
+  channels
+    .command('set')
+    .description('replace them ({"rules": [...], "referralExclusions": [...]}) and classify stored events again')
+    .argument('<file|json>', 'the settings: a JSON file, or the JSON itself')
+    .action(async (given: string) => {
+      const { channelsSetCommand } = await import('./commands/channels.js');
+      setExit(await channelsSetCommand(config(), given, output));
+    });
+  channels
+    .command('test')
+    .description('the channel, source and medium a page view with this URL and referrer gets in the project')
+    .option('--url <url>', 'the page URL (with its UTM tags or click ids)')
+    .option('--referrer <url>', 'the referrer')
+    .option('--property <name=value...>', 'more event properties (e.g. channel=Partners)')
+    .option('--json', 'print as JSON')
+    .action(async (options: { url?: string; referrer?: string; property?: string[]; json?: boolean }) => {
+      const { channelsTestCommand } = await import('./commands/channels.js');
+      setExit(await channelsTestCommand(config(), options, output));
+    });
+
   program
     .command('status')
     .description('what the store holds: events, persons, deals, spend, and the last imports')

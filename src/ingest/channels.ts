@@ -71,3 +71,38 @@ export const socialMedium = '^(social|social-network|social-media|sm|social netw
 export const emailPattern = 'e[-_ ]?mail';
 export const referralMedium = '^(referral|app|link)$';
 export const affiliateMedium = '^affiliates?$';
+
+/**
+ * Referral exclusions: payment, checkout and sign-in providers that send visitors back to the site mid-journey. A
+ * referrer on one of these hosts (or a subdomain) is no new source: the visit counts as Direct, so a redirect from
+ * the payment page does not take the credit from the channel that brought the buyer. Projects add their own.
+ */
+export const defaultReferralExclusions = [
+  'stripe.com',
+  'paypal.com',
+  'paypal.me',
+  'klarna.com',
+  'adyen.com',
+  'braintreegateway.com',
+  'checkout.shopify.com',
+  'pay.google.com',
+  'accounts.google.com',
+  'appleid.apple.com',
+  'login.microsoftonline.com',
+  'login.live.com',
+  'auth0.com',
+  'okta.com',
+] as const;
+
+/** The source and medium a click id implies when the URL has no UTM tags (GA4's auto-tagging reads them alike). */
+export const clickIdSources: Readonly<Record<string, readonly [string, string]>> = {
+  gclid: ['google', 'cpc'],
+  gbraid: ['google', 'cpc'],
+  wbraid: ['google', 'cpc'],
+  dclid: ['google', 'display'],
+  msclkid: ['bing', 'cpc'],
+  ttclid: ['tiktok', 'cpc'],
+  li_fat_id: ['linkedin', 'cpc'],
+  twclid: ['twitter', 'cpc'],
+  fbclid: ['facebook', 'referral'],
+};

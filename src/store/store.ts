@@ -1,4 +1,5 @@
 import type { Catalog } from '../model/catalog.js';
+import type { ChannelSettings } from '../model/channel-settings.js';
 import type { DealRecords } from '../model/deals.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../model/import.js';
 import type { SpendAndDeals } from '../model/kpi-inputs.js';
@@ -73,6 +74,10 @@ export interface Store {
     sinceMs: number,
     limit: number,
   ): Promise<{ events: RecentEvent[]; perMinute: { minute: string; events: number }[] }>;
+  /** The project's own channel rules and referral exclusions (docs/channels.md). */
+  channelSettings(project: string): Promise<ChannelSettings>;
+  /** Replaces them and classifies the project's stored events again; how many events that covered. */
+  setChannelSettings(project: string, settings: unknown): Promise<{ settings: ChannelSettings; events: number }>;
   /** Property names and deal stages of the project (the funnel builder's pick lists). */
   catalog(project: string): Promise<Catalog>;
   /** The project's saved funnels, by name. */

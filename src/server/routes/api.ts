@@ -36,6 +36,8 @@ export interface ApiOptions {
     | 'deleteFunnel'
     | 'recentEvents'
     | 'catalog'
+    | 'channelSettings'
+    | 'setChannelSettings'
   >;
   /** Accepted events not yet in the store (the live view says so). */
   backlog?: () => number;
@@ -197,6 +199,13 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   app.post('/api/pipeline', async (request) =>
     pipeline(projectOf(request.query), objectBody(request.body, 'pipeline')),
   );
+
+  // The project's channel grouping: its rules and referral exclusions (docs/channels.md).
+  app.get('/api/channels', async (request) => options.store.channelSettings(projectOf(request.query)));
+  app.put('/api/channels', async (request) => {
+    const result = await options.store.setChannelSettings(projectOf(request.query), request.body ?? {});
+    return result;
+  });
 
   const attribution = async (project: string, values: RequestValues) =>
     runAttribution(cache, options.store, attributionSpec(project, values, jsonName));

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Catalog } from '../../model/catalog.js';
+import { type ChannelSettings, parseChannelSettings } from '../../model/channel-settings.js';
 import type { DealRecords } from '../../model/deals.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
@@ -27,6 +28,7 @@ import {
 } from './column-snapshot.js';
 import { DuckDBDatabase, type OpenOptions } from './duckdb-database.js';
 import { importFile } from './import-file.js';
+import { checkRulePatterns, classifyChannels, storeChannelSettings } from './queries/channel-settings.js';
 import { getCatalog } from './queries/get-catalog.js';
 import { getDealRecords } from './queries/get-deal-records.js';
 import { getPerson } from './queries/get-person.js';
@@ -140,7 +142,8 @@ export class DuckDBStore implements Store, EventColumnSource {
                 (SELECT count(*) FROM events WHERE project_id = $project) AS events,
                 (SELECT count(*) FROM person_map WHERE project_id = $project) AS ids,
                 (SELECT count(*) FROM deal_stage_changes WHERE project_id = $project) AS stages,
-                (SELECT count(*) FROM deals WHERE project_id = $project) AS deals`,
+                (SELECT count(*) FROM deals WHERE project_id = $project) AS deals,
+                (SELECT epoch_us(updated_at) FROM channel_settings WHERE project_id = $project) AS channels`,
         { project },
       )
     )[0];
@@ -151,6 +154,7 @@ export class DuckDBStore implements Store, EventColumnSource {
       row?.ids ?? 0,
       row?.stages ?? 0,
       row?.deals ?? 0,
+      row?.channels ?? 0,
     ].join(':');
     this.versions.set(project, version);
     return version;
@@ -365,6 +369,37 @@ export class DuckDBStore implements Store, EventColumnSource {
         })),
         perMinute: minutes.map((m) => ({ minute: m.minute.toISOString(), events: Number(m.events) })),
       };
+    });
+  }
+
+  channelSettings(project: string): Promise<ChannelSettings> {
+    return this.exclusive(async () => {
+      const text = await this.db.value<string | null>(
+        'SELECT settings::VARCHAR FROM channel_settings WHERE project_id = $project',
+        { project },
+      );
+      return text ? parseChannelSettings(text) : { rules: [], referralExclusions: [] };
+    });
+  }
+
+  setChannelSettings(project: string, input: unknown): Promise<{ settings: ChannelSettings; events: number }> {
+    return this.exclusive(async () => {
+      const settings = parseChannelSettings(input);
+      await checkRulePatterns(this.db, settings);
+      await this.ensureProject(project);
+      try {
+        // One transaction: the settings and the events classified by them, or neither.
+        await this.db.transaction(async () => {
+          await storeChannelSettings(this.db, project, settings);
+          await classifyChannels(this.db, 'events', project);
+        });
+      } finally {
+        this.versions.clear();
+      }
+      const events = Number(
+        await this.db.value<bigint>('SELECT count(*) FROM events WHERE project_id = $project', { project }),
+      );
+      return { settings, events };
     });
   }
 

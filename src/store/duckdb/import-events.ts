@@ -3,6 +3,7 @@ import { FunnelscopeError } from '../../model/errors.js';
 import type { FileFormat, ImportOptions, ImportSummary, RejectedRow } from '../../model/import.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import type { DuckDBDatabase } from './duckdb-database.js';
+import { classifyChannels, hasChannelSettings } from './queries/channel-settings.js';
 import { describeRejects, readCsvSql } from './queries/csv-reader.js';
 import {
   csvMessagesSql,
@@ -134,6 +135,8 @@ export async function importEvents(
   }
 
   const project = options.project;
+  // The project's own channel rules and referral exclusions, over the default grouping of the staged rows.
+  if (await hasChannelSettings(db, project)) await classifyChannels(db, 'stage_events', project);
   const columnList = eventColumns.map((c) => quoteIdentifier(c)).join(', ');
   tracker.phase = 'storing';
   tracker.records = rowsRead;

@@ -2,6 +2,7 @@
  * Versioned schema of the DuckDB store. A migration is never edited once released: a change to the schema is a
  * new entry at the end. `schema_migrations` records what a file has; a binary refuses a file newer than it knows.
  */
+import { channelSql, mediumSql, sourceSql, storedChannelInputs } from './queries/channel-sql.js';
 export interface Migration {
   version: number;
   name: string;
@@ -169,6 +170,42 @@ export const migrations: readonly Migration[] = [
         created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
         updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
         PRIMARY KEY (project_id, funnel_id)
+      )`,
+    ],
+  },
+  {
+    version: 6,
+    name: 'sources-and-channel-rules',
+    statements: [
+      // Every web event gets a source and a medium (docs/channels.md), and the channels are classified again with
+      // the referral exclusions (a redirect back from a payment or sign-in provider is Direct, not Referral). The
+      // SQL is the grouping's of this release; a later change to the rules reclassifies in a migration of its own.
+      'ALTER TABLE events ADD COLUMN source VARCHAR',
+      'ALTER TABLE events ADD COLUMN medium VARCHAR',
+      `UPDATE events SET channel = ${channelSql(storedChannelInputs)}, source = ${sourceSql(storedChannelInputs)},
+         medium = ${mediumSql(storedChannelInputs)}`,
+      // A project's own channel rules (tried in order before the defaults) and referral exclusions, as given
+      // (settings) and as rows the classification joins (rules: regular expressions; NULL matches anything).
+      `CREATE TABLE channel_settings (
+        project_id VARCHAR PRIMARY KEY,
+        settings JSON NOT NULL,
+        updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+      )`,
+      `CREATE TABLE channel_rules (
+        project_id VARCHAR NOT NULL,
+        position INTEGER NOT NULL,
+        channel VARCHAR NOT NULL,
+        source VARCHAR,
+        medium VARCHAR,
+        campaign VARCHAR,
+        referrer VARCHAR,
+        url VARCHAR,
+        PRIMARY KEY (project_id, position)
+      )`,
+      `CREATE TABLE referral_exclusions (
+        project_id VARCHAR NOT NULL,
+        host VARCHAR NOT NULL,
+        PRIMARY KEY (project_id, host)
       )`,
     ],
   },

@@ -1,5 +1,7 @@
 import {
   affiliateMedium,
+  clickIdSources,
+  defaultReferralExclusions,
   displayClickIds,
   displayMedium,
   emailPattern,
@@ -14,6 +16,22 @@ import {
 } from '../../../ingest/channels.js';
 import { stringLiteral } from '../../sql/quote.js';
 
+/** A key of the events table's JSON properties as text ('$…' keys too). */
+const propertyText = (name: string) => `NULLIF(json_extract_string(properties, ${stringLiteral(`$."${name}"`)}), '')`;
+
+/**
+ * The channel grouping's inputs in the events table's shape (stored events, and stage_events before they are
+ * stored): the explicit channel and the click ids read from the JSON properties.
+ */
+export const storedChannelInputs: ChannelInputs = {
+  explicit: `coalesce(${propertyText('channel')}, ${propertyText('$channel')})`,
+  url: 'url',
+  referrer: 'referrer',
+  source: 'utm_source',
+  medium: 'utm_medium',
+  property: propertyText,
+};
+
 /** Column expressions of the normaliser's row that the channel grouping reads. */
 export interface ChannelInputs {
   /** An explicit channel (a `channel` property), which wins. */
@@ -24,6 +42,8 @@ export interface ChannelInputs {
   medium: string;
   /** The value of a click-id property, by name (the URL's query is read too). */
   property: (name: string) => string;
+  /** A condition on a referrer host that the project excludes besides the defaults (none: only the defaults). */
+  excludedHost?: (host: string) => string;
 }
 
 /** A source or host whose dot/space/dash-separated labels include one of `labels`. */
@@ -32,13 +52,86 @@ function labelPattern(labels: readonly string[]): string {
   return stringLiteral(`(^|[.\\s_-])(${escaped.join('|')})([.\\s_-]|$)`);
 }
 
-function hostOf(url: string): string {
+/** The host of a URL, lower-cased, without `www.` ('' when the text is no URL). */
+export function hostOf(url: string): string {
   return `regexp_replace(lower(regexp_extract(${url}, '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]*)', 1)), '^www\\.', '')`;
 }
 
 function clickIdSql(names: readonly string[], inputs: ChannelInputs): string {
   const inUrl = `regexp_matches(coalesce(${inputs.url}, ''), ${stringLiteral(`[?&#](${names.join('|')})=[^&#]`)})`;
   return `(${names.map((n) => `${inputs.property(n)} IS NOT NULL`).join(' OR ')} OR ${inUrl})`;
+}
+
+/** A host that is one of `hosts` or a subdomain of one. */
+function hostIn(host: string, hosts: readonly string[]): string {
+  const escaped = hosts.map((h) => h.replaceAll('.', '\\.'));
+  return `coalesce(regexp_matches(${host}, ${stringLiteral(`(^|\\.)(${escaped.join('|')})$`)}), false)`;
+}
+
+/**
+ * A referrer that brings a new source: present, on another host than the page, and not excluded (the default
+ * payment and sign-in providers, and the project's own list).
+ */
+function externalReferrer(inputs: ChannelInputs): { host: string; external: string } {
+  const host = hostOf(inputs.referrer);
+  const excluded = `(${hostIn(host, defaultReferralExclusions)}${inputs.excludedHost ? ` OR ${inputs.excludedHost(host)}` : ''})`;
+  return {
+    host,
+    external: `(${inputs.referrer} IS NOT NULL AND ${host} <> '' AND ${host} IS DISTINCT FROM ${hostOf(inputs.url)} AND NOT ${excluded})`,
+  };
+}
+
+/** The first ad click id present (fbclid aside), as the source or medium it implies; NULL when there is none. */
+function clickIdPair(inputs: ChannelInputs, part: 0 | 1): string {
+  const cases = Object.entries(clickIdSources)
+    .filter(([name]) => name !== 'fbclid')
+    .map(([name, pair]) => `WHEN ${clickIdSql([name], inputs)} THEN ${stringLiteral(pair[part])}`);
+  return `CASE ${cases.join(' ')} END`;
+}
+
+/** An event with no web context (no URL, referrer or UTM tag): a server-side event, with no source or channel. */
+function noWebContext(inputs: ChannelInputs): string {
+  return `(${inputs.url} IS NULL AND ${inputs.referrer} IS NULL AND ${inputs.source} IS NULL AND ${inputs.medium} IS NULL)`;
+}
+
+/**
+ * The source of an event (docs/channels.md): what an ad click id implies (auto-tagging wins over UTM tags, as in
+ * GA4); else its UTM source; `(not set)` for a UTM medium without a source; `facebook` for an fbclid; the host of
+ * an external referrer; `(direct)` for any other web event; NULL without web context.
+ */
+export function sourceSql(given: ChannelInputs): string {
+  const inputs = { ...given, source: `NULLIF(${given.source}, '')`, medium: `NULLIF(${given.medium}, '')` };
+  const { host, external } = externalReferrer(inputs);
+  return `CASE
+    WHEN ${noWebContext(inputs)} THEN NULL
+    WHEN ${clickIdPair(inputs, 0)} IS NOT NULL THEN ${clickIdPair(inputs, 0)}
+    WHEN ${inputs.source} IS NOT NULL THEN ${inputs.source}
+    WHEN ${inputs.medium} IS NOT NULL THEN '(not set)'
+    WHEN ${clickIdSql(['fbclid'], inputs)} THEN 'facebook'
+    WHEN ${external} THEN ${host}
+    ELSE '(direct)' END`;
+}
+
+/**
+ * The medium of an event: what an ad click id implies; else its UTM medium; `(not set)` for a UTM source without
+ * a medium; `social` for an fbclid; for an external referrer `email` (a web mail host), `organic` (a search
+ * engine), `social` (a social network) or `referral`; `(none)` for any other web event; NULL without web context.
+ */
+export function mediumSql(given: ChannelInputs): string {
+  const inputs = { ...given, source: `NULLIF(${given.source}, '')`, medium: `NULLIF(${given.medium}, '')` };
+  const { host, external } = externalReferrer(inputs);
+  const matches = (value: string, pattern: string) => `coalesce(regexp_matches(${value}, ${pattern}), false)`;
+  return `CASE
+    WHEN ${noWebContext(inputs)} THEN NULL
+    WHEN ${clickIdPair(inputs, 1)} IS NOT NULL THEN ${clickIdPair(inputs, 1)}
+    WHEN ${inputs.medium} IS NOT NULL THEN ${inputs.medium}
+    WHEN ${inputs.source} IS NOT NULL THEN '(not set)'
+    WHEN ${clickIdSql(['fbclid'], inputs)} THEN 'social'
+    WHEN ${external} AND ${host} IN (${webmailHosts.map((h) => stringLiteral(h)).join(', ')}) THEN 'email'
+    WHEN ${external} AND ${matches(host, labelPattern(searchSources))} THEN 'organic'
+    WHEN ${external} AND ${matches(host, labelPattern(socialSources))} THEN 'social'
+    WHEN ${external} THEN 'referral'
+    ELSE '(none)' END`;
 }
 
 /**
@@ -52,8 +145,7 @@ export function channelSql(given: ChannelInputs): string {
   const inputs = { ...given, source: `NULLIF(${given.source}, '')`, medium: `NULLIF(${given.medium}, '')` };
   const source = `lower(${inputs.source})`;
   const medium = `lower(${inputs.medium})`;
-  const refHost = hostOf(inputs.referrer);
-  const external = `(${inputs.referrer} IS NOT NULL AND ${refHost} <> '' AND ${refHost} IS DISTINCT FROM ${hostOf(inputs.url)})`;
+  const { host: refHost, external } = externalReferrer(inputs);
   const search = labelPattern(searchSources);
   const social = labelPattern(socialSources);
   const matches = (value: string, pattern: string) => `coalesce(regexp_matches(${value}, ${pattern}), false)`;
@@ -75,6 +167,7 @@ export function channelSql(given: ChannelInputs): string {
     WHEN ${matches(source, search)} OR ${medium} = 'organic' THEN 'Organic Search'
     WHEN ${matches(medium, stringLiteral(referralMedium))} THEN 'Referral'
     WHEN ${inputs.source} IS NOT NULL OR ${inputs.medium} IS NOT NULL THEN 'Other'
+    WHEN ${clickIdSql(['fbclid'], inputs)} THEN 'Organic Social'
     WHEN ${external} AND ${matches(refHost, social)} THEN 'Organic Social'
     WHEN ${external} AND ${matches(refHost, search)} THEN 'Organic Search'
     WHEN ${external} THEN 'Referral'

@@ -2,7 +2,7 @@ import { displayClickIds, searchClickIds, socialClickIds } from '../../../ingest
 import type { CsvDelimiter } from '../../../ingest/files.js';
 import { defaultGroupType, eventNameByType, type MessageField } from '../../../ingest/segment-fields.js';
 import { quoteIdentifier, stringLiteral } from '../../sql/quote.js';
-import { channelSql } from './channel-sql.js';
+import { type ChannelInputs, channelSql, mediumSql, sourceSql } from './channel-sql.js';
 import { type LineEnding, readCsvSql, readLinesSql, rowColumn, stageRejects } from './csv-reader.js';
 import { timestampSql } from './parse-values.js';
 
@@ -12,6 +12,16 @@ import { timestampSql } from './parse-values.js';
  * message that cannot be stored). Every format lands in the same `stage_msg` columns, so one normaliser serves
  * them all. The file path is always the bound parameter $file.
  */
+
+/** What the channel grouping reads of a staged message (p: its properties, flattened). */
+const channelInputs: ChannelInputs = {
+  explicit: 'coalesce(p.channel, p."$channel")',
+  url: 'url',
+  referrer: 'referrer',
+  source: 'utm_source',
+  medium: 'utm_medium',
+  property: (name) => `NULLIF(p.${quoteIdentifier(name)}, '')`,
+};
 
 /** The text columns of stage_msg besides row_no / item_no / parse_error. */
 const messageColumns: Record<MessageField, string> = {
@@ -61,6 +71,7 @@ const promotedProperties = [
   ...searchClickIds,
   ...socialClickIds,
   ...displayClickIds,
+  'fbclid',
 ] as const;
 
 const propertyStruct = `'${JSON.stringify(Object.fromEntries(promotedProperties.map((name) => [name, 'VARCHAR'])))}'`;
@@ -434,19 +445,14 @@ export function normalizedEventsSql(messages: MessagesSql): string {
        coalesce(p.utm_campaign, c.campaign.name, ${queryParamSql('url', 'utm_campaign')}) AS utm_campaign,
        coalesce(p.utm_term, c.campaign.term, ${queryParamSql('url', 'utm_term')}) AS utm_term,
        coalesce(p.utm_content, c.campaign.content, ${queryParamSql('url', 'utm_content')}) AS utm_content,
-       ${channelSql({
-         explicit: 'coalesce(p.channel, p."$channel")',
-         url: 'url',
-         referrer: 'referrer',
-         source: 'utm_source',
-         medium: 'utm_medium',
-         property: (name) => `NULLIF(p.${quoteIdentifier(name)}, '')`,
-       })} AS channel,
+       ${channelSql(channelInputs)} AS channel,
        coalesce(p."$device_type", p.device_type, p.device, c.device.type, ${userAgentDevice('c.userAgent')}) AS device_type,
        coalesce(p."$os", p.os, c.os.name, ${userAgentOs('c.userAgent')}) AS os,
        coalesce(p."$browser", p.browser, c.browser.name, ${userAgentBrowser('c.userAgent')}) AS browser,
        coalesce(p."$geoip_country_code", p.country, c.location.country) AS country,
-       CASE WHEN isfinite(try_cast(p.revenue AS DOUBLE)) THEN try_cast(p.revenue AS DOUBLE) END AS revenue
+       CASE WHEN isfinite(try_cast(p.revenue AS DOUBLE)) THEN try_cast(p.revenue AS DOUBLE) END AS revenue,
+       ${sourceSql(channelInputs)} AS source,
+       ${mediumSql(channelInputs)} AS medium
      FROM v`;
 }
 
@@ -478,4 +484,6 @@ export const eventColumns = [
   'browser',
   'country',
   'revenue',
+  'source',
+  'medium',
 ] as const;
