@@ -10,6 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AttributionReport } from '../../src/analysis/attribution/run-attribution.js';
 import type { DiagnoseReport } from '../../src/analysis/diagnose/run-diagnose.js';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
 import type { KpiReport } from '../../src/analysis/kpi/report.js';
@@ -371,6 +372,34 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     expect(await tile('customers')).toBe(paid?.customers);
     expect(new URL(page.url()).searchParams.get('channel')).toBe('Paid Search');
     await page.screenshot({ path: join(output, 'dashboard-money.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it('attribution view: the models side by side as `/api/attribution` has them', async () => {
+    const api = (await fetch(`${server.url}/api/attribution?conversion=deal_won&lookback=90d`).then((r) =>
+      r.json(),
+    )) as AttributionReport;
+    const page = await open('/?view=attribution&conversion=deal_won&lookback=90d');
+    await page.waitForSelector('tr[data-attribution-channel]');
+    const credits = await page.$$eval('tr[data-attribution-channel]', (rows) =>
+      rows.map((r) => [
+        r.getAttribute('data-attribution-channel'),
+        ...[...r.querySelectorAll('td[data-credit]')].map((td) => Number(td.getAttribute('data-credit'))),
+      ]),
+    );
+    expect(credits).toEqual(api.channels.map((c) => [c.channel, ...api.models.map((m) => c.credits[m].conversions)]));
+    expect(Number(await page.getAttribute('[data-multi-device]', 'data-multi-device'))).toBe(
+      api.crossDevice.multiDevice,
+    );
+    expect(await page.isVisible('[aria-label="Credited conversions per channel and model"] canvas')).toBe(true);
+    // Another conversion through the form: the URL follows.
+    await page.selectOption('#conversion', 'Signed Up');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.waitForFunction(() =>
+      document.querySelector('[data-attribution-summary]')?.textContent?.includes('Signed Up'),
+    );
+    expect(new URL(page.url()).searchParams.get('conversion')).toBe('Signed Up');
+    await page.screenshot({ path: join(output, 'dashboard-attribution.png'), fullPage: true });
     await page.close();
   }, 60_000);
 

@@ -1,4 +1,5 @@
 /** The JSON API (docs/api.md) as the dashboard calls it: errors come back as their message, in words. */
+import type { AttributionReport } from '../../src/analysis/attribution/run-attribution.js';
 import type { CohortsReport } from '../../src/analysis/cohorts/run-cohorts.js';
 import type { DiagnoseReport } from '../../src/analysis/diagnose/run-diagnose.js';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
@@ -10,7 +11,16 @@ import type { RecentEvent, SavedFunnel } from '../../src/store/store.js';
 
 export type { Figure, KpiRow } from '../../src/analysis/kpi/report.js';
 // The reports' types are the server's own (one definition, type-only imports: nothing of src is bundled).
-export type { Catalog, CohortsReport, DiagnoseReport, FunnelReport, KpiReport, PipelineReport, SavedFunnel };
+export type {
+  AttributionReport,
+  Catalog,
+  CohortsReport,
+  DiagnoseReport,
+  FunnelReport,
+  KpiReport,
+  PipelineReport,
+  SavedFunnel,
+};
 export type TimeToConvert = NonNullable<FunnelReport['timeToConvert']>;
 export type TrendPoint = NonNullable<FunnelReport['trends']>[number];
 export type Heatmap = CohortsReport['heatmap'];
@@ -61,6 +71,8 @@ export const api = {
     call<KpiReport>(`/api/kpi?${new URLSearchParams({ project, ...query })}`),
   pipeline: (project: string, query: Record<string, string>) =>
     call<PipelineReport>(`/api/pipeline?${new URLSearchParams({ project, ...query })}`),
+  attribution: (project: string, query: Record<string, string>) =>
+    call<AttributionReport>(`/api/attribution?${new URLSearchParams({ project, ...query })}`),
   live: (project: string) => call<LiveReport>(`/api/live?${new URLSearchParams({ project })}`),
   catalog: (project: string) => call<Catalog>(`/api/catalog?project=${encodeURIComponent(project)}`),
   events: (project: string) => call<{ events: EventName[] }>(`/api/events?project=${encodeURIComponent(project)}`),

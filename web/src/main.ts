@@ -1,5 +1,6 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
+import { AttributionView } from './views/attribution-view.js';
 import { FrictionView } from './views/friction-view.js';
 import { FunnelView } from './views/funnel-view.js';
 import { LiveView } from './views/live-view.js';
@@ -10,7 +11,7 @@ import './style.css';
 function App() {
   const params = new URLSearchParams(location.search);
   const requested = params.get('view');
-  const view = requested === 'friction' || requested === 'money' || requested === 'live' ? requested : 'funnel';
+  const view = (['friction', 'money', 'attribution', 'live'] as const).find((v) => v === requested) ?? 'funnel';
   const project = params.get('project') ?? 'default';
   const text = params.get('definition');
   let definition: unknown = null;
@@ -37,6 +38,9 @@ function App() {
           >Friction</a
         >
         <a href=${link('money')} onClick=${follow('money')} aria-current=${view === 'money' ? 'page' : undefined}>Money</a>
+        <a href=${link('attribution')} onClick=${follow('attribution')} aria-current=${view === 'attribution' ? 'page' : undefined}
+          >Attribution</a
+        >
         <a href=${link('live')} onClick=${follow('live')} aria-current=${view === 'live' ? 'page' : undefined}>Live</a>
       </nav>
     </header>
@@ -46,9 +50,11 @@ function App() {
           ? html`<${FrictionView} project=${project} definition=${definition} />`
           : view === 'money'
             ? html`<${MoneyView} project=${project} />`
-            : view === 'live'
-              ? html`<${LiveView} project=${project} />`
-              : html`<${FunnelView} />`
+            : view === 'attribution'
+              ? html`<${AttributionView} project=${project} />`
+              : view === 'live'
+                ? html`<${LiveView} project=${project} />`
+                : html`<${FunnelView} />`
       }
     </main>`;
 }

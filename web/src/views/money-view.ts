@@ -145,11 +145,16 @@ export function MoneyView(props: { project: string }) {
     load().catch((e: Error) => setError(e.message));
   }, []);
 
-  useEffect(() => {
+  // The URL follows the choice at once (a shared link shows the same channel).
+  const chooseChannel = (value: string) => {
     const next = new URLSearchParams(location.search);
-    if (channel) next.set('channel', channel);
+    if (value) next.set('channel', value);
     else next.delete('channel');
     history.replaceState(null, '', `?${next}`);
+    setChannel(value);
+  };
+
+  useEffect(() => {
     if (!channel || channelMonths || !now) return;
     api
       .kpi(props.project, { from: now.from, to: now.to, by: 'channel-month' })
@@ -175,7 +180,7 @@ export function MoneyView(props: { project: string }) {
   return html`
     <div class="row">
       <label for="channel">Channel</label>
-      <select id="channel" value=${channel} onChange=${(e: Event) => setChannel((e.target as HTMLSelectElement).value)}>
+      <select id="channel" value=${channel} onChange=${(e: Event) => chooseChannel((e.target as HTMLSelectElement).value)}>
         <option value="">all channels</option>
         ${channel && !now.rows.some((r) => r.key === channel) ? html`<option value=${channel}>${channel} (no data)</option>` : null}
         ${now.rows.map((r) => html`<option value=${r.key}>${r.key}</option>`)}
