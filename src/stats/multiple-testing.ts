@@ -16,3 +16,21 @@ export function benjaminiHochberg(pValues: readonly number[]): number[] {
   }
   return adjusted;
 }
+
+/**
+ * Holm's step-down adjusted p-values, in input order (statsmodels `multipletests(p, method = "holm")[1]`, R
+ * `p.adjust(p, "holm")`): the i-th smallest p times (m − i + 1), made non-decreasing in that order, capped at 1.
+ * Rejecting every adjusted p ≤ α keeps the chance of any false finding at or under α (family-wise).
+ */
+export function holm(pValues: readonly number[]): number[] {
+  const m = pValues.length;
+  const order = pValues.map((_, i) => i).sort((a, b) => (pValues[a] as number) - (pValues[b] as number));
+  const adjusted = new Array<number>(m);
+  let running = 0;
+  for (let rank = 1; rank <= m; rank += 1) {
+    const i = order[rank - 1] as number;
+    running = Math.max(running, Math.min(1, (pValues[i] as number) * (m - rank + 1)));
+    adjusted[i] = running;
+  }
+  return adjusted;
+}

@@ -42,3 +42,19 @@ export function newcombeInterval(xB: number, nB: number, xA: number, nA: number,
     upper: difference + Math.sqrt((b.upper - pB) ** 2 + (pA - a.lower) ** 2),
   };
 }
+
+/**
+ * The interval on the relative lift pB / pA − 1: the log-method interval on the ratio with 0.5 added to each count
+ * and sample (Katz, adjusted so a zero count has one; statsmodels `confint_proportions_2indep(xB, nB, xA, nA,
+ * compare = "ratio", method = "log-adjusted")` minus 1). Null when either arm is empty.
+ */
+export function relativeLiftInterval(xB: number, nB: number, xA: number, nA: number, z: number = z95): Interval | null {
+  if (!(nA > 0 && nB > 0)) return null;
+  const cB = xB + 0.5;
+  const mB = nB + 0.5;
+  const cA = xA + 0.5;
+  const mA = nA + 0.5;
+  const ratio = cB / mB / (cA / mA);
+  const half = z * Math.sqrt(1 / cB - 1 / mB + 1 / cA - 1 / mA);
+  return { lower: Math.exp(Math.log(ratio) - half) - 1, upper: Math.exp(Math.log(ratio) + half) - 1 };
+}

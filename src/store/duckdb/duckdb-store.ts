@@ -143,7 +143,8 @@ export class DuckDBStore implements Store, EventColumnSource {
                 (SELECT count(*) FROM person_map WHERE project_id = $project) AS ids,
                 (SELECT count(*) FROM deal_stage_changes WHERE project_id = $project) AS stages,
                 (SELECT count(*) FROM deals WHERE project_id = $project) AS deals,
-                (SELECT epoch_us(updated_at) FROM channel_settings WHERE project_id = $project) AS channels`,
+                (SELECT epoch_us(updated_at) FROM channel_settings WHERE project_id = $project) AS channels,
+                (SELECT max(version) FROM schema_migrations) AS schema`,
         { project },
       )
     )[0];
@@ -155,6 +156,8 @@ export class DuckDBStore implements Store, EventColumnSource {
       row?.stages ?? 0,
       row?.deals ?? 0,
       row?.channels ?? 0,
+      // A migration may rewrite stored values (6 classified the channels again): snapshots of older schemas go.
+      row?.schema ?? 0,
     ].join(':');
     this.versions.set(project, version);
     return version;
