@@ -112,8 +112,8 @@ describe('chi-square tests', () => {
 
 describe('multiple testing and sample sizes', () => {
   it.each(reference.multiple.map((m) => [m.p.join(', '), m] as const))('Holm and BH of %s', (_, m) => {
-    holm(m.p).forEach((v, i) => close(v, m.holm[i] ?? Number.NaN, 1e-12));
-    benjaminiHochberg(m.p).forEach((v, i) => close(v, m.bh[i] ?? Number.NaN, 1e-12));
+    for (const [i, v] of holm(m.p).entries()) close(v, m.holm[i] ?? Number.NaN, 1e-12);
+    for (const [i, v] of benjaminiHochberg(m.p).entries()) close(v, m.bh[i] ?? Number.NaN, 1e-12);
   });
 
   it.each(reference.sampleSize.map((s) => [`${s.baseline} → ${s.target}, α ${s.alpha}, power ${s.power}`, s] as const))(
