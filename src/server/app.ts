@@ -85,7 +85,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   void app.register(cors, {
     origin: true,
-    methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Content-Type', 'Authorization', 'Content-Encoding'],
     maxAge: 86_400,
   });

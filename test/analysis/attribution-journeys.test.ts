@@ -110,6 +110,24 @@ describe('touchpoints and journeys', () => {
     expect(described(set)).toEqual([[1, 7, []]]);
   });
 
+  it('keep paths without conversion inside the date range, cut at its end', () => {
+    const set = setOf(
+      [
+        [0, 5 * 1440, 1, 1], // never converts, last touched on day 5: before the range, no path
+        [1, 104 * 1440, 2, 2], // touched in the range, converts on day 200 (after it): a path as of the range's end
+        [1, 200 * 1440, 0, 2, true, 9],
+        [2, 101 * 1440, 3, 3], // converts in the range, then touched again after the range: no path
+        [2, 102 * 1440, 0, 3, true, 4],
+        [2, 150 * 1440, 4, 3],
+      ],
+      { fromDay: 100, toDay: 110 },
+    );
+    expect(described(set)).toEqual([
+      [0, 0, [2]],
+      [1, 4, [3]],
+    ]);
+  });
+
   it('see the devices: a conversion on a second device, with and without stitching', () => {
     const set = setOf([
       [0, 0, 1, 1], // phone: paid social

@@ -177,6 +177,16 @@ describe('rule-based models', () => {
     close(weightsOf('position_based', [1, 2, 3, 4], [3, 2, 1, 0]), [0.4, 0.1, 0.1, 0.4]);
     expect(weightsOf('position_based', [1, 2], [1, 0])).toEqual([0.5, 0.5]);
     expect(weightsOf('position_based', [5], [0])).toEqual([1]);
+    // Degenerate settings stay numbers: 0/100/0 with two touchpoints splits evenly; touchpoints hundreds of
+    // half-lives old keep their ratios (no 0/0).
+    expect(weightsOf('position_based', [1, 2], [1, 0]).length).toBe(2);
+    const zeroEnds = new Float64Array(2);
+    ruleWeights('position_based', 2, [1, 2], [0, day], 2 * day, { ...options, firstShare: 0, lastShare: 0 }, zeroEnds);
+    expect([...zeroEnds]).toEqual([0.5, 0.5]);
+    const old = new Float64Array(2);
+    ruleWeights('time_decay', 2, [1, 2], [0, 7 * day], 5000 * 7 * day, options, old);
+    expect(old[0]).toBeCloseTo(1 / 3, 14);
+    expect(old[1]).toBeCloseTo(2 / 3, 14);
     // All direct: last non-direct keeps the last touchpoint.
     expect(weightsOf('last_non_direct', [9, 9], [1, 0])).toEqual([0, 1]);
   });

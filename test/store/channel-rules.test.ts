@@ -99,6 +99,31 @@ describe('channel rules and referral exclusions', () => {
     expect(await store.channelSettings('default')).toEqual({ ...settings, referralExclusions: ['g2.com'] });
   });
 
+  it('leave server-side events and identify traits alone', async () => {
+    await store.importFile(
+      'events',
+      await write('server.ndjson', [
+        { type: 'track', userId: 'u', event: 'Invoice Paid', messageId: 'server', timestamp: '2026-11-01T00:00:00Z' },
+        {
+          type: 'identify',
+          userId: 'u',
+          traits: { channel: 'Partner' },
+          messageId: 'identify',
+          timestamp: '2026-11-01T00:00:00Z',
+        },
+      ]),
+      { project: 'default', skipInvalid: false },
+    );
+    // A rule whose patterns match an empty source would catch events without web context if they were tried.
+    await store.setChannelSettings('default', {
+      ...settings,
+      rules: [...settings.rules, { channel: 'Any', source: '.*' }],
+    });
+    const got = await channels();
+    expect([got.server, got.identify]).toEqual([null, null]);
+    await store.setChannelSettings('default', settings);
+  });
+
   it('apply to later imports', async () => {
     await store.importFile(
       'events',
@@ -140,7 +165,7 @@ describe('channel rules and referral exclusions', () => {
     await writeFile(file, JSON.stringify(settings));
     const set = await runCli(['--db', db, 'channels', 'set', file]);
     expect(set.code).toBe(0);
-    expect(set.stdout).toContain('Classified 8 stored events');
+    expect(set.stdout).toContain('Classified 10 stored events');
     const shown = await runCli(['--db', db, 'channels', 'show', '--json']);
     expect(JSON.parse(shown.stdout)).toEqual({ ...settings, referralExclusions: ['g2.com'] });
     const tested = await runCli([

@@ -242,7 +242,7 @@ function dataDriven(
   const markov = chain.attribute(pathConv, pathNull, channelCount);
   const players = agg.shapleyChannels.length + (agg.foldedChannels.length > 0 ? 1 : 0);
   const shapley = shapleyAttribution({ masks: agg.masks, conversions: maskConv, nulls: maskNull }, players);
-  // Per channel key: a kept channel its player's share; folded channels split the folded player's share by touches.
+  // Per channel key: a kept channel its player's share; folded channels split the folded player's share evenly.
   const shapleyShares = new Float64Array(channelCount);
   agg.shapleyChannels.forEach((k, i) => {
     shapleyShares[k] = shapley.shares[i] as number;

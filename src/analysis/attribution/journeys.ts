@@ -3,8 +3,9 @@
  * at `sessionGapUs` of inactivity; each session is one touchpoint, with the channel and campaign of its first event
  * and the device it happened on. The journey of a conversion is the person's touchpoints that started within
  * `lookbackUs` before it (up to and including its own session); touchpoints may serve several conversions, as in
- * GA4. Touchpoints after a person's last conversion (all of them for a person who never converted), within the
- * lookback before the last of them, form the person's path without conversion (the Markov model's null paths).
+ * GA4. Touchpoints after a person's last conversion before the range's end (all of them for a person who had not
+ * converted by then), up to that end and within the lookback before the last of them, form the person's path
+ * without conversion when that last touchpoint falls in the range (the Markov and Shapley models' null paths).
  * Pure: columns in, arrays out.
  */
 
@@ -118,8 +119,11 @@ export function sessionTouches(input: Pick<TouchInput, 'personStarts' | 'tsUs' |
 }
 
 /** Every conversion's journey and every person's path without conversion. */
-export function buildJourneys(input: TouchInput): JourneySet {
-  const { personStarts, tsUs, channel, campaign, device, conversionRows, conversionValues } = input;
+/** The touchpoints of every person (sessions of web events), in person and time order. */
+export function touchpointsOf(
+  input: Pick<TouchInput, 'personStarts' | 'tsUs' | 'channel' | 'campaign' | 'device' | 'sessionGapUs'>,
+): { touches: Touches; touchStarts: Int32Array } {
+  const { tsUs, channel, campaign, device } = input;
   const { rows: touchRows, touchStarts } = sessionTouches(input);
   const touchCount = touchRows.length;
   const touches: Touches = {
@@ -137,6 +141,19 @@ export function buildJourneys(input: TouchInput): JourneySet {
     touches.campaign[i] = campaign[r] as number;
     touches.device[i] = device[r] as number;
   }
+  return { touches, touchStarts };
+}
+
+/**
+ * Every conversion's journey and every person's path without conversion. `touchpoints`: the persons' touchpoints
+ * when already made from the same input (they do not depend on the conversions).
+ */
+export function buildJourneys(
+  input: TouchInput,
+  touchpoints: { touches: Touches; touchStarts: Int32Array } = touchpointsOf(input),
+): JourneySet {
+  const { personStarts, tsUs, device, conversionRows, conversionValues } = input;
+  const { touches, touchStarts } = touchpoints;
 
   const start = new IntList();
   const touchOf = new IntList();
@@ -158,7 +175,8 @@ export function buildJourneys(input: TouchInput): JourneySet {
     while (c < conversionRows.length && (conversionRows[c] as number) < rowEnd) {
       const row = conversionRows[c] as number;
       const t = tsUs[row] as number;
-      lastConversionUs = Math.max(lastConversionUs, t);
+      // Conversions after the range do not end a path: as of its end the person had not converted.
+      if (t < input.toUs) lastConversionUs = Math.max(lastConversionUs, t);
       if (t >= input.fromUs && t < input.toUs) {
         conversions += 1;
         start.push(touchOf.length);
@@ -183,18 +201,21 @@ export function buildJourneys(input: TouchInput): JourneySet {
       }
       c += 1;
     }
-    // The path without conversion: touches after the last conversion, within the lookback of the last of them.
+    // The path without conversion: touches after the last conversion (up to the range's end), within the lookback
+    // of the last of them, which must fall in the range.
     let from = first;
     while (from < last && (touches.tsUs[from] as number) <= lastConversionUs) from += 1;
-    if (from < last) {
-      const lastTouchUs = touches.tsUs[last - 1] as number;
+    let to = from;
+    while (to < last && (touches.tsUs[to] as number) < input.toUs) to += 1;
+    if (to > from && (touches.tsUs[to - 1] as number) >= input.fromUs) {
+      const lastTouchUs = touches.tsUs[to - 1] as number;
       while ((touches.tsUs[from] as number) < lastTouchUs - input.lookbackUs) from += 1;
       start.push(touchOf.length);
-      for (let i = from; i < last; i += 1) touchOf.push(i);
+      for (let i = from; i < to; i += 1) touchOf.push(i);
       converted.push(0);
       value.push(0);
       endUs.push(lastTouchUs);
-      journeyDevice.push(touches.device[last - 1] as number);
+      journeyDevice.push(touches.device[to - 1] as number);
     }
   }
   const count = start.length;

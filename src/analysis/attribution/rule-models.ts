@@ -25,14 +25,15 @@ export interface RuleOptions {
 
 /**
  * Fills `weights[0 .. k-1]` with the model's split of one conversion over the journey's k touchpoints
- * (`channels[i]`, starting at `timesUs[i]`, converting at `endUs`).
+ * (`channels[i]`, starting at `timesUs[i]`, converting at `_endUs`: time decay weighs ages, whose ratios are the same
+ * measured from the conversion or from the latest touchpoint).
  */
 export function ruleWeights(
   model: RuleModel,
   k: number,
   channels: ArrayLike<number>,
   timesUs: ArrayLike<number>,
-  endUs: number,
+  _endUs: number,
   options: RuleOptions,
   weights: Float64Array,
 ): void {
@@ -56,9 +57,12 @@ export function ruleWeights(
       weights.fill(1 / k, 0, k);
       return;
     case 'time_decay': {
+      // Ages from the latest touchpoint (the same ratios as from the conversion, without 2^−x underflowing to 0
+      // when every touchpoint is many half-lives old).
       let total = 0;
+      const latest = timesUs[k - 1] as number;
       for (let i = 0; i < k; i += 1) {
-        const w = 2 ** (-(endUs - (timesUs[i] as number)) / options.halfLifeUs);
+        const w = 2 ** (-(latest - (timesUs[i] as number)) / options.halfLifeUs);
         weights[i] = w;
         total += w;
       }
@@ -69,10 +73,11 @@ export function ruleWeights(
       if (k === 1) {
         weights[0] = 1;
       } else if (k === 2) {
-        // Two touchpoints: the middle share has nowhere to go, so each end gets its share scaled to sum to 1.
+        // Two touchpoints: the middle share has nowhere to go, so each end gets its share scaled to sum to 1 (half
+        // each when both ends' shares are 0).
         const sum = options.firstShare + options.lastShare;
-        weights[0] = options.firstShare / sum;
-        weights[1] = options.lastShare / sum;
+        weights[0] = sum > 0 ? options.firstShare / sum : 0.5;
+        weights[1] = sum > 0 ? options.lastShare / sum : 0.5;
       } else {
         const middle = (1 - options.firstShare - options.lastShare) / (k - 2);
         weights.fill(middle, 1, k - 1);

@@ -6,12 +6,13 @@
  */
 import type { ColumnCache } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
+import type { DictionaryColumn } from '../../store/event-columns.js';
 import type { Store } from '../../store/store.js';
 import { utcDayMs } from '../calendar.js';
 import { currencyConverter } from '../kpi/run-kpi.js';
 import { terminalStage } from '../pipeline/run-pipeline.js';
 import { type AttributionModel, type AttributionResult, attribute, attributionModels } from './attribute.js';
-import { buildJourneys, multiDeviceConversions, unstitched } from './journeys.js';
+import { buildJourneys, multiDeviceConversions, type Touches, touchpointsOf, unstitched } from './journeys.js';
 import { type RuleModel, ruleModels } from './rule-models.js';
 
 export interface AttributionSpec {
@@ -47,7 +48,7 @@ export interface Credit {
 export interface AttributionChannelRow {
   channel: string;
   spend: number;
-  /** Touchpoints (sessions) of the channel in the conversions' journeys. */
+  /** Touchpoints (sessions) of the channel in the conversions' journeys, once per journey they are in. */
   touchpoints: number;
   credits: Record<AttributionModel, Credit>;
   /** Markov removal effect and Shapley value (null for "(no touchpoint)", and Shapley for folded channels). */
@@ -106,6 +107,31 @@ export interface AttributionReport {
 
 export const noTouchpoint = '(no touchpoint)';
 
+/**
+ * Touchpoints per loaded channel column (a new load of the columns is a new object) and session gap, and the device
+ * codes per loaded id columns.
+ */
+const touchpointCache = new WeakMap<object, Map<number, { touches: Touches; touchStarts: Int32Array }>>();
+const deviceCache = new WeakMap<object, Int32Array>();
+
+/**
+ * The device of each row: its anonymous id (the browser's), else its distinct id (codes of the two dictionaries kept
+ * apart: an id that is both is the same browser only through its anonymous id, which such rows carry).
+ */
+function devicesOf(anonymousId: DictionaryColumn, distinctId: DictionaryColumn, rows: number): Int32Array {
+  const cached = deviceCache.get(anonymousId);
+  if (cached && cached.length === rows) return cached;
+  const device = new Int32Array(rows);
+  const anonymousCount = anonymousId.values.length;
+  for (let r = 0; r < rows; r += 1) {
+    const a = anonymousId.codes[r] as number;
+    const d = distinctId.codes[r] as number;
+    device[r] = a !== 0 ? a : d !== 0 ? anonymousCount + d : 0;
+  }
+  deviceCache.set(anonymousId, device);
+  return device;
+}
+
 /** The report from the column cache and the store's spend and deals. */
 export async function runAttribution(
   cache: ColumnCache,
@@ -124,15 +150,7 @@ export async function runAttribution(
   const inputs = await store.spendAndDeals(spec.project);
   const { currency, convert } = currencyConverter(inputs, spec);
 
-  // The device of a row: its anonymous id (the browser's), else its distinct id (codes of the two dictionaries
-  // kept apart: an id that is both is the same browser only through its anonymous id, which such rows carry).
-  const device = new Int32Array(columns.eventCount);
-  const anonymousCount = anonymousId.values.length;
-  for (let r = 0; r < columns.eventCount; r += 1) {
-    const a = anonymousId.codes[r] as number;
-    const d = distinctId.codes[r] as number;
-    device[r] = a !== 0 ? a : d !== 0 ? anonymousCount + d : 0;
-  }
+  const device = devicesOf(anonymousId, distinctId, columns.eventCount);
 
   // Conversion rows and their values.
   const rows: number[] = [];
@@ -190,7 +208,7 @@ export async function runAttribution(
     throw new FunnelscopeError('invalid_argument', `to: ${to} is before from: ${from}`, { field: 'to' });
   }
 
-  const set = buildJourneys({
+  const input = {
     personStarts: columns.personStarts,
     tsUs: columns.tsUs,
     channel: channel.codes,
@@ -202,7 +220,19 @@ export async function runAttribution(
     lookbackUs: spec.lookbackDays * dayUs,
     fromUs,
     toUs,
-  });
+  };
+  // The touchpoints do not depend on the conversion: kept for the next report over the same columns and gap.
+  let byGap = touchpointCache.get(channel);
+  if (!byGap) {
+    byGap = new Map();
+    touchpointCache.set(channel, byGap);
+  }
+  let touchpoints = byGap.get(input.sessionGapUs);
+  if (!touchpoints) {
+    touchpoints = touchpointsOf(input);
+    byGap.set(input.sessionGapUs, touchpoints);
+  }
+  const set = buildJourneys(input, touchpoints);
   const channelNames = channel.values.slice(1).map((v) => v ?? '(none)');
   const channelCount = channelNames.length;
   const direct = channel.values.indexOf('Direct');
@@ -228,11 +258,14 @@ export async function runAttribution(
     spendBy.set(s.channel, (spendBy.get(s.channel) ?? 0) + cost);
     spendTotal += cost;
   }
+  // Touchpoints in the conversions' journeys (one shared by two conversions counts in each).
   const touchCounts = new Float64Array(channelCount);
-  for (let i = 0; i < set.journeys.touchOf.length; i += 1) {
-    const j = set.journeys.touchOf[i] as number;
-    const k = (set.touches.channel[j] as number) - 1;
-    touchCounts[k] = (touchCounts[k] as number) + 1;
+  for (let j = 0; j < set.journeys.count; j += 1) {
+    if (set.journeys.converted[j] !== 1) continue;
+    for (let i = set.journeys.start[j] as number; i < (set.journeys.start[j + 1] as number); i += 1) {
+      const k = (set.touches.channel[set.journeys.touchOf[i] as number] as number) - 1;
+      touchCounts[k] = (touchCounts[k] as number) + 1;
+    }
   }
   const names = [...channelNames, noTouchpoint];
   const creditOf = (r: AttributionResult, model: AttributionModel, k: number, spend: number): Credit => {
@@ -353,7 +386,10 @@ export async function runAttribution(
     crossDevice: {
       multiDevice,
       share: result.conversions > 0 ? multiDevice / result.conversions : null,
-      channels: crossChannels.filter((c) => shown.has(c.channel)),
+      // Every row the stitched table shows, and any the unstitched credits move conversions to.
+      channels: crossChannels.filter(
+        (c) => shown.has(c.channel) || attributionModels.some((m) => c.unstitched[m] !== 0 || c.shift[m] !== 0),
+      ),
     },
     notes,
     definitions: 'docs/attribution.md',

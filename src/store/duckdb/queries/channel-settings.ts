@@ -15,13 +15,13 @@ const projectInputs = {
     `EXISTS (SELECT 1 FROM referral_exclusions x WHERE x.project_id = $project AND (${host} = x.host OR ${host} LIKE '%.' || x.host))`,
 };
 
-/** What each rule field is matched against: columns of the classified row `t` (channel_rules has the same names). */
+/** What each rule field is matched against: columns of the classified row. */
 const ruleInputs: Record<(typeof ruleFields)[number], string> = {
-  source: 't.source',
-  medium: 't.medium',
-  campaign: 't.utm_campaign',
-  referrer: hostOf('t.referrer'),
-  url: 't.url',
+  source: 'source',
+  medium: 'medium',
+  campaign: 'utm_campaign',
+  referrer: hostOf('referrer'),
+  url: 'url',
 };
 
 /** Whether the project has rules or referral exclusions of its own. */
@@ -41,23 +41,34 @@ export async function hasChannelSettings(db: DuckDBDatabase, project: string): P
  */
 export async function classifyChannels(db: DuckDBDatabase, table: 'events' | 'stage_events', project: string) {
   const scope = table === 'events' ? 'WHERE project_id = $project' : '';
-  const scoped = table === 'events' ? 'AND t.project_id = $project' : '';
+  const scoped = table === 'events' ? 'AND project_id = $project' : '';
   await db.run(
     `UPDATE ${table} SET channel = ${channelSql(projectInputs)}, source = ${sourceSql(projectInputs)},
        medium = ${mediumSql(projectInputs)} ${scope}`,
     { project },
   );
-  const match = ruleFields
-    .map((f) => `(r.${f} IS NULL OR regexp_matches(coalesce(${ruleInputs[f]}, ''), r.${f}, 'i'))`)
-    .join(' AND ');
-  await db.run(
-    `UPDATE ${table} SET channel = m.channel FROM (
-       SELECT t.rowid AS rid, arg_min(r.channel, r.position) AS channel
-       FROM ${table} t JOIN channel_rules r ON r.project_id = $project
-       WHERE ${storedChannelInputs.explicit} IS NULL ${scoped} AND ${match}
-       GROUP BY t.rowid) m
-     WHERE ${table}.rowid = m.rid`,
+  // The rules as one CASE, in order, each pattern and channel a bound parameter ($p_i_field, $c_i): one pass over the
+  // rows. Only web events (a default channel) and events without an explicit channel property are touched.
+  const rules = await db.rows<Record<string, string | null> & { position: number; channel: string }>(
+    'SELECT * FROM channel_rules WHERE project_id = $project ORDER BY position',
     { project },
+  );
+  if (rules.length === 0) return;
+  const params: Record<string, string> = { project };
+  const whens = rules.map((rule, i) => {
+    params[`c_${i}`] = rule.channel;
+    const conditions = ruleFields.flatMap((field) => {
+      const pattern = rule[field];
+      if (pattern === null || pattern === undefined) return [];
+      params[`p_${i}_${field}`] = pattern;
+      return [`regexp_matches(coalesce(${ruleInputs[field]}, ''), $p_${i}_${field}, 'i')`];
+    });
+    return `WHEN ${conditions.join(' AND ')} THEN $c_${i}`;
+  });
+  await db.run(
+    `UPDATE ${table} SET channel = coalesce(CASE ${whens.join(' ')} END, channel)
+     WHERE channel IS NOT NULL AND ${storedChannelInputs.explicit} IS NULL ${scoped}`,
+    params,
   );
 }
 

@@ -24,7 +24,8 @@ const propertyText = (name: string) => `NULLIF(json_extract_string(properties, $
  * stored): the explicit channel and the click ids read from the JSON properties.
  */
 export const storedChannelInputs: ChannelInputs = {
-  explicit: `coalesce(${propertyText('channel')}, ${propertyText('$channel')})`,
+  // Identify and group calls keep traits in `properties`, not event properties: no explicit channel there.
+  explicit: `CASE WHEN type IN ('identify', 'group', 'alias') THEN NULL ELSE coalesce(${propertyText('channel')}, ${propertyText('$channel')}) END`,
   url: 'url',
   referrer: 'referrer',
   source: 'utm_source',
