@@ -246,6 +246,27 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       setExit(await projectsCreateCommand(config(), name, options, output));
     });
 
+  const experiment = program.command('experiment').description('A/B tests: planning (docs/experiments.md)');
+  experiment
+    .command('plan')
+    .description('units per arm and days to detect a change from a baseline conversion to a target')
+    .requiredOption('--baseline <rate>', "the control's conversion, e.g. 1.9% or 0.019")
+    .option('--target <rate>', 'the conversion to detect, e.g. 2.35%')
+    .option('--mde <share>', 'or the minimum detectable effect relative to the baseline, e.g. 20%')
+    .option(
+      '--benchmark <name>',
+      'or a benchmark as the target: landing-average (2.35%) or landing-top-quartile (5.31%)',
+    )
+    .option('--alpha <level>', 'significance level (two-sided)', '0.05')
+    .option('--power <power>', 'power of the fixed-horizon test', '0.8')
+    .option('--arms <n>', 'arms, control included', '2')
+    .option('--traffic <units>', 'units entering the test per day (all arms), for the duration')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { experimentPlanCommand } = await import('./commands/experiment.js');
+      setExit(experimentPlanCommand(options, output));
+    });
+
   const channels = program
     .command('channels')
     .description("the project's channel grouping: rules before the defaults, referral exclusions (docs/channels.md)");

@@ -2,6 +2,7 @@ import type { AttributionSpec } from '../analysis/attribution/run-attribution.js
 import { utcDayMs } from '../analysis/calendar.js';
 import type { CohortsSpec } from '../analysis/cohorts/run-cohorts.js';
 import type { DiagnoseSpec } from '../analysis/diagnose/run-diagnose.js';
+import { landingPageBenchmarks, type PlanSpec } from '../analysis/experiments/plan.js';
 import type { KpiSpec } from '../analysis/kpi/run-kpi.js';
 import type { PathsSpec } from '../analysis/paths/run-paths.js';
 import type { PipelineDimension, PipelineSpec } from '../analysis/pipeline/run-pipeline.js';
@@ -314,5 +315,68 @@ export function attributionSpec(project: string, values: RequestValues, name: Fi
     seed: numberOf(values, 'seed', name, 1, integerIn(0, 2 ** 31 - 1), 'a non-negative integer'),
     ...(currency ? { currency: currency.toUpperCase() } : {}),
     ...(rates ? { rates: Object.fromEntries(rates) } : {}),
+  };
+}
+
+/** A rate as a fraction: `0.019`, or `1.9%`. */
+function rateOf(values: RequestValues, key: string, name: FieldName, open = true): number | null {
+  const raw = values[key];
+  if (raw === undefined || raw === null) return null;
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+  const percent = text.endsWith('%');
+  const n = Number(percent ? text.slice(0, -1) : text) / (percent ? 100 : 1);
+  if (!(Number.isFinite(n) && (open ? n > 0 && n < 1 : n > 0))) {
+    throw bad(
+      name,
+      key,
+      open ? 'a rate between 0 and 1, or a percentage such as 2.35%' : 'a positive share such as 20%',
+      raw,
+    );
+  }
+  return n;
+}
+
+/** `funnelscope experiment plan` (docs/experiments.md). */
+export function experimentPlanSpec(values: RequestValues, name: FieldName): PlanSpec {
+  const baseline = rateOf(values, 'baseline', name);
+  if (baseline === null) throw bad(name, 'baseline', 'the control conversion rate, e.g. 1.9%', values.baseline);
+  const target = rateOf(values, 'target', name);
+  const mde = rateOf(values, 'mde', name, false);
+  const benchmark = choiceOf(
+    values,
+    'benchmark',
+    name,
+    ['landing-average', 'landing-top-quartile'] as const,
+    'landing-average',
+  );
+  const given = [target !== null, mde !== null, values.benchmark !== undefined && values.benchmark !== null].filter(
+    Boolean,
+  );
+  if (given.length > 1) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `${name('target')}: give one of ${name('target')}, ${name('mde')} or ${name('benchmark')}`,
+      {
+        field: name('target'),
+      },
+    );
+  }
+  const chosen =
+    target ??
+    (mde !== null
+      ? baseline * (1 + mde)
+      : (landingPageBenchmarks[benchmark === 'landing-average' ? 0 : 1] as { value: number }).value);
+  if (!(chosen > 0 && chosen < 1)) throw bad(name, mde !== null ? 'mde' : 'target', 'a target rate below 100%', chosen);
+  const traffic = values.traffic;
+  return {
+    baseline,
+    target: chosen,
+    alpha: numberOf(values, 'alpha', name, 0.05, (n) => n > 0 && n < 0.5, 'a significance level between 0 and 0.5'),
+    power: numberOf(values, 'power', name, 0.8, (n) => n > 0.5 && n < 1, 'a power between 0.5 and 1'),
+    arms: numberOf(values, 'arms', name, 2, integerIn(2, 20), 'a number of arms from 2 to 20'),
+    trafficPerDay:
+      traffic === undefined || traffic === null
+        ? null
+        : numberOf(values, 'traffic', name, 0, (n) => Number.isFinite(n) && n > 0, 'units per day above 0'),
   };
 }
