@@ -246,7 +246,28 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       setExit(await projectsCreateCommand(config(), name, options, output));
     });
 
-  const experiment = program.command('experiment').description('A/B tests: planning (docs/experiments.md)');
+  const experiment = program
+    .command('experiment')
+    .description("A/B tests: an experiment's result (ID --goal EVENT), or planning one (plan) (docs/experiments.md)")
+    .argument('[id]', 'the experiment: experiment_id of Experiment Viewed events, or the $feature_flag')
+    .option('--goal <event>', 'the goal event, reached within the window after the first exposure')
+    .option('--window <duration>', 'time after the first exposure in which the goal counts (7d, 2w)', '14d')
+    .option('--control <variant>', 'the control variant (default: control, else the first by name)')
+    .option('--property <name>', 'read the variant from this event property instead (the experiment is its name)')
+    .option('--include-multiple', 'keep units that saw several variants, at their first (left out by default)')
+    .option('--alpha <level>', 'significance level', '0.05')
+    .option('--tau <difference>', "the sequential test's τ: the absolute difference worth detecting", '0.01')
+    .option('--correction <method>', 'over several variants: holm or bh', 'holm')
+    .option('--split <shares>', 'planned split for the sample-ratio check, e.g. control=50,new=50 (default: equal)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (id: string | undefined, options) => {
+      if (!id) {
+        experiment.help();
+        return;
+      }
+      const { experimentCommand } = await import('./commands/experiment.js');
+      setExit(await experimentCommand(config(), id, options, output));
+    });
   experiment
     .command('plan')
     .description('units per arm and days to detect a change from a baseline conversion to a target')
@@ -264,7 +285,9 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (options) => {
       const { experimentPlanCommand } = await import('./commands/experiment.js');
-      setExit(experimentPlanCommand(options, output));
+      // `experiment` has a --format of its own, which takes the flag when it comes after `plan`.
+      const format = options.format === 'json' || experiment.opts().format === 'json' ? 'json' : 'table';
+      setExit(experimentPlanCommand({ ...options, format }, output));
     });
 
   const channels = program

@@ -6,7 +6,8 @@
  * cheap signups that rarely become won deals. And one for attribution: a third of later visits come through the
  * brand-search ad, a sixth through the newsletter, the rest directly, and most buyers look again while their deal is
  * open; so last touch moves won deals from the channels that brought people in to direct visits, and last non-direct
- * to brand search and e-mail. Pure: no clock, no I/O.
+ * to brand search and e-mail. Two experiments: a landing-page hero that lifts visits to pricing (and so signups) and
+ * pricing-page copy that changes nothing. Pure: no clock, no I/O.
  */
 
 export interface DemoOptions {
@@ -303,6 +304,17 @@ export function generateDemo(options: DemoOptions): DemoData {
     } else {
       page('/');
     }
+    // Two landing-page experiments, assigned by visitor number (no draw from the generator, so the rest of the
+    // business is the same): a new hero that brings a third more visitors on to the pricing page, and pricing-page
+    // copy that changes nothing.
+    const hero = v % 2 === 0 ? 'control' : 'new-hero';
+    const copy = Math.floor(v / 2) % 2 === 0 ? 'control' : 'annual-first';
+    track('Experiment Viewed', {
+      experiment_id: 'landing-hero',
+      experiment_name: 'Landing page hero',
+      variation_id: hero === 'control' ? '0' : '1',
+      variation_name: hero,
+    });
     if (random.chance(0.5)) {
       step(2);
       page(random.pick(noisePages));
@@ -316,9 +328,15 @@ export function generateDemo(options: DemoOptions): DemoData {
         if (clock > endMs) break;
         returnVisit();
       }
-      if (random.chance(profile.pricing / sessions + 0.02)) {
+      if (random.chance((profile.pricing / sessions + 0.02) * (hero === 'new-hero' ? 1.35 : 1))) {
         step(3);
         page('/pricing');
+        track('Experiment Viewed', {
+          experiment_id: 'pricing-copy',
+          experiment_name: 'Pricing page copy',
+          variation_id: copy === 'control' ? '0' : '1',
+          variation_name: copy,
+        });
         if (random.chance(0.3)) track('Pricing Toggle Clicked', { billing: random.pick(['monthly', 'annual']) });
         reachedPricing = true;
       } else if (random.chance(0.2)) {

@@ -3,6 +3,7 @@ import { utcDayMs } from '../analysis/calendar.js';
 import type { CohortsSpec } from '../analysis/cohorts/run-cohorts.js';
 import type { DiagnoseSpec } from '../analysis/diagnose/run-diagnose.js';
 import { landingPageBenchmarks, type PlanSpec } from '../analysis/experiments/plan.js';
+import type { ExperimentSpec } from '../analysis/experiments/run-experiment.js';
 import type { KpiSpec } from '../analysis/kpi/run-kpi.js';
 import type { PathsSpec } from '../analysis/paths/run-paths.js';
 import type { PipelineDimension, PipelineSpec } from '../analysis/pipeline/run-pipeline.js';
@@ -378,5 +379,31 @@ export function experimentPlanSpec(values: RequestValues, name: FieldName): Plan
       traffic === undefined || traffic === null
         ? null
         : numberOf(values, 'traffic', name, 0, (n) => Number.isFinite(n) && n > 0, 'units per day above 0'),
+  };
+}
+
+/** `funnelscope experiment ID --goal EVENT` / `/api/experiments/:id` (docs/experiments.md). */
+export function experimentSpec(
+  project: string,
+  experiment: string,
+  values: RequestValues,
+  name: FieldName,
+): ExperimentSpec {
+  if (experiment.trim() === '') throw bad(name, 'experiment', 'an experiment id', experiment);
+  const goal = stringOf(values, 'goal', name);
+  if (goal === null) throw bad(name, 'goal', 'the goal event, e.g. "Signed Up"', values.goal);
+  const split = numbersOf(values, 'split', name);
+  return {
+    project,
+    experiment,
+    goal,
+    windowDays: durationOf(values, 'window', name, '14d', 86_400) / 86_400,
+    control: stringOf(values, 'control', name),
+    property: stringOf(values, 'property', name),
+    includeMultiple: booleanOf(values, 'includeMultiple', name),
+    alpha: numberOf(values, 'alpha', name, 0.05, (n) => n > 0 && n < 0.5, 'a significance level between 0 and 0.5'),
+    tau: rateOf(values, 'tau', name, false) ?? 0.01,
+    correction: choiceOf(values, 'correction', name, ['holm', 'bh'] as const, 'holm'),
+    split: split ? Object.fromEntries(split) : null,
   };
 }

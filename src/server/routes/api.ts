@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { runAttribution } from '../../analysis/attribution/run-attribution.js';
 import { runCohorts } from '../../analysis/cohorts/run-cohorts.js';
 import { runDiagnose } from '../../analysis/diagnose/run-diagnose.js';
+import { runExperiment } from '../../analysis/experiments/run-experiment.js';
 import { runFunnel } from '../../analysis/funnel/run-funnel.js';
 import { kpiReport } from '../../analysis/kpi/kpi-report.js';
 import { runPaths } from '../../analysis/paths/run-paths.js';
@@ -14,6 +15,7 @@ import {
   attributionSpec,
   cohortsSpec,
   diagnoseSpec,
+  experimentSpec,
   jsonName,
   kpiSpec,
   pathsSpec,
@@ -206,6 +208,16 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     const result = await options.store.setChannelSettings(projectOf(request.query), request.body ?? {});
     return result;
   });
+
+  // An experiment's result (docs/experiments.md): GET /api/experiments/ID?goal=EVENT (or the options in a POST body).
+  const experiment = async (project: string, id: string, values: RequestValues) =>
+    runExperiment(cache, experimentSpec(project, id, values, jsonName));
+  app.get<{ Params: { id: string } }>('/api/experiments/:id', async (request) =>
+    experiment(projectOf(request.query), request.params.id, queryValues(request.query)),
+  );
+  app.post<{ Params: { id: string } }>('/api/experiments/:id', async (request) =>
+    experiment(projectOf(request.query), request.params.id, objectBody(request.body, 'experiment')),
+  );
 
   const attribution = async (project: string, values: RequestValues) =>
     runAttribution(cache, options.store, attributionSpec(project, values, jsonName));
