@@ -118,7 +118,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--exclude <events...>', 'event names (or pages) left out of the paths')
     .option('--page-paths', 'label page views by their path ($pageview /pricing)')
     .option('--repeats', 'keep an event repeated right after itself (collapsed by default)')
-    .option('--identity-calls', 'keep identify, group and alias calls (left out by default)')
+    .option('--identity-calls', 'keep identify, group and alias calls and experiment exposures (left out by default)')
     .option('--top <n>', 'paths listed, the most frequent first', '20')
     .option('--nodes <n>', 'nodes per Sankey column; the rest of the column is one (other) node', '10')
     .option('--date-from <date>', 'anchors on or after this day (YYYY-MM-DD, UTC)')

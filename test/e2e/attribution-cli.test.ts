@@ -37,7 +37,7 @@ const row = (channel: string) => {
 
 describe('attribution on the demo business', () => {
   it('credits every won deal and its amount in full under each model', () => {
-    expect(report.totals.conversions).toBeGreaterThan(20);
+    expect(report.totals.conversions).toBeGreaterThanOrEqual(15);
     for (const model of report.models) {
       const conversions = report.channels.reduce((s, c) => s + c.credits[model].conversions, 0);
       const revenue = report.channels.reduce((s, c) => s + c.credits[model].revenue, 0);

@@ -1,4 +1,4 @@
-import { identityEventNames } from '../../engine/funnel-stream.js';
+import { exposureEventNames, identityEventNames } from '../../engine/funnel-stream.js';
 import type { EventColumns } from '../../store/event-columns.js';
 import type { CorrelationReport } from '../funnel/report.js';
 import { correlationReport } from '../funnel/report-sections.js';
@@ -65,7 +65,7 @@ export function droppedInstead(
     .map((n) => ({ event: n.name, units: n.units, share: dropped.length > 0 ? n.units / dropped.length : 0 }))
     .slice(0, options.top);
   const skip = new Uint8Array(columns.eventNames.length);
-  const left = new Set([...options.stepEvents, ...identityEventNames]);
+  const left = new Set([...options.stepEvents, ...identityEventNames, ...exposureEventNames]);
   columns.eventNames.forEach((name, code) => {
     if (left.has(name)) skip[code] = 1;
   });

@@ -1,5 +1,5 @@
 import type { ColumnCache } from '../../engine/column-cache.js';
-import { identityEventNames } from '../../engine/funnel-stream.js';
+import { exposureEventNames, identityEventNames } from '../../engine/funnel-stream.js';
 import type { FunnelBreakdown, FunnelDefinition } from '../../model/funnel-definition.js';
 import { endOfDayUtcMs, localDate, trendBuckets, utcDayMs } from '../calendar.js';
 import type { BreakdownEntry, StepReport } from '../funnel/report.js';
@@ -133,7 +133,7 @@ export async function runDiagnose(
   if (transitionUnits) {
     // Page views by their path (the landing-page dimension's column, already loaded when it is a dimension).
     const labels = await rowLabels(columns, true);
-    const excluded = labelMask(labels, [...identityEventNames]);
+    const excluded = labelMask(labels, [...identityEventNames, ...exposureEventNames]);
     const entries = entriesByStep(transitionUnits, base.steps.length);
     for (const t of leaks.transitions) {
       const transition = { fromStep: t.from, toStep: t.to, fromName: t.fromName, toName: t.toName };

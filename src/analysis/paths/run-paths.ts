@@ -1,6 +1,6 @@
 import { normalizeUrl } from '../../engine/breakdown-values.js';
 import type { ColumnCache, ProjectColumns } from '../../engine/column-cache.js';
-import { identityEventNames } from '../../engine/funnel-stream.js';
+import { exposureEventNames, identityEventNames } from '../../engine/funnel-stream.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { utcDayMs } from '../calendar.js';
 import { firstRows, type PathOptions, type PathsResult, type RowLabels, tallyPaths } from './paths.js';
@@ -116,7 +116,10 @@ export async function runPaths(cache: ColumnCache, projectId: string, spec: Path
   const labels = await rowLabels(project, spec.pagePaths);
   const anchorName = (spec.from ?? spec.to) as string;
   const anchor = labelSet(labels, anchorName, spec.from !== null ? 'from' : 'to', true);
-  const excluded = labelMask(labels, [...spec.exclude, ...(spec.identityCalls ? [] : identityEventNames)]);
+  const excluded = labelMask(labels, [
+    ...spec.exclude,
+    ...(spec.identityCalls ? [] : [...identityEventNames, ...exposureEventNames]),
+  ]);
   // The anchor is never left out: a path from an identity call keeps it.
   anchor.forEach((v, code) => {
     if (v === 1) excluded[code] = 0;
