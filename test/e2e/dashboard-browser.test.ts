@@ -12,6 +12,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttributionReport } from '../../src/analysis/attribution/run-attribution.js';
 import type { DiagnoseReport } from '../../src/analysis/diagnose/run-diagnose.js';
+import type { ExperimentReport } from '../../src/analysis/experiments/run-experiment.js';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
 import type { KpiReport } from '../../src/analysis/kpi/report.js';
 import type { PipelineReport } from '../../src/analysis/pipeline/report.js';
@@ -403,6 +404,35 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     );
     expect(new URL(page.url()).searchParams.get('conversion')).toBe('Signed Up');
     await page.screenshot({ path: join(output, 'dashboard-attribution.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it('experiments view: the result and the plan as the API has them', async () => {
+    const api = (await fetch(`${server.url}/api/experiments/landing-hero?goal=Signed%20Up`).then((r) =>
+      r.json(),
+    )) as ExperimentReport;
+    const page = await open('/?view=experiments&experiment=landing-hero&goal=Signed%20Up');
+    await page.waitForSelector('tr[data-variant]');
+    const variants = await page.$$eval('tr[data-variant]', (rows) =>
+      rows.map((r) => [
+        r.getAttribute('data-variant'),
+        Number(r.querySelector('[data-units]')?.getAttribute('data-units')),
+        Number(r.querySelector('[data-conversions]')?.getAttribute('data-conversions')),
+      ]),
+    );
+    expect(variants).toEqual(api.variants.map((v) => [v.variant, v.units, v.conversions]));
+    expect(await page.textContent('[data-experiment-summary]')).toBe(api.summary);
+    const verdicts = await page.$$eval('tr[data-comparison]', (rows) =>
+      rows.map((r) => r.getAttribute('data-verdict')),
+    );
+    expect(verdicts).toEqual(api.comparisons.map((c) => c.verdict));
+    // The planner: the sentence of /api/experiments/plan for the same inputs.
+    const plan = (await fetch(`${server.url}/api/experiments/plan?baseline=1.9%25&target=2.35%25&traffic=2000`).then(
+      (r) => r.json(),
+    )) as { sentence: string };
+    await page.waitForSelector('[data-plan-sentence]');
+    expect(await page.textContent('[data-plan-sentence]')).toBe(plan.sentence);
+    await page.screenshot({ path: join(output, 'dashboard-experiments.png'), fullPage: true });
     await page.close();
   }, 60_000);
 

@@ -2,6 +2,8 @@
 import type { AttributionReport } from '../../src/analysis/attribution/run-attribution.js';
 import type { CohortsReport } from '../../src/analysis/cohorts/run-cohorts.js';
 import type { DiagnoseReport } from '../../src/analysis/diagnose/run-diagnose.js';
+import type { ExperimentPlan } from '../../src/analysis/experiments/plan.js';
+import type { ExperimentReport } from '../../src/analysis/experiments/run-experiment.js';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
 import type { KpiReport } from '../../src/analysis/kpi/report.js';
 import type { PathsResult } from '../../src/analysis/paths/paths.js';
@@ -16,6 +18,8 @@ export type {
   Catalog,
   CohortsReport,
   DiagnoseReport,
+  ExperimentPlan,
+  ExperimentReport,
   FunnelReport,
   KpiReport,
   PipelineReport,
@@ -73,6 +77,9 @@ export const api = {
     call<PipelineReport>(`/api/pipeline?${new URLSearchParams({ project, ...query })}`),
   attribution: (project: string, query: Record<string, string>) =>
     call<AttributionReport>(`/api/attribution?${new URLSearchParams({ project, ...query })}`),
+  experiment: (project: string, id: string, query: Record<string, string>) =>
+    call<ExperimentReport>(`/api/experiments/${encodeURIComponent(id)}?${new URLSearchParams({ project, ...query })}`),
+  plan: (query: Record<string, string>) => call<ExperimentPlan>(`/api/experiments/plan?${new URLSearchParams(query)}`),
   live: (project: string) => call<LiveReport>(`/api/live?${new URLSearchParams({ project })}`),
   catalog: (project: string) => call<Catalog>(`/api/catalog?project=${encodeURIComponent(project)}`),
   events: (project: string) => call<{ events: EventName[] }>(`/api/events?project=${encodeURIComponent(project)}`),

@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
 import { AttributionView } from './views/attribution-view.js';
+import { ExperimentsView } from './views/experiments-view.js';
 import { FrictionView } from './views/friction-view.js';
 import { FunnelView } from './views/funnel-view.js';
 import { LiveView } from './views/live-view.js';
@@ -11,7 +12,8 @@ import './style.css';
 function App() {
   const params = new URLSearchParams(location.search);
   const requested = params.get('view');
-  const view = (['friction', 'money', 'attribution', 'live'] as const).find((v) => v === requested) ?? 'funnel';
+  const view =
+    (['friction', 'money', 'attribution', 'experiments', 'live'] as const).find((v) => v === requested) ?? 'funnel';
   const project = params.get('project') ?? 'default';
   const text = params.get('definition');
   let definition: unknown = null;
@@ -41,6 +43,9 @@ function App() {
         <a href=${link('attribution')} onClick=${follow('attribution')} aria-current=${view === 'attribution' ? 'page' : undefined}
           >Attribution</a
         >
+        <a href=${link('experiments')} onClick=${follow('experiments')} aria-current=${view === 'experiments' ? 'page' : undefined}
+          >Experiments</a
+        >
         <a href=${link('live')} onClick=${follow('live')} aria-current=${view === 'live' ? 'page' : undefined}>Live</a>
       </nav>
     </header>
@@ -52,9 +57,11 @@ function App() {
             ? html`<${MoneyView} project=${project} />`
             : view === 'attribution'
               ? html`<${AttributionView} project=${project} />`
-              : view === 'live'
-                ? html`<${LiveView} project=${project} />`
-                : html`<${FunnelView} />`
+              : view === 'experiments'
+                ? html`<${ExperimentsView} project=${project} />`
+                : view === 'live'
+                  ? html`<${LiveView} project=${project} />`
+                  : html`<${FunnelView} />`
       }
     </main>`;
 }

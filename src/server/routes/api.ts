@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { runAttribution } from '../../analysis/attribution/run-attribution.js';
 import { runCohorts } from '../../analysis/cohorts/run-cohorts.js';
 import { runDiagnose } from '../../analysis/diagnose/run-diagnose.js';
+import { planExperiment } from '../../analysis/experiments/plan.js';
 import { runExperiment } from '../../analysis/experiments/run-experiment.js';
 import { runFunnel } from '../../analysis/funnel/run-funnel.js';
 import { kpiReport } from '../../analysis/kpi/kpi-report.js';
@@ -15,6 +16,7 @@ import {
   attributionSpec,
   cohortsSpec,
   diagnoseSpec,
+  experimentPlanSpec,
   experimentSpec,
   jsonName,
   kpiSpec,
@@ -212,6 +214,10 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   // An experiment's result (docs/experiments.md): GET /api/experiments/ID?goal=EVENT (or the options in a POST body).
   const experiment = async (project: string, id: string, values: RequestValues) =>
     runExperiment(cache, experimentSpec(project, id, values, jsonName));
+  // Planning a test (no data read): GET /api/experiments/plan?baseline=1.9%&target=2.35%&traffic=2000.
+  app.get('/api/experiments/plan', async (request) =>
+    planExperiment(experimentPlanSpec(queryValues(request.query), jsonName)),
+  );
   app.get<{ Params: { id: string } }>('/api/experiments/:id', async (request) =>
     experiment(projectOf(request.query), request.params.id, queryValues(request.query)),
   );
