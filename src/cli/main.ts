@@ -259,6 +259,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--tau <difference>', "the sequential test's τ: the absolute difference worth detecting", '0.01')
     .option('--correction <method>', 'over several variants: holm or bh', 'holm')
     .option('--split <shares>', 'planned split for the sample-ratio check, e.g. control=50,new=50 (default: equal)')
+    .option('--funnel <file|json>', 'also this funnel per variant, its steps after the exposure (docs/funnels.md)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (id: string | undefined, options) => {
       if (!id) {

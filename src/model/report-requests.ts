@@ -9,7 +9,13 @@ import type { PathsSpec } from '../analysis/paths/run-paths.js';
 import type { PipelineDimension, PipelineSpec } from '../analysis/pipeline/run-pipeline.js';
 import { defaultDimensions } from './diagnose-dimensions.js';
 import { FunnelscopeError } from './errors.js';
-import { type FunnelDefinition, secondsPerUnit, type WindowUnit, windowUnits } from './funnel-definition.js';
+import {
+  type FunnelDefinition,
+  parseFunnelDefinition,
+  secondsPerUnit,
+  type WindowUnit,
+  windowUnits,
+} from './funnel-definition.js';
 import { parseStageMap } from './funnel-stages.js';
 
 /**
@@ -405,5 +411,25 @@ export function experimentSpec(
     tau: rateOf(values, 'tau', name, false) ?? 0.01,
     correction: choiceOf(values, 'correction', name, ['holm', 'bh'] as const, 'holm'),
     split: split ? Object.fromEntries(split) : null,
+    funnel: funnelOf(values, name),
   };
+}
+
+/** A funnel definition given with a request (JSON text or an object), checked now so a bad one is named at once. */
+function funnelOf(values: RequestValues, name: FieldName): Record<string, unknown> | null {
+  const raw = values.funnel;
+  if (raw === undefined || raw === null) return null;
+  let definition: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      definition = JSON.parse(raw);
+    } catch {
+      throw bad(name, 'funnel', 'a funnel definition (JSON)', raw);
+    }
+  }
+  if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) {
+    throw bad(name, 'funnel', 'a funnel definition (JSON object)', raw);
+  }
+  parseFunnelDefinition(definition);
+  return definition as Record<string, unknown>;
 }

@@ -94,6 +94,36 @@ describe('experiments on the demo business', () => {
     expect(c.sequentialPValue).toBeLessThanOrEqual(c.adjustedPValue);
   });
 
+  it('shows a funnel per variant after the exposure, the hero lifting the pricing step', async () => {
+    const funnel = {
+      steps: [{ event: '$pageview', filters: [{ property: 'path', value: '/pricing' }] }, { event: 'Signed Up' }],
+      window: { amount: 14, unit: 'day' },
+    };
+    const { json } = await runCliJson<ExperimentReport>([
+      ...['--db', db, 'experiment', 'landing-hero', '--goal', 'Signed Up', '--funnel', JSON.stringify(funnel)],
+      ...['--format', 'json'],
+    ]);
+    const byVariant = Object.fromEntries(
+      (json.funnel?.breakdown ?? []).map((b) => [String(b.value), b.steps.map((s) => s.count)]),
+    );
+    // Step 1 is the exposure: every unit of the variant (nobody in the demo saw both).
+    expect(byVariant.control?.[0]).toBe(json.variants.find((v) => v.variant === 'control')?.units);
+    expect(byVariant['new-hero']?.[0]).toBe(json.variants.find((v) => v.variant === 'new-hero')?.units);
+    expect(byVariant['new-hero']?.[1] ?? 0).toBeGreaterThan((byVariant.control?.[1] ?? 0) * 1.15);
+    const bad = await runCli([
+      '--db',
+      db,
+      'experiment',
+      'landing-hero',
+      '--goal',
+      'Signed Up',
+      '--funnel',
+      '{"steps": []}',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('steps');
+  });
+
   it('names an unknown experiment, goal or control', async () => {
     const none = await runCli(['--db', db, 'experiment', 'no-such-test', '--goal', 'Signed Up']);
     expect(none.code).toBe(2);

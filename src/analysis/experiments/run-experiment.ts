@@ -5,12 +5,15 @@
  */
 import type { ColumnCache } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
+import { type FunnelDefinition, parseFunnelDefinition } from '../../model/funnel-definition.js';
 import { expectedLoss, liftInterval, posterior, probabilityToBeat } from '../../stats/beta-binomial.js';
 import { goodnessOfFit, independenceTest } from '../../stats/chi-square.js';
 import { benjaminiHochberg, holm } from '../../stats/multiple-testing.js';
 import { sequentialLook } from '../../stats/sequential.js';
 import { newcombeInterval, relativeLiftInterval, twoProportionZTest } from '../../stats/two-proportions.js';
 import { type Interval, wilsonInterval } from '../../stats/wilson-interval.js';
+import type { FunnelReport } from '../funnel/report.js';
+import { runFunnel } from '../funnel/run-funnel.js';
 
 export interface ExperimentSpec {
   project: string;
@@ -30,6 +33,8 @@ export interface ExperimentSpec {
   correction: 'holm' | 'bh';
   /** Planned shares of the variants for the sample-ratio check (by variant name); default: equal. */
   split?: Readonly<Record<string, number>> | null;
+  /** A funnel to show per variant (a definition as written, docs/funnels.md): its steps come after the exposure. */
+  funnel?: Record<string, unknown> | null;
 }
 
 export interface VariantResult {
@@ -73,6 +78,11 @@ export interface ExperimentReport {
   /** Units exposed to more than one variant (left out unless includeMultiple). */
   multipleExposures: number;
   looks: number;
+  /**
+   * The funnel per variant: the exposure as step 1, then the given steps, broken down by the variant of the exposure
+   * that starts each path (units seen in several variants count there, not left out).
+   */
+  funnel: FunnelReport | null;
   summary: string;
   definitions: string;
 }
@@ -80,10 +90,50 @@ export interface ExperimentReport {
 const dayUs = 86_400_000_000;
 const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}%`;
 
+type ExposureSource = 'experiment_id' | 'experiment_name' | 'flag';
+
+/**
+ * The funnel of each variant: an exposure step (of the kinds of exposure the data holds) before the given steps,
+ * broken down by the exposure's variant property at step 1.
+ */
+function variantFunnel(
+  spec: ExperimentSpec,
+  given: Record<string, unknown>,
+  sources: Set<ExposureSource>,
+): FunnelDefinition {
+  const alternatives: { event: string | null; filters: Record<string, unknown>[] }[] = [];
+  let property = 'variation_name';
+  const eq = (p: string) => ({ property: p, value: spec.experiment });
+  if (spec.property) {
+    property = spec.property;
+    alternatives.push({ event: null, filters: [{ property: spec.property, op: 'set' }] });
+  } else {
+    if (sources.has('experiment_id')) alternatives.push({ event: 'Experiment Viewed', filters: [eq('experiment_id')] });
+    if (sources.has('experiment_name'))
+      alternatives.push({ event: 'Experiment Viewed', filters: [eq('experiment_name')] });
+    if (sources.has('flag')) {
+      alternatives.push({ event: '$feature_flag_called', filters: [eq('$feature_flag')] });
+      if (alternatives.length === 1) property = '$feature_flag_response';
+    }
+  }
+  const exposureStep =
+    alternatives.length === 1
+      ? { name: `Saw ${spec.experiment}`, ...alternatives[0] }
+      : { name: `Saw ${spec.experiment}`, anyOf: alternatives };
+  const steps = Array.isArray(given.steps) ? given.steps : [];
+  return parseFunnelDefinition({
+    ...given,
+    steps: [exposureStep, ...steps],
+    breakdown: { properties: [property], attribution: 'step', attributionStep: 0, limit: 50 },
+    view: 'steps',
+  });
+}
+
 /** The variant of each row that exposes its unit to the experiment (null: no exposure). */
 async function exposureReader(
   project: Awaited<ReturnType<ColumnCache['get']>>,
   spec: ExperimentSpec,
+  sources: Set<ExposureSource>,
 ): Promise<(row: number) => string | null> {
   const { columns } = project;
   const value = async (property: string) => project.eventValues({ kind: 'event', property });
@@ -107,9 +157,15 @@ async function exposureReader(
     const code = columns.eventCode[r];
     if (code === viewed && viewed >= 0) {
       const id = text(experimentId, r) ?? text(experimentName, r);
-      return id === spec.experiment ? (text(variationName, r) ?? text(variationId, r)) : null;
+      if (id !== spec.experiment) return null;
+      sources.add(text(experimentId, r) === spec.experiment ? 'experiment_id' : 'experiment_name');
+      return text(variationName, r) ?? text(variationId, r);
     }
-    if (code === flag && flag >= 0) return text(flagKey, r) === spec.experiment ? text(flagResponse, r) : null;
+    if (code === flag && flag >= 0) {
+      if (text(flagKey, r) !== spec.experiment) return null;
+      sources.add('flag');
+      return text(flagResponse, r);
+    }
     return null;
   };
 }
@@ -123,7 +179,8 @@ export async function runExperiment(cache: ColumnCache, spec: ExperimentSpec): P
       field: 'goal',
     });
   }
-  const exposure = await exposureReader(project, spec);
+  const sources = new Set<ExposureSource>();
+  const exposure = await exposureReader(project, spec, sources);
   const windowUs = spec.windowDays * dayUs;
   // Per unit: the first exposure's variant and time, whether it saw others, and its goal time (first after).
   const units: { variant: string; exposedUs: number; convertedUs: number | null }[] = [];
@@ -294,6 +351,7 @@ export async function runExperiment(cache: ColumnCache, spec: ExperimentSpec): P
     sampleRatio,
     multipleExposures: multiple,
     looks,
+    funnel: spec.funnel ? await runFunnel(cache, spec.project, variantFunnel(spec, spec.funnel, sources)) : null,
     summary,
     definitions: 'docs/experiments.md',
   };

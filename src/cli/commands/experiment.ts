@@ -6,6 +6,7 @@ import { FunnelscopeError } from '../../model/errors.js';
 import { experimentPlanSpec, experimentSpec, flagName } from '../../model/report-requests.js';
 import { withStore } from '../open-store.js';
 import { formatCount, formatPercent, formatTable, type Output } from '../output.js';
+import { readDefinition } from './funnel.js';
 
 export interface PlanCommandOptions {
   baseline?: string;
@@ -60,6 +61,7 @@ export interface ExperimentCommandOptions {
   tau?: string;
   correction?: string;
   split?: string;
+  funnel?: string;
   format?: 'table' | 'json';
 }
 
@@ -86,7 +88,12 @@ export async function experimentCommand(
   options: ExperimentCommandOptions,
   output: Output,
 ): Promise<number> {
-  const spec = experimentSpec(config.project, id, { ...options, split: splitOf(options.split) }, flagName);
+  const spec = experimentSpec(
+    config.project,
+    id,
+    { ...options, split: splitOf(options.split), funnel: options.funnel ? readDefinition(options.funnel) : undefined },
+    flagName,
+  );
   const report = await withStore(config, (store) => runExperiment(new ColumnCache(store), spec));
   if ((options.format ?? 'table') === 'json') {
     output.out(JSON.stringify(report, null, 2));
@@ -121,6 +128,23 @@ export async function experimentCommand(
     ),
     report.summary,
   ];
+  if (report.funnel?.breakdown) {
+    const steps = report.funnel.steps.map((s) => s.name);
+    lines.push(
+      formatTable(
+        ['variant', ...steps, 'step 1 → last'],
+        report.funnel.breakdown.map((b) => {
+          const first = b.steps[0]?.count ?? 0;
+          const last = b.steps[b.steps.length - 1]?.count ?? 0;
+          return [
+            Array.isArray(b.value) ? b.value.join(' / ') : b.value || '(none)',
+            ...b.steps.map((s) => formatCount(s.count)),
+            first > 0 ? `${formatPercent(last / first)}%` : '–',
+          ];
+        }),
+      ),
+    );
+  }
   if (report.multipleExposures > 0) {
     lines.push(
       `${formatCount(report.multipleExposures)} units saw more than one variant${spec.includeMultiple ? ' (kept at their first)' : ' (left out)'}.`,
