@@ -396,8 +396,7 @@ export function experimentSpec(
   name: FieldName,
 ): ExperimentSpec {
   if (experiment.trim() === '') throw bad(name, 'experiment', 'an experiment id', experiment);
-  const goal = stringOf(values, 'goal', name);
-  if (goal === null) throw bad(name, 'goal', 'the goal event, e.g. "Signed Up"', values.goal);
+  const goal = goalOf(values, name);
   const split = numbersOf(values, 'split', name);
   return {
     project,
@@ -413,6 +412,29 @@ export function experimentSpec(
     split: split ? Object.fromEntries(split) : null,
     funnel: funnelOf(values, name),
   };
+}
+
+/** The goal: an event name, or a funnel step as JSON (text or an object), checked by the funnel schema. */
+function goalOf(values: RequestValues, name: FieldName): string | Record<string, unknown> {
+  const raw = values.goal;
+  const expected = 'the goal event, e.g. "Signed Up", or a step such as {"event": "$pageview", "filters": [...]}';
+  let step: unknown = raw;
+  if (typeof raw === 'string') {
+    if (raw.trim() === '') throw bad(name, 'goal', expected, raw);
+    if (!raw.trim().startsWith('{')) return raw;
+    try {
+      step = JSON.parse(raw);
+    } catch {
+      throw bad(name, 'goal', expected, raw);
+    }
+  }
+  if (typeof step !== 'object' || step === null || Array.isArray(step)) throw bad(name, 'goal', expected, raw);
+  try {
+    parseFunnelDefinition({ steps: [step] });
+  } catch (e) {
+    throw new FunnelscopeError('invalid_argument', `${name('goal')}: ${(e as Error).message}`, { field: name('goal') });
+  }
+  return step as Record<string, unknown>;
 }
 
 /** A funnel definition given with a request (JSON text or an object), checked now so a bad one is named at once. */

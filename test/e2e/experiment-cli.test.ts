@@ -124,6 +124,23 @@ describe('experiments on the demo business', () => {
     expect(bad.stderr).toContain('steps');
   });
 
+  it('takes a funnel step as the goal: reaching pricing, as the funnel per variant counts it', async () => {
+    const pricing = { event: '$pageview', name: 'Pricing', filters: [{ property: 'path', value: '/pricing' }] };
+    const { json } = await runCliJson<ExperimentReport>([
+      ...['--db', db, 'experiment', 'landing-hero', '--goal', JSON.stringify(pricing)],
+      ...['--funnel', JSON.stringify({ steps: [pricing], window: { amount: 14, unit: 'day' } }), '--format', 'json'],
+    ]);
+    expect(json.goal).toBe('Pricing');
+    const funnel = Object.fromEntries((json.funnel?.breakdown ?? []).map((b) => [String(b.value), b.steps[1]?.count]));
+    expect(json.variants.map((v) => [v.variant, v.conversions])).toEqual(
+      json.variants.map((v) => [v.variant, funnel[v.variant]]),
+    );
+    expect(json.comparisons[0]?.verdict).toBe('better');
+    const bad = await runCli(['--db', db, 'experiment', 'landing-hero', '--goal', '{"event": "x", "colour": 1}']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--goal');
+  });
+
   it('names an unknown experiment, goal or control', async () => {
     const none = await runCli(['--db', db, 'experiment', 'no-such-test', '--goal', 'Signed Up']);
     expect(none.code).toBe(2);

@@ -4,6 +4,7 @@
  * always-valid sequential comparisons, the sample-ratio check and a plain decision sentence. Reads the column cache.
  */
 import type { ColumnCache } from '../../engine/column-cache.js';
+import { buildFunnelStream, loadFunnelInputs } from '../../engine/funnel-stream.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { type FunnelDefinition, parseFunnelDefinition } from '../../model/funnel-definition.js';
 import { expectedLoss, liftInterval, posterior, probabilityToBeat } from '../../stats/beta-binomial.js';
@@ -18,8 +19,11 @@ import { runFunnel } from '../funnel/run-funnel.js';
 export interface ExperimentSpec {
   project: string;
   experiment: string;
-  /** The goal: an event name, reached within the window after the first exposure. */
-  goal: string;
+  /**
+   * The goal, reached within the window after the first exposure: an event name, or a funnel step (an event with
+   * filters, or an OR-step, as in docs/funnels.md).
+   */
+  goal: string | Record<string, unknown>;
   windowDays: number;
   /** The control variant; default `control` when there is one, else the first variant by name. */
   control?: string | null;
@@ -89,6 +93,39 @@ export interface ExperimentReport {
 
 const dayUs = 86_400_000_000;
 const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}%`;
+
+/** How the report names the goal: the event, or the step's name (else its event and filters as JSON). */
+function goalLabel(goal: ExperimentSpec['goal']): string {
+  if (typeof goal === 'string') return goal;
+  return typeof goal.name === 'string' ? goal.name : JSON.stringify(goal);
+}
+
+/** Whether a row fills the goal: its event, or the step's event and filters through the funnel engine's matching. */
+async function goalMatcher(
+  project: Awaited<ReturnType<ColumnCache['get']>>,
+  spec: ExperimentSpec,
+): Promise<(row: number) => boolean> {
+  const { columns } = project;
+  if (typeof spec.goal === 'string') {
+    const code = columns.eventNames.indexOf(spec.goal);
+    if (code < 0) {
+      throw new FunnelscopeError('invalid_argument', `goal: no event named "${spec.goal}" in project ${spec.project}`, {
+        field: 'goal',
+      });
+    }
+    return (r) => columns.eventCode[r] === code;
+  }
+  const definition = parseFunnelDefinition({ steps: [spec.goal] });
+  const stream = buildFunnelStream(project, definition, await loadFunnelInputs(project, definition), {
+    allEvents: false,
+    persons: false,
+  });
+  const mask = new Uint8Array(columns.eventCount);
+  for (let i = 0; i < stream.length; i += 1) {
+    if (((stream.steps[i] as number) & 1) !== 0) mask[stream.rowOf[i] as number] = 1;
+  }
+  return (r) => mask[r] === 1;
+}
 
 type ExposureSource = 'experiment_id' | 'experiment_name' | 'flag';
 
@@ -173,12 +210,7 @@ async function exposureReader(
 export async function runExperiment(cache: ColumnCache, spec: ExperimentSpec): Promise<ExperimentReport> {
   const project = await cache.get(spec.project);
   const { columns } = project;
-  const goal = columns.eventNames.indexOf(spec.goal);
-  if (goal < 0) {
-    throw new FunnelscopeError('invalid_argument', `goal: no event named "${spec.goal}" in project ${spec.project}`, {
-      field: 'goal',
-    });
-  }
+  const isGoal = await goalMatcher(project, spec);
   const sources = new Set<ExposureSource>();
   const exposure = await exposureReader(project, spec, sources);
   const windowUs = spec.windowDays * dayUs;
@@ -202,13 +234,7 @@ export async function runExperiment(cache: ColumnCache, spec: ExperimentSpec): P
           exposedUs = t;
         } else if (v !== variant) several = true;
       }
-      if (
-        variant !== null &&
-        convertedUs === null &&
-        columns.eventCode[r] === goal &&
-        t >= exposedUs &&
-        t <= exposedUs + windowUs
-      ) {
+      if (variant !== null && convertedUs === null && isGoal(r) && t >= exposedUs && t <= exposedUs + windowUs) {
         convertedUs = t;
       }
     }
@@ -342,7 +368,7 @@ export async function runExperiment(cache: ColumnCache, spec: ExperimentSpec): P
     report: 'experiment',
     project: spec.project,
     experiment: spec.experiment,
-    goal: spec.goal,
+    goal: goalLabel(spec.goal),
     windowDays: spec.windowDays,
     control,
     variants,
