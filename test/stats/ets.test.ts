@@ -70,7 +70,7 @@ describe('ETS recursions', () => {
     const line = Array.from({ length: 40 }, (_, i) => 10 + 2 * i + (i % 2 === 0 ? 0.01 : -0.01));
     const holt = fitEts(line, { error: 'A', trend: 'A', season: 'N', period: 1 });
     const next = forecastEts(holt ?? (null as never), 3);
-    next.forEach((f, i) => expect(f).toBeCloseTo(10 + 2 * (40 + i), 0));
+    for (const [i, f] of next.entries()) expect(f).toBeCloseTo(10 + 2 * (40 + i), 0);
   });
 
   it('try only the models the data allows', () => {
