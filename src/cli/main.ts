@@ -291,6 +291,22 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       setExit(experimentPlanCommand({ ...options, format }, output));
     });
 
+  program
+    .command('forecast')
+    .description('forecast revenue, deals won, leads or conversions by month or week (ETS by AICc, with a backtest)')
+    .option('--metric <metric>', 'revenue, deals_won, leads or conversions', 'revenue')
+    .option('--event <name>', 'the event conversions count')
+    .option('--by <period>', 'month or week', 'month')
+    .option('--horizon <n>', 'periods to forecast', '6')
+    .option('--backtest <n>', 'rolling-origin backtest over the last n periods (0: none)', '6')
+    .option('--currency <code>', "the report's currency (default: the only one the data uses)")
+    .option('--rates <file>', 'CSV currency,rate: one unit of each other currency in the report currency')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { forecastCommand } = await import('./commands/forecast.js');
+      setExit(await forecastCommand(config(), options, output));
+    });
+
   const channels = program
     .command('channels')
     .description("the project's channel grouping: rules before the defaults, referral exclusions (docs/channels.md)");

@@ -4,6 +4,7 @@ import type { CohortsSpec } from '../analysis/cohorts/run-cohorts.js';
 import type { DiagnoseSpec } from '../analysis/diagnose/run-diagnose.js';
 import { landingPageBenchmarks, type PlanSpec } from '../analysis/experiments/plan.js';
 import type { ExperimentSpec } from '../analysis/experiments/run-experiment.js';
+import type { ForecastSpec } from '../analysis/forecast/run-forecast.js';
 import type { KpiSpec } from '../analysis/kpi/run-kpi.js';
 import type { PathsSpec } from '../analysis/paths/run-paths.js';
 import type { PipelineDimension, PipelineSpec } from '../analysis/pipeline/run-pipeline.js';
@@ -454,4 +455,21 @@ function funnelOf(values: RequestValues, name: FieldName): Record<string, unknow
   }
   parseFunnelDefinition(definition);
   return definition as Record<string, unknown>;
+}
+
+/** `funnelscope forecast` / `/api/forecast` (docs/forecasting.md). */
+export function forecastSpec(project: string, values: RequestValues, name: FieldName): ForecastSpec {
+  const metric = choiceOf(values, 'metric', name, ['revenue', 'deals_won', 'leads', 'conversions'] as const, 'revenue');
+  const currency = stringOf(values, 'currency', name);
+  const rates = numbersOf(values, 'rates', name);
+  return {
+    project,
+    metric,
+    event: stringOf(values, 'event', name),
+    by: choiceOf(values, 'by', name, ['month', 'week'] as const, 'month'),
+    horizon: numberOf(values, 'horizon', name, 6, integerIn(1, 60), 'a number of periods from 1 to 60'),
+    backtest: numberOf(values, 'backtest', name, 6, integerIn(0, 60), 'a number of origins from 0 to 60'),
+    ...(currency ? { currency: currency.toUpperCase() } : {}),
+    ...(rates ? { rates: Object.fromEntries(rates) } : {}),
+  };
 }

@@ -320,3 +320,64 @@ export function forecastEts(fit: EtsFit, h: number): number[] {
   }
   return out;
 }
+
+/** A seeded standard normal generator (mulberry32 uniforms, Box–Muller), so intervals are reproducible. */
+function normals(seed: number): () => number {
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+/**
+ * Prediction intervals by simulating the fitted model forward (`paths` sample paths, errors N(0, σ²) on the model's
+ * own scale, the states updated as in the fit): for each horizon, the quantiles at (1 ± level)/2 of the paths.
+ */
+export function simulateIntervals(
+  fit: EtsFit,
+  h: number,
+  levels: readonly number[] = [0.8, 0.95],
+  paths = 2000,
+  seed = 1,
+): { level: number; lower: number[]; upper: number[] }[] {
+  const { spec } = fit;
+  const m = spec.period;
+  const phi = spec.trend === 'Ad' ? fit.phi : 1;
+  const sigma = Math.sqrt(fit.sigma2);
+  const draw = normals(seed);
+  const values = Array.from({ length: h }, () => new Float64Array(paths));
+  for (let p = 0; p < paths; p += 1) {
+    let level = fit.level;
+    let trend = spec.trend === 'N' ? 0 : fit.trend;
+    const season = [...fit.season];
+    for (let i = 0; i < h; i += 1) {
+      const base = level + phi * trend;
+      const s = spec.season === 'N' ? 0 : (season[i % m] as number);
+      const mu = spec.season === 'M' ? base * s : spec.season === 'A' ? base + s : base;
+      const e = sigma * draw();
+      const r = spec.error === 'M' ? mu * e : e;
+      (values[i] as Float64Array)[p] = mu + r;
+      const S = spec.season === 'M' ? s : 1;
+      const T = spec.season === 'M' ? base : 1;
+      level = base + (fit.alpha * r) / S;
+      trend = spec.trend === 'N' ? 0 : phi * trend + (fit.beta * r) / S;
+      if (spec.season !== 'N') season[i % m] = s + (fit.gamma * r) / T;
+    }
+  }
+  const sorted = values.map((v) => v.slice().sort());
+  const quantile = (a: Float64Array, q: number) => {
+    const x = (a.length - 1) * q;
+    const lo = Math.floor(x);
+    return (a[lo] as number) + (x - lo) * ((a[Math.min(a.length - 1, lo + 1)] as number) - (a[lo] as number));
+  };
+  return levels.map((level) => ({
+    level,
+    lower: sorted.map((a) => quantile(a, (1 - level) / 2)),
+    upper: sorted.map((a) => quantile(a, (1 + level) / 2)),
+  }));
+}
