@@ -286,12 +286,10 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (options) => {
       const { experimentPlanCommand } = await import('./commands/experiment.js');
-      // `experiment` has a --format of its own, which takes the flag when it comes after `plan`.
-      const format = options.format === 'json' || experiment.opts().format === 'json' ? 'json' : 'table';
-      setExit(experimentPlanCommand({ ...options, format }, output));
+      setExit(experimentPlanCommand(withParentFlags(experiment, options, ['alpha', 'format']), output));
     });
 
-  program
+  const forecast = program
     .command('forecast')
     .description('forecast revenue, deals won, leads or conversions by month or week (ETS by AICc, with a backtest)')
     .option('--metric <metric>', 'revenue, deals_won, leads or conversions', 'revenue')
@@ -305,6 +303,27 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .action(async (options) => {
       const { forecastCommand } = await import('./commands/forecast.js');
       setExit(await forecastCommand(config(), options, output));
+    });
+  forecast
+    .command('pipeline')
+    .description('what the open deals will bring in per month: Monte Carlo P10/P50/P90 next to the weighted pipeline')
+    .option('--as-of <date>', 'the day whose end is "now" (default: the last deal record)')
+    .option('--months <n>', 'months to forecast', '3')
+    .option('--simulations <n>', 'Monte Carlo runs', '10000')
+    .option('--seed <n>', 'seed of the simulation', '1')
+    .option('--backtest <n>', 'replay the next month as of the last n month starts (0: none)', '6')
+    .option('--currency <code>', "the report's currency (default: the only one the data uses)")
+    .option('--rates <file>', 'CSV currency,rate: one unit of each other currency in the report currency')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { pipelineForecastCommand } = await import('./commands/forecast.js');
+      setExit(
+        await pipelineForecastCommand(
+          config(),
+          withParentFlags(forecast, options, ['backtest', 'currency', 'rates', 'format']),
+          output,
+        ),
+      );
     });
 
   const channels = program
@@ -348,6 +367,19 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     });
 
   return program;
+}
+
+/**
+ * A subcommand's options with the flags its parent command also defines taken from the parent when the user gave
+ * them there: commander hands a flag after the subcommand's name to the parent when both define it (`forecast
+ * pipeline --backtest 4` sets forecast's --backtest).
+ */
+function withParentFlags<T extends Record<string, unknown>>(parent: Command, options: T, keys: readonly string[]): T {
+  const merged: Record<string, unknown> = { ...options };
+  for (const key of keys) {
+    if (parent.getOptionValueSource(key) === 'cli') merged[key] = parent.opts()[key];
+  }
+  return merged as T;
 }
 
 /** The `--format` value as one string (`--format=x` or `--format x`), for choosing how errors print. */

@@ -5,6 +5,7 @@ import type { DiagnoseSpec } from '../analysis/diagnose/run-diagnose.js';
 import { landingPageBenchmarks, type PlanSpec } from '../analysis/experiments/plan.js';
 import type { ExperimentSpec } from '../analysis/experiments/run-experiment.js';
 import type { ForecastSpec } from '../analysis/forecast/run-forecast.js';
+import type { PipelineForecastSpec } from '../analysis/forecast/run-pipeline-forecast.js';
 import type { KpiSpec } from '../analysis/kpi/run-kpi.js';
 import type { PathsSpec } from '../analysis/paths/run-paths.js';
 import type { PipelineDimension, PipelineSpec } from '../analysis/pipeline/run-pipeline.js';
@@ -469,6 +470,31 @@ export function forecastSpec(project: string, values: RequestValues, name: Field
     by: choiceOf(values, 'by', name, ['month', 'week'] as const, 'month'),
     horizon: numberOf(values, 'horizon', name, 6, integerIn(1, 60), 'a number of periods from 1 to 60'),
     backtest: numberOf(values, 'backtest', name, 6, integerIn(0, 60), 'a number of origins from 0 to 60'),
+    ...(currency ? { currency: currency.toUpperCase() } : {}),
+    ...(rates ? { rates: Object.fromEntries(rates) } : {}),
+  };
+}
+
+/** `funnelscope forecast pipeline` / `/api/forecast/pipeline` (docs/forecasting.md). */
+export function pipelineForecastSpec(project: string, values: RequestValues, name: FieldName): PipelineForecastSpec {
+  const asOf = stringOf(values, 'asOf', name);
+  if (asOf !== null) utcDayMs(asOf, name('asOf'));
+  const currency = stringOf(values, 'currency', name);
+  const rates = numbersOf(values, 'rates', name);
+  return {
+    project,
+    asOf,
+    months: numberOf(values, 'months', name, 3, integerIn(1, 24), 'a number of months from 1 to 24'),
+    simulations: numberOf(
+      values,
+      'simulations',
+      name,
+      10_000,
+      integerIn(100, 1_000_000),
+      'simulations from 100 to 1,000,000',
+    ),
+    seed: numberOf(values, 'seed', name, 1, integerIn(0, 2 ** 31 - 1), 'a non-negative integer'),
+    backtest: numberOf(values, 'backtest', name, 6, integerIn(0, 60), 'a number of months from 0 to 60'),
     ...(currency ? { currency: currency.toUpperCase() } : {}),
     ...(rates ? { rates: Object.fromEntries(rates) } : {}),
   };

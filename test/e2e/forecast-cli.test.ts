@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ForecastReport } from '../../src/analysis/forecast/run-forecast.js';
+import type { PipelineForecastReport } from '../../src/analysis/forecast/run-pipeline-forecast.js';
 import { DuckDBStore } from '../../src/store/duckdb/duckdb-store.js';
 import { runCli, runCliJson, tempDir } from '../helpers/cli.js';
 
@@ -69,5 +70,40 @@ describe('funnelscope forecast', () => {
     const missing = await runCli(['--db', db, 'forecast', '--metric', 'conversions']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--event');
+  }, 60_000);
+
+  it('forecasts the open pipeline per month and replays it', async () => {
+    const { json } = await runCliJson<PipelineForecastReport>([
+      ...[
+        '--db',
+        db,
+        'forecast',
+        'pipeline',
+        '--as-of',
+        '2026-09-15',
+        '--months',
+        '3',
+        '--backtest',
+        '4',
+        '--format',
+        'json',
+      ],
+    ]);
+    expect(json.asOf).toBe('2026-09-15');
+    expect(json.openDeals).toBeGreaterThan(0);
+    expect(json.months.map((m) => m.month)).toEqual(['2026-09', '2026-10', '2026-11']);
+    for (const m of [...json.months, json.total]) {
+      expect(m.p10).toBeLessThanOrEqual(m.p50);
+      expect(m.p50).toBeLessThanOrEqual(m.p90);
+    }
+    // Every simulated run's total is the sum of its months: so are the means.
+    expect(json.total.mean).toBeCloseTo(
+      json.months.reduce((s, m) => s + m.mean, 0),
+      6,
+    );
+    expect(json.backtest?.origins.map((o) => o.asOf)).toEqual(['2026-05-01', '2026-06-01', '2026-07-01', '2026-08-01']);
+    const table = await runCli(['--db', db, 'forecast', 'pipeline', '--backtest', '0']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/Pipeline forecast as of \d{4}-\d{2}-\d{2}: \d+ open deals/);
   }, 60_000);
 });

@@ -1,7 +1,8 @@
 import { type ForecastReport, runForecast } from '../../analysis/forecast/run-forecast.js';
+import { runPipelineForecast } from '../../analysis/forecast/run-pipeline-forecast.js';
 import type { Config } from '../../config.js';
 import { ColumnCache } from '../../engine/column-cache.js';
-import { flagName, forecastSpec } from '../../model/report-requests.js';
+import { flagName, forecastSpec, pipelineForecastSpec } from '../../model/report-requests.js';
 import { withStore } from '../open-store.js';
 import { formatTable, type Output } from '../output.js';
 import { readPairs } from './kpi.js';
@@ -66,4 +67,54 @@ export function forecastTable(r: ForecastReport): string {
   }
   lines.push(...r.notes.map((n) => `Note: ${n}.`));
   return lines.join('\n');
+}
+
+export interface PipelineForecastOptions {
+  asOf?: string;
+  months?: string;
+  simulations?: string;
+  seed?: string;
+  backtest?: string;
+  currency?: string;
+  rates?: string;
+  format?: 'table' | 'json';
+}
+
+/** `funnelscope forecast pipeline`: what the open deals will bring in per month (docs/forecasting.md). */
+export async function pipelineForecastCommand(config: Config, options: PipelineForecastOptions, output: Output) {
+  const spec = pipelineForecastSpec(
+    config.project,
+    { ...options, rates: options.rates ? Object.fromEntries(readPairs(options.rates, '--rates')) : undefined },
+    flagName,
+  );
+  const report = await withStore(config, (store) => runPipelineForecast(store, spec));
+  if ((options.format ?? 'table') === 'json') {
+    output.out(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  const lines = [
+    `Pipeline forecast as of ${report.asOf}: ${report.openDeals.toLocaleString('en-US')} open deals${report.currency ? ` (${report.currency})` : ''}; weighted pipeline ${num(report.weightedPipeline)}`,
+    formatTable(
+      ['month', 'P10', 'P50', 'P90', 'mean'],
+      [
+        ...report.months.map((m) => [m.month, num(m.p10), num(m.p50), num(m.p90), num(m.mean)]),
+        ['all', num(report.total.p10), num(report.total.p50), num(report.total.p90), num(report.total.mean)],
+      ],
+    ),
+  ];
+  if (report.withoutHistory > 0) {
+    lines.push(`${report.withoutHistory} open deals have no comparable history (counted as not won).`);
+  }
+  if (report.backtest && report.backtest.origins.length > 0) {
+    const b = report.backtest;
+    lines.push(
+      `Backtest, the next month as of ${b.origins.length} past month starts: actual within P10–P90 ${((b.coverage ?? 0) * 100).toFixed(0)}% of the time; mean absolute error P50 ${num(b.p50Error)}, weighted pipeline ${num(b.weightedError)}`,
+      formatTable(
+        ['as of', 'P10', 'P50', 'P90', 'weighted', 'actual'],
+        b.origins.map((o) => [o.asOf, num(o.p10), num(o.p50), num(o.p90), num(o.weighted), num(o.actual)]),
+      ),
+    );
+  }
+  output.out(lines.join('\n'));
+  return 0;
 }
