@@ -88,7 +88,7 @@ export function backtest(y: readonly number[], period: number, horizon: number, 
     }
     actual.push(...test);
     forecasts.chosen?.push(...point);
-    forecasts['seasonal naive']?.push(...seasonalNaive(train, period > 1 ? period : 1, test.length));
+    forecasts['seasonal naive']?.push(...seasonalNaive(train, period, test.length));
     forecasts.drift?.push(...drift(train, test.length));
     for (let i = 0; i < test.length; i += 1) scaleParts.push(maseScale(train, period));
   }
@@ -119,7 +119,7 @@ export function forecastSeries(y: readonly number[], period: number, horizon: nu
     fit: best,
     points: forecastEts(best, horizon),
     intervals: simulateIntervals(best, horizon),
-    baselines: { 'seasonal naive': seasonalNaive(y, period > 1 ? period : 1, horizon), drift: drift(y, horizon) },
+    baselines: { 'seasonal naive': seasonalNaive(y, period, horizon), drift: drift(y, horizon) },
     candidates: fits.map((f) => ({ model: f.name, aicc: f.aicc })),
   };
 }
