@@ -9,6 +9,7 @@
  * to brand search and e-mail. Two experiments: a landing-page hero that lifts visits to pricing (and so signups) and
  * pricing-page copy that changes nothing. Pure: no clock, no I/O.
  */
+import { mulberry32 } from '../stats/random.js';
 
 export interface DemoOptions {
   seed: number;
@@ -52,18 +53,14 @@ export interface DemoData {
   }[];
 }
 
-/** mulberry32: a small, fast, seeded generator (plenty for synthetic data). */
+/** Draws for synthetic data over the project's seeded generator (mulberry32). */
 export class Random {
-  private state: number;
+  private readonly uniform: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.uniform = mulberry32(seed);
   }
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.uniform();
   }
   chance(p: number): boolean {
     return this.next() < p;

@@ -13,6 +13,8 @@
  * and the initial states are fitted by maximum likelihood (Nelder–Mead over bounded transforms, from the heuristic
  * start of forecast::ets), and models are compared by AICc with k = parameters + initial states + 1.
  */
+import { quantileSorted } from './quantiles.js';
+import { mulberry32, standardNormal } from './random.js';
 
 export type ErrorType = 'A' | 'M';
 export type TrendType = 'N' | 'A' | 'Ad';
@@ -25,13 +27,17 @@ export interface EtsSpec {
   period: number;
 }
 
-export interface EtsFit {
-  spec: EtsSpec;
-  name: string;
+/** The smoothing parameters: level α, trend β, season γ, damping φ (1 without damping). */
+export interface Smoothing {
   alpha: number;
   beta: number;
   gamma: number;
   phi: number;
+}
+
+export interface EtsFit extends Smoothing {
+  spec: EtsSpec;
+  name: string;
   /** States after the last observation: level, trend, and the last `period` seasonal values (oldest first). */
   level: number;
   trend: number;
@@ -64,11 +70,7 @@ export function candidateSpecs(y: readonly number[], period: number): EtsSpec[] 
   return specs;
 }
 
-interface Params {
-  alpha: number;
-  beta: number;
-  gamma: number;
-  phi: number;
+interface Params extends Smoothing {
   level: number;
   trend: number;
   /** Initial seasonal values s_{1−m} … s_0. */
@@ -88,7 +90,7 @@ function filter(y: readonly number[], spec: EtsSpec, p: Params) {
   let logs = 0;
   for (let t = 0; t < y.length; t += 1) {
     const base = level + phi * trend;
-    const s = spec.season === 'N' ? (spec.season === 'N' ? 0 : 0) : (season[t % m] as number);
+    const s = spec.season === 'N' ? 0 : (season[t % m] as number);
     const mu = spec.season === 'M' ? base * s : spec.season === 'A' ? base + s : base;
     if (!Number.isFinite(mu) || (spec.error === 'M' && mu <= 0)) return { ok: false as const };
     fitted.push(mu);
@@ -321,19 +323,6 @@ export function forecastEts(fit: EtsFit, h: number): number[] {
   return out;
 }
 
-/** A seeded standard normal generator (mulberry32 uniforms, Box–Muller), so intervals are reproducible. */
-function normals(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
 /**
  * Prediction intervals by simulating the fitted model forward (`paths` sample paths, errors N(0, σ²) on the model's
  * own scale, the states updated as in the fit): for each horizon, the quantiles at (1 ± level)/2 of the paths.
@@ -349,7 +338,7 @@ export function simulateIntervals(
   const m = spec.period;
   const phi = spec.trend === 'Ad' ? fit.phi : 1;
   const sigma = Math.sqrt(fit.sigma2);
-  const draw = normals(seed);
+  const uniform = mulberry32(seed);
   const values = Array.from({ length: h }, () => new Float64Array(paths));
   for (let p = 0; p < paths; p += 1) {
     let level = fit.level;
@@ -359,7 +348,7 @@ export function simulateIntervals(
       const base = level + phi * trend;
       const s = spec.season === 'N' ? 0 : (season[i % m] as number);
       const mu = spec.season === 'M' ? base * s : spec.season === 'A' ? base + s : base;
-      const e = sigma * draw();
+      const e = sigma * standardNormal(uniform);
       const r = spec.error === 'M' ? mu * e : e;
       (values[i] as Float64Array)[p] = mu + r;
       const S = spec.season === 'M' ? s : 1;
@@ -370,14 +359,9 @@ export function simulateIntervals(
     }
   }
   const sorted = values.map((v) => v.slice().sort());
-  const quantile = (a: Float64Array, q: number) => {
-    const x = (a.length - 1) * q;
-    const lo = Math.floor(x);
-    return (a[lo] as number) + (x - lo) * ((a[Math.min(a.length - 1, lo + 1)] as number) - (a[lo] as number));
-  };
   return levels.map((level) => ({
     level,
-    lower: sorted.map((a) => quantile(a, (1 - level) / 2)),
-    upper: sorted.map((a) => quantile(a, (1 + level) / 2)),
+    lower: sorted.map((a) => quantileSorted(a, (1 - level) / 2) as number),
+    upper: sorted.map((a) => quantileSorted(a, (1 + level) / 2) as number),
   }));
 }

@@ -5,6 +5,7 @@
  * second-order gain G²/(H + λ), leaves worth −G/(H + λ) times the learning rate. Written here: the registry's
  * boosting packages are a rarely used WebAssembly port (ml-xgboost) or unmaintained. Pure.
  */
+import { sigmoid } from './logistic-regression.js';
 
 export interface BoostingOptions {
   rounds: number;
@@ -63,8 +64,6 @@ function binOf(edges: Float64Array, v: number): number {
   }
   return lo;
 }
-
-const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 export function fitBoosting(
   x: Float64Array,

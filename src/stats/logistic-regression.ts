@@ -57,7 +57,8 @@ function penalisedLoss(x: Float64Array, y: Uint8Array, p: number, beta: Float64A
   return total;
 }
 
-const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+/** 1 / (1 + e^−z), without overflow either way. */
+export const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 /**
  * Fits P(y = 1 | x) = σ(β₀ + Σ βⱼ xⱼ) minimising the negative log-likelihood + (λ/2) Σ βⱼ² (j ≥ 1). `x` holds n rows

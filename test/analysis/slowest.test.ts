@@ -11,6 +11,7 @@ import type { TransitionUnits } from '../../src/analysis/funnel/transition-units
 import { ColumnCache } from '../../src/engine/column-cache.js';
 import { type FunnelDefinitionInput, parseFunnelDefinition } from '../../src/model/funnel-definition.js';
 import { quantileIntervalSorted, quantileSorted } from '../../src/stats/quantiles.js';
+import { mulberry32 } from '../../src/stats/random.js';
 import { MemoryColumns, type TestEvent } from '../helpers/memory-columns.js';
 
 const day = 86_400e6;
@@ -18,14 +19,7 @@ const month = 30 * day;
 
 /** A seeded generator (mulberry32) and an exponential draw. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return { next, exponential: (mean: number) => -mean * Math.log(1 - next()) };
 }
 

@@ -6,21 +6,16 @@
  * hands them to the direct visits (both paid channels' ROAS falls); last non-direct hands them to brand search and
  * the newsletter (Paid Search's ROAS rises above its first-touch figure).
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttributionReport } from '../../src/analysis/attribution/run-attribution.js';
-import { runCli, runCliJson, tempDir } from '../helpers/cli.js';
+import { demoStore, runCli, runCliJson } from '../helpers/cli.js';
 
 let db: string;
 let cleanup: () => Promise<void>;
 let report: AttributionReport;
 
 beforeAll(async () => {
-  const dir = await tempDir();
-  cleanup = dir.cleanup;
-  db = join(dir.dir, 'demo.duckdb');
-  const args = ['--db', db, 'demo', '--visitors', '20000', '--days', '90', '--end-date', '2026-10-31'];
-  expect((await runCli(args)).code).toBe(0);
+  ({ db, cleanup } = await demoStore(['--visitors', '20000', '--days', '90', '--end-date', '2026-10-31']));
   report = (
     await runCliJson<AttributionReport>([
       ...['--db', db, 'attribution', '--conversion', 'deal_won', '--lookback', '90d', '--format', 'json'],

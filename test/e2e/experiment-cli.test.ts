@@ -5,24 +5,18 @@
  * independent SQL count over the store; every statistic is the pinned function of those counts; the summaries say
  * which experiment has an effect and which should keep running.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExperimentReport } from '../../src/analysis/experiments/run-experiment.js';
 import { posterior, probabilityToBeat } from '../../src/stats/beta-binomial.js';
 import { twoProportionZTest } from '../../src/stats/two-proportions.js';
-import { DuckDBStore } from '../../src/store/duckdb/duckdb-store.js';
-import { runCli, runCliJson, tempDir } from '../helpers/cli.js';
+import { demoStore, queryStore, runCli, runCliJson } from '../helpers/cli.js';
 
 let db: string;
 let cleanup: () => Promise<void>;
 const reports: Record<string, ExperimentReport> = {};
 
 beforeAll(async () => {
-  const dir = await tempDir();
-  cleanup = dir.cleanup;
-  db = join(dir.dir, 'demo.duckdb');
-  const args = ['--db', db, 'demo', '--visitors', '20000', '--days', '90', '--end-date', '2026-10-31'];
-  expect((await runCli(args)).code).toBe(0);
+  ({ db, cleanup } = await demoStore(['--visitors', '20000', '--days', '90', '--end-date', '2026-10-31']));
   for (const id of ['landing-hero', 'pricing-copy']) {
     reports[id] = (
       await runCliJson<ExperimentReport>(['--db', db, 'experiment', id, '--goal', 'Signed Up', '--format', 'json'])
@@ -33,11 +27,10 @@ afterAll(async () => cleanup?.());
 
 describe('experiments on the demo business', () => {
   it('counts units and conversions per variant as an independent SQL count does', async () => {
-    const store = await DuckDBStore.open({ path: db });
-    try {
-      for (const id of ['landing-hero', 'pricing-copy']) {
-        const rows = await store.db.rows<{ variant: string; units: number; conversions: number }>(
-          `WITH ev AS (
+    for (const id of ['landing-hero', 'pricing-copy']) {
+      const rows = await queryStore<{ variant: string; units: number; conversions: number }>(
+        db,
+        `WITH ev AS (
              SELECT coalesce(m.person_id, e.distinct_id) AS person, e.ts, e.event,
                     json_extract_string(e.properties, '$.experiment_id') AS experiment,
                     json_extract_string(e.properties, '$.variation_name') AS variant
@@ -51,16 +44,13 @@ describe('experiments on the demo business', () => {
                     SELECT 1 FROM ev g WHERE g.person = x.person AND g.event = 'Signed Up'
                       AND g.ts >= x.first AND g.ts <= x.first + INTERVAL 14 DAY))::INTEGER AS conversions
            FROM exposed x WHERE variants = 1 GROUP BY variant ORDER BY variant`,
-          { id },
-        );
-        const report = reports[id] as ExperimentReport;
-        expect(
-          report.variants.map((v) => [v.variant, v.units, v.conversions]),
-          id,
-        ).toEqual(rows.map((r) => [r.variant, r.units, r.conversions]));
-      }
-    } finally {
-      await store.close();
+        { id },
+      );
+      const report = reports[id] as ExperimentReport;
+      expect(
+        report.variants.map((v) => [v.variant, v.units, v.conversions]),
+        id,
+      ).toEqual(rows.map((r) => [r.variant, r.units, r.conversions]));
     }
   });
 

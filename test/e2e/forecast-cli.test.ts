@@ -3,22 +3,16 @@
  * Monday-based week, won revenue per month, checked against SQL), the forecast has the horizon asked for with
  * intervals around it, the backtest scores the model and the baselines, and a missing event is named.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ForecastReport } from '../../src/analysis/forecast/run-forecast.js';
 import type { PipelineForecastReport } from '../../src/analysis/forecast/run-pipeline-forecast.js';
-import { DuckDBStore } from '../../src/store/duckdb/duckdb-store.js';
-import { runCli, runCliJson, tempDir } from '../helpers/cli.js';
+import { demoStore, queryStore, runCli, runCliJson } from '../helpers/cli.js';
 
 let db: string;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  const dir = await tempDir();
-  cleanup = dir.cleanup;
-  db = join(dir.dir, 'demo.duckdb');
-  const args = ['--db', db, 'demo', '--visitors', '8000', '--days', '400', '--end-date', '2026-10-31'];
-  expect((await runCli(args)).code).toBe(0);
+  ({ db, cleanup } = await demoStore(['--visitors', '8000', '--days', '400', '--end-date', '2026-10-31']));
 }, 120_000);
 afterAll(async () => cleanup?.());
 
@@ -28,20 +22,16 @@ describe('funnelscope forecast', () => {
       ...['--db', db, 'forecast', '--metric', 'conversions', '--event', 'Signed Up', '--by', 'week'],
       ...['--horizon', '4', '--backtest', '6', '--format', 'json'],
     ]);
-    const store = await DuckDBStore.open({ path: db });
-    try {
-      const rows = await store.db.rows<{ week: string; n: number }>(
-        `SELECT strftime(date_trunc('week', ts), '%Y-%m-%d') AS week, count(*)::INTEGER AS n FROM events
-         WHERE event = 'Signed Up' GROUP BY 1 ORDER BY 1`,
-      );
-      const counts = new Map(rows.map((r) => [r.week, r.n]));
-      expect(json.history.length).toBeGreaterThan(40);
-      for (const h of json.history) expect(h.value, h.period).toBe(counts.get(h.period) ?? 0);
-      // The week the data ends in (Monday 2026-10-26 to Sunday 2026-11-01) is not over: left out.
-      expect(json.history.at(-1)?.period).toBe('2026-10-19');
-    } finally {
-      await store.close();
-    }
+    const rows = await queryStore<{ week: string; n: number }>(
+      db,
+      `SELECT strftime(date_trunc('week', ts), '%Y-%m-%d') AS week, count(*)::INTEGER AS n FROM events
+       WHERE event = 'Signed Up' GROUP BY 1 ORDER BY 1`,
+    );
+    const counts = new Map(rows.map((r) => [r.week, r.n]));
+    expect(json.history.length).toBeGreaterThan(40);
+    for (const h of json.history) expect(h.value, h.period).toBe(counts.get(h.period) ?? 0);
+    // The week the data ends in (Monday 2026-10-26 to Sunday 2026-11-01) is not over: left out.
+    expect(json.history.at(-1)?.period).toBe('2026-10-19');
     expect(json.forecast.map((f) => f.period)).toEqual(['2026-10-26', '2026-11-02', '2026-11-09', '2026-11-16']);
     for (const f of json.forecast) {
       expect(f.lower95).toBeLessThanOrEqual(f.lower80);
@@ -55,18 +45,14 @@ describe('funnelscope forecast', () => {
 
   it('sums won revenue by the month deals were won', async () => {
     const { json } = await runCliJson<ForecastReport>(['--db', db, 'forecast', '--backtest', '0', '--format', 'json']);
-    const store = await DuckDBStore.open({ path: db });
-    try {
-      const rows = await store.db.rows<{ month: string; revenue: number }>(
-        `SELECT strftime(date_trunc('month', closed_at), '%Y-%m-%d') AS month, sum(amount)::DOUBLE AS revenue
-         FROM deals WHERE status = 'won' GROUP BY 1`,
-      );
-      const revenue = new Map(rows.map((r) => [r.month, r.revenue]));
-      for (const h of json.history) expect(h.value, h.period).toBeCloseTo(revenue.get(h.period) ?? 0, 6);
-      expect(json.currency).toBe('USD');
-    } finally {
-      await store.close();
-    }
+    const rows = await queryStore<{ month: string; revenue: number }>(
+      db,
+      `SELECT strftime(date_trunc('month', closed_at), '%Y-%m-%d') AS month, sum(amount)::DOUBLE AS revenue
+       FROM deals WHERE status = 'won' GROUP BY 1`,
+    );
+    const revenue = new Map(rows.map((r) => [r.month, r.revenue]));
+    for (const h of json.history) expect(h.value, h.period).toBeCloseTo(revenue.get(h.period) ?? 0, 6);
+    expect(json.currency).toBe('USD');
     const missing = await runCli(['--db', db, 'forecast', '--metric', 'conversions']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--event');

@@ -52,12 +52,25 @@ export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<v
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/** A store file in a fresh directory filled by `funnelscope demo` with these flags (e.g. --visitors, --days). */
+export async function demoStore(flags: string[]): Promise<{ db: string; cleanup: () => Promise<void> }> {
+  const { dir, cleanup } = await tempDir();
+  const db = join(dir, 'demo.duckdb');
+  const result = await runCli(['--db', db, 'demo', ...flags]);
+  if (result.code !== 0) throw new Error(`funnelscope demo failed: ${result.stderr}`);
+  return { db, cleanup };
+}
+
 /** Rows of a query against a store file the CLI wrote (opened after the CLI process has exited). */
-export async function queryStore<T = Record<string, unknown>>(db: string, sql: string): Promise<T[]> {
+export async function queryStore<T = Record<string, unknown>>(
+  db: string,
+  sql: string,
+  params?: Record<string, string>,
+): Promise<T[]> {
   const { DuckDBStore } = await import('../../src/store/duckdb/duckdb-store.js');
   const store = await DuckDBStore.open({ path: db });
   try {
-    return await store.db.rows<T>(sql);
+    return await store.db.rows<T>(sql, params);
   } finally {
     await store.close();
   }

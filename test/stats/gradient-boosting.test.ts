@@ -4,13 +4,10 @@
  * reaches the AUC the issue asks of the better lead-scoring model (≥ 0.79; scikit-learn's histogram boosting: 0.80)
  * and stays calibrated (expected calibration error ≤ 0.02).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encode, learnEncoder, type Row, stratifiedFolds } from '../../src/analysis/scoring/features.js';
 import { fitBoosting, predictBoosting } from '../../src/stats/gradient-boosting.js';
 import { auc, calibrationError } from '../../src/stats/logistic-regression.js';
-import { sharedDatasets } from '../helpers/cli.js';
+import { bankMarketingCv } from '../helpers/bank-marketing.js';
 
 describe('gradient-boosted trees', () => {
   it('grow one split with the second-order leaf values', () => {
@@ -29,35 +26,10 @@ describe('gradient-boosted trees', () => {
   });
 
   it('reaches AUC 0.79 on UCI bank marketing, calibrated', () => {
-    const lines = readFileSync(join(sharedDatasets, 'uci-bank-marketing/bank-full.csv'), 'utf8').trim().split('\n');
-    const header = (lines[0] as string).split(';').map((h) => h.replaceAll('"', ''));
-    const rows: Row[] = lines
-      .slice(1)
-      .map((line) => Object.fromEntries(line.split(';').map((v, i) => [header[i] as string, v.replaceAll('"', '')])));
-    const y = Uint8Array.from(rows.map((r) => (r.y === 'yes' ? 1 : 0)));
-    const numeric = ['age', 'balance', 'day', 'campaign', 'pdays', 'previous'];
-    const categorical = ['job', 'marital', 'education', 'default', 'housing', 'loan', 'contact', 'month', 'poutcome'];
-    const folds = stratifiedFolds(y, 5, 42);
-    const scores = new Float64Array(rows.length);
-    for (let f = 0; f < 5; f += 1) {
-      const train = rows.filter((_, i) => folds[i] !== f);
-      const test = rows.map((_, i) => i).filter((i) => folds[i] === f);
-      const encoder = learnEncoder(train, numeric, categorical);
-      const model = fitBoosting(
-        encode(encoder, train),
-        Uint8Array.from(y.filter((_, i) => folds[i] !== f)),
-        encoder.columns.length,
-      );
-      const p = predictBoosting(
-        model,
-        encode(
-          encoder,
-          test.map((i) => rows[i] as Row),
-        ),
-        encoder.columns.length,
-      );
-      for (const [k, i] of test.entries()) scores[i] = p[k] as number;
-    }
+    const { scores, y } = bankMarketingCv((x, yTrain, p) => {
+      const model = fitBoosting(x, yTrain, p);
+      return (xTest) => predictBoosting(model, xTest, p);
+    });
     expect(auc(scores, y)).toBeGreaterThanOrEqual(0.79);
     expect(calibrationError(scores, y)).toBeLessThanOrEqual(0.02);
   }, 180_000);

@@ -4,20 +4,9 @@
  * z-test says p < α does not — the same simulated experiments for both. And the mSPRT still finds a real difference.
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/stats/random.js';
 import { sequentialLook } from '../../src/stats/sequential.js';
 import { twoProportionZTest } from '../../src/stats/two-proportions.js';
-
-/** mulberry32, seeded: the simulation is the same on every run. */
-function uniform(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const alpha = 0.05;
 const experiments = 1000;
@@ -26,7 +15,7 @@ const perDay = 100;
 
 /** Share of experiments each procedure stops as significant at some daily look. */
 function simulate(pA: number, pB: number, seed: number) {
-  const next = uniform(seed);
+  const next = mulberry32(seed);
   let sequentialStops = 0;
   let naiveStops = 0;
   for (let e = 0; e < experiments; e += 1) {

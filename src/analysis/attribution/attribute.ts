@@ -4,6 +4,7 @@
  * values, and bootstrap intervals of each channel's conversion credit. Pure.
  */
 import { quantileSorted } from '../../stats/quantiles.js';
+import { mulberry32, standardNormal } from '../../stats/random.js';
 import type { Journeys, Touches } from './journeys.js';
 import { MarkovChain } from './markov.js';
 import { type RuleModel, type RuleOptions, ruleModels, ruleWeights } from './rule-models.js';
@@ -41,21 +42,6 @@ export interface AttributionResult {
   revenue: number;
 }
 
-/** mulberry32: a small seeded uniform generator (the bootstrap needs millions of draws, reproducibly). */
-export class SeededUniform {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-}
-
 /** P(X ≤ k) of Poisson(1), k = 0 … 11 (beyond: about 1 − 1e-9). */
 const poissonOneCdf = (() => {
   const cdf: number[] = [];
@@ -80,22 +66,19 @@ export function poissonOne(u: number): number {
  * A Poisson(λ) draw: by multiplying uniforms (Knuth) below λ = 30; above, the normal approximation N(λ, λ)
  * rounded and kept ≥ 0 (a bootstrap weight of a group of 30+ journeys needs no better).
  */
-export function poissonDraw(lambda: number, random: SeededUniform): number {
+export function poissonDraw(lambda: number, uniform: () => number): number {
   if (lambda <= 0) return 0;
   if (lambda < 30) {
     const limit = Math.exp(-lambda);
     let k = 0;
-    let product = random.next();
+    let product = uniform();
     while (product > limit) {
       k += 1;
-      product *= random.next();
+      product *= uniform();
     }
     return k;
   }
-  // Box–Muller.
-  const u1 = Math.max(random.next(), 1e-300);
-  const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * random.next());
-  return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * z));
+  return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * standardNormal(uniform)));
 }
 
 /** Channel codes (1-based in the dictionary) to keys 0 … channelCount − 1. */
@@ -382,7 +365,7 @@ export function attribute(
     // their touchpoints' channels in order (every rule model but time decay, and both data-driven ones) are drawn
     // per group of the same sequence, Poisson(group size) in all (the sum of its members' draws); time decay, which
     // also depends on the times, journey by journey.
-    const random = new SeededUniform(options.seed);
+    const random = mulberry32(options.seed);
     const timeDecay = ruleModels.indexOf('time_decay');
     const grouped = ruleModels.map((_, m) => m).filter((m) => m !== timeDecay);
     const groups = sequenceGroups(conv, journeys, touches, channelCount);
@@ -414,7 +397,7 @@ export function attribute(
         }
       }
       for (let i = 0; i < conv.length; i += 1) {
-        const weight = poissonOne(random.next());
+        const weight = poissonOne(random());
         if (weight === 0) continue;
         for (let o = ruleOffsets[i] as number; o < (ruleOffsets[i + 1] as number); o += 1) {
           const at = (ruleKeys[o] as number) * ruleModels.length + timeDecay;

@@ -9,6 +9,7 @@ import { FunnelscopeError } from '../../model/errors.js';
 import type { DictionaryColumn } from '../../store/event-columns.js';
 import type { Store } from '../../store/store.js';
 import { utcDayMs } from '../calendar.js';
+import { dateRange } from '../funnel/run-funnel.js';
 import { currencyConverter } from '../kpi/run-kpi.js';
 import { terminalStage } from '../pipeline/run-pipeline.js';
 import { type AttributionModel, type AttributionResult, attribute, attributionModels } from './attribute.js';
@@ -198,10 +199,11 @@ export async function runAttribution(
   }
 
   const dayUs = 86_400_000_000;
-  const firstUs = columns.eventCount > 0 ? dataEnd(columns.tsUs, columns.personStarts, 'first') : 0;
-  const lastUs = columns.eventCount > 0 ? dataEnd(columns.tsUs, columns.personStarts, 'last') : 0;
-  const from = spec.from ?? new Date(firstUs / 1000).toISOString().slice(0, 10);
-  const to = spec.to ?? new Date(lastUs / 1000).toISOString().slice(0, 10);
+  // The data's first and last day where the request names none (the funnel reports' rule, in UTC).
+  const { dateFrom: from, dateTo: to } = dateRange(
+    { dateFrom: spec.from ?? null, dateTo: spec.to ?? null, timezone: 'UTC' },
+    project,
+  );
   const fromUs = utcDayMs(from, 'from') * 1000;
   const toUs = utcDayMs(to, 'to') * 1000 + dayUs;
   if (toUs <= fromUs) {
@@ -399,16 +401,4 @@ export async function runAttribution(
       elapsedMs: Math.round(performance.now() - started),
     },
   };
-}
-
-/** The time of the data's first (last) event: the earliest (latest) of each person's first (last) event. */
-function dataEnd(tsUs: Float64Array, personStarts: Int32Array, end: 'first' | 'last'): number {
-  let best = end === 'first' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-  for (let p = 0; p + 1 < personStarts.length; p += 1) {
-    const from = personStarts[p] as number;
-    const to = personStarts[p + 1] as number;
-    if (from === to) continue;
-    best = end === 'first' ? Math.min(best, tsUs[from] as number) : Math.max(best, tsUs[to - 1] as number);
-  }
-  return best;
 }

@@ -272,7 +272,9 @@ export async function runExperiment(cache: ColumnCache, spec: ExperimentSpec): P
   const base = byName.get(control) as VariantResult;
 
   // Daily looks (UTC days from the first exposure to the last event): cumulative units and conversions by then.
-  const firstDay = Math.floor(Math.min(...units.map((u) => u.exposedUs)) / dayUs);
+  let firstUs = Number.POSITIVE_INFINITY;
+  for (const u of units) firstUs = Math.min(firstUs, u.exposedUs);
+  const firstDay = Math.floor(firstUs / dayUs);
   const lastDay = Math.floor(lastUs / dayUs);
   const looks = lastDay - firstDay + 1;
   const cumulative = (variant: string) => {

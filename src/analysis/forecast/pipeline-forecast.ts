@@ -10,6 +10,8 @@
  * Pure.
  */
 import type { DealRecord, StageChange } from '../../model/deals.js';
+import { quantileSorted } from '../../stats/quantiles.js';
+import { mulberry32 } from '../../stats/random.js';
 import { terminalStage, wonAt } from '../pipeline/run-pipeline.js';
 
 export interface PipelineForecastOptions {
@@ -77,18 +79,6 @@ function staysAsOf(
   return { stays, open };
 }
 
-/** mulberry32 uniforms: the simulation is the same for the same seed. */
-function uniforms(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const monthStart = (ms: number) => {
   const d = new Date(ms);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
@@ -97,15 +87,6 @@ const addMonths = (ms: number, k: number) => {
   const d = new Date(ms);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + k, 1);
 };
-
-function quantile(sorted: Float64Array, q: number): number {
-  const x = (sorted.length - 1) * q;
-  const lo = Math.floor(x);
-  return (
-    (sorted[lo] as number) +
-    (x - lo) * ((sorted[Math.min(sorted.length - 1, lo + 1)] as number) - (sorted[lo] as number))
-  );
-}
 
 export function forecastPipeline(
   deals: readonly DealRecord[],
@@ -139,7 +120,7 @@ export function forecastPipeline(
       waits,
     };
   });
-  const random = uniforms(options.seed);
+  const random = mulberry32(options.seed);
   const perMonth = Array.from({ length: options.months }, () => new Float64Array(options.simulations));
   const totals = new Float64Array(options.simulations);
   const horizonEnd = addMonths(first, options.months);
@@ -159,9 +140,9 @@ export function forecastPipeline(
   const summary = (values: Float64Array) => {
     const sorted = values.slice().sort();
     return {
-      p10: quantile(sorted, 0.1),
-      p50: quantile(sorted, 0.5),
-      p90: quantile(sorted, 0.9),
+      p10: quantileSorted(sorted, 0.1) ?? 0,
+      p50: quantileSorted(sorted, 0.5) ?? 0,
+      p90: quantileSorted(sorted, 0.9) ?? 0,
       mean: values.reduce((a, b) => a + b, 0) / values.length,
     };
   };

@@ -118,7 +118,10 @@ export async function runForecast(
     );
   }
   // Every period from the first to the last one that is over (zeros where nothing happened).
-  const first = periodStart(Math.min(...points.map((p) => p.ms)), spec.by);
+  // A loop, not Math.min(...): a spread of hundreds of thousands of arguments overflows the stack.
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const p of points) earliest = Math.min(earliest, p.ms);
+  const first = periodStart(earliest, spec.by);
   const totals = new Map<number, number>();
   for (const p of points) {
     const k = periodStart(p.ms, spec.by);

@@ -3,6 +3,8 @@
  * sd 1, from the training rows), categorical ones one-hot with the first level seen as the reference. The encoder is
  * learnt on the training rows and applied unchanged to others (an unseen level is all zeros). Pure.
  */
+import { mulberry32 } from '../../stats/random.js';
+
 export interface FeatureEncoder {
   numeric: { name: string; mean: number; sd: number }[];
   categorical: { name: string; levels: string[] }[];
@@ -74,14 +76,7 @@ export function encode(encoder: FeatureEncoder, rows: readonly Row[]): Float64Ar
 
 /** Stratified k folds in a seeded shuffled order: fold of each row. */
 export function stratifiedFolds(y: ArrayLike<number>, k: number, seed: number): Int32Array {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   const fold = new Int32Array(y.length);
   for (const cls of [0, 1]) {
     const members = Array.from({ length: y.length }, (_, i) => i).filter((i) => y[i] === cls);

@@ -1,6 +1,7 @@
 import type { FunnelReport } from '../api-client.js';
 import { percent } from '../format.js';
 import type { ChartOption } from './chart-option.js';
+import { whiskerSeries } from './whisker-series.js';
 
 interface StepPoint {
   value: number;
@@ -60,7 +61,6 @@ export function funnelOption(
       label: { ...label, show: view.wide },
     }));
   } else {
-    const style = { stroke: view.ink, lineWidth: 1.5 };
     series = [
       {
         type: 'bar',
@@ -85,33 +85,12 @@ export function funnelOption(
           formatter: (p: { name: string; value: number }) => `${p.name}<br/>${p.value.toLocaleString('en-US')} dropped`,
         },
       },
-      {
-        type: 'custom',
-        name: '95% interval',
-        z: 10,
-        data: funnelWhiskers(report.steps, view.reference),
-        tooltip: {
-          formatter: (p: { value: number[] }) =>
-            `95% interval<br/>${Math.round(p.value[1] ?? 0).toLocaleString('en-US')}–${Math.round(p.value[2] ?? 0).toLocaleString('en-US')} units`,
-        },
-        renderItem: (
-          _params: unknown,
-          api: { value: (i: number) => number; coord: (v: number[]) => number[]; size: (v: number[]) => number[] },
-        ) => {
-          const x = api.value(0);
-          const [cx = 0, low = 0] = api.coord([x, api.value(1)]);
-          const [, high = 0] = api.coord([x, api.value(2)]);
-          const half = (api.size([1, 0])[0] ?? 20) * 0.08;
-          return {
-            type: 'group',
-            children: [
-              { type: 'line', shape: { x1: cx, y1: low, x2: cx, y2: high }, style },
-              { type: 'line', shape: { x1: cx - half, y1: low, x2: cx + half, y2: low }, style },
-              { type: 'line', shape: { x1: cx - half, y1: high, x2: cx + half, y2: high }, style },
-            ],
-          };
-        },
-      },
+      whiskerSeries(
+        funnelWhiskers(report.steps, view.reference),
+        view.ink,
+        (lower, upper) =>
+          `95% interval<br/>${Math.round(lower).toLocaleString('en-US')}–${Math.round(upper).toLocaleString('en-US')} units`,
+      ),
     ];
   }
   return {

@@ -1,0 +1,44 @@
+/**
+ * UCI bank marketing (../shared/datasets/uci-bank-marketing/bank-full.csv) as the issue's lead-scoring protocol
+ * reads it: target y, `duration` left out (it leaks the outcome), shuffled stratified 5-fold CV (seed 42), the
+ * encoder learnt on each fold's training rows. Returns every row's out-of-fold score and the outcomes.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encode, learnEncoder, type Row, stratifiedFolds } from '../../src/analysis/scoring/features.js';
+import { sharedDatasets } from './cli.js';
+
+const numeric = ['age', 'balance', 'day', 'campaign', 'pdays', 'previous'];
+const categorical = ['job', 'marital', 'education', 'default', 'housing', 'loan', 'contact', 'month', 'poutcome'];
+
+/** `train` fits on a fold's matrix (p columns) and returns the model's scorer of another matrix. */
+export function bankMarketingCv(
+  train: (x: Float64Array, y: Uint8Array, p: number) => (x: Float64Array) => Float64Array,
+): { scores: Float64Array; y: Uint8Array } {
+  const lines = readFileSync(join(sharedDatasets, 'uci-bank-marketing/bank-full.csv'), 'utf8').trim().split('\n');
+  const header = (lines[0] as string).split(';').map((h) => h.replaceAll('"', ''));
+  const rows: Row[] = lines
+    .slice(1)
+    .map((line) => Object.fromEntries(line.split(';').map((v, i) => [header[i] as string, v.replaceAll('"', '')])));
+  const y = Uint8Array.from(rows.map((r) => (r.y === 'yes' ? 1 : 0)));
+  const folds = stratifiedFolds(y, 5, 42);
+  const scores = new Float64Array(rows.length);
+  for (let f = 0; f < 5; f += 1) {
+    const trainRows = rows.filter((_, i) => folds[i] !== f);
+    const test = rows.map((_, i) => i).filter((i) => folds[i] === f);
+    const encoder = learnEncoder(trainRows, numeric, categorical);
+    const score = train(
+      encode(encoder, trainRows),
+      Uint8Array.from(y.filter((_, i) => folds[i] !== f)),
+      encoder.columns.length,
+    );
+    const p = score(
+      encode(
+        encoder,
+        test.map((i) => rows[i] as Row),
+      ),
+    );
+    for (const [k, i] of test.entries()) scores[i] = p[k] as number;
+  }
+  return { scores, y };
+}
