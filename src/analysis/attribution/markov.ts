@@ -24,13 +24,6 @@ export interface MarkovResult {
   shares: number[];
 }
 
-/** Merges repeats of one channel in a row: A A B A → A B A. */
-export function mergeRepeats(channels: readonly number[]): number[] {
-  const out: number[] = [];
-  for (const c of channels) if (out[out.length - 1] !== c) out.push(c);
-  return out;
-}
-
 /**
  * The chain's shape for a set of distinct paths, built once: its states and edges, and the edges each path walks.
  * Counts (a bootstrap replicate's, say) are then only weights on the edges.

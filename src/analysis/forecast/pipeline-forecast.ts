@@ -159,23 +159,6 @@ export function forecastPipeline(
   };
 }
 
-/** Won amounts per calendar month (YYYY-MM) from the history. */
-export function wonByMonth(
-  deals: readonly DealRecord[],
-  histories: Map<string, StageChange[]>,
-  amountOf: (deal: DealRecord) => number,
-): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const deal of deals) {
-    if (deal.status !== 'won') continue;
-    const won = wonAt(deal, histories.get(deal.dealId));
-    if (!won) continue;
-    const month = won.toISOString().slice(0, 7);
-    out.set(month, (out.get(month) ?? 0) + amountOf(deal));
-  }
-  return out;
-}
-
 /** The amount won in [fromMs, toMs) by the deals open at `asOfMs` (what the pipeline forecast forecasts). */
 export function wonFromPipeline(
   deals: readonly DealRecord[],
