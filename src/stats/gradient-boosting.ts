@@ -90,7 +90,8 @@ export function fitBoosting(
   const histogram = (rows: Int32Array) => {
     const hg = new Float64Array(width);
     const hh = new Float64Array(width);
-    for (const i of rows) {
+    for (let r = 0; r < rows.length; r += 1) {
+      const i = rows[r] as number;
       const gi = g[i] as number;
       const hi = h[i] as number;
       const row = i * p;
@@ -126,9 +127,10 @@ export function fitBoosting(
         const hist = node.hist ?? histogram(node.rows);
         let G = 0;
         let H = 0;
-        for (const i of node.rows) {
-          G += g[i] as number;
-          H += h[i] as number;
+        // The node's totals are any one feature's histogram summed (every row falls in one bin of it).
+        for (let k = 0; k < (nb[0] as number); k += 1) {
+          G += hist.hg[k] as number;
+          H += hist.hh[k] as number;
         }
         const leafValue = (-G / (H + options.lambda)) * options.learningRate;
         let best = { gain: 0, feature: -1, threshold: 0 };
@@ -149,21 +151,31 @@ export function fitBoosting(
           }
         }
         const self = nodes[node.id] as Node;
+        // Split nodes keep the value they would have as a leaf: a lead's explanation walks the changes (explainBoosting).
+        self.value = leafValue;
         if (best.feature < 0) {
-          self.value = leafValue;
-          for (const i of node.rows) leafOf[i] = node.id;
+          for (let r = 0; r < node.rows.length; r += 1) leafOf[node.rows[r] as number] = node.id;
           continue;
         }
-        const leftRows: number[] = [];
-        const rightRows: number[] = [];
-        for (const i of node.rows) {
-          if ((binned[i * p + best.feature] as number) <= best.threshold) leftRows.push(i);
-          else rightRows.push(i);
+        // Partition the node's rows: left ones from the front, right ones from the back, order kept.
+        const rows = node.rows;
+        const column = best.feature;
+        let leftCount = 0;
+        for (let r = 0; r < rows.length; r += 1) {
+          if ((binned[(rows[r] as number) * p + column] as number) <= best.threshold) leftCount += 1;
         }
-        if (leftRows.length < options.minLeaf || rightRows.length < options.minLeaf) {
-          self.value = leafValue;
-          for (const i of node.rows) leafOf[i] = node.id;
+        if (leftCount < options.minLeaf || rows.length - leftCount < options.minLeaf) {
+          for (let r = 0; r < rows.length; r += 1) leafOf[rows[r] as number] = node.id;
           continue;
+        }
+        const leftRows = new Int32Array(leftCount);
+        const rightRows = new Int32Array(rows.length - leftCount);
+        let l = 0;
+        let rr = 0;
+        for (let r = 0; r < rows.length; r += 1) {
+          const i = rows[r] as number;
+          if ((binned[i * p + column] as number) <= best.threshold) leftRows[l++] = i;
+          else rightRows[rr++] = i;
         }
         self.feature = best.feature;
         self.threshold = best.threshold;
@@ -172,21 +184,23 @@ export function fitBoosting(
         self.right = nodes.length;
         nodes.push({ feature: -1, threshold: 0, left: -1, right: -1, value: 0 });
         const small = leftRows.length <= rightRows.length ? leftRows : rightRows;
-        const smallHist = histogram(Int32Array.from(small));
-        const largeHist = {
-          hg: hist.hg.map((v, k) => v - (smallHist.hg[k] as number)),
-          hh: hist.hh.map((v, k) => v - (smallHist.hh[k] as number)),
-        };
+        const smallHist = histogram(small);
+        // The larger child's histogram is the parent's minus the smaller's, in place (the parent's is done with).
+        const largeHist = hist;
+        for (let k = 0; k < width; k += 1) {
+          largeHist.hg[k] = (largeHist.hg[k] as number) - (smallHist.hg[k] as number);
+          largeHist.hh[k] = (largeHist.hh[k] as number) - (smallHist.hh[k] as number);
+        }
         const leftIsSmall = small === leftRows;
         next.push({
           id: self.left,
-          rows: Int32Array.from(leftRows),
+          rows: leftRows,
           hist: leftIsSmall ? smallHist : largeHist,
           depth: node.depth + 1,
         });
         next.push({
           id: self.right,
-          rows: Int32Array.from(rightRows),
+          rows: rightRows,
           hist: leftIsSmall ? largeHist : smallHist,
           depth: node.depth + 1,
         });
@@ -199,25 +213,106 @@ export function fitBoosting(
   return { base, edges, trees };
 }
 
-/** P(y = 1) for each row of `x` (p columns). */
+/** Each value's bin under the model's edges, row-major like `x`. */
+function binRows(model: BoostedModel, x: Float64Array, p: number): Uint8Array {
+  const binned = new Uint8Array(x.length);
+  for (let j = 0; j < p; j += 1) {
+    const edges = model.edges[j] as Float64Array;
+    for (let at = j; at < x.length; at += p) binned[at] = binOf(edges, x[at] as number);
+  }
+  return binned;
+}
+
+/**
+ * The trees as complete binary trees in flat arrays (node k's children at 2k + 1 and 2k + 2; feature −1 at a leaf):
+ * a row's walk reads no child pointers. Built once per model.
+ */
+interface FlatTrees {
+  width: number;
+  feature: Int32Array;
+  threshold: Int32Array;
+  value: Float64Array;
+}
+
+const flattened = new WeakMap<BoostedModel, FlatTrees>();
+
+function flatTrees(model: BoostedModel): FlatTrees {
+  const cached = flattened.get(model);
+  if (cached) return cached;
+  const depthOf = (tree: readonly Node[], k: number): number => {
+    const node = tree[k] as Node;
+    return node.feature < 0 ? 0 : 1 + Math.max(depthOf(tree, node.left), depthOf(tree, node.right));
+  };
+  let depth = 0;
+  for (const tree of model.trees) depth = Math.max(depth, depthOf(tree, 0));
+  const width = 2 ** (depth + 1) - 1;
+  const flat: FlatTrees = {
+    width,
+    feature: new Int32Array(model.trees.length * width).fill(-1),
+    threshold: new Int32Array(model.trees.length * width),
+    value: new Float64Array(model.trees.length * width),
+  };
+  model.trees.forEach((tree, t) => {
+    const place = (k: number, at: number) => {
+      const node = tree[k] as Node;
+      flat.feature[t * width + at] = node.feature;
+      flat.threshold[t * width + at] = node.threshold;
+      flat.value[t * width + at] = node.value;
+      if (node.feature >= 0) {
+        place(node.left, 2 * at + 1);
+        place(node.right, 2 * at + 2);
+      }
+    };
+    place(0, 0);
+  });
+  flattened.set(model, flat);
+  return flat;
+}
+
+/** P(y = 1) for each row of `x` (p columns): the values are binned once, then each tree walks every row's bins. */
 export function predictBoosting(model: BoostedModel, x: Float64Array, p: number): Float64Array {
   const n = x.length / p;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i += 1) {
-    let z = model.base;
-    for (const tree of model.trees) {
+  const binned = binRows(model, x, p);
+  const { width, feature, threshold, value } = flatTrees(model);
+  const z = new Float64Array(n).fill(model.base);
+  for (let t = 0; t < model.trees.length; t += 1) {
+    const base = t * width;
+    for (let i = 0; i < n; i += 1) {
+      const row = i * p;
       let k = 0;
-      for (;;) {
-        const node = tree[k] as Node;
-        if (node.feature < 0) {
-          z += node.value;
-          break;
-        }
-        const bin = binOf(model.edges[node.feature] as Float64Array, x[i * p + node.feature] as number);
-        k = bin <= node.threshold ? node.left : node.right;
+      let f = feature[base] as number;
+      while (f >= 0) {
+        k = 2 * k + ((binned[row + f] as number) > (threshold[base + k] as number) ? 2 : 1);
+        f = feature[base + k] as number;
       }
+      z[i] = (z[i] as number) + (value[base + k] as number);
     }
-    out[i] = sigmoid(z);
   }
-  return out;
+  for (let i = 0; i < n; i += 1) z[i] = sigmoid(z[i] as number);
+  return z;
+}
+
+/**
+ * One row's log-odds split over the columns (Saabas's path attribution): along each tree's path from the root to the
+ * row's leaf, the change in node value at a split is the split column's contribution. The bias (the base score
+ * plus every root's value) and the contributions add up to the row's log-odds exactly.
+ */
+export function explainBoosting(
+  model: BoostedModel,
+  row: ArrayLike<number>,
+  p: number,
+): { bias: number; contributions: Float64Array } {
+  const binned = binRows(model, Float64Array.from(row), p);
+  const contributions = new Float64Array(p);
+  let bias = model.base;
+  for (const tree of model.trees) {
+    let node = tree[0] as Node;
+    bias += node.value;
+    while (node.feature >= 0) {
+      const child = tree[(binned[node.feature] as number) <= node.threshold ? node.left : node.right] as Node;
+      contributions[node.feature] = (contributions[node.feature] as number) + child.value - node.value;
+      node = child;
+    }
+  }
+  return { bias, contributions };
 }
