@@ -326,6 +326,55 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       );
     });
 
+  const score = program
+    .command('score')
+    .description('lead scoring: train a model of P(target within a window), score the leads, explain a score');
+  score
+    .command('train')
+    .description(
+      'train on past snapshots of the leads; logistic regression or boosted trees, by cross-validated log loss',
+    )
+    .option('--model <name>', 'the name the model is saved under', 'default')
+    .option('--entry <step>', 'what makes a person a lead: an event, "deal: STAGE" or a step as JSON', 'Signed Up')
+    .requiredOption('--target <step>', 'what a lead converts to: an event, "deal: STAGE" or a step as JSON')
+    .option('--window <duration>', 'the time a lead has to reach the target', '30d')
+    .option('--lookback <duration>', 'leads are those who entered within this time before the as-of time', '90d')
+    .option('--snapshots <n>', 'as-of times to learn from', '8')
+    .option('--every <duration>', 'time between the snapshots', '7d')
+    .option('--as-of <date>', 'the last snapshot day (default: the last whose window is over)')
+    .option('--traits <names>', 'person traits to use, comma-separated (default: chosen from the most set)')
+    .option('--max-rows <n>', 'lead snapshots to learn from at most (a uniform sample beyond)', '100000')
+    .option('--seed <n>', 'seed of the cross-validation folds and the sample', '1')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { scoreTrainCommand } = await import('./commands/score.js');
+      setExit(await scoreTrainCommand(config(), options, output));
+    });
+  score
+    .command('apply')
+    .description('score the leads of now (or a day), list the top ones, write the scores back as person traits')
+    .option('--model <name>', 'the model', 'default')
+    .option('--as-of <date>', 'score as of the end of this day (default: the end of the data)')
+    .option('--trait <name>', 'the person trait that gets the score', 'lead_score')
+    .option('--top <n>', 'leads to list', '20')
+    .option('--dry-run', 'score and list without writing the traits')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { scoreApplyCommand } = await import('./commands/score.js');
+      setExit(await scoreApplyCommand(config(), options, output));
+    });
+  score
+    .command('explain')
+    .description("one lead's score split over its features (signed contributions to the log-odds)")
+    .argument('<person>', 'a person id or one of its distinct ids')
+    .option('--model <name>', 'the model', 'default')
+    .option('--as-of <date>', 'as of the end of this day (default: the end of the data)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (person: string, options) => {
+      const { scoreExplainCommand } = await import('./commands/score.js');
+      setExit(await scoreExplainCommand(config(), person, options, output));
+    });
+
   const channels = program
     .command('channels')
     .description("the project's channel grouping: rules before the defaults, referral exclusions (docs/channels.md)");

@@ -21,6 +21,8 @@ export interface ProjectColumns {
   scratch: ScratchBuffers;
   eventValues(source: EventValueSource): Promise<DictionaryColumn>;
   personValues(property: string): Promise<DictionaryColumn>;
+  /** Each person's key (person id), by person index. */
+  personKeys(): Promise<DictionaryColumn>;
 }
 
 export class ColumnCache {
@@ -65,6 +67,7 @@ export class ColumnCache {
         once(`event ${valueSourceKey(valueSource)}`, () => source.loadEventValues(project, valueSource)),
       personValues: (property) =>
         once(`person ${JSON.stringify(property)}`, () => source.loadPersonValues(project, property)),
+      personKeys: () => once('person keys', () => source.loadPersonKeys(project)),
     };
   }
 }

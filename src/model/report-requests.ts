@@ -9,6 +9,7 @@ import type { PipelineForecastSpec } from '../analysis/forecast/run-pipeline-for
 import type { KpiSpec } from '../analysis/kpi/run-kpi.js';
 import type { PathsSpec } from '../analysis/paths/run-paths.js';
 import type { PipelineDimension, PipelineSpec } from '../analysis/pipeline/run-pipeline.js';
+import type { ScoreApplySpec, ScoreExplainSpec, ScoreTrainSpec } from '../analysis/scoring/run-scoring.js';
 import { defaultDimensions } from './diagnose-dimensions.js';
 import { FunnelscopeError } from './errors.js';
 import {
@@ -398,7 +399,7 @@ export function experimentSpec(
   name: FieldName,
 ): ExperimentSpec {
   if (experiment.trim() === '') throw bad(name, 'experiment', 'an experiment id', experiment);
-  const goal = goalOf(values, name);
+  const goal = stepOf(values, 'goal', name);
   const split = numbersOf(values, 'split', name);
   return {
     project,
@@ -416,25 +417,41 @@ export function experimentSpec(
   };
 }
 
-/** The goal: an event name, or a funnel step as JSON (text or an object), checked by the funnel schema. */
-function goalOf(values: RequestValues, name: FieldName): string | Record<string, unknown> {
-  const raw = values.goal;
-  const expected = 'the goal event, e.g. "Signed Up", or a step such as {"event": "$pageview", "filters": [...]}';
+/**
+ * A step as a request gives it: an event name, `deal: STAGE` (a deal entering that stage), or a funnel step as JSON
+ * (text or an object), checked by the funnel schema.
+ */
+function stepOf(
+  values: RequestValues,
+  key: string,
+  name: FieldName,
+  fallback?: string,
+): string | Record<string, unknown> {
+  const raw = values[key] ?? fallback;
+  const expected = `an event, e.g. "Signed Up", a deal stage as "deal: won", or a step such as {"event": "$pageview", "filters": [...]}`;
   let step: unknown = raw;
   if (typeof raw === 'string') {
-    if (raw.trim() === '') throw bad(name, 'goal', expected, raw);
+    if (raw.trim() === '') throw bad(name, key, expected, raw);
+    const deal = /^deal:\s*(.+)$/.exec(raw.trim());
+    if (deal) {
+      return {
+        name: raw.trim(),
+        event: '$deal_stage',
+        filters: [{ property: 'stage', op: 'eq', value: (deal[1] as string).trim() }],
+      };
+    }
     if (!raw.trim().startsWith('{')) return raw;
     try {
       step = JSON.parse(raw);
     } catch {
-      throw bad(name, 'goal', expected, raw);
+      throw bad(name, key, expected, raw);
     }
   }
-  if (typeof step !== 'object' || step === null || Array.isArray(step)) throw bad(name, 'goal', expected, raw);
+  if (typeof step !== 'object' || step === null || Array.isArray(step)) throw bad(name, key, expected, raw);
   try {
     parseFunnelDefinition({ steps: [step] });
   } catch (e) {
-    throw new FunnelscopeError('invalid_argument', `${name('goal')}: ${(e as Error).message}`, { field: name('goal') });
+    throw new FunnelscopeError('invalid_argument', `${name(key)}: ${(e as Error).message}`, { field: name(key) });
   }
   return step as Record<string, unknown>;
 }
@@ -498,4 +515,70 @@ export function pipelineForecastSpec(project: string, values: RequestValues, nam
     ...(currency ? { currency: currency.toUpperCase() } : {}),
     ...(rates ? { rates: Object.fromEntries(rates) } : {}),
   };
+}
+
+const modelNameOf = (values: RequestValues, name: FieldName) => {
+  const model = stringOf(values, 'model', name) ?? 'default';
+  if (!/^[\w.-]{1,64}$/.test(model))
+    throw bad(name, 'model', 'a model name of letters, digits, _ . - (at most 64)', model);
+  return model;
+};
+
+/** `funnelscope score train` / `POST /api/scores/train` (docs/scoring.md). */
+export function scoreTrainSpec(project: string, values: RequestValues, name: FieldName): ScoreTrainSpec {
+  const asOf = stringOf(values, 'asOf', name);
+  if (asOf !== null) utcDayMs(asOf, name('asOf'));
+  if (values.target === undefined || values.target === null) {
+    throw bad(name, 'target', 'the step a lead converts to, e.g. "deal: won" or "Demo Requested"', values.target);
+  }
+  return {
+    project,
+    model: modelNameOf(values, name),
+    entry: stepOf(values, 'entry', name, 'Signed Up'),
+    target: stepOf(values, 'target', name),
+    windowDays: durationOf(values, 'window', name, '30d', 86_400) / 86_400,
+    lookbackDays: durationOf(values, 'lookback', name, '90d', 86_400) / 86_400,
+    snapshots: numberOf(values, 'snapshots', name, 8, integerIn(1, 104), 'a number of snapshots from 1 to 104'),
+    everyDays: durationOf(values, 'every', name, '7d', 86_400) / 86_400,
+    asOf,
+    traits: listOf(values, 'traits', name),
+    maxRows: numberOf(
+      values,
+      'maxRows',
+      name,
+      100_000,
+      integerIn(100, 10_000_000),
+      'a number of rows from 100 to 10,000,000',
+    ),
+    seed: numberOf(values, 'seed', name, 1, integerIn(0, 2 ** 31 - 1), 'a non-negative integer'),
+  };
+}
+
+/** `funnelscope score apply` / `GET /api/scores` (docs/scoring.md). */
+export function scoreApplySpec(project: string, values: RequestValues, name: FieldName): ScoreApplySpec {
+  const asOf = stringOf(values, 'asOf', name);
+  if (asOf !== null) utcDayMs(asOf, name('asOf'));
+  const trait = stringOf(values, 'trait', name) ?? 'lead_score';
+  if (!/^[\w.-]{1,64}$/.test(trait))
+    throw bad(name, 'trait', 'a trait name of letters, digits, _ . - (at most 64)', trait);
+  return {
+    project,
+    model: modelNameOf(values, name),
+    asOf,
+    trait,
+    top: numberOf(values, 'top', name, 20, integerIn(0, 100_000), 'a number of leads from 0 to 100,000'),
+  };
+}
+
+/** `funnelscope score explain PERSON` / `GET /api/scores/people/:id` (docs/scoring.md). */
+export function scoreExplainSpec(
+  project: string,
+  person: string,
+  values: RequestValues,
+  name: FieldName,
+): ScoreExplainSpec {
+  if (person.trim() === '') throw bad(name, 'person', 'a person id or one of its distinct ids', person);
+  const asOf = stringOf(values, 'asOf', name);
+  if (asOf !== null) utcDayMs(asOf, name('asOf'));
+  return { project, model: modelNameOf(values, name), person, asOf };
 }

@@ -227,16 +227,17 @@ function binRows(model: BoostedModel, x: Float64Array, p: number): Uint8Array {
  * The trees as complete binary trees in flat arrays (node k's children at 2k + 1 and 2k + 2; feature −1 at a leaf):
  * a row's walk reads no child pointers. Built once per model.
  */
-interface FlatTrees {
+export interface FlatTrees {
   width: number;
   feature: Int32Array;
-  threshold: Int32Array;
+  /** A row goes right when its value is at least this (the upper edge of the split's last left bin). */
+  cut: Float64Array;
   value: Float64Array;
 }
 
 const flattened = new WeakMap<BoostedModel, FlatTrees>();
 
-function flatTrees(model: BoostedModel): FlatTrees {
+export function flatTrees(model: BoostedModel): FlatTrees {
   const cached = flattened.get(model);
   if (cached) return cached;
   const depthOf = (tree: readonly Node[], k: number): number => {
@@ -249,14 +250,17 @@ function flatTrees(model: BoostedModel): FlatTrees {
   const flat: FlatTrees = {
     width,
     feature: new Int32Array(model.trees.length * width).fill(-1),
-    threshold: new Int32Array(model.trees.length * width),
+    cut: new Float64Array(model.trees.length * width),
     value: new Float64Array(model.trees.length * width),
   };
   model.trees.forEach((tree, t) => {
     const place = (k: number, at: number) => {
       const node = tree[k] as Node;
       flat.feature[t * width + at] = node.feature;
-      flat.threshold[t * width + at] = node.threshold;
+      // bin ≤ threshold ⇔ fewer than threshold + 1 edges ≤ value ⇔ value < edges[threshold] (none past the last bin).
+      const edges = model.edges[node.feature];
+      flat.cut[t * width + at] =
+        edges && node.threshold < edges.length ? (edges[node.threshold] as number) : Number.POSITIVE_INFINITY;
       flat.value[t * width + at] = node.value;
       if (node.feature >= 0) {
         place(node.left, 2 * at + 1);
@@ -269,25 +273,45 @@ function flatTrees(model: BoostedModel): FlatTrees {
   return flat;
 }
 
-/** P(y = 1) for each row of `x` (p columns): the values are binned once, then each tree walks every row's bins. */
-export function predictBoosting(model: BoostedModel, x: Float64Array, p: number): Float64Array {
-  const n = x.length / p;
-  const binned = binRows(model, x, p);
-  const { width, feature, threshold, value } = flatTrees(model);
-  const z = new Float64Array(n).fill(model.base);
-  for (let t = 0; t < model.trees.length; t += 1) {
-    const base = t * width;
-    for (let i = 0; i < n; i += 1) {
-      const row = i * p;
-      let k = 0;
-      let f = feature[base] as number;
-      while (f >= 0) {
-        k = 2 * k + ((binned[row + f] as number) > (threshold[base + k] as number) ? 2 : 1);
-        f = feature[base + k] as number;
+/**
+ * Adds every tree's leaf value to z[i − from] for the rows from..to−1 of `x` (p columns), block by block (rows
+ * that stay in cache while every tree walks them).
+ */
+export function walkTrees(
+  flat: FlatTrees,
+  x: Float64Array,
+  p: number,
+  from: number,
+  to: number,
+  z: Float64Array,
+): void {
+  const { width, feature, cut, value } = flat;
+  const trees = feature.length / width;
+  const block = 1024;
+  for (let start = from; start < to; start += block) {
+    const end = Math.min(to, start + block);
+    for (let t = 0; t < trees; t += 1) {
+      const base = t * width;
+      for (let i = start; i < end; i += 1) {
+        const row = i * p;
+        let k = 0;
+        let f = feature[base] as number;
+        while (f >= 0) {
+          // Right when the value reaches the cut; a missing value (NaN) goes left, as bin 0 does.
+          k = 2 * k + ((x[row + f] as number) >= (cut[base + k] as number) ? 2 : 1);
+          f = feature[base + k] as number;
+        }
+        z[i - from] = (z[i - from] as number) + (value[base + k] as number);
       }
-      z[i] = (z[i] as number) + (value[base + k] as number);
     }
   }
+}
+
+/** P(y = 1) for each row of `x` (p columns). */
+export function predictBoosting(model: BoostedModel, x: Float64Array, p: number): Float64Array {
+  const n = x.length / p;
+  const z = new Float64Array(n).fill(model.base);
+  walkTrees(flatTrees(model), x, p, 0, n, z);
   for (let i = 0; i < n; i += 1) z[i] = sigmoid(z[i] as number);
   return z;
 }

@@ -56,6 +56,8 @@ export interface EventColumnSource {
   loadEventColumns(project: string): Promise<EventColumns>;
   /** A value per row of the last `loadEventColumns`. */
   loadEventValues(project: string, source: EventValueSource): Promise<DictionaryColumn>;
+  /** Each person's key (its person id, else its one distinct id) per person of the last `loadEventColumns`. */
+  loadPersonKeys(project: string): Promise<DictionaryColumn>;
   /** A person trait (latest identify that set it) per person of the last `loadEventColumns`. */
   loadPersonValues(project: string, property: string): Promise<DictionaryColumn>;
 }

@@ -92,6 +92,17 @@ export interface Store {
   ): Promise<SavedFunnel | undefined>;
   /** Deletes a saved funnel; false when there was none. */
   deleteFunnel(project: string, id: string): Promise<boolean>;
+  /** Keeps a lead-scoring model under a name (replacing one of that name). */
+  saveScoringModel(project: string, name: string, model: unknown): Promise<void>;
+  /** A saved lead-scoring model as it was kept; undefined when there is none of that name. */
+  getScoringModel(project: string, name: string): Promise<unknown | undefined>;
+  /** Names of the saved lead-scoring models with when they were trained, newest first. */
+  listScoringModels(project: string): Promise<{ name: string; trainedAt: string }[]>;
+  /**
+   * Trait names set by identify calls, the most used first (at most `limit`); not those of lead scoring's own
+   * write-backs (message ids starting `score:`).
+   */
+  personTraitNames(project: string, limit: number): Promise<string[]>;
   /** The most recent committed imports, newest first. */
   recentImports(project: string, limit: number): Promise<ImportLogEntry[]>;
   close(): Promise<void>;

@@ -69,6 +69,10 @@ export class MemoryColumns implements EventColumnSource {
     return this.encode(this.rows.map((r) => r.props?.[source.property] ?? null));
   }
 
+  async loadPersonKeys(): Promise<DictionaryColumn> {
+    return this.encode(this.persons);
+  }
+
   async loadPersonValues(_project: string, property: string): Promise<DictionaryColumn> {
     return this.encode(this.persons.map((p) => this.personProps[p]?.[property] ?? null));
   }

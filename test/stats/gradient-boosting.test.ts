@@ -49,15 +49,21 @@ describe('gradient-boosted trees', () => {
       for (let j = 0; j < 3; j += 1) x[i * 3 + j] = u();
       y[i] = u() < 1 / (1 + Math.exp(-(3 * (x[i * 3] as number) - 2 * (x[i * 3 + 1] as number)))) ? 1 : 0;
     }
-    const model = fitBoosting(x, y, 3, { rounds: 60, learningRate: 0.1, maxDepth: 3, minLeaf: 20, lambda: 1, bins: 32 });
+    const model = fitBoosting(x, y, 3, {
+      rounds: 60,
+      learningRate: 0.1,
+      maxDepth: 3,
+      minLeaf: 20,
+      lambda: 1,
+      bins: 32,
+    });
     const p = predictBoosting(model, x, 3);
     for (let i = 0; i < n; i += 97) {
       const { bias, contributions } = explainBoosting(model, x.subarray(i * 3, i * 3 + 3), 3);
       const logOdds = Math.log((p[i] as number) / (1 - (p[i] as number)));
-      expect(bias + (contributions[0] as number) + (contributions[1] as number) + (contributions[2] as number)).toBeCloseTo(
-        logOdds,
-        9,
-      );
+      expect(
+        bias + (contributions[0] as number) + (contributions[1] as number) + (contributions[2] as number),
+      ).toBeCloseTo(logOdds, 9);
     }
   });
 

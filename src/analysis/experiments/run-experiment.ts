@@ -4,7 +4,6 @@
  * always-valid sequential comparisons, the sample-ratio check and a plain decision sentence. Reads the column cache.
  */
 import type { ColumnCache } from '../../engine/column-cache.js';
-import { buildFunnelStream, loadFunnelInputs } from '../../engine/funnel-stream.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { type FunnelDefinition, parseFunnelDefinition } from '../../model/funnel-definition.js';
 import { expectedLoss, liftInterval, posterior, probabilityToBeat } from '../../stats/beta-binomial.js';
@@ -15,6 +14,7 @@ import { newcombeInterval, relativeLiftInterval, twoProportionZTest } from '../.
 import { type Interval, wilsonInterval } from '../../stats/wilson-interval.js';
 import type { FunnelReport } from '../funnel/report.js';
 import { runFunnel } from '../funnel/run-funnel.js';
+import { stepLabel, stepRows } from '../step-match.js';
 
 export interface ExperimentSpec {
   project: string;
@@ -93,39 +93,6 @@ export interface ExperimentReport {
 
 const dayUs = 86_400_000_000;
 const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}%`;
-
-/** How the report names the goal: the event, or the step's name (else its event and filters as JSON). */
-function goalLabel(goal: ExperimentSpec['goal']): string {
-  if (typeof goal === 'string') return goal;
-  return typeof goal.name === 'string' ? goal.name : JSON.stringify(goal);
-}
-
-/** Whether a row fills the goal: its event, or the step's event and filters through the funnel engine's matching. */
-async function goalMatcher(
-  project: Awaited<ReturnType<ColumnCache['get']>>,
-  spec: ExperimentSpec,
-): Promise<(row: number) => boolean> {
-  const { columns } = project;
-  if (typeof spec.goal === 'string') {
-    const code = columns.eventNames.indexOf(spec.goal);
-    if (code < 0) {
-      throw new FunnelscopeError('invalid_argument', `goal: no event named "${spec.goal}" in project ${spec.project}`, {
-        field: 'goal',
-      });
-    }
-    return (r) => columns.eventCode[r] === code;
-  }
-  const definition = parseFunnelDefinition({ steps: [spec.goal] });
-  const stream = buildFunnelStream(project, definition, await loadFunnelInputs(project, definition), {
-    allEvents: false,
-    persons: false,
-  });
-  const mask = new Uint8Array(columns.eventCount);
-  for (let i = 0; i < stream.length; i += 1) {
-    if (((stream.steps[i] as number) & 1) !== 0) mask[stream.rowOf[i] as number] = 1;
-  }
-  return (r) => mask[r] === 1;
-}
 
 type ExposureSource = 'experiment_id' | 'experiment_name' | 'flag';
 
@@ -210,7 +177,8 @@ async function exposureReader(
 export async function runExperiment(cache: ColumnCache, spec: ExperimentSpec): Promise<ExperimentReport> {
   const project = await cache.get(spec.project);
   const { columns } = project;
-  const isGoal = await goalMatcher(project, spec);
+  const goalRows = await stepRows(project, spec.project, spec.goal, 'goal');
+  const isGoal = (row: number) => goalRows[row] === 1;
   const sources = new Set<ExposureSource>();
   const exposure = await exposureReader(project, spec, sources);
   const windowUs = spec.windowDays * dayUs;
@@ -370,7 +338,7 @@ export async function runExperiment(cache: ColumnCache, spec: ExperimentSpec): P
     report: 'experiment',
     project: spec.project,
     experiment: spec.experiment,
-    goal: goalLabel(spec.goal),
+    goal: stepLabel(spec.goal),
     windowDays: spec.windowDays,
     control,
     variants,

@@ -114,7 +114,7 @@ function periods(definition: FunnelDefinition, project: ProjectColumns) {
 }
 
 type FunnelTask = {
-  source: Omit<ProjectColumns, 'scratch' | 'eventValues' | 'personValues' | 'version'>;
+  source: Omit<ProjectColumns, 'scratch' | 'eventValues' | 'personValues' | 'personKeys' | 'version'>;
   request: PassRequest;
   chunks: PassChunks;
 };

@@ -4,10 +4,13 @@ import { runCohorts } from '../../analysis/cohorts/run-cohorts.js';
 import { runDiagnose } from '../../analysis/diagnose/run-diagnose.js';
 import { planExperiment } from '../../analysis/experiments/plan.js';
 import { runExperiment } from '../../analysis/experiments/run-experiment.js';
+import { runForecast } from '../../analysis/forecast/run-forecast.js';
+import { runPipelineForecast } from '../../analysis/forecast/run-pipeline-forecast.js';
 import { runFunnel } from '../../analysis/funnel/run-funnel.js';
 import { kpiReport } from '../../analysis/kpi/kpi-report.js';
 import { runPaths } from '../../analysis/paths/run-paths.js';
 import { runPipeline } from '../../analysis/pipeline/run-pipeline.js';
+import { applyLeadScoring, explainLeadScore, trainLeadScoring } from '../../analysis/scoring/run-scoring.js';
 import { ColumnCache } from '../../engine/column-cache.js';
 import type { Catalog } from '../../model/catalog.js';
 import { FunnelscopeError } from '../../model/errors.js';
@@ -18,11 +21,16 @@ import {
   diagnoseSpec,
   experimentPlanSpec,
   experimentSpec,
+  forecastSpec,
   jsonName,
   kpiSpec,
   pathsSpec,
+  pipelineForecastSpec,
   pipelineSpec,
   type RequestValues,
+  scoreApplySpec,
+  scoreExplainSpec,
+  scoreTrainSpec,
 } from '../../model/report-requests.js';
 import type { EventColumnSource } from '../../store/event-columns.js';
 import type { Store } from '../../store/store.js';
@@ -42,6 +50,12 @@ export interface ApiOptions {
     | 'catalog'
     | 'channelSettings'
     | 'setChannelSettings'
+    | 'getPerson'
+    | 'importFile'
+    | 'saveScoringModel'
+    | 'getScoringModel'
+    | 'listScoringModels'
+    | 'personTraitNames'
   >;
   /** Accepted events not yet in the store (the live view says so). */
   backlog?: () => number;
@@ -235,4 +249,56 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   const paths = async (project: string, values: RequestValues) => runPaths(cache, project, pathsSpec(values, jsonName));
   app.post('/api/paths', async (request) => paths(projectOf(request.query), objectBody(request.body, 'paths')));
   app.get('/api/paths', async (request) => paths(projectOf(request.query), queryValues(request.query)));
+
+  // Forecasts (docs/forecasting.md): GET /api/forecast?metric=revenue&by=month&horizon=6 and the pipeline's.
+  const forecast = async (project: string, values: RequestValues) =>
+    runForecast(cache, options.store, forecastSpec(project, values, jsonName));
+  app.get('/api/forecast', async (request) => forecast(projectOf(request.query), queryValues(request.query)));
+  app.post('/api/forecast', async (request) =>
+    forecast(projectOf(request.query), objectBody(request.body, 'forecast')),
+  );
+  const pipelineForecast = async (project: string, values: RequestValues) =>
+    runPipelineForecast(options.store, pipelineForecastSpec(project, values, jsonName));
+  app.get('/api/forecast/pipeline', async (request) =>
+    pipelineForecast(projectOf(request.query), queryValues(request.query)),
+  );
+  app.post('/api/forecast/pipeline', async (request) =>
+    pipelineForecast(projectOf(request.query), objectBody(request.body, 'forecast pipeline')),
+  );
+
+  // Lead scoring (docs/scoring.md): train (POST), the scored leads (GET: nothing written; POST …/apply writes the
+  // traits), one lead's explanation, the saved models.
+  app.post('/api/scores/train', async (request) =>
+    trainLeadScoring(
+      cache,
+      options.store,
+      scoreTrainSpec(projectOf(request.query), objectBody(request.body, 'scores/train'), jsonName),
+    ),
+  );
+  app.get('/api/scores', async (request) =>
+    applyLeadScoring(
+      cache,
+      options.store,
+      scoreApplySpec(projectOf(request.query), queryValues(request.query), jsonName),
+      false,
+    ),
+  );
+  app.post('/api/scores/apply', async (request) =>
+    applyLeadScoring(
+      cache,
+      options.store,
+      scoreApplySpec(projectOf(request.query), objectBody(request.body ?? {}, 'scores/apply'), jsonName),
+      true,
+    ),
+  );
+  app.get('/api/scores/models', async (request) => ({
+    models: await options.store.listScoringModels(projectOf(request.query)),
+  }));
+  app.get<{ Params: { id: string } }>('/api/scores/people/:id', async (request) =>
+    explainLeadScore(
+      cache,
+      options.store,
+      scoreExplainSpec(projectOf(request.query), request.params.id, queryValues(request.query), jsonName),
+    ),
+  );
 }

@@ -37,6 +37,7 @@ import {
   createPersonTable,
   loadEventColumns,
   loadEventValues,
+  loadPersonKeys,
   loadPersonValues,
   type RowPositions,
 } from './queries/load-event-columns.js';
@@ -258,6 +259,20 @@ export class DuckDBStore implements Store, EventColumnSource {
     return this.exclusive(() => this.eventValues(project, source));
   }
 
+  loadPersonKeys(project: string): Promise<DictionaryColumn> {
+    return this.exclusive(() =>
+      this.savedValues(
+        project,
+        'person keys',
+        (positions) => positions.personCount,
+        async (positions) => {
+          await this.personTable(project);
+          return loadPersonKeys(this.db, positions);
+        },
+      ),
+    );
+  }
+
   loadPersonValues(project: string, property: string): Promise<DictionaryColumn> {
     return this.exclusive(() =>
       this.savedValues(
@@ -408,6 +423,54 @@ export class DuckDBStore implements Store, EventColumnSource {
 
   catalog(project: string): Promise<Catalog> {
     return this.exclusive(() => getCatalog(this.db, project));
+  }
+
+  saveScoringModel(project: string, name: string, model: unknown): Promise<void> {
+    return this.exclusive(async () => {
+      await this.ensureProject(project);
+      await this.db.run(
+        `INSERT OR REPLACE INTO scoring_models (project_id, name, model, trained_at)
+         VALUES ($project, $name, $model, current_timestamp)`,
+        { project, name, model: JSON.stringify(model) },
+      );
+    });
+  }
+
+  getScoringModel(project: string, name: string): Promise<unknown | undefined> {
+    return this.exclusive(async () => {
+      const rows = await this.db.rows<{ model: string }>(
+        `SELECT CAST(model AS VARCHAR) AS model FROM scoring_models WHERE project_id = $project AND name = $name`,
+        { project, name },
+      );
+      return rows[0] ? (JSON.parse(rows[0].model) as unknown) : undefined;
+    });
+  }
+
+  listScoringModels(project: string): Promise<{ name: string; trainedAt: string }[]> {
+    return this.exclusive(async () =>
+      (
+        await this.db.rows<{ name: string; trained_at: string }>(
+          `SELECT name, strftime(trained_at, '%Y-%m-%dT%H:%M:%SZ') AS trained_at FROM scoring_models
+           WHERE project_id = $project ORDER BY trained_at DESC, name`,
+          { project },
+        )
+      ).map((r) => ({ name: r.name, trainedAt: r.trained_at })),
+    );
+  }
+
+  personTraitNames(project: string, limit: number): Promise<string[]> {
+    return this.exclusive(async () =>
+      (
+        await this.db.rows<{ name: string }>(
+          `SELECT name FROM (
+             SELECT unnest(json_keys(properties)) AS name FROM events
+             WHERE project_id = $project AND type = 'identify' AND json_type(properties) = 'OBJECT'
+               AND NOT starts_with(message_id, 'score:'))
+           GROUP BY name ORDER BY count(*) DESC, name LIMIT $limit`,
+          { project, limit },
+        )
+      ).map((r) => r.name),
+    );
   }
 
   listFunnels(project: string): Promise<SavedFunnel[]> {

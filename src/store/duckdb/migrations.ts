@@ -209,6 +209,21 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 7,
+    name: 'scoring-models',
+    statements: [
+      // Lead-scoring models by name (docs/scoring.md): the fitted model, what it reads and how it was evaluated, as
+      // JSON; training again under a name replaces it.
+      `CREATE TABLE scoring_models (
+        project_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        model JSON NOT NULL,
+        trained_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (project_id, name)
+      )`,
+    ],
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1]?.version ?? 0;

@@ -398,6 +398,14 @@ export async function loadEventValues(
   });
 }
 
+/** Each person's key, by person index (run after `createPersonTable`). */
+export async function loadPersonKeys(db: DuckDBDatabase, positions: RowPositions): Promise<DictionaryColumn> {
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE funnel_values AS SELECT person_idx AS k, person_key AS value FROM funnel_persons`,
+  );
+  return encodeValues(db, positions.personCount, (k) => k);
+}
+
 export async function loadPersonValues(
   db: DuckDBDatabase,
   project: string,

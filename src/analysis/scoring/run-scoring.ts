@@ -1,0 +1,496 @@
+/**
+ * `funnelscope score train|apply|explain` over a store (docs/scoring.md). Training takes snapshots of the leads
+ * (every `everyDays` back from the last as-of time whose window is over), their features then and whether they
+ * reached the target within the window after; it cross-validates both models, keeps the better by log loss and
+ * saves it under a name with what it reads. Applying scores the leads of now (or a given day), ranks them and
+ * writes each score back as person traits (`lead_score`, `lead_score_model`, `lead_score_at`) through an identify
+ * call per lead, so funnels, breakdowns and `people show` read it like any trait. Explaining shows one lead's
+ * score split over its features.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ColumnCache, ProjectColumns } from '../../engine/column-cache.js';
+import { FunnelscopeError } from '../../model/errors.js';
+import { mulberry32 } from '../../stats/random.js';
+import type { Store } from '../../store/store.js';
+import { utcDayMs } from '../calendar.js';
+import { type StepGiven, stepLabel, stepRows } from '../step-match.js';
+import type { FeatureFrame } from './features.js';
+import {
+  eligibleLeads,
+  type FeaturePlan,
+  firstEntry,
+  isCount,
+  type LeadInputs,
+  leadFeatures,
+  outcomes,
+  planFeatures,
+} from './lead-features.js';
+import { scoreLeads } from './score-leads.js';
+import {
+  explainRow,
+  type FittedScorer,
+  type LeadExplanation,
+  type TrainingEvaluation,
+  trainScorer,
+} from './train-model.js';
+
+export interface ScoreTrainSpec {
+  project: string;
+  model: string;
+  entry: StepGiven;
+  target: StepGiven;
+  windowDays: number;
+  lookbackDays: number;
+  snapshots: number;
+  everyDays: number;
+  /** The last snapshot's day (its end); default: the last day whose window is over. */
+  asOf: string | null;
+  /** Person traits to read (default: those identify calls set most, chosen by coverage and cardinality). */
+  traits: string[] | null;
+  /** Lead snapshots beyond this many are sampled uniformly (seeded), which keeps the conversion rate. */
+  maxRows: number;
+  seed: number;
+}
+
+export interface ScoreApplySpec {
+  project: string;
+  model: string;
+  asOf: string | null;
+  trait: string;
+  top: number;
+}
+
+export interface ScoreExplainSpec {
+  project: string;
+  model: string;
+  person: string;
+  asOf: string | null;
+}
+
+const savedFormat = 'funnelscope-lead-score/1';
+
+/** What `score train` keeps in the store. */
+export interface SavedScoringModel {
+  format: typeof savedFormat;
+  name: string;
+  trainedAt: string;
+  entry: StepGiven;
+  target: StepGiven;
+  windowDays: number;
+  lookbackDays: number;
+  snapshots: { asOf: string; leads: number; converted: number }[];
+  plan: FeaturePlan;
+  scorer: FittedScorer;
+  evaluation: TrainingEvaluation;
+}
+
+export interface ScoreTrainReport {
+  report: 'score-train';
+  project: string;
+  model: string;
+  entry: string;
+  target: string;
+  windowDays: number;
+  lookbackDays: number;
+  snapshots: SavedScoringModel['snapshots'];
+  features: string[];
+  evaluation: TrainingEvaluation;
+  notes: string[];
+  definitions: string;
+}
+
+export interface ScoredLead {
+  person: string;
+  score: number;
+  /** The three largest contributions to the score. */
+  reasons: LeadExplanation['contributions'];
+}
+
+export interface ScoreApplyReport {
+  report: 'score-apply';
+  project: string;
+  model: string;
+  modelKind: string;
+  target: string;
+  windowDays: number;
+  asOf: string;
+  leads: number;
+  /** Σ scores: the conversions the model expects from these leads within the window. */
+  expectedConversions: number;
+  /** Leads per score band of 10 points. */
+  distribution: { lower: number; upper: number; leads: number }[];
+  top: ScoredLead[];
+  trait: string;
+  /** Leads whose traits were written (null: not written). */
+  written: number | null;
+  definitions: string;
+}
+
+export interface ScoreExplainReport {
+  report: 'score-explain';
+  project: string;
+  model: string;
+  modelKind: string;
+  person: string;
+  asOf: string;
+  target: string;
+  windowDays: number;
+  /** Why the person is not a lead at that time (then no score). */
+  notALead: string | null;
+  explanation: LeadExplanation | null;
+  definitions: string;
+}
+
+const dayUs = 86_400_000_000;
+const iso = (us: number) => new Date(Math.floor(us / 1000)).toISOString();
+const traitCandidates = 30;
+
+/** Per loaded columns (a new load is a new object): the inputs of each entry, target and traits asked for. */
+const inputsCache = new WeakMap<ProjectColumns, Map<string, Promise<LeadInputs>>>();
+
+function leadInputs(
+  project: ProjectColumns,
+  projectName: string,
+  entry: StepGiven,
+  target: StepGiven,
+  traitNames: readonly string[],
+): Promise<LeadInputs> {
+  let byKey = inputsCache.get(project);
+  if (!byKey) {
+    byKey = new Map();
+    inputsCache.set(project, byKey);
+  }
+  const key = JSON.stringify([entry, target, traitNames]);
+  let inputs = byKey.get(key);
+  if (!inputs) {
+    inputs = readLeadInputs(project, projectName, entry, target, traitNames);
+    byKey.set(key, inputs);
+    const forget = byKey;
+    inputs.catch(() => forget.delete(key));
+  }
+  return inputs;
+}
+
+async function readLeadInputs(
+  project: ProjectColumns,
+  projectName: string,
+  entry: StepGiven,
+  target: StepGiven,
+  traitNames: readonly string[],
+): Promise<LeadInputs> {
+  const entryRows = await stepRows(project, projectName, entry, 'entry');
+  const targetRows = await stepRows(project, projectName, target, 'target');
+  const [channel, device, country, path, stage, amount] = [
+    await project.eventValues({ kind: 'column', column: 'channel' }),
+    await project.eventValues({ kind: 'column', column: 'device_type' }),
+    await project.eventValues({ kind: 'column', column: 'country' }),
+    await project.eventValues({ kind: 'event', property: 'path' }),
+    await project.eventValues({ kind: 'event', property: 'stage' }),
+    await project.eventValues({ kind: 'event', property: 'amount' }),
+  ];
+  const traits: LeadInputs['traits'] = [];
+  for (const name of traitNames) traits.push({ name, values: await project.personValues(name) });
+  return { columns: project.columns, entryRows, targetRows, channel, device, country, path, stage, amount, traits };
+}
+
+/** The time of the project's last event or deal stage change. */
+function dataEnd(project: ProjectColumns): number {
+  let end = Number.NEGATIVE_INFINITY;
+  const ts = project.columns.tsUs;
+  for (let r = 0; r < ts.length; r += 1) if ((ts[r] as number) > end) end = ts[r] as number;
+  return end;
+}
+
+/** The end (last microsecond) of a YYYY-MM-DD day. */
+const dayEndUs = (day: string, field: string) => (utcDayMs(day, field) + 86_400_000) * 1000 - 1;
+
+/** `keep` of `total` rows chosen uniformly at random (a seeded partial shuffle): 1 for each kept row. */
+function sampleRows(total: number, keep: number, seed: number): Uint8Array {
+  const uniform = mulberry32(seed);
+  const order = Int32Array.from({ length: total }, (_, i) => i);
+  const kept = new Uint8Array(total);
+  for (let i = 0; i < keep; i += 1) {
+    const j = i + Math.floor(uniform() * (total - i));
+    const chosen = order[j] as number;
+    order[j] = order[i] as number;
+    order[i] = chosen;
+    kept[chosen] = 1;
+  }
+  return kept;
+}
+
+/** Rows of several frames one after the other (same columns). */
+function concatFrames(frames: readonly FeatureFrame[]): FeatureFrame {
+  const first = frames[0] as FeatureFrame;
+  const rows = frames.reduce((s, f) => s + f.rows, 0);
+  const numeric = new Map<string, Float64Array>();
+  for (const name of first.numeric.keys()) {
+    const out = new Float64Array(rows);
+    let at = 0;
+    for (const f of frames) {
+      out.set(f.numeric.get(name) as Float64Array, at);
+      at += f.rows;
+    }
+    numeric.set(name, out);
+  }
+  const categorical = new Map<string, (string | null)[]>();
+  for (const name of first.categorical.keys()) {
+    categorical.set(
+      name,
+      frames.flatMap((f) => f.categorical.get(name) as (string | null)[]),
+    );
+  }
+  return { rows, numeric, categorical };
+}
+
+export async function trainLeadScoring(
+  cache: ColumnCache,
+  store: Pick<Store, 'saveScoringModel' | 'personTraitNames'>,
+  spec: ScoreTrainSpec,
+): Promise<ScoreTrainReport> {
+  const project = await cache.get(spec.project);
+  // Not the scores written back: the store leaves out traits only scoring's identify calls set.
+  const names = spec.traits ?? (await store.personTraitNames(spec.project, traitCandidates));
+  const inputs = await leadInputs(project, spec.project, spec.entry, spec.target, names);
+  const entries = firstEntry(inputs);
+  const end = dataEnd(project);
+  const windowUs = spec.windowDays * dayUs;
+  const last = spec.asOf ? dayEndUs(spec.asOf, 'asOf') : end - windowUs;
+  if (last + windowUs > end) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `asOf: the ${spec.windowDays}-day window after ${spec.asOf} is not over (the data ends ${iso(end).slice(0, 10)})`,
+      { field: 'asOf' },
+    );
+  }
+  const samples: { asOfUs: number; persons: Int32Array; y: Uint8Array; leads: number; converted: number }[] = [];
+  for (let k = 0; k < spec.snapshots; k += 1) {
+    const asOfUs = last - k * spec.everyDays * dayUs;
+    const persons = eligibleLeads(inputs, entries, asOfUs, spec.lookbackDays * dayUs);
+    if (persons.length === 0) continue;
+    const y = outcomes(inputs, persons, asOfUs, windowUs);
+    samples.push({ asOfUs, persons, y, leads: persons.length, converted: y.reduce((a, v) => a + v, 0) });
+  }
+  const all = Uint8Array.from(samples.flatMap((s) => Array.from(s.y)));
+  const positives = all.reduce((s, v) => s + v, 0);
+  if (positives < 10 || all.length - positives < 10) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `target: ${positives} of ${all.length} lead snapshots reached "${stepLabel(spec.target)}" within ${spec.windowDays} days; training needs at least 10 that did and 10 that did not (try more snapshots, a longer window or look-back, or another entry)`,
+      { field: 'target' },
+    );
+  }
+  const notes: string[] = [];
+  const total = samples.reduce((n, sample) => n + sample.persons.length, 0);
+  if (total > spec.maxRows) {
+    // A uniform sample of the rows (each kept with the same chance), so the conversion rate and calibration hold.
+    const keep = sampleRows(total, spec.maxRows, spec.seed);
+    let at = 0;
+    for (const sample of samples) {
+      const kept = Array.from(sample.persons.keys()).filter((i) => keep[at + i] === 1);
+      at += sample.persons.length;
+      sample.persons = Int32Array.from(kept, (i) => sample.persons[i] as number);
+      sample.y = Uint8Array.from(kept, (i) => sample.y[i] as number);
+    }
+    notes.push(
+      `trained on a uniform sample of ${spec.maxRows.toLocaleString('en-US')} of the ${total.toLocaleString('en-US')} lead snapshots`,
+    );
+  }
+  const y = Uint8Array.from(samples.flatMap((s) => Array.from(s.y)));
+  const plan = planFeatures(inputs, samples, []);
+  const frame = concatFrames(samples.map((s) => leadFeatures(inputs, plan, entries, s.persons, s.asOfUs)));
+  const groups = Int32Array.from(samples.flatMap((s) => Array.from(s.persons)));
+  const { scorer, evaluation } = trainScorer(frame, y, groups, { seed: spec.seed, logScale: isCount });
+  const snapshots = samples.map((s) => ({ asOf: iso(s.asOfUs), leads: s.leads, converted: s.converted }));
+  const saved: SavedScoringModel = {
+    format: savedFormat,
+    name: spec.model,
+    trainedAt: new Date().toISOString(),
+    entry: spec.entry,
+    target: spec.target,
+    windowDays: spec.windowDays,
+    lookbackDays: spec.lookbackDays,
+    snapshots,
+    plan,
+    scorer,
+    evaluation,
+  };
+  await store.saveScoringModel(spec.project, spec.model, saved);
+  if (samples.length < spec.snapshots) {
+    notes.push(`${spec.snapshots - samples.length} of ${spec.snapshots} snapshots had no leads`);
+  }
+  return {
+    report: 'score-train',
+    project: spec.project,
+    model: spec.model,
+    entry: stepLabel(spec.entry),
+    target: stepLabel(spec.target),
+    windowDays: spec.windowDays,
+    lookbackDays: spec.lookbackDays,
+    snapshots,
+    features: [...frame.numeric.keys(), ...frame.categorical.keys()],
+    evaluation,
+    notes,
+    definitions: 'docs/scoring.md',
+  };
+}
+
+async function savedModel(store: Pick<Store, 'getScoringModel'>, project: string, name: string) {
+  const saved = (await store.getScoringModel(project, name)) as SavedScoringModel | undefined;
+  if (!saved) {
+    throw new FunnelscopeError(
+      'not_found',
+      `model: no lead-scoring model "${name}" in project ${project}; train one with funnelscope score train`,
+      { field: 'model' },
+    );
+  }
+  if (saved.format !== savedFormat) {
+    throw new FunnelscopeError('invalid_argument', `model: "${name}" was saved in another format; train it again`, {
+      field: 'model',
+    });
+  }
+  return saved;
+}
+
+/** The leads at the as-of time (`only` this person index, when given) with the model's features. */
+async function currentLeads(
+  cache: ColumnCache,
+  project: string,
+  saved: SavedScoringModel,
+  asOf: string | null,
+  only?: number,
+) {
+  const columns = await cache.get(project);
+  const inputs = await leadInputs(
+    columns,
+    project,
+    saved.entry,
+    saved.target,
+    saved.plan.traits.map((t) => t.name),
+  );
+  const entries = firstEntry(inputs);
+  const asOfUs = asOf ? dayEndUs(asOf, 'asOf') : dataEnd(columns);
+  let persons = eligibleLeads(inputs, entries, asOfUs, saved.lookbackDays * dayUs);
+  if (only !== undefined) persons = persons.includes(only) ? Int32Array.of(only) : new Int32Array(0);
+  const frame = leadFeatures(inputs, saved.plan, entries, persons, asOfUs);
+  return { columns, entries, asOfUs, persons, frame };
+}
+
+export async function applyLeadScoring(
+  cache: ColumnCache,
+  store: Pick<Store, 'getScoringModel' | 'importFile'>,
+  spec: ScoreApplySpec,
+  write: boolean,
+): Promise<ScoreApplyReport> {
+  const saved = await savedModel(store, spec.project, spec.model);
+  const { columns, asOfUs, persons, frame } = await currentLeads(cache, spec.project, saved, spec.asOf);
+  const scores = persons.length > 0 ? await scoreLeads(saved.scorer, frame) : new Float64Array(0);
+  const keys = await columns.personKeys();
+  const keyOf = (person: number) => keys.values[keys.codes[person] as number] as string;
+  const order = Array.from({ length: persons.length }, (_, i) => i).sort(
+    (a, b) =>
+      (scores[b] as number) - (scores[a] as number) ||
+      keyOf(persons[a] as number).localeCompare(keyOf(persons[b] as number)),
+  );
+  const distribution = Array.from({ length: 10 }, (_, b) => ({ lower: b / 10, upper: (b + 1) / 10, leads: 0 }));
+  let expected = 0;
+  for (const s of scores) {
+    expected += s;
+    (distribution[Math.min(9, Math.floor(s * 10))] as (typeof distribution)[number]).leads += 1;
+  }
+  const top = order.slice(0, spec.top).map((i) => ({
+    person: keyOf(persons[i] as number),
+    score: scores[i] as number,
+    reasons: explainRow(saved.scorer, frame, i).contributions.slice(0, 3),
+  }));
+  let written: number | null = null;
+  if (write && persons.length > 0) {
+    const at = iso(asOfUs);
+    const dir = mkdtempSync(join(tmpdir(), 'funnelscope-scores-'));
+    const file = join(dir, 'scores.ndjson');
+    try {
+      const lines = order.map((i) => {
+        const person = keyOf(persons[i] as number);
+        return JSON.stringify({
+          type: 'identify',
+          messageId: `score:${spec.model}:${saved.trainedAt}:${at}:${person}`,
+          timestamp: at,
+          userId: person,
+          traits: {
+            [spec.trait]: Math.round((scores[i] as number) * 10_000) / 10_000,
+            [`${spec.trait}_model`]: spec.model,
+            [`${spec.trait}_at`]: at,
+          },
+        });
+      });
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      await store.importFile('events', file, { project: spec.project, skipInvalid: false });
+      written = persons.length;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return {
+    report: 'score-apply',
+    project: spec.project,
+    model: spec.model,
+    modelKind: saved.scorer.kind,
+    target: stepLabel(saved.target),
+    windowDays: saved.windowDays,
+    asOf: iso(asOfUs),
+    leads: persons.length,
+    expectedConversions: expected,
+    distribution,
+    top,
+    trait: spec.trait,
+    written,
+    definitions: 'docs/scoring.md',
+  };
+}
+
+export async function explainLeadScore(
+  cache: ColumnCache,
+  store: Pick<Store, 'getScoringModel' | 'getPerson'>,
+  spec: ScoreExplainSpec,
+): Promise<ScoreExplainReport> {
+  const saved = await savedModel(store, spec.project, spec.model);
+  // The id is usually the person id itself (a person's key); else the store resolves a distinct id to its person.
+  const keys = await (await cache.get(spec.project)).personKeys();
+  let personId: string | undefined = keys.values.indexOf(spec.person) > 0 ? spec.person : undefined;
+  personId ??= (await store.getPerson(spec.project, spec.person))?.personId;
+  if (personId === undefined) {
+    throw new FunnelscopeError('not_found', `person: no person "${spec.person}" in project ${spec.project}`, {
+      field: 'person',
+    });
+  }
+  const code = keys.values.indexOf(personId);
+  const index = code > 0 ? keys.codes.indexOf(code) : -1;
+  const { entries, asOfUs, persons, frame } = await currentLeads(cache, spec.project, saved, spec.asOf, index);
+  const row = persons.length === 1 ? 0 : -1;
+  let notALead: string | null = null;
+  if (row < 0) {
+    const entered = index >= 0 ? (entries[index] as number) : Number.NaN;
+    notALead = Number.isNaN(entered)
+      ? `never did the entry step (${stepLabel(saved.entry)})`
+      : entered > asOfUs
+        ? 'entered after the as-of time'
+        : entered < asOfUs - saved.lookbackDays * dayUs
+          ? `entered more than ${saved.lookbackDays} days before the as-of time`
+          : `already reached the target (${stepLabel(saved.target)})`;
+  }
+  return {
+    report: 'score-explain',
+    project: spec.project,
+    model: spec.model,
+    modelKind: saved.scorer.kind,
+    person: personId,
+    asOf: iso(asOfUs),
+    target: stepLabel(saved.target),
+    windowDays: saved.windowDays,
+    notALead,
+    explanation: row >= 0 ? explainRow(saved.scorer, frame, row) : null,
+    definitions: 'docs/scoring.md',
+  };
+}

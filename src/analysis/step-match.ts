@@ -1,0 +1,47 @@
+/**
+ * Which event rows fill one step given as a user writes it: an event name, or a funnel step (an event with
+ * filters, or an OR-step, docs/funnels.md) matched by the funnel engine's own filter code. Used for an experiment's
+ * goal and a lead-scoring target or entry.
+ */
+import type { ProjectColumns } from '../engine/column-cache.js';
+import { buildFunnelStream, loadFunnelInputs } from '../engine/funnel-stream.js';
+import { FunnelscopeError } from '../model/errors.js';
+import { parseFunnelDefinition } from '../model/funnel-definition.js';
+
+export type StepGiven = string | Record<string, unknown>;
+
+/** How a report names the step: the event, or the step's name (else its event and filters as JSON). */
+export function stepLabel(step: StepGiven): string {
+  if (typeof step === 'string') return step;
+  return typeof step.name === 'string' ? step.name : JSON.stringify(step);
+}
+
+/** 1 for each row of the project's columns that fills the step. `field` names the option in errors. */
+export async function stepRows(
+  project: ProjectColumns,
+  projectName: string,
+  step: StepGiven,
+  field: string,
+): Promise<Uint8Array> {
+  const { columns } = project;
+  const mask = new Uint8Array(columns.eventCount);
+  if (typeof step === 'string') {
+    const code = columns.eventNames.indexOf(step);
+    if (code < 0) {
+      throw new FunnelscopeError('invalid_argument', `${field}: no event named "${step}" in project ${projectName}`, {
+        field,
+      });
+    }
+    for (let r = 0; r < columns.eventCount; r += 1) if (columns.eventCode[r] === code) mask[r] = 1;
+    return mask;
+  }
+  const definition = parseFunnelDefinition({ steps: [step] });
+  const stream = buildFunnelStream(project, definition, await loadFunnelInputs(project, definition), {
+    allEvents: false,
+    persons: false,
+  });
+  for (let i = 0; i < stream.length; i += 1) {
+    if (((stream.steps[i] as number) & 1) !== 0) mask[stream.rowOf[i] as number] = 1;
+  }
+  return mask;
+}
