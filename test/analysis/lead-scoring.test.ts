@@ -22,6 +22,7 @@ import {
 import { explainRow, fitScorer, scoreFrame, trainScorer } from '../../src/analysis/scoring/train-model.js';
 import { mulberry32 } from '../../src/stats/random.js';
 import type { DictionaryColumn } from '../../src/store/event-columns.js';
+import { bankMarketingFrame } from '../helpers/bank-marketing.js';
 
 const day = 86_400_000_000;
 
@@ -223,4 +224,23 @@ describe('models', () => {
     const contribution = explainRow(scorer, frame, paidSocial).contributions.find((c) => c.feature === 'channel');
     expect(contribution?.contribution).toBeLessThan(0);
   });
+});
+
+describe('the choice on UCI bank marketing', () => {
+  it('picks the boosted trees by log loss: AUC ≥ 0.79, calibrated, logistic regression below', () => {
+    // Shuffled stratified 5-fold CV (each row its own group), `duration` left out: the issue's protocol, through the
+    // product's own training. scikit-learn on this protocol: logistic 0.77, histogram boosting 0.80.
+    const { frame, y } = bankMarketingFrame();
+    const groups = Int32Array.from({ length: frame.rows }, (_, i) => i);
+    const { evaluation } = trainScorer(frame, y, groups, { seed: 42, logScale: () => false, folds: 5 });
+    const [lr, gb] = evaluation.models;
+    expect(evaluation.chosen).toBe('gradient boosting');
+    expect(gb?.auc).toBeGreaterThanOrEqual(0.79);
+    expect(gb?.calibrationError).toBeLessThanOrEqual(0.02);
+    expect(lr?.auc).toBeGreaterThan(0.74);
+    expect(lr?.auc).toBeLessThan(gb?.auc as number);
+    console.info(
+      `bank marketing: ${evaluation.models.map((m) => `${m.model} AUC ${m.auc.toFixed(4)} log loss ${m.logLoss.toFixed(4)} ECE ${m.calibrationError.toFixed(4)}`).join('; ')}`,
+    );
+  }, 240_000);
 });

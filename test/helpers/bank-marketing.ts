@@ -5,22 +5,45 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encode, learnEncoder, type Row, stratifiedFolds } from '../../src/analysis/scoring/features.js';
+import {
+  encode,
+  type FeatureFrame,
+  learnEncoder,
+  type Row,
+  stratifiedFolds,
+} from '../../src/analysis/scoring/features.js';
 import { sharedDatasets } from './cli.js';
 
 const numeric = ['age', 'balance', 'day', 'campaign', 'pdays', 'previous'];
 const categorical = ['job', 'marital', 'education', 'default', 'housing', 'loan', 'contact', 'month', 'poutcome'];
 
-/** `train` fits on a fold's matrix (p columns) and returns the model's scorer of another matrix. */
-export function bankMarketingCv(
-  train: (x: Float64Array, y: Uint8Array, p: number) => (x: Float64Array) => Float64Array,
-): { scores: Float64Array; y: Uint8Array } {
+function bankRows(): { rows: Row[]; y: Uint8Array } {
   const lines = readFileSync(join(sharedDatasets, 'uci-bank-marketing/bank-full.csv'), 'utf8').trim().split('\n');
   const header = (lines[0] as string).split(';').map((h) => h.replaceAll('"', ''));
   const rows: Row[] = lines
     .slice(1)
     .map((line) => Object.fromEntries(line.split(';').map((v, i) => [header[i] as string, v.replaceAll('"', '')])));
-  const y = Uint8Array.from(rows.map((r) => (r.y === 'yes' ? 1 : 0)));
+  return { rows, y: Uint8Array.from(rows.map((r) => (r.y === 'yes' ? 1 : 0))) };
+}
+
+/** The same rows as a feature frame (numbers as numbers, the categorical columns as text), `duration` left out. */
+export function bankMarketingFrame(): { frame: FeatureFrame; y: Uint8Array } {
+  const { rows, y } = bankRows();
+  return {
+    frame: {
+      rows: rows.length,
+      numeric: new Map(numeric.map((name) => [name, Float64Array.from(rows, (r) => Number(r[name]))])),
+      categorical: new Map(categorical.map((name) => [name, rows.map((r) => String(r[name]))])),
+    },
+    y,
+  };
+}
+
+/** `train` fits on a fold's matrix (p columns) and returns the model's scorer of another matrix. */
+export function bankMarketingCv(
+  train: (x: Float64Array, y: Uint8Array, p: number) => (x: Float64Array) => Float64Array,
+): { scores: Float64Array; y: Uint8Array } {
+  const { rows, y } = bankRows();
   const folds = stratifiedFolds(y, 5, 42);
   const scores = new Float64Array(rows.length);
   for (let f = 0; f < 5; f += 1) {
