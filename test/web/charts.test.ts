@@ -4,10 +4,14 @@
  * at the pipeline's five numbers, heatmap cells as the cohorts report has them.
  */
 import { describe, expect, it } from 'vitest';
+import type { ForecastReport } from '../../src/analysis/forecast/run-forecast.js';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
+import type { ScoreApplyReport } from '../../src/analysis/scoring/run-scoring.js';
 import { boxplotOption } from '../../web/src/charts/boxplot-chart.js';
+import { forecastOption } from '../../web/src/charts/forecast-chart.js';
 import { funnelOption, funnelWhiskers } from '../../web/src/charts/funnel-chart.js';
 import { heatmapGrid, heatmapOption } from '../../web/src/charts/heatmap-chart.js';
+import { calibrationOption, liftOption } from '../../web/src/charts/scoring-chart.js';
 import { trendsOption } from '../../web/src/charts/trends-chart.js';
 
 type Step = FunnelReport['steps'][number];
@@ -108,5 +112,76 @@ describe('heatmap and trends', () => {
       { periodStart: '2026-10-01', rate: 12.5, rateInterval: { lower: 0.1, upper: 0.15 } },
     ] as never) as { series: { data: unknown[] }[] };
     expect(trend.series.map((s) => s.data)).toEqual([[10], [5], [12.5]]);
+  });
+});
+
+describe('forecast chart', () => {
+  const report = {
+    currency: 'USD',
+    history: [
+      { period: '2026-07-01', value: 100 },
+      { period: '2026-08-01', value: 120 },
+    ],
+    forecast: [
+      { period: '2026-09-01', value: 130, lower80: 110, upper80: 150, lower95: 100, upper95: 160 },
+      { period: '2026-10-01', value: 140, lower80: 115, upper80: 165, lower95: 105, upper95: 175 },
+    ],
+    baselines: { 'seasonal naive': [120, 120], drift: [140, 160] },
+  } as unknown as ForecastReport;
+  const series = forecastOption(report).series as { name?: string; stack?: string; data: (number | null)[] }[];
+
+  it('draws each interval as a band: its lower edge, then its width stacked on it, from the first forecast period', () => {
+    expect((forecastOption(report).xAxis as { data: string[] }).data).toEqual([
+      '2026-07-01',
+      '2026-08-01',
+      '2026-09-01',
+      '2026-10-01',
+    ]);
+    const [lower95, width95, lower80, width80] = series;
+    expect(lower95?.data).toEqual([null, null, 100, 105]);
+    expect(width95?.data).toEqual([null, null, 60, 70]);
+    expect(lower80?.data).toEqual([null, null, 110, 115]);
+    expect(width80?.data).toEqual([null, null, 40, 50]);
+    expect(width95?.stack).toBe(lower95?.stack);
+  });
+
+  it('joins the forecast to the last actual value; the baseline after the history', () => {
+    const byName = (name: string) => series.find((s) => s.name === name)?.data;
+    expect(byName('actual')).toEqual([100, 120, null, null]);
+    expect(byName('forecast')).toEqual([null, 120, 130, 140]);
+    expect(byName('seasonal naive')).toEqual([null, null, 120, 120]);
+  });
+});
+
+describe('lead-scoring charts', () => {
+  const evaluation = {
+    rows: 200,
+    positives: 20,
+    lift: Array.from({ length: 10 }, (_, d) => ({
+      decile: d + 1,
+      units: 20,
+      conversions: d === 0 ? 12 : d === 1 ? 6 : d === 2 ? 2 : 0,
+      rate: d === 0 ? 0.6 : d === 1 ? 0.3 : d === 2 ? 0.1 : 0,
+      lift: null,
+    })),
+    calibration: [
+      { lower: 0, upper: 0.1, units: 150, meanPredicted: 0.02, observedRate: 0.02 },
+      { lower: 0.1, upper: 0.2, units: 0, meanPredicted: null, observedRate: null },
+      { lower: 0.5, upper: 0.6, units: 50, meanPredicted: 0.55, observedRate: 0.34 },
+    ],
+  } as unknown as ScoreApplyReport['evaluation'];
+
+  it('lift: each decile’s conversion in percent, the overall rate (10%) as a line', () => {
+    const [bars] = liftOption(evaluation).series as { data: number[]; markLine: { data: { yAxis: number }[] } }[];
+    expect(bars?.data.slice(0, 4)).toEqual([60, 30, 10, 0]);
+    expect(bars?.markLine.data[0]?.yAxis).toBe(10);
+  });
+
+  it('calibration: one point per bin that has leads, at (mean predicted, observed) in percent', () => {
+    const [, points] = calibrationOption(evaluation).series as { data: number[][] }[];
+    expect(points?.data).toEqual([
+      [2, 2, 150],
+      [55, 34, 50],
+    ]);
   });
 });

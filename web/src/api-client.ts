@@ -4,10 +4,13 @@ import type { CohortsReport } from '../../src/analysis/cohorts/run-cohorts.js';
 import type { DiagnoseReport } from '../../src/analysis/diagnose/run-diagnose.js';
 import type { ExperimentPlan } from '../../src/analysis/experiments/plan.js';
 import type { ExperimentReport } from '../../src/analysis/experiments/run-experiment.js';
+import type { ForecastReport } from '../../src/analysis/forecast/run-forecast.js';
+import type { PipelineForecastReport } from '../../src/analysis/forecast/run-pipeline-forecast.js';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
 import type { KpiReport } from '../../src/analysis/kpi/report.js';
 import type { PathsResult } from '../../src/analysis/paths/paths.js';
 import type { PipelineReport } from '../../src/analysis/pipeline/report.js';
+import type { ScoreApplyReport, ScoreTrainReport } from '../../src/analysis/scoring/run-scoring.js';
 import type { Catalog } from '../../src/model/catalog.js';
 import type { RecentEvent, SavedFunnel } from '../../src/store/store.js';
 
@@ -20,10 +23,14 @@ export type {
   DiagnoseReport,
   ExperimentPlan,
   ExperimentReport,
+  ForecastReport,
   FunnelReport,
   KpiReport,
+  PipelineForecastReport,
   PipelineReport,
   SavedFunnel,
+  ScoreApplyReport,
+  ScoreTrainReport,
 };
 export type TimeToConvert = NonNullable<FunnelReport['timeToConvert']>;
 export type TrendPoint = NonNullable<FunnelReport['trends']>[number];
@@ -43,6 +50,16 @@ export interface EventName {
   events: number;
 }
 
+/** An error answer of the API: its message in words and its HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 async function call<T>(path: string, body?: unknown, method?: string): Promise<T> {
   const response = await fetch(path, {
     method: method ?? (body === undefined ? 'GET' : 'POST'),
@@ -51,7 +68,8 @@ async function call<T>(path: string, body?: unknown, method?: string): Promise<T
   });
   if (response.status === 204) return undefined as T;
   const json = (await response.json()) as T & { error?: { message: string } };
-  if (!response.ok) throw new Error(json.error?.message ?? `${response.status} ${response.statusText}`);
+  if (!response.ok)
+    throw new ApiError(json.error?.message ?? `${response.status} ${response.statusText}`, response.status);
   return json;
 }
 
@@ -80,6 +98,18 @@ export const api = {
   experiment: (project: string, id: string, query: Record<string, string>) =>
     call<ExperimentReport>(`/api/experiments/${encodeURIComponent(id)}?${new URLSearchParams({ project, ...query })}`),
   plan: (query: Record<string, string>) => call<ExperimentPlan>(`/api/experiments/plan?${new URLSearchParams(query)}`),
+  forecast: (project: string, query: Record<string, string>) =>
+    call<ForecastReport>(`/api/forecast?${new URLSearchParams({ project, ...query })}`),
+  pipelineForecast: (project: string, query: Record<string, string>) =>
+    call<PipelineForecastReport>(`/api/forecast/pipeline?${new URLSearchParams({ project, ...query })}`),
+  scores: (project: string, query: Record<string, string>) =>
+    call<ScoreApplyReport>(`/api/scores?${new URLSearchParams({ project, ...query })}`),
+  scoreModels: (project: string) =>
+    call<{ models: { name: string; trainedAt: string }[] }>(`/api/scores/models${projectQuery(project)}`),
+  trainScores: (project: string, request: Record<string, string>) =>
+    call<ScoreTrainReport>(`/api/scores/train${projectQuery(project)}`, request),
+  applyScores: (project: string, request: Record<string, string>) =>
+    call<ScoreApplyReport>(`/api/scores/apply${projectQuery(project)}`, request),
   live: (project: string) => call<LiveReport>(`/api/live?${new URLSearchParams({ project })}`),
   catalog: (project: string) => call<Catalog>(`/api/catalog?project=${encodeURIComponent(project)}`),
   events: (project: string) => call<{ events: EventName[] }>(`/api/events?project=${encodeURIComponent(project)}`),

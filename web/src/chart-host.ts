@@ -1,5 +1,19 @@
-import { BarChart, BoxplotChart, CustomChart, HeatmapChart, LineChart, SankeyChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
+import {
+  BarChart,
+  BoxplotChart,
+  CustomChart,
+  HeatmapChart,
+  LineChart,
+  SankeyChart,
+  ScatterChart,
+} from 'echarts/charts';
+import {
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from 'echarts/components';
 import { type EChartsType, init, use } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import type { ChartOption } from './charts/chart-option.js';
@@ -12,7 +26,9 @@ use([
   HeatmapChart,
   LineChart,
   SankeyChart,
+  ScatterChart,
   GridComponent,
+  MarkLineComponent,
   TooltipComponent,
   LegendComponent,
   VisualMapComponent,

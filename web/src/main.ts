@@ -2,8 +2,10 @@ import { html } from 'htm/preact';
 import { render } from 'preact';
 import { AttributionView } from './views/attribution-view.js';
 import { ExperimentsView } from './views/experiments-view.js';
+import { ForecastView } from './views/forecast-view.js';
 import { FrictionView } from './views/friction-view.js';
 import { FunnelView } from './views/funnel-view.js';
+import { LeadsView } from './views/leads-view.js';
 import { LiveView } from './views/live-view.js';
 import { MoneyView } from './views/money-view.js';
 import './style.css';
@@ -13,7 +15,9 @@ function App() {
   const params = new URLSearchParams(location.search);
   const requested = params.get('view');
   const view =
-    (['friction', 'money', 'attribution', 'experiments', 'live'] as const).find((v) => v === requested) ?? 'funnel';
+    (['friction', 'money', 'attribution', 'experiments', 'forecast', 'leads', 'live'] as const).find(
+      (v) => v === requested,
+    ) ?? 'funnel';
   const project = params.get('project') ?? 'default';
   const text = params.get('definition');
   let definition: unknown = null;
@@ -46,6 +50,10 @@ function App() {
         <a href=${link('experiments')} onClick=${follow('experiments')} aria-current=${view === 'experiments' ? 'page' : undefined}
           >Experiments</a
         >
+        <a href=${link('forecast')} onClick=${follow('forecast')} aria-current=${view === 'forecast' ? 'page' : undefined}
+          >Forecast</a
+        >
+        <a href=${link('leads')} onClick=${follow('leads')} aria-current=${view === 'leads' ? 'page' : undefined}>Leads</a>
         <a href=${link('live')} onClick=${follow('live')} aria-current=${view === 'live' ? 'page' : undefined}>Live</a>
       </nav>
     </header>
@@ -59,9 +67,13 @@ function App() {
               ? html`<${AttributionView} project=${project} />`
               : view === 'experiments'
                 ? html`<${ExperimentsView} project=${project} />`
-                : view === 'live'
-                  ? html`<${LiveView} project=${project} />`
-                  : html`<${FunnelView} />`
+                : view === 'forecast'
+                  ? html`<${ForecastView} project=${project} />`
+                  : view === 'leads'
+                    ? html`<${LeadsView} project=${project} />`
+                    : view === 'live'
+                      ? html`<${LiveView} project=${project} />`
+                      : html`<${FunnelView} />`
       }
     </main>`;
 }

@@ -113,6 +113,10 @@ export interface ScoreApplyReport {
   project: string;
   model: string;
   modelKind: string;
+  trainedAt: string;
+  /** How the model did out of fold when it was trained. */
+  evaluation: TrainingEvaluation;
+  entry: string;
   target: string;
   windowDays: number;
   asOf: string;
@@ -437,6 +441,9 @@ export async function applyLeadScoring(
     project: spec.project,
     model: spec.model,
     modelKind: saved.scorer.kind,
+    trainedAt: saved.trainedAt,
+    evaluation: saved.evaluation,
+    entry: stepLabel(saved.entry),
     target: stepLabel(saved.target),
     windowDays: saved.windowDays,
     asOf: iso(asOfUs),
