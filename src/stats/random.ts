@@ -20,3 +20,16 @@ export function standardNormal(uniform: () => number): number {
   const u = 1 - uniform(); // in (0, 1]: the logarithm stays finite
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
 }
+
+/** `keep` distinct indices of 0 … total − 1, each set of them equally likely (a partial Fisher–Yates shuffle). */
+export function sampleIndices(total: number, keep: number, uniform: () => number): Int32Array {
+  const order = Int32Array.from({ length: total }, (_, i) => i);
+  const count = Math.min(keep, total);
+  for (let i = 0; i < count; i += 1) {
+    const j = i + Math.floor(uniform() * (total - i));
+    const chosen = order[j] as number;
+    order[j] = order[i] as number;
+    order[i] = chosen;
+  }
+  return order.slice(0, count);
+}

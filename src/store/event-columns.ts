@@ -44,6 +44,8 @@ export type EventValueSource =
   | { kind: 'event'; property: string }
   /** A stored event column itself (no JSON read): what the normaliser put there. */
   | { kind: 'column'; column: StoredEventColumn }
+  /** A person trait as each identify call set it (on identify rows only; other rows have none). */
+  | { kind: 'identify'; property: string }
   /** The key of the event's group of this type (context.groups / groupId). */
   | { kind: 'group_key'; groupType: string }
   /** A trait of the event's group of this type, from the latest group call that set it. */
@@ -66,6 +68,8 @@ export interface EventColumnSource {
 export function valueSourceKey(source: EventValueSource): string {
   switch (source.kind) {
     case 'event':
+      return JSON.stringify([source.kind, source.property]);
+    case 'identify':
       return JSON.stringify([source.kind, source.property]);
     case 'column':
       return JSON.stringify([source.kind, source.column]);

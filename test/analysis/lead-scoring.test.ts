@@ -36,8 +36,9 @@ function inputs(
     path?: string;
     stage?: string;
     amount?: string;
+    /** On identify rows: the plan trait they set. */
+    plan?: string;
   }[],
-  traits: Record<string, (string | null)[]> = {},
 ): LeadInputs {
   const names = [...new Set(rows.map((r) => r.event))].sort();
   const persons = Math.max(...rows.map((r) => r.person)) + 1;
@@ -66,33 +67,33 @@ function inputs(
     path: dictionary(rows.map((r) => r.path)),
     stage: dictionary(rows.map((r) => r.stage)),
     amount: dictionary(rows.map((r) => r.amount)),
-    traits: Object.entries(traits).map(([name, values]) => ({ name, values: dictionary(values) })),
+    traits: [{ name: 'plan', values: dictionary(rows.map((r) => (r.event === '$identify' ? r.plan : undefined))) }],
   };
 }
 
-// Person 0: lands from Paid Search on day 1, signs up on day 2, views /pricing twice, requests a demo on day 15.
-// Person 1: Organic, signs up on day 5, a deal enters "qualified" on day 8, nothing else.
+// Person 0: lands from Paid Search on day 1, signs up on day 2 (plan pro), views /pricing twice, requests a demo on
+// day 15, moves to plan team on day 10.
+// Person 1: Organic, signs up on day 5 (plan free), a deal enters "qualified" on day 8, nothing else.
 // Person 2: signs up on day 9 (after the as-of time 8.5).
 // Person 3: signed up on day 1 and requested a demo on day 3 (converted before).
 // Person 4: never signs up.
-const data = inputs(
-  [
-    { person: 0, day: 1, event: '$pageview', channel: 'Paid Search', path: '/' },
-    { person: 0, day: 2, event: 'Signed Up' },
-    { person: 0, day: 2, event: '$identify' },
-    { person: 0, day: 3, event: '$pageview', path: '/pricing' },
-    { person: 0, day: 7, event: '$pageview', path: '/pricing' },
-    { person: 0, day: 15, event: 'Demo Requested' },
-    { person: 1, day: 5, event: '$pageview', channel: 'Organic Search', path: '/' },
-    { person: 1, day: 5, event: 'Signed Up' },
-    { person: 1, day: 8, event: '$deal_stage', stage: 'qualified', amount: '5000' },
-    { person: 2, day: 9, event: 'Signed Up' },
-    { person: 3, day: 1, event: 'Signed Up' },
-    { person: 3, day: 3, event: 'Demo Requested' },
-    { person: 4, day: 2, event: '$pageview', path: '/' },
-  ],
-  { plan: ['pro', 'free', 'free', 'pro', null] },
-);
+const data = inputs([
+  { person: 0, day: 1, event: '$pageview', channel: 'Paid Search', path: '/' },
+  { person: 0, day: 2, event: 'Signed Up' },
+  { person: 0, day: 2, event: '$identify', plan: 'pro' },
+  { person: 0, day: 3, event: '$pageview', path: '/pricing' },
+  { person: 0, day: 7, event: '$pageview', path: '/pricing' },
+  { person: 0, day: 10, event: '$identify', plan: 'team' },
+  { person: 0, day: 15, event: 'Demo Requested' },
+  { person: 1, day: 5, event: '$pageview', channel: 'Organic Search', path: '/' },
+  { person: 1, day: 5, event: 'Signed Up' },
+  { person: 1, day: 5, event: '$identify', plan: 'free' },
+  { person: 1, day: 8, event: '$deal_stage', stage: 'qualified', amount: '5000' },
+  { person: 2, day: 9, event: 'Signed Up' },
+  { person: 3, day: 1, event: 'Signed Up' },
+  { person: 3, day: 3, event: 'Demo Requested' },
+  { person: 4, day: 2, event: '$pageview', path: '/' },
+]);
 
 describe('leads at a time', () => {
   const entries = firstEntry(data);
@@ -110,7 +111,7 @@ describe('leads at a time', () => {
 
   it('reads every feature as of the time, counted by hand', () => {
     const leads = eligibleLeads(data, entries, asOf, 90 * day);
-    const plan = planFeatures(data, [{ asOfUs: asOf, persons: leads }], []);
+    const plan = planFeatures(data, [{ asOfUs: asOf, persons: leads }]);
     // $pageview (both leads) and Signed Up (both) — not $identify, not $deal_stage, not the later Demo Requested.
     expect(plan.countEvents).toEqual(['$pageview', 'Signed Up']);
     expect(plan.pagePaths).toEqual(['/', '/pricing']);
@@ -126,10 +127,21 @@ describe('leads at a time', () => {
     expect(row('count: $pageview')).toEqual([3, 1]);
     expect(row('page views: /pricing')).toEqual([2, 0]);
     expect(row('deal amount')).toEqual([Number.NaN, 5000]);
+    // A deal without an amount has none (not 0).
+    const noAmount = inputs([
+      { person: 0, day: 1, event: 'Signed Up' },
+      { person: 0, day: 2, event: '$deal_stage', stage: 'lead' },
+    ]);
+    const one = Int32Array.of(0);
+    expect(
+      Array.from(leadFeatures(noAmount, plan, firstEntry(noAmount), one, 3 * day).numeric.get('deal amount') ?? []),
+    ).toEqual([Number.NaN]);
     expect(row('days in deal stage')).toEqual([Number.NaN, 0.5]);
     expect(frame.categorical.get('channel')).toEqual(['Paid Search', 'Organic Search']);
     expect(frame.categorical.get('deal stage')).toEqual(['(none)', 'qualified']);
+    // As the identify calls up to then set it: person 0's move to team (day 10) is not seen at 8.5.
     expect(frame.categorical.get('trait: plan')).toEqual(['pro', 'free']);
+    expect(leadFeatures(data, plan, entries, leads, 10 * day).categorical.get('trait: plan')).toEqual(['team', 'free']);
   });
 });
 

@@ -128,6 +128,10 @@ describe('lead scoring on the demo business', () => {
 
     const applied = (await runCliJson<ScoreApplyReport>(['--db', db, 'score', 'apply', '--format', 'json'])).json;
     expect(applied.written).toBe(dry.leads);
+    // The same scores again store nothing; the end of the data does not move.
+    const repeated = (await runCliJson<ScoreApplyReport>(['--db', db, 'score', 'apply', '--format', 'json'])).json;
+    expect(repeated.written).toBe(0);
+    expect(repeated.asOf).toBe(applied.asOf);
     const traits = await queryStore<{ person: string; score: number }>(
       db,
       `SELECT coalesce(m.person_id, e.distinct_id) AS person, CAST(e.properties->>'lead_score' AS DOUBLE) AS score
@@ -176,11 +180,20 @@ describe('lead scoring on the demo business', () => {
   it('names the field of a bad request', async () => {
     const missing = await runCli(['--db', db, 'score', 'explain', 'user-00001', '--model', 'nope']);
     expect(missing.code).not.toBe(0);
-    expect(missing.stderr).toContain('model: no lead-scoring model "nope"');
+    expect(missing.stderr).toContain('--model: no lead-scoring model "nope"');
     const never = await runCli(['--db', db, 'score', 'train', '--target', 'No Such Event']);
-    expect(never.stderr).toContain('target: no event named "No Such Event"');
+    expect(never.stderr).toContain('--target: no event named "No Such Event"');
+    const noTrait = await runCli(['--db', db, 'score', 'train', '--target', 'deal: won', '--traits', 'role,shoe_size']);
+    expect(noTrait.stderr).toContain('--traits: no identify call in project default sets a trait "shoe_size"');
+    // The scores written back are not features, and no score overwrites a trait people have.
+    const score = await runCli(['--db', db, 'score', 'train', '--target', 'deal: won', '--traits', 'lead_score']);
+    expect(score.stderr).toContain('--traits: no identify call in project default sets a trait "lead_score"');
+    const clash = await runCli(['--db', db, 'score', 'apply', '--trait', 'plan']);
+    expect(clash.stderr).toContain('--trait: persons already have a trait "plan"');
+    const future = await runCli(['--db', db, 'score', 'apply', '--as-of', '2026-11-20']);
+    expect(future.stderr).toContain('--as-of: 2026-11-20 is after the data, which ends 2026-10-31');
     const late = await runCli(['--db', db, 'score', 'train', '--target', 'deal: won', '--as-of', '2026-10-20']);
-    expect(late.stderr).toContain('asOf');
+    expect(late.stderr).toContain('--as-of: the 30-day window after 2026-10-20 is not over (the data ends 2026-10-31)');
   });
 
   describe('over the API', () => {

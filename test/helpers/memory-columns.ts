@@ -65,7 +65,8 @@ export class MemoryColumns implements EventColumnSource {
   async loadEventValues(_project: string, source: EventValueSource): Promise<DictionaryColumn> {
     // A test event's props stand for both its properties and its stored columns.
     if (source.kind === 'column') return this.encode(this.rows.map((r) => r.props?.[source.column] ?? null));
-    if (source.kind !== 'event') throw new Error('MemoryColumns reads event properties only');
+    if (source.kind !== 'event' && source.kind !== 'identify')
+      throw new Error('MemoryColumns reads event properties only');
     return this.encode(this.rows.map((r) => r.props?.[source.property] ?? null));
   }
 

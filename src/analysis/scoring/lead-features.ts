@@ -3,9 +3,9 @@
  * Signed Up) lies within the look-back before the as-of time and who has not reached the target yet; its outcome is
  * whether it reaches the target within the window after. Features read only what happened up to the as-of time:
  * days since entry / first seen / last event, activity in the last 7 and 30 days, counts of the most common events
- * and page views, first-touch channel and device, country, the latest deal stage, amount and days in stage — plus
- * person traits (their latest values: traits describe who the lead is). Identity calls, experiment exposures and
- * the scores written back are not behaviour and are left out. Pure.
+ * and page views, first-touch channel and device, country, the latest deal stage, amount and days in stage, and
+ * person traits as the last identify call up to then set them. Identity calls and experiment exposures are not
+ * behaviour and are left out of the counts. Pure.
  */
 import { exposureEventNames, identityEventNames } from '../../engine/funnel-stream.js';
 import type { DictionaryColumn, EventColumns } from '../../store/event-columns.js';
@@ -25,7 +25,7 @@ export interface LeadInputs {
   /** Per event row; set on deal stage rows ($deal_stage). */
   stage: DictionaryColumn;
   amount: DictionaryColumn;
-  /** Per person: the traits that may become features. */
+  /** Per event row: the traits that may become features, as identify calls set them (other rows: none). */
   traits: { name: string; values: DictionaryColumn }[];
 }
 
@@ -97,6 +97,16 @@ export function outcomes(inputs: LeadInputs, persons: Int32Array, asOfUs: number
   return y;
 }
 
+/** A trait's code as of `asOfUs`: the value of the person's last row up to then that set it (0: none). */
+function traitAt(columns: EventColumns, values: DictionaryColumn, person: number, asOfUs: number): number {
+  let code = 0;
+  for (let r = columns.personStarts[person] as number; r < (columns.personStarts[person + 1] as number); r += 1) {
+    if ((columns.tsUs[r] as number) > asOfUs) break;
+    if ((values.codes[r] as number) !== 0) code = values.codes[r] as number;
+  }
+  return code;
+}
+
 /** Event codes that are behaviour (not identity calls or experiment exposures). */
 function behaviourCodes(columns: EventColumns): Uint8Array {
   return Uint8Array.from(columns.eventNames, (name) =>
@@ -107,13 +117,12 @@ function behaviourCodes(columns: EventColumns): Uint8Array {
 /**
  * The events, page paths and traits a model reads, from the training leads (each `asOf` with its leads): the 12
  * events and 8 page paths done by the most leads (at least 1% of them), and the traits that at least 10% of the
- * leads have, categorical when they take 2 to 20 values, numeric when every value is a number and they take more.
- * Traits named in `skipTraits` (the scores written back) are left out.
+ * leads have by then, categorical when they take 2 to 20 values, numeric when every value is a number and they take
+ * more.
  */
 export function planFeatures(
   inputs: LeadInputs,
   samples: readonly { asOfUs: number; persons: Int32Array }[],
-  skipTraits: readonly string[],
 ): FeaturePlan {
   const { columns } = inputs;
   const behaviour = behaviourCodes(columns);
@@ -160,12 +169,11 @@ export function planFeatures(
     .map((p) => p.path);
   const traits: FeaturePlan['traits'] = [];
   for (const trait of inputs.traits) {
-    if (skipTraits.includes(trait.name)) continue;
     const seen = new Set<number>();
     let covered = 0;
-    for (const { persons } of samples) {
+    for (const { asOfUs, persons } of samples) {
       for (const person of persons) {
-        const code = trait.values.codes[person] as number;
+        const code = traitAt(columns, trait.values, person, asOfUs);
         if (code === 0) continue;
         covered += 1;
         seen.add(code);
@@ -250,7 +258,8 @@ export function leadFeatures(
           stage[i] = inputs.stage.values[s] as string;
           stageAt = t;
           const amount = Number(inputs.amount.values[inputs.amount.codes[r] as number]);
-          dealAmount[i] = Number.isFinite(amount) ? amount : Number.NaN;
+          const amountCode = inputs.amount.codes[r] as number;
+          dealAmount[i] = amountCode !== 0 && Number.isFinite(amount) ? amount : Number.NaN;
         }
         continue;
       }
@@ -291,7 +300,7 @@ export function leadFeatures(
     const source = inputs.traits.find((t) => t.name === trait.name);
     const value = (i: number) => {
       if (!source) return null;
-      return source.values.values[source.values.codes[persons[i] as number] as number] ?? null;
+      return source.values.values[traitAt(columns, source.values, persons[i] as number, asOfUs)] ?? null;
     };
     if (trait.kind === 'numeric') {
       const values = column(`trait: ${trait.name}`);

@@ -11,8 +11,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ColumnCache, ProjectColumns } from '../../engine/column-cache.js';
+import { identityEventNames } from '../../engine/funnel-stream.js';
 import { FunnelscopeError } from '../../model/errors.js';
-import { mulberry32 } from '../../stats/random.js';
+import { type FieldName, jsonName } from '../../model/report-requests.js';
+import { mulberry32, sampleIndices } from '../../stats/random.js';
 import type { Store } from '../../store/store.js';
 import { utcDayMs } from '../calendar.js';
 import { type StepGiven, stepLabel, stepRows } from '../step-match.js';
@@ -160,6 +162,7 @@ function leadInputs(
   entry: StepGiven,
   target: StepGiven,
   traitNames: readonly string[],
+  name: FieldName,
 ): Promise<LeadInputs> {
   let byKey = inputsCache.get(project);
   if (!byKey) {
@@ -169,7 +172,7 @@ function leadInputs(
   const key = JSON.stringify([entry, target, traitNames]);
   let inputs = byKey.get(key);
   if (!inputs) {
-    inputs = readLeadInputs(project, projectName, entry, target, traitNames);
+    inputs = readLeadInputs(project, projectName, entry, target, traitNames, name);
     byKey.set(key, inputs);
     const forget = byKey;
     inputs.catch(() => forget.delete(key));
@@ -183,9 +186,10 @@ async function readLeadInputs(
   entry: StepGiven,
   target: StepGiven,
   traitNames: readonly string[],
+  name: FieldName,
 ): Promise<LeadInputs> {
-  const entryRows = await stepRows(project, projectName, entry, 'entry');
-  const targetRows = await stepRows(project, projectName, target, 'target');
+  const entryRows = await stepRows(project, projectName, entry, name('entry'));
+  const targetRows = await stepRows(project, projectName, target, name('target'));
   const [channel, device, country, path, stage, amount] = [
     await project.eventValues({ kind: 'column', column: 'channel' }),
     await project.eventValues({ kind: 'column', column: 'device_type' }),
@@ -195,32 +199,41 @@ async function readLeadInputs(
     await project.eventValues({ kind: 'event', property: 'amount' }),
   ];
   const traits: LeadInputs['traits'] = [];
-  for (const name of traitNames) traits.push({ name, values: await project.personValues(name) });
+  for (const trait of traitNames) {
+    traits.push({ name: trait, values: await project.eventValues({ kind: 'identify', property: trait }) });
+  }
   return { columns: project.columns, entryRows, targetRows, channel, device, country, path, stage, amount, traits };
 }
 
-/** The time of the project's last event or deal stage change. */
+/**
+ * The time of the project's last event or deal stage change, identity calls aside (the scores written back are
+ * identify calls at their as-of time: they must not move the end of the data).
+ */
 function dataEnd(project: ProjectColumns): number {
+  const { tsUs, eventCode, eventNames } = project.columns;
+  const identity = Uint8Array.from(eventNames, (n) => (identityEventNames.has(n) ? 1 : 0));
   let end = Number.NEGATIVE_INFINITY;
-  const ts = project.columns.tsUs;
-  for (let r = 0; r < ts.length; r += 1) if ((ts[r] as number) > end) end = ts[r] as number;
+  for (let r = 0; r < tsUs.length; r += 1) {
+    if ((tsUs[r] as number) > end && identity[eventCode[r] as number] === 0) end = tsUs[r] as number;
+  }
   return end;
 }
 
 /** The end (last microsecond) of a YYYY-MM-DD day. */
 const dayEndUs = (day: string, field: string) => (utcDayMs(day, field) + 86_400_000) * 1000 - 1;
 
-/** `keep` of `total` rows chosen uniformly at random (a seeded partial shuffle): 1 for each kept row. */
-function sampleRows(total: number, keep: number, seed: number): Uint8Array {
+/**
+ * About `keep` of the rows, the same share of those that converted and of those that did not (seeded): 1 for each
+ * kept row. The conversion rate stays what it was, up to rounding.
+ */
+function sampleRows(y: Uint8Array, keep: number, seed: number): Uint8Array {
   const uniform = mulberry32(seed);
-  const order = Int32Array.from({ length: total }, (_, i) => i);
-  const kept = new Uint8Array(total);
-  for (let i = 0; i < keep; i += 1) {
-    const j = i + Math.floor(uniform() * (total - i));
-    const chosen = order[j] as number;
-    order[j] = order[i] as number;
-    order[i] = chosen;
-    kept[chosen] = 1;
+  const kept = new Uint8Array(y.length);
+  for (const cls of [1, 0]) {
+    const members = Int32Array.from(y.keys()).filter((i) => y[i] === cls);
+    for (const k of sampleIndices(members.length, Math.round((members.length * keep) / y.length), uniform)) {
+      kept[members[k] as number] = 1;
+    }
   }
   return kept;
 }
@@ -249,24 +262,36 @@ function concatFrames(frames: readonly FeatureFrame[]): FeatureFrame {
   return { rows, numeric, categorical };
 }
 
+/** Errors name the option as the caller wrote it: the CLI's flag (`flagName`) or the API's field (`jsonName`). */
 export async function trainLeadScoring(
   cache: ColumnCache,
   store: Pick<Store, 'saveScoringModel' | 'personTraitNames'>,
   spec: ScoreTrainSpec,
+  name: FieldName = jsonName,
 ): Promise<ScoreTrainReport> {
   const project = await cache.get(spec.project);
-  // Not the scores written back: the store leaves out traits only scoring's identify calls set.
-  const names = spec.traits ?? (await store.personTraitNames(spec.project, traitCandidates));
-  const inputs = await leadInputs(project, spec.project, spec.entry, spec.target, names);
+  // Traits set by identify calls, not the scores written back (the store leaves out what only those set).
+  const known = await store.personTraitNames(spec.project, 10_000);
+  for (const trait of spec.traits ?? []) {
+    if (!known.includes(trait)) {
+      throw new FunnelscopeError(
+        'invalid_argument',
+        `${name('traits')}: no identify call in project ${spec.project} sets a trait "${trait}" (the scores funnelscope writes back are not features)`,
+        { field: name('traits') },
+      );
+    }
+  }
+  const names = spec.traits ?? known.slice(0, traitCandidates);
+  const inputs = await leadInputs(project, spec.project, spec.entry, spec.target, names, name);
   const entries = firstEntry(inputs);
   const end = dataEnd(project);
   const windowUs = spec.windowDays * dayUs;
-  const last = spec.asOf ? dayEndUs(spec.asOf, 'asOf') : end - windowUs;
+  const last = spec.asOf ? dayEndUs(spec.asOf, name('asOf')) : end - windowUs;
   if (last + windowUs > end) {
     throw new FunnelscopeError(
       'invalid_argument',
-      `asOf: the ${spec.windowDays}-day window after ${spec.asOf} is not over (the data ends ${iso(end).slice(0, 10)})`,
-      { field: 'asOf' },
+      `${name('asOf')}: the ${spec.windowDays}-day window after ${spec.asOf ?? iso(last).slice(0, 10)} is not over (the data ends ${iso(end).slice(0, 10)})`,
+      { field: name('asOf') },
     );
   }
   const samples: { asOfUs: number; persons: Int32Array; y: Uint8Array; leads: number; converted: number }[] = [];
@@ -278,19 +303,18 @@ export async function trainLeadScoring(
     samples.push({ asOfUs, persons, y, leads: persons.length, converted: y.reduce((a, v) => a + v, 0) });
   }
   const all = Uint8Array.from(samples.flatMap((s) => Array.from(s.y)));
-  const positives = all.reduce((s, v) => s + v, 0);
-  if (positives < 10 || all.length - positives < 10) {
+  if (all.length === 0) {
     throw new FunnelscopeError(
       'invalid_argument',
-      `target: ${positives} of ${all.length} lead snapshots reached "${stepLabel(spec.target)}" within ${spec.windowDays} days; training needs at least 10 that did and 10 that did not (try more snapshots, a longer window or look-back, or another entry)`,
-      { field: 'target' },
+      `${name('asOf')}: no leads (persons who did ${stepLabel(spec.entry)} within ${spec.lookbackDays} days before) at any of the ${spec.snapshots} snapshots up to ${iso(last).slice(0, 10)}`,
+      { field: name('asOf') },
     );
   }
   const notes: string[] = [];
-  const total = samples.reduce((n, sample) => n + sample.persons.length, 0);
+  const total = all.length;
   if (total > spec.maxRows) {
-    // A uniform sample of the rows (each kept with the same chance), so the conversion rate and calibration hold.
-    const keep = sampleRows(total, spec.maxRows, spec.seed);
+    // The same share of converted and other rows, so the conversion rate (and so calibration) holds.
+    const keep = sampleRows(all, spec.maxRows, spec.seed);
     let at = 0;
     for (const sample of samples) {
       const kept = Array.from(sample.persons.keys()).filter((i) => keep[at + i] === 1);
@@ -298,12 +322,29 @@ export async function trainLeadScoring(
       sample.persons = Int32Array.from(kept, (i) => sample.persons[i] as number);
       sample.y = Uint8Array.from(kept, (i) => sample.y[i] as number);
     }
-    notes.push(
-      `trained on a uniform sample of ${spec.maxRows.toLocaleString('en-US')} of the ${total.toLocaleString('en-US')} lead snapshots`,
-    );
   }
   const y = Uint8Array.from(samples.flatMap((s) => Array.from(s.y)));
-  const plan = planFeatures(inputs, samples, []);
+  const positives = y.reduce((s, v) => s + v, 0);
+  if (positives < 10 || y.length - positives < 10) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `${name('target')}: ${positives} of ${y.length} lead snapshots${total > spec.maxRows ? ' (sampled)' : ''} reached "${stepLabel(spec.target)}" within ${spec.windowDays} days; training needs at least 10 that did and 10 that did not (try more snapshots, a longer window or look-back, or another entry)`,
+      { field: name('target') },
+    );
+  }
+  if (total > spec.maxRows) {
+    notes.push(
+      `trained on a sample of ${y.length.toLocaleString('en-US')} of the ${total.toLocaleString('en-US')} lead snapshots (the same share of converted and other ones)`,
+    );
+  }
+  const plan = planFeatures(inputs, samples);
+  for (const trait of spec.traits ?? []) {
+    if (!plan.traits.some((t) => t.name === trait)) {
+      notes.push(
+        `trait ${trait} is left out: fewer than 10% of the leads have it, or it takes one value, or more than 20 values that are not all numbers`,
+      );
+    }
+  }
   const frame = concatFrames(samples.map((s) => leadFeatures(inputs, plan, entries, s.persons, s.asOfUs)));
   const groups = Int32Array.from(samples.flatMap((s) => Array.from(s.persons)));
   const { scorer, evaluation } = trainScorer(frame, y, groups, { seed: spec.seed, logScale: isCount });
@@ -341,19 +382,23 @@ export async function trainLeadScoring(
   };
 }
 
-async function savedModel(store: Pick<Store, 'getScoringModel'>, project: string, name: string) {
-  const saved = (await store.getScoringModel(project, name)) as SavedScoringModel | undefined;
+async function savedModel(store: Pick<Store, 'getScoringModel'>, project: string, model: string, name: FieldName) {
+  const saved = (await store.getScoringModel(project, model)) as SavedScoringModel | undefined;
   if (!saved) {
     throw new FunnelscopeError(
       'not_found',
-      `model: no lead-scoring model "${name}" in project ${project}; train one with funnelscope score train`,
-      { field: 'model' },
+      `${name('model')}: no lead-scoring model "${model}" in project ${project}; train one with funnelscope score train`,
+      { field: name('model') },
     );
   }
   if (saved.format !== savedFormat) {
-    throw new FunnelscopeError('invalid_argument', `model: "${name}" was saved in another format; train it again`, {
-      field: 'model',
-    });
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `${name('model')}: "${model}" was saved in another format; train it again`,
+      {
+        field: name('model'),
+      },
+    );
   }
   return saved;
 }
@@ -364,6 +409,7 @@ async function currentLeads(
   project: string,
   saved: SavedScoringModel,
   asOf: string | null,
+  name: FieldName,
   only?: number,
 ) {
   const columns = await cache.get(project);
@@ -373,9 +419,19 @@ async function currentLeads(
     saved.entry,
     saved.target,
     saved.plan.traits.map((t) => t.name),
+    name,
   );
   const entries = firstEntry(inputs);
-  const asOfUs = asOf ? dayEndUs(asOf, 'asOf') : dataEnd(columns);
+  const end = dataEnd(columns);
+  const asOfUs = asOf ? dayEndUs(asOf, name('asOf')) : end;
+  // Scores describe a moment the data has reached: one written later would move the data's end.
+  if (asOf && Math.floor(asOfUs / dayUs) > Math.floor(end / dayUs)) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `${name('asOf')}: ${asOf} is after the data, which ends ${iso(end).slice(0, 10)}`,
+      { field: name('asOf') },
+    );
+  }
   let persons = eligibleLeads(inputs, entries, asOfUs, saved.lookbackDays * dayUs);
   if (only !== undefined) persons = persons.includes(only) ? Int32Array.of(only) : new Int32Array(0);
   const frame = leadFeatures(inputs, saved.plan, entries, persons, asOfUs);
@@ -384,12 +440,25 @@ async function currentLeads(
 
 export async function applyLeadScoring(
   cache: ColumnCache,
-  store: Pick<Store, 'getScoringModel' | 'importFile'>,
+  store: Pick<Store, 'getScoringModel' | 'importFile' | 'personTraitNames'>,
   spec: ScoreApplySpec,
   write: boolean,
+  name: FieldName = jsonName,
 ): Promise<ScoreApplyReport> {
-  const saved = await savedModel(store, spec.project, spec.model);
-  const { columns, asOfUs, persons, frame } = await currentLeads(cache, spec.project, saved, spec.asOf);
+  const saved = await savedModel(store, spec.project, spec.model, name);
+  if (write) {
+    // The scores must not overwrite a trait people have (the store lists traits other than the scores written back).
+    const taken = await store.personTraitNames(spec.project, 10_000);
+    const clash = [spec.trait, `${spec.trait}_model`, `${spec.trait}_at`].find((t) => taken.includes(t));
+    if (clash) {
+      throw new FunnelscopeError(
+        'invalid_argument',
+        `${name('trait')}: persons already have a trait "${clash}" set by identify calls; write the scores under another name`,
+        { field: name('trait') },
+      );
+    }
+  }
+  const { columns, asOfUs, persons, frame } = await currentLeads(cache, spec.project, saved, spec.asOf, name);
   const scores = persons.length > 0 ? await scoreLeads(saved.scorer, frame) : new Float64Array(0);
   const keys = await columns.personKeys();
   const keyOf = (person: number) => keys.values[keys.codes[person] as number] as string;
@@ -419,7 +488,7 @@ export async function applyLeadScoring(
         const person = keyOf(persons[i] as number);
         return JSON.stringify({
           type: 'identify',
-          messageId: `score:${spec.model}:${saved.trainedAt}:${at}:${person}`,
+          messageId: `score:${spec.model}:${saved.trainedAt}:${at}:${spec.trait}:${person}`,
           timestamp: at,
           userId: person,
           traits: {
@@ -430,8 +499,8 @@ export async function applyLeadScoring(
         });
       });
       writeFileSync(file, `${lines.join('\n')}\n`);
-      await store.importFile('events', file, { project: spec.project, skipInvalid: false });
-      written = persons.length;
+      // Writing the same scores again stores nothing new (the message ids are the same): count what was stored.
+      written = (await store.importFile('events', file, { project: spec.project, skipInvalid: false })).imported;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -461,8 +530,9 @@ export async function explainLeadScore(
   cache: ColumnCache,
   store: Pick<Store, 'getScoringModel' | 'getPerson'>,
   spec: ScoreExplainSpec,
+  name: FieldName = jsonName,
 ): Promise<ScoreExplainReport> {
-  const saved = await savedModel(store, spec.project, spec.model);
+  const saved = await savedModel(store, spec.project, spec.model, name);
   // The id is usually the person id itself (a person's key); else the store resolves a distinct id to its person.
   const keys = await (await cache.get(spec.project)).personKeys();
   let personId: string | undefined = keys.values.indexOf(spec.person) > 0 ? spec.person : undefined;
@@ -474,7 +544,7 @@ export async function explainLeadScore(
   }
   const code = keys.values.indexOf(personId);
   const index = code > 0 ? keys.codes.indexOf(code) : -1;
-  const { entries, asOfUs, persons, frame } = await currentLeads(cache, spec.project, saved, spec.asOf, index);
+  const { entries, asOfUs, persons, frame } = await currentLeads(cache, spec.project, saved, spec.asOf, name, index);
   const row = persons.length === 1 ? 0 : -1;
   let notALead: string | null = null;
   if (row < 0) {

@@ -16,7 +16,7 @@ import {
   predictBoosting,
 } from '../../stats/gradient-boosting.js';
 import { auc, calibrationError, fitLogistic, logLoss, predictLogistic } from '../../stats/logistic-regression.js';
-import { mulberry32 } from '../../stats/random.js';
+import { mulberry32, sampleIndices } from '../../stats/random.js';
 import { type CalibrationRow, calibrationTable, columnMeans, type DecileRow, liftByDecile } from './evaluation.js';
 import {
   encodeFrame,
@@ -169,9 +169,7 @@ export function explainRow(scorer: FittedScorer, frame: FeatureFrame, row: numbe
 function importance(scorer: FittedScorer, x: Float64Array, seed: number): { feature: string; importance: number }[] {
   const p = scorer.encoder.columns.length;
   const n = x.length / p;
-  const uniform = mulberry32(seed);
-  const rows =
-    n <= 2000 ? Array.from({ length: n }, (_, i) => i) : Array.from({ length: 2000 }, () => Math.floor(uniform() * n));
+  const rows = sampleIndices(n, 2000, mulberry32(seed));
   const totals = new Map<string, number>();
   for (const i of rows) {
     const { values } = columnContributions(scorer, x.subarray(i * p, (i + 1) * p));

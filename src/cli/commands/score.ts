@@ -22,7 +22,7 @@ const shown = (v: string | number | null) =>
 /** `funnelscope score train` (docs/scoring.md). */
 export async function scoreTrainCommand(config: Config, options: Record<string, unknown> & Format, output: Output) {
   const spec = scoreTrainSpec(config.project, options, flagName);
-  const report = await withStore(config, (store) => trainLeadScoring(new ColumnCache(store), store, spec));
+  const report = await withStore(config, (store) => trainLeadScoring(new ColumnCache(store), store, spec, flagName));
   output.out(options.format === 'json' ? JSON.stringify(report, null, 2) : trainTable(report));
   return 0;
 }
@@ -77,7 +77,7 @@ export async function scoreApplyCommand(
 ) {
   const spec = scoreApplySpec(config.project, options, flagName);
   const report = await withStore(config, (store) =>
-    applyLeadScoring(new ColumnCache(store), store, spec, options.dryRun !== true),
+    applyLeadScoring(new ColumnCache(store), store, spec, options.dryRun !== true, flagName),
   );
   output.out(options.format === 'json' ? JSON.stringify(report, null, 2) : applyTable(report));
   return 0;
@@ -113,7 +113,7 @@ export async function scoreExplainCommand(
   output: Output,
 ) {
   const spec = scoreExplainSpec(config.project, person, options, flagName);
-  const report = await withStore(config, (store) => explainLeadScore(new ColumnCache(store), store, spec));
+  const report = await withStore(config, (store) => explainLeadScore(new ColumnCache(store), store, spec, flagName));
   output.out(options.format === 'json' ? JSON.stringify(report, null, 2) : explainTable(report));
   return 0;
 }

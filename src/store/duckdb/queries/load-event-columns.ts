@@ -99,6 +99,10 @@ function valueRowsSql(source: EventValueSource): string {
                 : ''
             }`;
   }
+  if (source.kind === 'identify') {
+    return `SELECT 0 AS src, e.rowid AS rid, (e.properties->>$propertyPath) AS value
+            FROM events e WHERE e.project_id = $project AND e.type = 'identify'`;
+  }
   if (source.kind === 'column') {
     if (!(storedEventColumns as readonly string[]).includes(source.column)) {
       throw new FunnelscopeError('internal', `no stored event column ${source.column}`);
@@ -381,7 +385,9 @@ export async function loadEventValues(
   positions: RowPositions,
 ): Promise<DictionaryColumn> {
   const params: Record<string, string> = { project };
-  if (source.kind === 'event' || source.kind === 'group') params.propertyPath = jsonPointer(source.property);
+  if (source.kind === 'event' || source.kind === 'group' || source.kind === 'identify') {
+    params.propertyPath = jsonPointer(source.property);
+  }
   if (source.kind === 'group_key' || source.kind === 'group') {
     params.groupTypePath = jsonPointer(source.groupType);
     if (source.kind === 'group') params.groupType = source.groupType;
