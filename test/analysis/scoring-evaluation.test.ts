@@ -3,7 +3,9 @@
  * decile on 20 ranked leads, and a lead's signed contributions under a logistic model.
  */
 import { describe, expect, it } from 'vitest';
-import { calibrationTable, columnMeans, explainLogistic, liftByDecile } from '../../src/analysis/scoring/evaluation.js';
+import { calibrationTable, columnMeans, liftByDecile } from '../../src/analysis/scoring/evaluation.js';
+import type { FeatureFrame } from '../../src/analysis/scoring/features.js';
+import { explainRow, type FittedScorer } from '../../src/analysis/scoring/train-model.js';
 
 describe('scoring evaluation', () => {
   it('bins predictions against what happened', () => {
@@ -36,15 +38,39 @@ describe('scoring evaluation', () => {
   });
 
   it('explains a lead by signed contributions against the average lead', () => {
-    const model = { coefficients: Float64Array.from([-1, 2, -0.5, 0.1]), iterations: 1 };
-    // Training rows (3 columns): means 0.5, 1, 10.
+    // Training rows (3 columns): means 0.5, 1, 10. The columns taken as they are (mean 0, sd 1).
     const means = columnMeans(Float64Array.from([0, 0, 5, 1, 2, 15]), 3);
     expect([...means]).toEqual([0.5, 1, 10]);
-    const explained = explainLogistic(model, ['a', 'b', 'c'], means, [1, 1, 30], 2);
-    // a: 2 × 0.5 = 1; b: −0.5 × 0 = 0 (left out); c: 0.1 × 20 = 2.
-    expect(explained).toEqual([
-      { feature: 'c', contribution: 2 },
-      { feature: 'a', contribution: 1 },
+    const scorer: FittedScorer = {
+      kind: 'logistic regression',
+      encoder: {
+        numeric: ['a', 'b', 'c'].map((name) => ({ name, mean: 0, sd: 1 })),
+        categorical: [],
+        columns: ['a', 'b', 'c'],
+      },
+      coefficients: [-1, 2, -0.5, 0.1],
+      boosting: null,
+      means: [...means],
+    };
+    const lead: FeatureFrame = {
+      rows: 1,
+      numeric: new Map([
+        ['a', Float64Array.of(1)],
+        ['b', Float64Array.of(1)],
+        ['c', Float64Array.of(30)],
+      ]),
+      categorical: new Map(),
+    };
+    const explained = explainRow(scorer, lead, 0);
+    // a: 2 × 0.5 = 1; b: −0.5 × 0 = 0; c: 0.1 × 20 = 2. Baseline: −1 + 2 × 0.5 − 0.5 × 1 + 0.1 × 10 = 0.5.
+    expect(explained.contributions).toEqual([
+      { feature: 'c', value: 30, contribution: 2 },
+      { feature: 'a', value: 1, contribution: 1 },
+      { feature: 'b', value: 1, contribution: 0 },
     ]);
+    expect(explained.baseline).toBeCloseTo(0.5, 12);
+    expect(explained.logOdds).toBeCloseTo(3.5, 12);
+    // The model's own log-odds for the lead: −1 + 2 − 0.5 + 3.
+    expect(explained.logOdds).toBeCloseTo(-1 + 2 - 0.5 + 3, 12);
   });
 });

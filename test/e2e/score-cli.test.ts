@@ -16,36 +16,23 @@ let won: ScoreTrainReport;
 
 beforeAll(async () => {
   ({ db, cleanup } = await demoStore(['--visitors', '40000', '--days', '180', '--end-date', '2026-10-31']));
-  won = (
-    await runCliJson<ScoreTrainReport>(['--db', db, 'score', 'train', '--target', 'deal: won', '--format', 'json'])
-  ).json;
+  won = await score<ScoreTrainReport>('train', '--target', 'deal: won');
 }, 180_000);
 afterAll(async () => cleanup?.());
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
+/** `funnelscope score …args --format json` on the demo store, parsed. */
+async function score<T>(...args: string[]): Promise<T> {
+  return (await runCliJson<T>(['--db', db, 'score', ...args, '--format', 'json'])).json;
+}
+
 describe('lead scoring on the demo business', () => {
   it('takes the leads and their outcomes of each snapshot as an independent SQL count does', async () => {
-    const { json } = await runCliJson<ScoreTrainReport>([
-      '--db',
-      db,
-      'score',
-      'train',
-      '--model',
-      'demo-requests',
-      '--target',
-      'Demo Requested',
-      '--window',
-      '14d',
-      '--as-of',
-      '2026-09-30',
-      '--snapshots',
-      '3',
-      '--every',
-      '10d',
-      '--format',
-      'json',
-    ]);
+    const json = await score<ScoreTrainReport>(
+      ...['train', '--model', 'demo-requests', '--target', 'Demo Requested', '--window', '14d'],
+      ...['--as-of', '2026-09-30', '--snapshots', '3', '--every', '10d'],
+    );
     expect(json.snapshots.map((s) => s.asOf)).toEqual([
       '2026-09-30T23:59:59.999Z',
       '2026-09-20T23:59:59.999Z',
@@ -97,19 +84,7 @@ describe('lead scoring on the demo business', () => {
   });
 
   it('scores the leads, writes the scores back as traits, and explains each score exactly', async () => {
-    const dry = (
-      await runCliJson<ScoreApplyReport>([
-        '--db',
-        db,
-        'score',
-        'apply',
-        '--dry-run',
-        '--top',
-        '100000',
-        '--format',
-        'json',
-      ])
-    ).json;
+    const dry = await score<ScoreApplyReport>('apply', '--dry-run', '--top', '100000');
     expect(dry.written).toBeNull();
     expect(dry.top.length).toBe(dry.leads);
     expect(dry.distribution.reduce((s, b) => s + b.leads, 0)).toBe(dry.leads);
@@ -118,18 +93,16 @@ describe('lead scoring on the demo business', () => {
       6,
     );
     const first = dry.top[0] as ScoreApplyReport['top'][number];
-    const explained = (
-      await runCliJson<ScoreExplainReport>(['--db', db, 'score', 'explain', first.person, '--format', 'json'])
-    ).json;
+    const explained = await score<ScoreExplainReport>('explain', first.person);
     const x = explained.explanation as NonNullable<ScoreExplainReport['explanation']>;
     expect(x.score).toBeCloseTo(first.score, 12);
     expect(x.baseline + x.contributions.reduce((s, c) => s + c.contribution, 0)).toBeCloseTo(x.logOdds, 10);
     expect(sigmoid(x.logOdds)).toBeCloseTo(x.score, 12);
 
-    const applied = (await runCliJson<ScoreApplyReport>(['--db', db, 'score', 'apply', '--format', 'json'])).json;
+    const applied = await score<ScoreApplyReport>('apply');
     expect(applied.written).toBe(dry.leads);
     // The same scores again store nothing; the end of the data does not move.
-    const repeated = (await runCliJson<ScoreApplyReport>(['--db', db, 'score', 'apply', '--format', 'json'])).json;
+    const repeated = await score<ScoreApplyReport>('apply');
     expect(repeated.written).toBe(0);
     expect(repeated.asOf).toBe(applied.asOf);
     const traits = await queryStore<{ person: string; score: number }>(
@@ -160,20 +133,7 @@ describe('lead scoring on the demo business', () => {
     ).json;
     expect(funnel.steps[0]?.count).toBe(high);
     // Training again does not learn from the written scores.
-    const again = (
-      await runCliJson<ScoreTrainReport>([
-        '--db',
-        db,
-        'score',
-        'train',
-        '--model',
-        'again',
-        '--target',
-        'deal: won',
-        '--format',
-        'json',
-      ])
-    ).json;
+    const again = await score<ScoreTrainReport>('train', '--model', 'again', '--target', 'deal: won');
     expect(again.features.some((f) => f.includes('lead_score'))).toBe(false);
   }, 120_000);
 
@@ -205,23 +165,9 @@ describe('lead scoring on the demo business', () => {
 
     it('returns what the CLI prints', async () => {
       await server.stop();
-      const cliScores = (
-        await runCliJson<ScoreApplyReport>([
-          '--db',
-          db,
-          'score',
-          'apply',
-          '--dry-run',
-          '--top',
-          '5',
-          '--format',
-          'json',
-        ])
-      ).json;
+      const cliScores = await score<ScoreApplyReport>('apply', '--dry-run', '--top', '5');
       const person = cliScores.top[0]?.person as string;
-      const cliExplain = (
-        await runCliJson<ScoreExplainReport>(['--db', db, 'score', 'explain', person, '--format', 'json'])
-      ).json;
+      const cliExplain = await score<ScoreExplainReport>('explain', person);
       const cliForecast = (
         await runCliJson<unknown>(['--db', db, 'forecast', '--metric', 'leads', '--horizon', '3', '--format', 'json'])
       ).json;

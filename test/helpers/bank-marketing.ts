@@ -6,21 +6,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  encode,
+  encodeFrame,
   type FeatureFrame,
-  learnEncoder,
-  type Row,
-  stratifiedFolds,
+  groupedFolds,
+  learnFrameEncoder,
 } from '../../src/analysis/scoring/features.js';
 import { sharedDatasets } from './cli.js';
 
 const numeric = ['age', 'balance', 'day', 'campaign', 'pdays', 'previous'];
 const categorical = ['job', 'marital', 'education', 'default', 'housing', 'loan', 'contact', 'month', 'poutcome'];
 
-function bankRows(): { rows: Row[]; y: Uint8Array } {
+function bankRows(): { rows: Record<string, string>[]; y: Uint8Array } {
   const lines = readFileSync(join(sharedDatasets, 'uci-bank-marketing/bank-full.csv'), 'utf8').trim().split('\n');
   const header = (lines[0] as string).split(';').map((h) => h.replaceAll('"', ''));
-  const rows: Row[] = lines
+  const rows: Record<string, string>[] = lines
     .slice(1)
     .map((line) => Object.fromEntries(line.split(';').map((v, i) => [header[i] as string, v.replaceAll('"', '')])));
   return { rows, y: Uint8Array.from(rows.map((r) => (r.y === 'yes' ? 1 : 0))) };
@@ -43,25 +42,23 @@ export function bankMarketingFrame(): { frame: FeatureFrame; y: Uint8Array } {
 export function bankMarketingCv(
   train: (x: Float64Array, y: Uint8Array, p: number) => (x: Float64Array) => Float64Array,
 ): { scores: Float64Array; y: Uint8Array } {
-  const { rows, y } = bankRows();
-  const folds = stratifiedFolds(y, 5, 42);
-  const scores = new Float64Array(rows.length);
+  const { frame, y } = bankMarketingFrame();
+  // Each row its own group: stratified shuffled folds.
+  const folds = groupedFolds(Int32Array.from(y.keys()), y, 5, 42);
+  const scores = new Float64Array(frame.rows);
   for (let f = 0; f < 5; f += 1) {
-    const trainRows = rows.filter((_, i) => folds[i] !== f);
-    const test = rows.map((_, i) => i).filter((i) => folds[i] === f);
-    const encoder = learnEncoder(trainRows, numeric, categorical);
+    const trainRows = Int32Array.from(y.keys()).filter((i) => folds[i] !== f);
+    const testRows = Int32Array.from(y.keys()).filter((i) => folds[i] === f);
+    const encoder = learnFrameEncoder(frame, () => false, trainRows);
     const score = train(
-      encode(encoder, trainRows),
-      Uint8Array.from(y.filter((_, i) => folds[i] !== f)),
+      encodeFrame(encoder, frame, trainRows),
+      Uint8Array.from(trainRows, (i) => y[i] as number),
       encoder.columns.length,
     );
-    const p = score(
-      encode(
-        encoder,
-        test.map((i) => rows[i] as Row),
-      ),
-    );
-    for (const [k, i] of test.entries()) scores[i] = p[k] as number;
+    const p = score(encodeFrame(encoder, frame, testRows));
+    testRows.forEach((i, k) => {
+      scores[i] = p[k] as number;
+    });
   }
   return { scores, y };
 }

@@ -1,10 +1,9 @@
 /**
  * How a lead-scoring model is read (docs/scoring.md): the calibration table (predicted against observed per
  * probability bin), lift by decile (the leads ranked by score in ten equal groups, each group's conversion against
- * the overall rate), and a lead's explanation under the logistic model — each column's signed contribution to its
- * log-odds against the average training lead, βⱼ (xⱼ − x̄ⱼ), the largest first. Pure.
+ * the overall rate), and each column's mean over the training rows (the average lead explanations measure against,
+ * train-model.ts). Pure.
  */
-import type { LogisticModel } from '../../stats/logistic-regression.js';
 
 export interface CalibrationRow {
   lower: number;
@@ -70,22 +69,4 @@ export function columnMeans(x: Float64Array, p: number): Float64Array {
   for (let i = 0; i < n; i += 1)
     for (let j = 0; j < p; j += 1) means[j] = (means[j] as number) + (x[i * p + j] as number) / n;
   return means;
-}
-
-/** The `top` largest signed contributions βⱼ (xⱼ − x̄ⱼ) to one lead's log-odds. */
-export function explainLogistic(
-  model: LogisticModel,
-  columns: readonly string[],
-  means: Float64Array,
-  row: ArrayLike<number>,
-  top = 5,
-): { feature: string; contribution: number }[] {
-  return columns
-    .map((feature, j) => ({
-      feature,
-      contribution: (model.coefficients[j + 1] as number) * ((row[j] as number) - (means[j] as number)),
-    }))
-    .filter((c) => c.contribution !== 0)
-    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || a.feature.localeCompare(b.feature))
-    .slice(0, top);
 }

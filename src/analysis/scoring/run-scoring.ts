@@ -156,23 +156,25 @@ const traitCandidates = 30;
 /** Per loaded columns (a new load is a new object): the inputs of each entry, target and traits asked for. */
 const inputsCache = new WeakMap<ProjectColumns, Map<string, Promise<LeadInputs>>>();
 
-function leadInputs(
-  project: ProjectColumns,
-  projectName: string,
-  entry: StepGiven,
-  target: StepGiven,
-  traitNames: readonly string[],
-  name: FieldName,
-): Promise<LeadInputs> {
+/** What lead inputs are read for: the steps, the traits, and how errors name the options. */
+interface LeadRequest {
+  projectName: string;
+  entry: StepGiven;
+  target: StepGiven;
+  traitNames: readonly string[];
+  name: FieldName;
+}
+
+function leadInputs(project: ProjectColumns, request: LeadRequest): Promise<LeadInputs> {
   let byKey = inputsCache.get(project);
   if (!byKey) {
     byKey = new Map();
     inputsCache.set(project, byKey);
   }
-  const key = JSON.stringify([entry, target, traitNames]);
+  const key = JSON.stringify([request.entry, request.target, request.traitNames]);
   let inputs = byKey.get(key);
   if (!inputs) {
-    inputs = readLeadInputs(project, projectName, entry, target, traitNames, name);
+    inputs = readLeadInputs(project, request);
     byKey.set(key, inputs);
     const forget = byKey;
     inputs.catch(() => forget.delete(key));
@@ -180,14 +182,8 @@ function leadInputs(
   return inputs;
 }
 
-async function readLeadInputs(
-  project: ProjectColumns,
-  projectName: string,
-  entry: StepGiven,
-  target: StepGiven,
-  traitNames: readonly string[],
-  name: FieldName,
-): Promise<LeadInputs> {
+async function readLeadInputs(project: ProjectColumns, request: LeadRequest): Promise<LeadInputs> {
+  const { projectName, entry, target, traitNames, name } = request;
   const entryRows = await stepRows(project, projectName, entry, name('entry'));
   const targetRows = await stepRows(project, projectName, target, name('target'));
   const [channel, device, country, path, stage, amount] = [
@@ -282,7 +278,13 @@ export async function trainLeadScoring(
     }
   }
   const names = spec.traits ?? known.slice(0, traitCandidates);
-  const inputs = await leadInputs(project, spec.project, spec.entry, spec.target, names, name);
+  const inputs = await leadInputs(project, {
+    projectName: spec.project,
+    entry: spec.entry,
+    target: spec.target,
+    traitNames: names,
+    name,
+  });
   const entries = firstEntry(inputs);
   const end = dataEnd(project);
   const windowUs = spec.windowDays * dayUs;
@@ -413,14 +415,13 @@ async function currentLeads(
   only?: number,
 ) {
   const columns = await cache.get(project);
-  const inputs = await leadInputs(
-    columns,
-    project,
-    saved.entry,
-    saved.target,
-    saved.plan.traits.map((t) => t.name),
+  const inputs = await leadInputs(columns, {
+    projectName: project,
+    entry: saved.entry,
+    target: saved.target,
+    traitNames: saved.plan.traits.map((t) => t.name),
     name,
-  );
+  });
   const entries = firstEntry(inputs);
   const end = dataEnd(columns);
   const asOfUs = asOf ? dayEndUs(asOf, name('asOf')) : end;
