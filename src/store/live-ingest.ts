@@ -121,12 +121,23 @@ export class LiveIngest {
     }
   }
 
-  /** Stops the writer after a last round (what is logged and not stored stays in the log for the next start). */
-  async stop(options: { drain?: boolean } = {}): Promise<void> {
+  /**
+   * Stops the writer after a last round (what is logged and not stored stays in the log for the next start). With
+   * `drain`, what the log holds is stored first; a round that fails (the store busy or short of memory for a moment)
+   * is tried again, up to five times a second apart. Resolves to the messages still only in the log (0: all
+   * stored).
+   */
+  async stop(options: { drain?: boolean } = {}): Promise<number> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
     await this.log.close();
-    if (options.drain) await this.storeLogged();
+    if (options.drain) {
+      for (let attempt = 0; attempt < 6 && this.log.unimportedEvents > 0; attempt += 1) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+        await this.storeLogged();
+      }
+    }
+    return this.log.unimportedEvents;
   }
 }

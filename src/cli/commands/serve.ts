@@ -86,7 +86,13 @@ export async function serveCommand(config: Config, options: ServeOptions, output
     process.once('SIGTERM', stop);
   });
   await app.close();
-  await ingest.stop({ drain: true });
+  const left = await ingest.stop({ drain: true });
   await store.close();
+  if (left > 0) {
+    output.err(
+      `funnelscope: ${left.toLocaleString('en-US')} accepted events could not be stored before stopping; they stay in ${dir} and are stored at the next start`,
+    );
+    return 1;
+  }
   return 0;
 }
