@@ -375,6 +375,22 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       setExit(await scoreExplainCommand(config(), person, options, output));
     });
 
+  program
+    .command('anomalies')
+    .description("days out of line in a daily series: conversions, leads, deals won, spend, or a funnel's conversion")
+    .option('--metric <metric>', 'conversions, leads, deals_won, spend or funnel (default: funnel with --definition)')
+    .option('--event <name>', 'the event conversions count')
+    .option('--definition <file|json>', 'the funnel whose conversion by entry day is judged (docs/funnels.md)')
+    .option('--days <n>', 'days to show, the latest last', '30')
+    .option('--z <sd>', 'half-width of the band in standard deviations', '3.5')
+    .option('--min-expected <n>', 'counts: an expected value below this is not judged', '10')
+    .option('--min-trials <n>', 'rates: fewer trials than this are not judged', '30')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { anomaliesCommand } = await import('./commands/anomalies.js');
+      setExit(await anomaliesCommand(config(), options, output));
+    });
+
   const channels = program
     .command('channels')
     .description("the project's channel grouping: rules before the defaults, referral exclusions (docs/channels.md)");
@@ -439,10 +455,20 @@ function formatFlag(argv: readonly string[]): string {
   return arg.includes('=') ? arg : `${arg}=${argv[i + 1] ?? ''}`;
 }
 
+/** The command's name: the first word that is not a global option (`--db PATH`, `--project NAME`) or its value. */
+function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    if (arg === '--db' || arg === '--project') i += 1;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
 /** Errors print as JSON with --json, and for `funnel` unless its output is a table or CSV. */
 function wantsJsonErrors(argv: readonly string[]): boolean {
   if (argv.includes('--json') || formatFlag(argv) === '--format=json') return true;
-  return argv.includes('funnel') && !/^--format=(table|csv)$/.test(formatFlag(argv));
+  return commandName(argv) === 'funnel' && !/^--format=(table|csv)$/.test(formatFlag(argv));
 }
 
 /** Runs the CLI; resolves to the process exit code (0 ok, 2 a FunnelscopeError, 1 a bug). */

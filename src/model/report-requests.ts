@@ -7,9 +7,11 @@ import type { ExperimentSpec } from '../analysis/experiments/run-experiment.js';
 import type { ForecastSpec } from '../analysis/forecast/run-forecast.js';
 import type { PipelineForecastSpec } from '../analysis/forecast/run-pipeline-forecast.js';
 import type { KpiSpec } from '../analysis/kpi/run-kpi.js';
+import type { AnomaliesSpec } from '../analysis/monitoring/run-anomalies.js';
 import type { PathsSpec } from '../analysis/paths/run-paths.js';
 import type { PipelineDimension, PipelineSpec } from '../analysis/pipeline/run-pipeline.js';
 import type { ScoreApplySpec, ScoreExplainSpec, ScoreTrainSpec } from '../analysis/scoring/run-scoring.js';
+import { defaultAnomalyOptions } from '../stats/anomaly.js';
 import { defaultDimensions } from './diagnose-dimensions.js';
 import { FunnelscopeError } from './errors.js';
 import {
@@ -581,4 +583,60 @@ export function scoreExplainSpec(
   const asOf = stringOf(values, 'asOf', name);
   if (asOf !== null) utcDayMs(asOf, name('asOf'));
   return { project, model: modelNameOf(values, name), person, asOf };
+}
+
+/**
+ * `funnelscope anomalies` / `/api/anomalies` (docs/monitoring.md). `definition`: the funnel of the `funnel` metric,
+ * parsed by the caller (the CLI reads a file or JSON; the API takes an object).
+ */
+export function anomaliesSpec(
+  project: string,
+  definition: FunnelDefinition | null,
+  values: RequestValues,
+  name: FieldName,
+): AnomaliesSpec {
+  const metric = choiceOf(
+    values,
+    'metric',
+    name,
+    ['conversions', 'leads', 'deals_won', 'spend', 'funnel'] as const,
+    definition ? 'funnel' : 'conversions',
+  );
+  if (metric === 'funnel' && !definition) {
+    throw bad(name, 'definition', 'a funnel definition (the funnel metric judges its conversion)', null);
+  }
+  return {
+    project,
+    metric,
+    event: stringOf(values, 'event', name),
+    definition: metric === 'funnel' ? definition : null,
+    days: numberOf(values, 'days', name, 30, integerIn(1, 3650), 'a number of days from 1 to 3,650'),
+    options: {
+      ...defaultAnomalyOptions,
+      z: numberOf(
+        values,
+        'z',
+        name,
+        defaultAnomalyOptions.z,
+        (n) => n >= 1 && n <= 10,
+        'standard deviations from 1 to 10',
+      ),
+      minExpected: numberOf(
+        values,
+        'minExpected',
+        name,
+        defaultAnomalyOptions.minExpected,
+        (n) => n >= 0,
+        'a count of 0 or more',
+      ),
+      minTrials: numberOf(
+        values,
+        'minTrials',
+        name,
+        defaultAnomalyOptions.minTrials,
+        integerIn(1, 1_000_000),
+        'trials from 1',
+      ),
+    },
+  };
 }

@@ -14,7 +14,8 @@
  * window; the band on the day's conversions is n·p ± z √(φ · n·p·(1 − p)), a binomial interval widened by the
  * overdispersion φ found as for counts.
  *
- * A day is not judged during the warm-up (fewer than `warmUp` days of history) or below the minimum volume: an
+ * A day is not judged during the warm-up (fewer than `warmUp` days before it, or fewer than half the window left
+ * once anomalous days are taken out) or below the minimum volume: an
  * expected count under `minExpected`, or for a rate fewer than `minTrials` trials or fewer than 5 expected
  * conversions or non-conversions, so that small days do not cry wolf. Pure.
  */
@@ -30,7 +31,7 @@ export interface AnomalyOptions {
   minExpected: number;
   /** Rates: fewer trials than this are not judged (default 30). */
   minTrials: number;
-  /** Days of history a day needs before it is judged (default 28). */
+  /** Days of history a day needs before it is judged (default 56: the whole window). */
   warmUp: number;
 }
 
@@ -40,7 +41,7 @@ export const defaultAnomalyOptions: AnomalyOptions = {
   z: 3.5,
   minExpected: 10,
   minTrials: 30,
-  warmUp: 28,
+  warmUp: 56,
 };
 
 export interface DayJudgement {
@@ -117,7 +118,7 @@ export function countAnomalies(
   for (let t = 0; t < n; t += 1) {
     const y = values[t] as number;
     const days = windowBefore(t, options.history, flagged);
-    if (days.length < options.warmUp) {
+    if (t < options.warmUp || days.length < options.history / 2) {
       out.push(notJudged(y, 'warm-up'));
       continue;
     }
@@ -179,7 +180,7 @@ export function rateAnomalies(
   const judgeable = (m: number, p: number) => m >= options.minTrials && m * p >= 5 && m * (1 - p) >= 5;
   for (let t = 0; t < n; t += 1) {
     const days = windowBefore(t, options.history, flagged);
-    if (days.length < options.warmUp) {
+    if (t < options.warmUp || days.length < options.history / 2) {
       out.push(notJudged(rate(t), 'warm-up'));
       continue;
     }

@@ -52,7 +52,7 @@ describe('count anomalies', () => {
     expect(judgements[58]?.z).toBeCloseTo(-3.6, 12);
     // The flagged day is left out of the next baseline, which stays 100.
     expect(judgements[59]).toMatchObject({ expected: 100, anomaly: null, z: 0 });
-    expect(judgements.slice(0, 28).every((j) => j.notJudged === 'warm-up')).toBe(true);
+    expect(judgements.slice(0, 56).every((j) => j.notJudged === 'warm-up')).toBe(true);
   });
 
   it('finds planted drops and spikes (recall ≥ 0.9), at most one false alert per 90 days, over 200 seeds', () => {
@@ -87,7 +87,7 @@ describe('count anomalies', () => {
     const values = countSeries(3, 2);
     const judgements = countAnomalies(values, weekdaysOf(values.length));
     expect(judgements.every((j) => j.anomaly === null)).toBe(true);
-    expect(judgements.slice(28).every((j) => j.notJudged === 'low volume')).toBe(true);
+    expect(judgements.slice(56).every((j) => j.notJudged === 'low volume')).toBe(true);
   });
 });
 

@@ -8,6 +8,7 @@ import { runForecast } from '../../analysis/forecast/run-forecast.js';
 import { runPipelineForecast } from '../../analysis/forecast/run-pipeline-forecast.js';
 import { runFunnel } from '../../analysis/funnel/run-funnel.js';
 import { kpiReport } from '../../analysis/kpi/kpi-report.js';
+import { runAnomalies } from '../../analysis/monitoring/run-anomalies.js';
 import { runPaths } from '../../analysis/paths/run-paths.js';
 import { runPipeline } from '../../analysis/pipeline/run-pipeline.js';
 import { applyLeadScoring, explainLeadScore, trainLeadScoring } from '../../analysis/scoring/run-scoring.js';
@@ -16,6 +17,7 @@ import type { Catalog } from '../../model/catalog.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
 import {
+  anomaliesSpec,
   attributionSpec,
   cohortsSpec,
   diagnoseSpec,
@@ -300,5 +302,16 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       options.store,
       scoreExplainSpec(projectOf(request.query), request.params.id, queryValues(request.query), jsonName),
     ),
+  );
+
+  // Anomalies in a daily series (docs/monitoring.md): GET /api/anomalies?metric=conversions&event=… or a POST body
+  // (with `definition` for a funnel's conversion).
+  const anomalies = async (project: string, values: RequestValues) => {
+    const definition = values.definition === undefined ? null : parseFunnelDefinition(values.definition);
+    return runAnomalies(cache, options.store, anomaliesSpec(project, definition, values, jsonName));
+  };
+  app.get('/api/anomalies', async (request) => anomalies(projectOf(request.query), queryValues(request.query)));
+  app.post('/api/anomalies', async (request) =>
+    anomalies(projectOf(request.query), objectBody(request.body, 'anomalies')),
   );
 }
