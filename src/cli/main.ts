@@ -391,6 +391,49 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       setExit(await anomaliesCommand(config(), options, output));
     });
 
+  const goals = program
+    .command('goals')
+    .description('targets on KPIs and funnel steps, judged over their period (docs/goals.md)');
+  goals
+    .command('add')
+    .description('a target: leads ≥ 600 a month, CAC ≤ 400, MQL → SQL ≥ 30% …')
+    .requiredOption('--name <name>', 'what the goal is called')
+    .option(
+      '--metric <metric>',
+      'spend, visitors, leads, customers, revenue, visitor_to_lead, lead_to_customer, funnel_step, cost_per_lead, cac, roi, roas, ltv_to_cac or payback_months',
+      'leads',
+    )
+    .requiredOption('--target <value>', 'the target (rates as 30% or 0.3)')
+    .option('--direction <direction>', 'at_least or at_most (default: at most for costs and spend)')
+    .option('--period <period>', 'week, month or quarter', 'month')
+    .option('--channel <channel>', "only this channel's figures")
+    .option('--team <team>', 'marketing, sales or shared', 'shared')
+    .option('--definition <file|json>', 'funnel_step: the funnel (docs/funnels.md)')
+    .option('--from-step <n>', 'funnel_step: the step the conversion is measured from (1-based)', '1')
+    .option('--to-step <n>', 'funnel_step: the step it is measured to (default: the last)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { goalsAddCommand } = await import('./commands/goals.js');
+      setExit(await goalsAddCommand(config(), options, output));
+    });
+  goals
+    .command('list')
+    .description('every goal with its value, pacing and status (on-track, at-risk, off-track)')
+    .option('--as-of <date>', 'judge as of this day (default: the last day of the data)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { goalsListCommand } = await import('./commands/goals.js');
+      setExit(await goalsListCommand(config(), options, output));
+    });
+  goals
+    .command('rm')
+    .description('delete a goal')
+    .argument('<id>', 'the goal id (goals list shows it)')
+    .action(async (id: string) => {
+      const { goalsRemoveCommand } = await import('./commands/goals.js');
+      setExit(await goalsRemoveCommand(config(), id, output));
+    });
+
   const channels = program
     .command('channels')
     .description("the project's channel grouping: rules before the defaults, referral exclusions (docs/channels.md)");

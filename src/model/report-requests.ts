@@ -6,6 +6,7 @@ import { landingPageBenchmarks, type PlanSpec } from '../analysis/experiments/pl
 import type { ExperimentSpec } from '../analysis/experiments/run-experiment.js';
 import type { ForecastSpec } from '../analysis/forecast/run-forecast.js';
 import type { PipelineForecastSpec } from '../analysis/forecast/run-pipeline-forecast.js';
+import { type GoalDefinition, type GoalMetric, goalMetrics } from '../analysis/goals/goals.js';
 import type { KpiSpec } from '../analysis/kpi/run-kpi.js';
 import type { AnomaliesSpec } from '../analysis/monitoring/run-anomalies.js';
 import type { PathsSpec } from '../analysis/paths/run-paths.js';
@@ -459,19 +460,19 @@ function stepOf(
 }
 
 /** A funnel definition given with a request (JSON text or an object), checked now so a bad one is named at once. */
-function funnelOf(values: RequestValues, name: FieldName): Record<string, unknown> | null {
-  const raw = values.funnel;
+function funnelOf(values: RequestValues, name: FieldName, key = 'funnel'): Record<string, unknown> | null {
+  const raw = values[key];
   if (raw === undefined || raw === null) return null;
   let definition: unknown = raw;
   if (typeof raw === 'string') {
     try {
       definition = JSON.parse(raw);
     } catch {
-      throw bad(name, 'funnel', 'a funnel definition (JSON)', raw);
+      throw bad(name, key, 'a funnel definition (JSON)', raw);
     }
   }
   if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) {
-    throw bad(name, 'funnel', 'a funnel definition (JSON object)', raw);
+    throw bad(name, key, 'a funnel definition (JSON object)', raw);
   }
   parseFunnelDefinition(definition);
   return definition as Record<string, unknown>;
@@ -638,5 +639,55 @@ export function anomaliesSpec(
         'trials from 1',
       ),
     },
+  };
+}
+
+/**
+ * A goal as `funnelscope goals add` / `POST /api/goals` give it (docs/goals.md). Rates take 30% or 0.3; the direction
+ * defaults to the metric's (at most for costs and spend, at least otherwise); `definition` is the funnel of a
+ * `funnel_step` goal (JSON text or an object).
+ */
+export function goalDefinitionOf(values: RequestValues, name: FieldName): GoalDefinition {
+  const goalName = stringOf(values, 'name', name);
+  if (!goalName) throw bad(name, 'name', 'a name for the goal, e.g. "MQL → SQL"', values.name);
+  const metric = choiceOf(values, 'metric', name, Object.keys(goalMetrics) as GoalMetric[], 'leads');
+  const kind = goalMetrics[metric].kind;
+  const target =
+    kind === 'rate'
+      ? rateOf(values, 'target', name, false)
+      : numberOf(values, 'target', name, Number.NaN, (n) => Number.isFinite(n) && n >= 0, 'a number of 0 or more');
+  if (target === null || Number.isNaN(target) || (kind === 'rate' && target > 1)) {
+    throw bad(
+      name,
+      'target',
+      kind === 'rate' ? 'a rate such as 30% or 0.3' : 'the target value, a number',
+      values.target,
+    );
+  }
+  let funnel: GoalDefinition['funnel'] = null;
+  if (metric === 'funnel_step') {
+    const definition = funnelOf(values, name, 'definition');
+    if (!definition) throw bad(name, 'definition', 'the funnel whose step conversion is the goal', null);
+    const steps = parseFunnelDefinition(definition).steps.length;
+    const fromStep = numberOf(values, 'fromStep', name, 1, integerIn(1, steps - 1), `a step from 1 to ${steps - 1}`);
+    const toStep = numberOf(
+      values,
+      'toStep',
+      name,
+      steps,
+      integerIn(fromStep + 1, steps),
+      `a step from ${fromStep + 1} to ${steps}`,
+    );
+    funnel = { definition, fromStep, toStep };
+  }
+  return {
+    name: goalName,
+    metric,
+    target,
+    direction: choiceOf(values, 'direction', name, ['at_least', 'at_most'] as const, goalMetrics[metric].direction),
+    period: choiceOf(values, 'period', name, ['week', 'month', 'quarter'] as const, 'month'),
+    channel: stringOf(values, 'channel', name),
+    team: choiceOf(values, 'team', name, ['marketing', 'sales', 'shared'] as const, 'shared'),
+    funnel,
   };
 }

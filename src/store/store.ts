@@ -1,3 +1,4 @@
+import type { Goal, GoalDefinition } from '../analysis/goals/goals.js';
 import type { Catalog } from '../model/catalog.js';
 import type { ChannelSettings } from '../model/channel-settings.js';
 import type { DealRecords } from '../model/deals.js';
@@ -103,6 +104,12 @@ export interface Store {
    * write-backs (message ids starting `score:`).
    */
   personTraitNames(project: string, limit: number): Promise<string[]>;
+  /** The project's goals, oldest first. */
+  listGoals(project: string): Promise<Goal[]>;
+  /** Saves a new goal (a fresh id) and returns it. */
+  addGoal(project: string, goal: GoalDefinition): Promise<Goal>;
+  /** Deletes a goal; false when there was none. */
+  deleteGoal(project: string, id: string): Promise<boolean>;
   /** The most recent committed imports, newest first. */
   recentImports(project: string, limit: number): Promise<ImportLogEntry[]>;
   close(): Promise<void>;

@@ -7,6 +7,7 @@ import { runExperiment } from '../../analysis/experiments/run-experiment.js';
 import { runForecast } from '../../analysis/forecast/run-forecast.js';
 import { runPipelineForecast } from '../../analysis/forecast/run-pipeline-forecast.js';
 import { runFunnel } from '../../analysis/funnel/run-funnel.js';
+import { evaluateGoals } from '../../analysis/goals/run-goals.js';
 import { kpiReport } from '../../analysis/kpi/kpi-report.js';
 import { runAnomalies } from '../../analysis/monitoring/run-anomalies.js';
 import { runPaths } from '../../analysis/paths/run-paths.js';
@@ -24,6 +25,7 @@ import {
   experimentPlanSpec,
   experimentSpec,
   forecastSpec,
+  goalDefinitionOf,
   jsonName,
   kpiSpec,
   pathsSpec,
@@ -58,6 +60,9 @@ export interface ApiOptions {
     | 'getScoringModel'
     | 'listScoringModels'
     | 'personTraitNames'
+    | 'listGoals'
+    | 'addGoal'
+    | 'deleteGoal'
   >;
   /** Accepted events not yet in the store (the live view says so). */
   backlog?: () => number;
@@ -314,4 +319,24 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   app.post('/api/anomalies', async (request) =>
     anomalies(projectOf(request.query), objectBody(request.body, 'anomalies')),
   );
+
+  // Goals (docs/goals.md): each judged over its current period; add one (201), delete one (204, or 404).
+  app.get('/api/goals', async (request) => {
+    const asOf = (request.query as { asOf?: string }).asOf;
+    return evaluateGoals(cache, options.store, projectOf(request.query), asOf ?? null);
+  });
+  app.post('/api/goals', async (request, reply) => {
+    const goal = goalDefinitionOf(objectBody(request.body, 'goals'), jsonName);
+    const saved = await options.store.addGoal(projectOf(request.query), goal);
+    return reply.status(201).send(saved);
+  });
+  app.delete<{ Params: { id: string } }>('/api/goals/:id', async (request, reply) => {
+    const project = projectOf(request.query);
+    if (!(await options.store.deleteGoal(project, request.params.id))) {
+      throw new FunnelscopeError('not_found', `goal: no goal "${request.params.id}" in project ${project}`, {
+        field: 'id',
+      });
+    }
+    return reply.status(204).send();
+  });
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Goal, GoalDefinition } from '../../analysis/goals/goals.js';
 import type { Catalog } from '../../model/catalog.js';
 import { type ChannelSettings, parseChannelSettings } from '../../model/channel-settings.js';
 import type { DealRecords } from '../../model/deals.js';
@@ -423,6 +424,46 @@ export class DuckDBStore implements Store, EventColumnSource {
 
   catalog(project: string): Promise<Catalog> {
     return this.exclusive(() => getCatalog(this.db, project));
+  }
+
+  listGoals(project: string): Promise<Goal[]> {
+    return this.exclusive(async () =>
+      (
+        await this.db.rows<{ id: string; goal: string; created: string }>(
+          `SELECT goal_id AS id, CAST(goal AS VARCHAR) AS goal, strftime(created_at, '%Y-%m-%dT%H:%M:%SZ') AS created
+           FROM goals WHERE project_id = $project ORDER BY created_at, goal_id`,
+          { project },
+        )
+      ).map((r) => ({ ...(JSON.parse(r.goal) as GoalDefinition), id: r.id, createdAt: r.created })),
+    );
+  }
+
+  addGoal(project: string, goal: GoalDefinition): Promise<Goal> {
+    return this.exclusive(async () => {
+      await this.ensureProject(project);
+      const id = randomUUID().slice(0, 8);
+      await this.db.run(`INSERT INTO goals (project_id, goal_id, goal) VALUES ($project, $id, $goal)`, {
+        project,
+        id,
+        goal: JSON.stringify(goal),
+      });
+      const [row] = await this.db.rows<{ created: string }>(
+        `SELECT strftime(created_at, '%Y-%m-%dT%H:%M:%SZ') AS created FROM goals WHERE project_id = $project AND goal_id = $id`,
+        { project, id },
+      );
+      return { ...goal, id, createdAt: row?.created ?? '' };
+    });
+  }
+
+  deleteGoal(project: string, id: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const before = await this.db.value<bigint>(
+        `SELECT count(*) FROM goals WHERE project_id = $project AND goal_id = $id`,
+        { project, id },
+      );
+      await this.db.run(`DELETE FROM goals WHERE project_id = $project AND goal_id = $id`, { project, id });
+      return Number(before) > 0;
+    });
   }
 
   saveScoringModel(project: string, name: string, model: unknown): Promise<void> {

@@ -224,6 +224,20 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 8,
+    name: 'goals',
+    statements: [
+      // Targets on KPIs and funnel steps (docs/goals.md), as their definition JSON.
+      `CREATE TABLE goals (
+        project_id VARCHAR NOT NULL,
+        goal_id VARCHAR NOT NULL,
+        goal JSON NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (project_id, goal_id)
+      )`,
+    ],
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1]?.version ?? 0;
