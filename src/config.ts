@@ -15,6 +15,10 @@ export interface Config {
   parallelMinEvents?: number;
   /** FUNNELSCOPE_IMPORT_MEMORY: DuckDB memory while importing (default 1GB). */
   importMemory?: string;
+  /** FUNNELSCOPE_SMTP_URL: the SMTP server alerts are e-mailed through (smtp://user:pass@host:port). */
+  smtpUrl: string | null;
+  /** FUNNELSCOPE_SMTP_FROM: the alerts' sender (default funnelscope@localhost). */
+  smtpFrom: string;
 }
 
 export const defaultDbPath = './funnelscope.duckdb';
@@ -32,6 +36,8 @@ export function resolveConfig(
     ...positiveInteger(env.FUNNELSCOPE_THREADS, 'threads'),
     ...positiveInteger(env.FUNNELSCOPE_PARALLEL_MIN_EVENTS, 'parallelMinEvents'),
     ...(env.FUNNELSCOPE_IMPORT_MEMORY ? { importMemory: env.FUNNELSCOPE_IMPORT_MEMORY } : {}),
+    smtpUrl: env.FUNNELSCOPE_SMTP_URL || null,
+    smtpFrom: env.FUNNELSCOPE_SMTP_FROM || 'funnelscope@localhost',
   };
 }
 

@@ -230,6 +230,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--flush-ms <n>', 'how often logged events are moved into the store, in ms', '1000')
     .option('--max-backlog <n>', 'accepted events waiting to be stored beyond which requests get 503', '1000000')
     .option('--log-level <level>', 'pino log level: fatal, error, warn, info, debug, trace, silent', 'info')
+    .option('--alerts-every-ms <ms>', 'how often the alert rules are checked', '60000')
     .action(async (options) => {
       const { serveCommand } = await import('./commands/serve.js');
       setExit(await serveCommand(config(), options, output));
@@ -432,6 +433,63 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .action(async (id: string) => {
       const { goalsRemoveCommand } = await import('./commands/goals.js');
       setExit(await goalsRemoveCommand(config(), id, output));
+    });
+
+  const alerts = program
+    .command('alerts')
+    .description('alert rules on goals and anomalies: webhooks and e-mail, one alert per incident (docs/alerts.md)');
+  alerts
+    .command('add')
+    .description('a rule: a goal in a status, or an anomaly in a daily series, checked on a schedule')
+    .requiredOption('--name <name>', 'what the rule is called')
+    .option('--goal <id>', 'alert on this goal (goals list shows the ids)')
+    .option('--when <statuses>', 'the goal statuses that alert, comma-separated', 'off-track')
+    .option('--metric <metric>', 'anomalies in: conversions, leads, deals_won, spend or funnel', 'conversions')
+    .option('--event <name>', 'the event whose daily conversions are watched')
+    .option('--definition <file|json>', 'the funnel whose conversion is watched (metric funnel)')
+    .option('--direction <direction>', 'low, high or both', 'low')
+    .option('--webhook <urls>', 'webhook URLs (JSON POST), comma-separated')
+    .option('--slack', "send Slack's incoming-webhook payload ({text}) to the webhooks")
+    .option('--email <addresses>', 'e-mail addresses (via FUNNELSCOPE_SMTP_URL), comma-separated')
+    .option('--schedule <cron>', 'when to check, cron in UTC', '0 8 * * *')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { alertsAddCommand } = await import('./commands/alerts.js');
+      setExit(await alertsAddCommand(config(), options, output));
+    });
+  alerts
+    .command('list')
+    .description('the rules, their schedules, where they send, open incidents')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { alertsListCommand } = await import('./commands/alerts.js');
+      setExit(await alertsListCommand(config(), options, output));
+    });
+  alerts
+    .command('rm')
+    .description('delete a rule (its history stays)')
+    .argument('<id>', 'the rule id')
+    .action(async (id: string) => {
+      const { alertsRemoveCommand } = await import('./commands/alerts.js');
+      setExit(await alertsRemoveCommand(config(), id, output));
+    });
+  alerts
+    .command('history')
+    .description('what fired and resolved, newest first, with each delivery')
+    .option('--limit <n>', 'entries to show', '50')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { alertsHistoryCommand } = await import('./commands/alerts.js');
+      setExit(await alertsHistoryCommand(config(), options, output));
+    });
+  alerts
+    .command('run')
+    .description('check the rules due now once (serve does this every minute)')
+    .option('--now <time>', 'the time to check as of (ISO), instead of the clock')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options) => {
+      const { alertsRunCommand } = await import('./commands/alerts.js');
+      setExit(await alertsRunCommand(config(), options, output));
     });
 
   const channels = program

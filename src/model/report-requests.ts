@@ -1,3 +1,4 @@
+import { type AlertChannel, type AlertRuleDefinition, scheduleError } from '../analysis/alerts/alerts.js';
 import type { AttributionSpec } from '../analysis/attribution/run-attribution.js';
 import { utcDayMs } from '../analysis/calendar.js';
 import type { CohortsSpec } from '../analysis/cohorts/run-cohorts.js';
@@ -6,7 +7,7 @@ import { landingPageBenchmarks, type PlanSpec } from '../analysis/experiments/pl
 import type { ExperimentSpec } from '../analysis/experiments/run-experiment.js';
 import type { ForecastSpec } from '../analysis/forecast/run-forecast.js';
 import type { PipelineForecastSpec } from '../analysis/forecast/run-pipeline-forecast.js';
-import { type GoalDefinition, type GoalMetric, goalMetrics } from '../analysis/goals/goals.js';
+import { type GoalDefinition, type GoalMetric, type GoalStatus, goalMetrics } from '../analysis/goals/goals.js';
 import type { KpiSpec } from '../analysis/kpi/run-kpi.js';
 import type { AnomaliesSpec } from '../analysis/monitoring/run-anomalies.js';
 import type { PathsSpec } from '../analysis/paths/run-paths.js';
@@ -690,4 +691,71 @@ export function goalDefinitionOf(values: RequestValues, name: FieldName): GoalDe
     team: choiceOf(values, 'team', name, ['marketing', 'sales', 'shared'] as const, 'shared'),
     funnel,
   };
+}
+
+/**
+ * An alert rule as `funnelscope alerts add` / `POST /api/alerts` give it (docs/alerts.md): `goal` (an id, with
+ * `when`: the statuses that alert, default off-track) or an anomaly series (`metric`, `event`, `definition`,
+ * `direction`: low, high or both, default low); `webhook` URLs (`slack` for Slack's payload), `email` addresses;
+ * `schedule` (cron, UTC; default every day at 08:00).
+ */
+export function alertRuleOf(values: RequestValues, name: FieldName, goalIds: readonly string[]): AlertRuleDefinition {
+  const ruleName = stringOf(values, 'name', name);
+  if (!ruleName) throw bad(name, 'name', 'a name for the rule', values.name);
+  const goal = stringOf(values, 'goal', name);
+  let condition: AlertRuleDefinition['condition'];
+  if (goal !== null) {
+    if (!goalIds.includes(goal))
+      throw bad(name, 'goal', `the id of a goal (${goalIds.join(', ') || 'none yet'})`, goal);
+    const statuses = (listOf(values, 'when', name) ?? ['off-track']) as GoalStatus[];
+    for (const status of statuses) {
+      if (!['on-track', 'at-risk', 'off-track', 'no data'].includes(status)) {
+        throw bad(name, 'when', 'statuses among on-track, at-risk, off-track, no data', status);
+      }
+    }
+    condition = { kind: 'goal', goalId: goal, statuses };
+  } else {
+    const metric = choiceOf(
+      values,
+      'metric',
+      name,
+      ['conversions', 'leads', 'deals_won', 'spend', 'funnel'] as const,
+      'conversions',
+    );
+    const event = stringOf(values, 'event', name);
+    if (metric === 'conversions' && !event)
+      throw bad(name, 'event', 'the event whose daily conversions are watched', null);
+    const definition = funnelOf(values, name, 'definition');
+    if (metric === 'funnel' && !definition)
+      throw bad(name, 'definition', 'the funnel whose conversion is watched', null);
+    condition = {
+      kind: 'anomaly',
+      metric,
+      event,
+      definition: metric === 'funnel' ? definition : null,
+      direction: choiceOf(values, 'direction', name, ['low', 'high', 'both'] as const, 'low'),
+    };
+  }
+  const channels: AlertChannel[] = [];
+  const slack = booleanOf(values, 'slack', name);
+  for (const url of listOf(values, 'webhook', name) ?? []) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw bad(name, 'webhook', 'an http(s) URL', url);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw bad(name, 'webhook', 'an http(s) URL', url);
+    channels.push({ type: 'webhook', url, format: slack ? 'slack' : 'json' });
+  }
+  const to = listOf(values, 'email', name) ?? [];
+  for (const address of to) {
+    if (!/^[^\s@]+@[^\s@]+$/.test(address)) throw bad(name, 'email', 'e-mail addresses', address);
+  }
+  if (to.length > 0) channels.push({ type: 'email', to });
+  if (channels.length === 0) throw bad(name, 'webhook', 'a webhook URL or an e-mail address to send alerts to', null);
+  const schedule = stringOf(values, 'schedule', name) ?? '0 8 * * *';
+  const problem = scheduleError(schedule);
+  if (problem) throw bad(name, 'schedule', `a cron expression in UTC (${problem})`, schedule);
+  return { name: ruleName, condition, channels, schedule };
 }

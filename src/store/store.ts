@@ -1,3 +1,4 @@
+import type { AlertMessage, AlertRule, AlertRuleDefinition, AlertState } from '../analysis/alerts/alerts.js';
 import type { Goal, GoalDefinition } from '../analysis/goals/goals.js';
 import type { Catalog } from '../model/catalog.js';
 import type { ChannelSettings } from '../model/channel-settings.js';
@@ -50,6 +51,15 @@ export interface ProjectKeys {
   project: string;
   writeKey: string;
   readKey: string;
+}
+
+/** An alert that fired or resolved, and each delivery's outcome. */
+export interface AlertRecord {
+  ruleId: string;
+  at: string;
+  kind: AlertMessage['kind'];
+  message: AlertMessage;
+  deliveries: { channel: string; ok: boolean; error: string | null }[];
 }
 
 /** The one storage interface; DuckDB (embedded) implements it today, ClickHouse later. */
@@ -110,6 +120,20 @@ export interface Store {
   addGoal(project: string, goal: GoalDefinition): Promise<Goal>;
   /** Deletes a goal; false when there was none. */
   deleteGoal(project: string, id: string): Promise<boolean>;
+  /** Projects that have alert rules (the scheduler checks each). */
+  projectsWithAlertRules(): Promise<string[]>;
+  /** The project's alert rules with their state, oldest first. */
+  listAlertRules(project: string): Promise<{ rule: AlertRule; state: AlertState }[]>;
+  /** Saves a new alert rule (a fresh id, no check yet) and returns it. */
+  addAlertRule(project: string, rule: AlertRuleDefinition): Promise<AlertRule>;
+  /** Deletes an alert rule (its history stays); false when there was none. */
+  deleteAlertRule(project: string, id: string): Promise<boolean>;
+  /** Records a rule's state after a check. */
+  setAlertState(project: string, id: string, state: AlertState): Promise<void>;
+  /** Keeps what fired or resolved and how each delivery went. */
+  recordAlert(project: string, entry: AlertRecord): Promise<void>;
+  /** What fired and resolved, newest first (at most `limit`). */
+  alertHistory(project: string, limit: number): Promise<AlertRecord[]>;
   /** The most recent committed imports, newest first. */
   recentImports(project: string, limit: number): Promise<ImportLogEntry[]>;
   close(): Promise<void>;

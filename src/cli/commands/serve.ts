@@ -12,6 +12,8 @@ export interface ServeOptions {
   flushMs?: string;
   maxBacklog?: string;
   logLevel: string;
+  /** Milliseconds between checks of the alert rules (default 60,000). */
+  alertsEveryMs?: string;
 }
 
 /**
@@ -42,11 +44,25 @@ export async function serveCommand(config: Config, options: ServeOptions, output
       },
     );
   }
-  const [{ buildApp }, { createMetrics }, { LiveIngest }] = await Promise.all([
-    import('../../server/app.js'),
-    import('../../server/metrics.js'),
-    import('../../store/live-ingest.js'),
-  ]);
+  const [{ buildApp }, { createMetrics }, { LiveIngest }, { runAlerts }, { ColumnCache }, { networkDeliverer }] =
+    await Promise.all([
+      import('../../server/app.js'),
+      import('../../server/metrics.js'),
+      import('../../store/live-ingest.js'),
+      import('../../analysis/alerts/run-alerts.js'),
+      import('../../engine/column-cache.js'),
+      import('../../notify/network-deliverer.js'),
+    ]);
+  const alertsEveryMs = options.alertsEveryMs === undefined ? 60_000 : Number(options.alertsEveryMs);
+  if (!Number.isFinite(alertsEveryMs) || alertsEveryMs < 100) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `--alerts-every-ms: expected at least 100, got ${options.alertsEveryMs}`,
+      {
+        field: '--alerts-every-ms',
+      },
+    );
+  }
   const store = await openStore(config);
   let newKeys = null;
   if (!(await store.hasKey(config.project, 'write'))) newKeys = await store.createProjectKeys(config.project);
@@ -80,11 +96,37 @@ export async function serveCommand(config: Config, options: ServeOptions, output
     output.out('  (shown once; `funnelscope projects create NAME` makes keys for other projects)');
   }
 
+  // Alert rules (docs/alerts.md): every minute, the rules whose schedule ticked since their last check.
+  const deliverer = networkDeliverer({ smtpUrl: config.smtpUrl, from: config.smtpFrom });
+  const alertColumns = new ColumnCache(store);
+  let checking: Promise<void> | null = null;
+  const checkAlerts = async () => {
+    for (const project of await store.projectsWithAlertRules()) {
+      for (const record of await runAlerts(alertColumns, store, project, Date.now(), deliverer)) {
+        app.log.info(
+          { project, rule: record.ruleId, kind: record.kind, deliveries: record.deliveries },
+          record.message.summary,
+        );
+      }
+    }
+  };
+  const alertTimer = setInterval(() => {
+    if (checking) return; // a slow round is not run twice at once
+    checking = checkAlerts()
+      .catch((error) => app.log.error({ err: error }, 'checking alert rules failed'))
+      .finally(() => {
+        checking = null;
+      });
+  }, alertsEveryMs);
+  alertTimer.unref();
+
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  clearInterval(alertTimer);
+  await checking;
   await app.close();
   const left = await ingest.stop({ drain: true });
   await store.close();

@@ -18,6 +18,7 @@ import type { Catalog } from '../../model/catalog.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
 import {
+  alertRuleOf,
   anomaliesSpec,
   attributionSpec,
   cohortsSpec,
@@ -63,6 +64,10 @@ export interface ApiOptions {
     | 'listGoals'
     | 'addGoal'
     | 'deleteGoal'
+    | 'listAlertRules'
+    | 'addAlertRule'
+    | 'deleteAlertRule'
+    | 'alertHistory'
   >;
   /** Accepted events not yet in the store (the live view says so). */
   backlog?: () => number;
@@ -339,4 +344,29 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     }
     return reply.status(204).send();
   });
+
+  // Alert rules (docs/alerts.md): list, add (201), delete (204, or 404), and what fired.
+  app.get('/api/alerts', async (request) => ({ rules: await options.store.listAlertRules(projectOf(request.query)) }));
+  app.post('/api/alerts', async (request, reply) => {
+    const project = projectOf(request.query);
+    const goals = await options.store.listGoals(project);
+    const rule = alertRuleOf(
+      objectBody(request.body, 'alerts'),
+      jsonName,
+      goals.map((g) => g.id),
+    );
+    return reply.status(201).send(await options.store.addAlertRule(project, rule));
+  });
+  app.delete<{ Params: { id: string } }>('/api/alerts/:id', async (request, reply) => {
+    const project = projectOf(request.query);
+    if (!(await options.store.deleteAlertRule(project, request.params.id))) {
+      throw new FunnelscopeError('not_found', `alert rule: no rule "${request.params.id}" in project ${project}`, {
+        field: 'id',
+      });
+    }
+    return reply.status(204).send();
+  });
+  app.get('/api/alerts/history', async (request) => ({
+    history: await options.store.alertHistory(projectOf(request.query), 200),
+  }));
 }

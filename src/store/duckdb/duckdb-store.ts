@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { AlertRule, AlertRuleDefinition, AlertState } from '../../analysis/alerts/alerts.js';
 import type { Goal, GoalDefinition } from '../../analysis/goals/goals.js';
 import type { Catalog } from '../../model/catalog.js';
 import { type ChannelSettings, parseChannelSettings } from '../../model/channel-settings.js';
@@ -14,7 +15,16 @@ import {
   type EventValueSource,
   valueSourceKey,
 } from '../event-columns.js';
-import type { ImportLogEntry, KeyKind, ProjectKeys, RecentEvent, SavedFunnel, Store, StoreCounts } from '../store.js';
+import type {
+  AlertRecord,
+  ImportLogEntry,
+  KeyKind,
+  ProjectKeys,
+  RecentEvent,
+  SavedFunnel,
+  Store,
+  StoreCounts,
+} from '../store.js';
 import {
   readSavedJson,
   readSnapshot,
@@ -424,6 +434,105 @@ export class DuckDBStore implements Store, EventColumnSource {
 
   catalog(project: string): Promise<Catalog> {
     return this.exclusive(() => getCatalog(this.db, project));
+  }
+
+  projectsWithAlertRules(): Promise<string[]> {
+    return this.exclusive(async () =>
+      (
+        await this.db.rows<{ project: string }>(`SELECT DISTINCT project_id AS project FROM alert_rules ORDER BY 1`)
+      ).map((r) => r.project),
+    );
+  }
+
+  listAlertRules(project: string): Promise<{ rule: AlertRule; state: AlertState }[]> {
+    return this.exclusive(async () =>
+      (
+        await this.db.rows<{ id: string; rule: string; state: string; created: string }>(
+          `SELECT rule_id AS id, CAST(rule AS VARCHAR) AS rule, CAST(state AS VARCHAR) AS state,
+                  strftime(created_at, '%Y-%m-%dT%H:%M:%SZ') AS created
+           FROM alert_rules WHERE project_id = $project ORDER BY created_at, rule_id`,
+          { project },
+        )
+      ).map((r) => ({
+        rule: { ...(JSON.parse(r.rule) as AlertRuleDefinition), id: r.id, createdAt: r.created },
+        state: JSON.parse(r.state) as AlertState,
+      })),
+    );
+  }
+
+  addAlertRule(project: string, rule: AlertRuleDefinition): Promise<AlertRule> {
+    return this.exclusive(async () => {
+      await this.ensureProject(project);
+      const id = randomUUID().slice(0, 8);
+      const state: AlertState = { lastRunMs: null, incident: null };
+      await this.db.run(
+        `INSERT INTO alert_rules (project_id, rule_id, rule, state) VALUES ($project, $id, $rule, $state)`,
+        { project, id, rule: JSON.stringify(rule), state: JSON.stringify(state) },
+      );
+      const [row] = await this.db.rows<{ created: string }>(
+        `SELECT strftime(created_at, '%Y-%m-%dT%H:%M:%SZ') AS created FROM alert_rules
+         WHERE project_id = $project AND rule_id = $id`,
+        { project, id },
+      );
+      return { ...rule, id, createdAt: row?.created ?? '' };
+    });
+  }
+
+  deleteAlertRule(project: string, id: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const before = await this.db.value<bigint>(
+        `SELECT count(*) FROM alert_rules WHERE project_id = $project AND rule_id = $id`,
+        { project, id },
+      );
+      await this.db.run(`DELETE FROM alert_rules WHERE project_id = $project AND rule_id = $id`, { project, id });
+      return Number(before) > 0;
+    });
+  }
+
+  setAlertState(project: string, id: string, state: AlertState): Promise<void> {
+    return this.exclusive(async () => {
+      await this.db.run(`UPDATE alert_rules SET state = $state WHERE project_id = $project AND rule_id = $id`, {
+        project,
+        id,
+        state: JSON.stringify(state),
+      });
+    });
+  }
+
+  recordAlert(project: string, entry: AlertRecord): Promise<void> {
+    return this.exclusive(async () => {
+      await this.db.run(
+        `INSERT INTO alert_history (project_id, rule_id, fired_at, kind, message, deliveries)
+         VALUES ($project, $rule, CAST($at AS TIMESTAMP), $kind, $message, $deliveries)`,
+        {
+          project,
+          rule: entry.ruleId,
+          at: entry.at.replace('Z', ''),
+          kind: entry.kind,
+          message: JSON.stringify(entry.message),
+          deliveries: JSON.stringify(entry.deliveries),
+        },
+      );
+    });
+  }
+
+  alertHistory(project: string, limit: number): Promise<AlertRecord[]> {
+    return this.exclusive(async () =>
+      (
+        await this.db.rows<{ rule: string; at: string; kind: string; message: string; deliveries: string }>(
+          `SELECT rule_id AS rule, strftime(fired_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS at, kind,
+                  CAST(message AS VARCHAR) AS message, CAST(deliveries AS VARCHAR) AS deliveries
+           FROM alert_history WHERE project_id = $project ORDER BY fired_at DESC, rowid DESC LIMIT $limit`,
+          { project, limit },
+        )
+      ).map((r) => ({
+        ruleId: r.rule,
+        at: r.at,
+        kind: r.kind as AlertRecord['kind'],
+        message: JSON.parse(r.message) as AlertRecord['message'],
+        deliveries: JSON.parse(r.deliveries) as AlertRecord['deliveries'],
+      })),
+    );
   }
 
   listGoals(project: string): Promise<Goal[]> {

@@ -238,6 +238,29 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 9,
+    name: 'alerts',
+    statements: [
+      // Alert rules (docs/alerts.md) with their state (last check, open incident), and what fired.
+      `CREATE TABLE alert_rules (
+        project_id VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        rule JSON NOT NULL,
+        state JSON NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (project_id, rule_id)
+      )`,
+      `CREATE TABLE alert_history (
+        project_id VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        fired_at TIMESTAMP NOT NULL,
+        kind VARCHAR NOT NULL,
+        message JSON NOT NULL,
+        deliveries JSON NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1]?.version ?? 0;

@@ -1,0 +1,128 @@
+/**
+ * Checking alert rules at a time (docs/alerts.md): `funnelscope serve` calls this every minute with the clock's
+ * time, `funnelscope alerts run` once, tests with a fake clock. Each rule whose schedule ticked since its last check
+ * is checked against the last whole day before the tick: an anomaly rule reads that day's verdict in its series, a
+ * goal rule the goal's status as of that day. Then one alert per incident (alerts.ts), delivered to the rule's
+ * webhooks and e-mail addresses, and recorded with each delivery's outcome.
+ */
+import type { ColumnCache } from '../../engine/column-cache.js';
+import { parseFunnelDefinition } from '../../model/funnel-definition.js';
+import { defaultAnomalyOptions } from '../../stats/anomaly.js';
+import type { AlertRecord, Store } from '../../store/store.js';
+import { evaluateGoals } from '../goals/run-goals.js';
+import { runAnomalies } from '../monitoring/run-anomalies.js';
+import {
+  type AlertMessage,
+  type AlertRule,
+  decide,
+  dueTick,
+  type Finding,
+  messageText,
+  webhookBody,
+} from './alerts.js';
+
+/** How alerts leave: by webhook (an HTTP POST of JSON) and by e-mail (src/notify/network-deliverer.ts). */
+export interface Deliverer {
+  webhook(url: string, body: unknown): Promise<void>;
+  email(to: readonly string[], subject: string, text: string): Promise<void>;
+}
+
+const dayMs = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** What the rule's condition is on the last whole day before `tickMs`. */
+async function check(
+  cache: ColumnCache,
+  store: Pick<Store, 'spendAndDeals' | 'listGoals'>,
+  project: string,
+  rule: AlertRule,
+  tickMs: number,
+): Promise<Finding> {
+  const day = isoDay(Math.floor(tickMs / dayMs) * dayMs - dayMs);
+  const condition = rule.condition;
+  if (condition.kind === 'goal') {
+    const report = await evaluateGoals(cache, store, project, day);
+    const result = report.goals.find((g) => g.goal.id === condition.goalId);
+    if (!result) return { active: false, summary: `goal ${condition.goalId} no longer exists` };
+    return {
+      active: condition.statuses.includes(result.judgement.status),
+      summary: `${result.judgement.summary}: ${result.judgement.status}`,
+    };
+  }
+  const report = await runAnomalies(cache, store, {
+    project,
+    metric: condition.metric,
+    event: condition.event,
+    definition: condition.definition ? parseFunnelDefinition(condition.definition) : null,
+    days: 1,
+    options: defaultAnomalyOptions,
+  });
+  const found = report.anomalies.find((a) => a.day === day);
+  const active = found !== undefined && (condition.direction === 'both' || found.anomaly === condition.direction);
+  const shown = (x: number | null) =>
+    x === null
+      ? '–'
+      : report.kind === 'rate'
+        ? `${(x * 100).toFixed(2)}%`
+        : (Math.round(x * 10) / 10).toLocaleString('en-US');
+  return {
+    active,
+    summary: found
+      ? `${report.series} on ${day}: ${shown(found.value)}, expected ${shown(found.expected)} (${shown(found.lower)}–${shown(found.upper)}), ${found.anomaly}`
+      : `${report.series} on ${day}: within its band`,
+  };
+}
+
+/** Checks the project's due rules at `nowMs`; returns what fired or resolved. */
+export async function runAlerts(
+  cache: ColumnCache,
+  store: Pick<Store, 'spendAndDeals' | 'listGoals' | 'listAlertRules' | 'setAlertState' | 'recordAlert'>,
+  project: string,
+  nowMs: number,
+  deliverer: Deliverer,
+): Promise<AlertRecord[]> {
+  const records: AlertRecord[] = [];
+  for (const { rule, state } of await store.listAlertRules(project)) {
+    // Before its first check a rule looks back one minute: it starts at its next tick, with no burst of past ones.
+    const tick = dueTick(rule.schedule, state.lastRunMs ?? nowMs - 60_000, nowMs);
+    if (tick === null) {
+      await store.setAlertState(project, rule.id, { ...state, lastRunMs: nowMs });
+      continue;
+    }
+    const finding = await check(cache, store, project, rule, tick);
+    const kind = decide(state, finding);
+    let incident = state.incident;
+    if (kind) {
+      const at = new Date(nowMs).toISOString();
+      const message: AlertMessage = {
+        rule: { id: rule.id, name: rule.name },
+        kind,
+        at,
+        summary: finding.summary,
+        incident: kind === 'resolve' ? state.incident : null,
+      };
+      const deliveries: AlertRecord['deliveries'] = [];
+      for (const channel of rule.channels) {
+        const name = channel.type === 'webhook' ? `webhook ${channel.url}` : `e-mail ${channel.to.join(', ')}`;
+        try {
+          if (channel.type === 'webhook') await deliverer.webhook(channel.url, webhookBody(message, channel.format));
+          else
+            await deliverer.email(
+              channel.to,
+              messageText(message),
+              `${messageText(message)}\n\n${JSON.stringify(message, null, 2)}\n`,
+            );
+          deliveries.push({ channel: name, ok: true, error: null });
+        } catch (e) {
+          deliveries.push({ channel: name, ok: false, error: (e as Error).message });
+        }
+      }
+      const record: AlertRecord = { ruleId: rule.id, at, kind, message, deliveries };
+      await store.recordAlert(project, record);
+      records.push(record);
+      incident = kind === 'fire' ? { openedAt: at, summary: finding.summary } : null;
+    }
+    await store.setAlertState(project, rule.id, { lastRunMs: nowMs, incident });
+  }
+  return records;
+}
