@@ -492,6 +492,19 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       setExit(await alertsRunCommand(config(), options, output));
     });
 
+  program
+    .command('report')
+    .description('the weekly digest: the funnel against the week before, goals, top friction, KPIs by channel')
+    .option('--out <file>', 'write the HTML page here (default: print it)')
+    .option('--pdf <file>', 'also print it as a PDF (needs Chromium)')
+    .option('--definition <file|json>', 'the funnel (default: the first saved funnel)')
+    .option('--as-of <date>', 'report the last whole week up to this day (default: the last day of the data)')
+    .addOption(new Option('--format <format>', 'output format').choices(['html', 'json']).default('html'))
+    .action(async (options) => {
+      const { reportCommand } = await import('./commands/report.js');
+      setExit(await reportCommand(config(), options, output));
+    });
+
   const channels = program
     .command('channels')
     .description("the project's channel grouping: rules before the defaults, referral exclusions (docs/channels.md)");

@@ -32,7 +32,11 @@ export interface GoalsReport {
 const dayMs = 86_400_000;
 
 /** The last day of the data: events (identity calls aside), deal records and spend. */
-async function lastDataDay(cache: ColumnCache, store: Pick<Store, 'spendAndDeals'>, project: string): Promise<number> {
+export async function lastDataDay(
+  cache: ColumnCache,
+  store: Pick<Store, 'spendAndDeals'>,
+  project: string,
+): Promise<number> {
   const { columns } = await cache.get(project);
   const identity = Uint8Array.from(columns.eventNames, (n) => (identityEventNames.has(n) ? 1 : 0));
   let last = 0;
