@@ -697,14 +697,18 @@ export function goalDefinitionOf(values: RequestValues, name: FieldName): GoalDe
  * An alert rule as `funnelscope alerts add` / `POST /api/alerts` give it (docs/alerts.md): `goal` (an id, with
  * `when`: the statuses that alert, default off-track) or an anomaly series (`metric`, `event`, `definition`,
  * `direction`: low, high or both, default low); `webhook` URLs (`slack` for Slack's payload), `email` addresses;
- * `schedule` (cron, UTC; default every day at 08:00).
+ * `schedule` (cron, UTC; default every day at 08:00). `digest`: the weekly digest instead of a condition (default
+ * schedule Monday 08:00; `definition` its funnel).
  */
 export function alertRuleOf(values: RequestValues, name: FieldName, goalIds: readonly string[]): AlertRuleDefinition {
   const ruleName = stringOf(values, 'name', name);
   if (!ruleName) throw bad(name, 'name', 'a name for the rule', values.name);
   const goal = stringOf(values, 'goal', name);
+  const digest = booleanOf(values, 'digest', name);
   let condition: AlertRuleDefinition['condition'];
-  if (goal !== null) {
+  if (digest) {
+    condition = { kind: 'digest', definition: funnelOf(values, name, 'definition') };
+  } else if (goal !== null) {
     if (!goalIds.includes(goal))
       throw bad(name, 'goal', `the id of a goal (${goalIds.join(', ') || 'none yet'})`, goal);
     const statuses = (listOf(values, 'when', name) ?? ['off-track']) as GoalStatus[];
@@ -754,7 +758,8 @@ export function alertRuleOf(values: RequestValues, name: FieldName, goalIds: rea
   }
   if (to.length > 0) channels.push({ type: 'email', to });
   if (channels.length === 0) throw bad(name, 'webhook', 'a webhook URL or an e-mail address to send alerts to', null);
-  const schedule = stringOf(values, 'schedule', name) ?? '0 8 * * *';
+  // A digest goes out on Monday mornings by default; a check runs every morning.
+  const schedule = stringOf(values, 'schedule', name) ?? (digest ? '0 8 * * 1' : '0 8 * * *');
   const problem = scheduleError(schedule);
   if (problem) throw bad(name, 'schedule', `a cron expression in UTC (${problem})`, schedule);
   return { name: ruleName, condition, channels, schedule };

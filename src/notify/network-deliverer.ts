@@ -19,9 +19,9 @@ export function networkDeliverer(options: { smtpUrl: string | null; from: string
       await response.arrayBuffer();
       if (!response.ok) throw new Error(`the webhook answered ${response.status}`);
     },
-    async email(to, subject, text) {
+    async email(to, subject, text, html) {
       if (!transport) throw new Error('no SMTP server configured (FUNNELSCOPE_SMTP_URL)');
-      await transport.sendMail({ from: options.from, to: [...to], subject, text });
+      await transport.sendMail({ from: options.from, to: [...to], subject, text, ...(html ? { html } : {}) });
     },
   };
 }

@@ -26,7 +26,7 @@ let webhookUrl: string;
 const posts: { path: string; body: Record<string, unknown> }[] = [];
 let smtp: SMTPServer;
 let smtpPort: number;
-const mails: { subject: string; to: string; text: string }[] = [];
+const mails: { subject: string; to: string; text: string; html: string }[] = [];
 let drop: AlertRule;
 let signups: AlertRule;
 
@@ -60,7 +60,7 @@ beforeAll(async () => {
       stream.on('end', () => {
         simpleParser(raw).then((mail) => {
           const to = Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : (mail.to?.text ?? '');
-          mails.push({ subject: mail.subject ?? '', to, text: mail.text ?? '' });
+          mails.push({ subject: mail.subject ?? '', to, text: mail.text ?? '', html: mail.html || '' });
           callback();
         }, callback);
       });
@@ -131,6 +131,51 @@ describe('alerts on a fake clock', () => {
     const table = await runCli(['--db', db, 'alerts', 'history']);
     expect(table.stdout).toContain('Page views dropped');
     expect(signups.channels).toEqual([{ type: 'webhook', url: `${webhookUrl}/signups`, format: 'slack' }]);
+  }, 120_000);
+
+  it('sends the weekly digest on Monday mornings, as an HTML e-mail and as JSON', async () => {
+    const funnel = { steps: [{ event: '$pageview' }, { event: 'Signed Up' }], window: { amount: 7, unit: 'day' } };
+    const rule = (
+      await runCliJson<AlertRule>([
+        ...['--db', db, 'alerts', 'add', '--name', 'Weekly digest', '--digest', '--definition', JSON.stringify(funnel)],
+        ...['--email', 'team@example.com', '--webhook', `${webhookUrl}/digest`, '--format', 'json'],
+      ])
+    ).json;
+    expect(rule.schedule).toBe('0 8 * * 1');
+    const { DuckDBStore } = await import('../../src/store/duckdb/duckdb-store.js');
+    const store = await DuckDBStore.open({ path: db });
+    const records: AlertRecord[] = [];
+    const mailsBefore = mails.length;
+    try {
+      const cache = new ColumnCache(store);
+      const deliverer = networkDeliverer({ smtpUrl: `smtp://127.0.0.1:${smtpPort}`, from: 'funnelscope@example.com' });
+      // 1 to 10 November: Mondays are the 2nd and the 9th.
+      for (let day = 0; day < 10; day += 1) {
+        records.push(
+          ...(await runAlerts(
+            cache,
+            store,
+            'default',
+            Date.parse('2026-11-01T08:00:00Z') + day * 86_400_000,
+            deliverer,
+          )),
+        );
+      }
+    } finally {
+      await store.close();
+    }
+    expect(records.map((r) => [r.ruleId, r.kind, r.at])).toEqual([
+      [rule.id, 'digest', '2026-11-02T08:00:00.000Z'],
+      [rule.id, 'digest', '2026-11-09T08:00:00.000Z'],
+    ]);
+    const sent = mails.slice(mailsBefore);
+    expect(sent.map((m) => m.subject)).toEqual([
+      '[funnelscope] Weekly digest: weekly digest of 2026-10-26 – 2026-11-01',
+      '[funnelscope] Weekly digest: weekly digest of 2026-11-02 – 2026-11-08',
+    ]);
+    expect(sent[0]?.html).toContain('Weekly digest: default');
+    const digests = posts.filter((p) => p.path === '/digest');
+    expect(digests.map((p) => (p.body.digest as { from: string }).from)).toEqual(['2026-10-26', '2026-11-02']);
   }, 120_000);
 
   it('refuses a bad rule naming the field', async () => {

@@ -3,7 +3,8 @@
  * schedule (UTC) saying when it is checked, and where to say so (webhooks, as JSON or a Slack-compatible payload,
  * and e-mail). One alert per incident: a check that finds the condition fires once and opens an incident; later
  * checks that still find it stay quiet; the first check that no longer finds it resolves the incident, which says
- * so once. Pure: when checks are due, what a check decides, and what the messages say.
+ * so once. A digest rule sends the weekly digest at each tick instead. Pure: when checks are due, what a check
+ * decides, and what the messages say.
  */
 import { CronExpressionParser } from 'cron-parser';
 import type { GoalStatus } from '../goals/goals.js';
@@ -18,7 +19,9 @@ export type AlertCondition =
       /** The funnel of the `funnel` metric, as given. */
       definition: Record<string, unknown> | null;
       direction: 'low' | 'high' | 'both';
-    };
+    }
+  /** Not a condition: the weekly digest (docs/digest.md), sent at every tick. */
+  | { kind: 'digest'; definition: Record<string, unknown> | null };
 
 export type AlertChannel = { type: 'webhook'; url: string; format: 'json' | 'slack' } | { type: 'email'; to: string[] };
 
@@ -53,7 +56,7 @@ export interface Finding {
   summary: string;
 }
 
-export type AlertKind = 'fire' | 'resolve';
+export type AlertKind = 'fire' | 'resolve' | 'digest';
 
 /** Whether a schedule is a valid 5-field cron expression; the parser's message otherwise. */
 export function scheduleError(schedule: string): string | null {
@@ -95,9 +98,9 @@ export interface AlertMessage {
 
 /** One line for a person (the e-mail subject, the Slack text). */
 export function messageText(message: AlertMessage): string {
-  return message.kind === 'fire'
-    ? `[funnelscope] ${message.rule.name}: ${message.summary}`
-    : `[funnelscope] Resolved: ${message.rule.name}: ${message.summary} (open since ${message.incident?.openedAt ?? '?'})`;
+  return message.kind === 'resolve'
+    ? `[funnelscope] Resolved: ${message.rule.name}: ${message.summary} (open since ${message.incident?.openedAt ?? '?'})`
+    : `[funnelscope] ${message.rule.name}: ${message.summary}`;
 }
 
 /** The webhook body: the message as JSON, or Slack's incoming-webhook shape (`text`). */

@@ -9,6 +9,8 @@ import type { ColumnCache } from '../../engine/column-cache.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
 import { defaultAnomalyOptions } from '../../stats/anomaly.js';
 import type { AlertRecord, Store } from '../../store/store.js';
+import { renderDigest } from '../digest/render-digest.js';
+import { runDigest } from '../digest/run-digest.js';
 import { evaluateGoals } from '../goals/run-goals.js';
 import { runAnomalies } from '../monitoring/run-anomalies.js';
 import {
@@ -24,7 +26,8 @@ import {
 /** How alerts leave: by webhook (an HTTP POST of JSON) and by e-mail (src/notify/network-deliverer.ts). */
 export interface Deliverer {
   webhook(url: string, body: unknown): Promise<void>;
-  email(to: readonly string[], subject: string, text: string): Promise<void>;
+  /** `html`: an HTML version of the body (the digest). */
+  email(to: readonly string[], subject: string, text: string, html?: string): Promise<void>;
 }
 
 const dayMs = 86_400_000;
@@ -49,6 +52,7 @@ async function check(
       summary: `${result.judgement.summary}: ${result.judgement.status}`,
     };
   }
+  if (condition.kind === 'digest') return { active: true, summary: 'weekly digest' };
   const report = await runAnomalies(cache, store, {
     project,
     metric: condition.metric,
@@ -73,10 +77,29 @@ async function check(
   };
 }
 
-/** Checks the project's due rules at `nowMs`; returns what fired or resolved. */
+/** The digest of the last whole week before the tick's day, as data and as its HTML page. */
+async function digestAt(
+  cache: ColumnCache,
+  store: Pick<Store, 'spendAndDeals' | 'listGoals' | 'listFunnels'>,
+  project: string,
+  rule: AlertRule,
+  tickMs: number,
+) {
+  const condition = rule.condition as Extract<AlertRule['condition'], { kind: 'digest' }>;
+  const data = await runDigest(cache, store, project, {
+    asOf: isoDay(Math.floor(tickMs / dayMs) * dayMs - dayMs),
+    definition: condition.definition ? parseFunnelDefinition(condition.definition) : null,
+  });
+  return { data, html: renderDigest(data), summary: `weekly digest of ${data.from} – ${data.to}` };
+}
+
+/** Checks the project's due rules at `nowMs`; returns what fired, resolved or was sent. */
 export async function runAlerts(
   cache: ColumnCache,
-  store: Pick<Store, 'spendAndDeals' | 'listGoals' | 'listAlertRules' | 'setAlertState' | 'recordAlert'>,
+  store: Pick<
+    Store,
+    'spendAndDeals' | 'listGoals' | 'listFunnels' | 'listAlertRules' | 'setAlertState' | 'recordAlert'
+  >,
   project: string,
   nowMs: number,
   deliverer: Deliverer,
@@ -89,8 +112,9 @@ export async function runAlerts(
       await store.setAlertState(project, rule.id, { ...state, lastRunMs: nowMs });
       continue;
     }
-    const finding = await check(cache, store, project, rule, tick);
-    const kind = decide(state, finding);
+    const digest = rule.condition.kind === 'digest' ? await digestAt(cache, store, project, rule, tick) : null;
+    const finding = digest ? { active: true, summary: digest.summary } : await check(cache, store, project, rule, tick);
+    const kind = digest ? 'digest' : decide(state, finding);
     let incident = state.incident;
     if (kind) {
       const at = new Date(nowMs).toISOString();
@@ -105,13 +129,15 @@ export async function runAlerts(
       for (const channel of rule.channels) {
         const name = channel.type === 'webhook' ? `webhook ${channel.url}` : `e-mail ${channel.to.join(', ')}`;
         try {
-          if (channel.type === 'webhook') await deliverer.webhook(channel.url, webhookBody(message, channel.format));
-          else
-            await deliverer.email(
-              channel.to,
-              messageText(message),
-              `${messageText(message)}\n\n${JSON.stringify(message, null, 2)}\n`,
-            );
+          if (channel.type === 'webhook') {
+            const body = webhookBody(message, channel.format);
+            // The digest's data goes with its JSON message (Slack gets the line).
+            const withData = digest && channel.format === 'json' ? { ...(body as object), digest: digest.data } : body;
+            await deliverer.webhook(channel.url, withData);
+          } else {
+            const text = `${messageText(message)}\n\n${JSON.stringify(message, null, 2)}\n`;
+            await deliverer.email(channel.to, messageText(message), text, digest?.html);
+          }
           deliveries.push({ channel: name, ok: true, error: null });
         } catch (e) {
           deliveries.push({ channel: name, ok: false, error: (e as Error).message });
@@ -120,7 +146,7 @@ export async function runAlerts(
       const record: AlertRecord = { ruleId: rule.id, at, kind, message, deliveries };
       await store.recordAlert(project, record);
       records.push(record);
-      incident = kind === 'fire' ? { openedAt: at, summary: finding.summary } : null;
+      if (kind !== 'digest') incident = kind === 'fire' ? { openedAt: at, summary: finding.summary } : null;
     }
     await store.setAlertState(project, rule.id, { lastRunMs: nowMs, incident });
   }
