@@ -16,6 +16,7 @@ import type { ExperimentReport } from '../../src/analysis/experiments/run-experi
 import type { ForecastReport } from '../../src/analysis/forecast/run-forecast.js';
 import type { PipelineForecastReport } from '../../src/analysis/forecast/run-pipeline-forecast.js';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
+import type { GoalsReport } from '../../src/analysis/goals/run-goals.js';
 import type { KpiReport } from '../../src/analysis/kpi/report.js';
 import type { PipelineReport } from '../../src/analysis/pipeline/report.js';
 import type { ScoreApplyReport } from '../../src/analysis/scoring/run-scoring.js';
@@ -600,6 +601,39 @@ describe.skipIf(!haveChromium)('dashboard: forecast and leads', () => {
     expect(Number(await page.getAttribute('[data-leads-summary]', 'data-leads'))).toBe(retrained.leads);
     await page.close();
   }, 120_000);
+
+  it('goals view: a goal added through the form shows the status the API gives, and goes when deleted', async () => {
+    const page = await open('/?view=goals', { base: big.url });
+    await page.waitForSelector('.empty');
+    for (const [id, value] of [
+      ['#goal-name', 'Leads this month'],
+      ['#goal-target', '100'],
+    ]) {
+      await page.fill(id as string, value as string);
+      await page.dispatchEvent(id as string, 'change');
+    }
+    await page.selectOption('#goal-metric', 'leads');
+    await page.selectOption('#goal-team', 'marketing');
+    await page.getByRole('button', { name: 'Add goal', exact: true }).click();
+    await page.waitForSelector('tr[data-goal]');
+    const api = await get<GoalsReport>('/api/goals');
+    expect(api.goals.map((g) => [g.goal.name, g.goal.team, g.goal.target])).toEqual([
+      ['Leads this month', 'marketing', 100],
+    ]);
+    const rows = await page.$$eval('tr[data-goal]', (trs) =>
+      trs.map((r) => [
+        r.getAttribute('data-goal'),
+        r.getAttribute('data-status'),
+        r.querySelector('td.text')?.textContent,
+      ]),
+    );
+    expect(rows).toEqual(api.goals.map((g) => [g.goal.id, g.judgement.status, g.judgement.summary]));
+    await page.screenshot({ path: join(output, 'dashboard-goals.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Delete Leads this month', exact: true }).click();
+    await page.waitForSelector('.empty');
+    expect((await get<GoalsReport>('/api/goals')).goals).toEqual([]);
+    await page.close();
+  }, 60_000);
 
   it('says what to do without a model, and logs no console errors', async () => {
     const page = await open('/?view=leads&model=none-yet', { base: big.url });

@@ -7,6 +7,8 @@ import type { ExperimentReport } from '../../src/analysis/experiments/run-experi
 import type { ForecastReport } from '../../src/analysis/forecast/run-forecast.js';
 import type { PipelineForecastReport } from '../../src/analysis/forecast/run-pipeline-forecast.js';
 import type { FunnelReport } from '../../src/analysis/funnel/report.js';
+import type { Goal } from '../../src/analysis/goals/goals.js';
+import type { GoalsReport } from '../../src/analysis/goals/run-goals.js';
 import type { KpiReport } from '../../src/analysis/kpi/report.js';
 import type { PathsResult } from '../../src/analysis/paths/paths.js';
 import type { PipelineReport } from '../../src/analysis/pipeline/report.js';
@@ -25,6 +27,8 @@ export type {
   ExperimentReport,
   ForecastReport,
   FunnelReport,
+  Goal,
+  GoalsReport,
   KpiReport,
   PipelineForecastReport,
   PipelineReport,
@@ -110,6 +114,10 @@ export const api = {
     call<ScoreTrainReport>(`/api/scores/train${projectQuery(project)}`, request),
   applyScores: (project: string, request: Record<string, string>) =>
     call<ScoreApplyReport>(`/api/scores/apply${projectQuery(project)}`, request),
+  goals: (project: string) => call<GoalsReport>(`/api/goals${projectQuery(project)}`),
+  addGoal: (project: string, goal: Record<string, unknown>) => call<Goal>(`/api/goals${projectQuery(project)}`, goal),
+  deleteGoal: (project: string, id: string) =>
+    call<void>(`/api/goals/${encodeURIComponent(id)}${projectQuery(project)}`, undefined, 'DELETE'),
   live: (project: string) => call<LiveReport>(`/api/live?${new URLSearchParams({ project })}`),
   catalog: (project: string) => call<Catalog>(`/api/catalog?project=${encodeURIComponent(project)}`),
   events: (project: string) => call<{ events: EventName[] }>(`/api/events?project=${encodeURIComponent(project)}`),

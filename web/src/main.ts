@@ -5,6 +5,7 @@ import { ExperimentsView } from './views/experiments-view.js';
 import { ForecastView } from './views/forecast-view.js';
 import { FrictionView } from './views/friction-view.js';
 import { FunnelView } from './views/funnel-view.js';
+import { GoalsView } from './views/goals-view.js';
 import { LeadsView } from './views/leads-view.js';
 import { LiveView } from './views/live-view.js';
 import { MoneyView } from './views/money-view.js';
@@ -15,7 +16,7 @@ function App() {
   const params = new URLSearchParams(location.search);
   const requested = params.get('view');
   const view =
-    (['friction', 'money', 'attribution', 'experiments', 'forecast', 'leads', 'live'] as const).find(
+    (['friction', 'money', 'goals', 'attribution', 'experiments', 'forecast', 'leads', 'live'] as const).find(
       (v) => v === requested,
     ) ?? 'funnel';
   const project = params.get('project') ?? 'default';
@@ -44,6 +45,7 @@ function App() {
           >Friction</a
         >
         <a href=${link('money')} onClick=${follow('money')} aria-current=${view === 'money' ? 'page' : undefined}>Money</a>
+        <a href=${link('goals')} onClick=${follow('goals')} aria-current=${view === 'goals' ? 'page' : undefined}>Goals</a>
         <a href=${link('attribution')} onClick=${follow('attribution')} aria-current=${view === 'attribution' ? 'page' : undefined}
           >Attribution</a
         >
@@ -63,17 +65,19 @@ function App() {
           ? html`<${FrictionView} project=${project} definition=${definition} />`
           : view === 'money'
             ? html`<${MoneyView} project=${project} />`
-            : view === 'attribution'
-              ? html`<${AttributionView} project=${project} />`
-              : view === 'experiments'
-                ? html`<${ExperimentsView} project=${project} />`
-                : view === 'forecast'
-                  ? html`<${ForecastView} project=${project} />`
-                  : view === 'leads'
-                    ? html`<${LeadsView} project=${project} />`
-                    : view === 'live'
-                      ? html`<${LiveView} project=${project} />`
-                      : html`<${FunnelView} />`
+            : view === 'goals'
+              ? html`<${GoalsView} project=${project} />`
+              : view === 'attribution'
+                ? html`<${AttributionView} project=${project} />`
+                : view === 'experiments'
+                  ? html`<${ExperimentsView} project=${project} />`
+                  : view === 'forecast'
+                    ? html`<${ForecastView} project=${project} />`
+                    : view === 'leads'
+                      ? html`<${LeadsView} project=${project} />`
+                      : view === 'live'
+                        ? html`<${LiveView} project=${project} />`
+                        : html`<${FunnelView} />`
       }
     </main>`;
 }
