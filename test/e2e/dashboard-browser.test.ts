@@ -624,7 +624,7 @@ describe.skipIf(!haveChromium)('dashboard: forecast and leads', () => {
       trs.map((r) => [
         r.getAttribute('data-goal'),
         r.getAttribute('data-status'),
-        r.querySelector('td.text')?.textContent,
+        r.querySelector('td[data-summary]')?.textContent,
       ]),
     );
     expect(rows).toEqual(api.goals.map((g) => [g.goal.id, g.judgement.status, g.judgement.summary]));

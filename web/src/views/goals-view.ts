@@ -100,7 +100,7 @@ export function GoalsView(props: { project: string }) {
                 (g) => html`<tr data-goal=${g.goal.id} data-status=${g.judgement.status}>
                   <td>${g.goal.name}</td>
                   <td class="text"><span class=${`status ${g.judgement.status.replace(' ', '-')}`}>${g.judgement.status}</span></td>
-                  <td class="text">${g.judgement.summary}</td>
+                  <td class="text" data-summary>${g.judgement.summary}</td>
                   <td><button type="button" class="link" aria-label=${`Delete ${g.goal.name}`} onClick=${() => remove(g.goal.id)}>delete</button></td>
                 </tr>`,
               )}
