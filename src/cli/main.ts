@@ -498,6 +498,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .description('the weekly digest: the funnel against the week before, goals, top friction, KPIs by channel')
     .option('--out <file>', 'write the HTML page here (default: print it)')
     .option('--pdf <file>', 'also print it as a PDF (needs Chromium)')
+    .option('--csv <folder>', 'also write each table as CSV there (funnel.csv, goals.csv, kpi.csv)')
     .option('--definition <file|json>', 'the funnel (default: the first saved funnel)')
     .option('--as-of <date>', 'report the last whole week up to this day (default: the last day of the data)')
     .addOption(new Option('--format <format>', 'output format').choices(['html', 'json']).default('html'))

@@ -106,6 +106,21 @@ describe('the weekly digest', () => {
     120_000,
   );
 
+  it("writes each table as CSV: the digest's own values, quoted by RFC 4180", async () => {
+    const folder = join(dir, 'csv');
+    const result = await runCli(['--db', db, 'report', '--definition', JSON.stringify(funnel), '--csv', folder]);
+    expect(result.code).toBe(0);
+    const funnelCsv = readFileSync(join(folder, 'funnel.csv'), 'utf8').split('\r\n');
+    expect(funnelCsv[0]).toBe('step,this_week,week_before,conversion,conversion_week_before');
+    expect(funnelCsv.slice(1, -1)).toEqual(
+      digest.steps.map((s) => [s.name, s.count, s.previousCount, s.rate, s.previousRate].map((v) => v ?? '').join(',')),
+    );
+    const kpi = readFileSync(join(folder, 'kpi.csv'), 'utf8').split('\r\n');
+    expect(kpi.length).toBe(digest.kpi.rows.length + 3); // header, rows, total, the last line's end
+    expect(kpi.at(-2)?.startsWith(`total,${digest.kpi.total.spend},`)).toBe(true);
+    expect(readFileSync(join(folder, 'goals.csv'), 'utf8')).toContain(',Leads,shared,leads,100,at_least,2026-10-01,');
+  });
+
   it('says what a PDF needs when Chromium is missing', async () => {
     const result = await runCli(
       ['--db', db, 'report', '--definition', JSON.stringify(funnel), '--pdf', join(dir, 'x.pdf')],

@@ -1,4 +1,6 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { digestTables, toCsv } from '../../analysis/digest/digest-csv.js';
 import { renderDigest } from '../../analysis/digest/render-digest.js';
 import { runDigest } from '../../analysis/digest/run-digest.js';
 import type { Config } from '../../config.js';
@@ -11,6 +13,8 @@ import { readDefinition } from './funnel.js';
 
 export interface ReportOptions {
   out?: string;
+  /** A folder to write each table to as CSV (funnel.csv, goals.csv, kpi.csv). */
+  csv?: string;
   pdf?: string;
   definition?: string;
   asOf?: string;
@@ -53,11 +57,13 @@ export async function reportCommand(config: Config, options: ReportOptions, outp
   }
   const html = renderDigest(digest);
   if (options.out) writeFileSync(options.out, html);
+  if (options.csv) {
+    mkdirSync(options.csv, { recursive: true });
+    for (const table of digestTables(digest)) writeFileSync(join(options.csv, `${table.name}.csv`), toCsv(table));
+  }
   if (options.pdf) await htmlToPdf(html, options.pdf);
-  if (!options.out && !options.pdf) output.out(html);
-  else
-    output.out(
-      `digest of ${digest.from} – ${digest.to}${options.out ? ` → ${options.out}` : ''}${options.pdf ? ` → ${options.pdf}` : ''}`,
-    );
+  const written = [options.out, options.pdf, options.csv ? join(options.csv, '{funnel,goals,kpi}.csv') : undefined];
+  const files = written.filter((f): f is string => Boolean(f));
+  output.out(files.length === 0 ? html : `digest of ${digest.from} – ${digest.to} → ${files.join(', ')}`);
   return 0;
 }
