@@ -6,7 +6,7 @@
  * console errors. Screenshots go to test/output/ (not committed). Skipped, saying so, where /usr/bin/chromium is
  * missing.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -500,6 +500,31 @@ describe.skipIf(!haveChromium)('dashboard', () => {
     await page.keyboard.press('Enter');
     await page.waitForSelector('tr[data-breakdown-row]');
     expect(new URL(page.url()).searchParams.get('definition')).toContain('device_type');
+    await page.close();
+  }, 60_000);
+
+  it('exports the tables of a page as one CSV file', async () => {
+    const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.url}/?definition=${encodeURIComponent(JSON.stringify(definition))}`);
+    await page.waitForSelector('td[data-step-count]');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV', exact: true }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('funnelscope-funnel.csv');
+    const csv = readFileSync((await download.path()) as string, 'utf8');
+    // The first table's title row, its header, then one row per step whose count is the CLI's.
+    const lines = csv.split('\r\n');
+    const title = await page.$eval('table', (t) => t.getAttribute('aria-label'));
+    expect(lines[0]).toBe(title);
+    const firstTable = lines.slice(2, 2 + cliReport.steps.length);
+    for (const [i, step] of cliReport.steps.entries()) {
+      expect(firstTable[i]).toContain(
+        step.count.toLocaleString('en-US').includes(',')
+          ? `"${step.count.toLocaleString('en-US')}"`
+          : String(step.count),
+      );
+    }
     await page.close();
   }, 60_000);
 

@@ -10,6 +10,7 @@ import { LeadsView } from './views/leads-view.js';
 import { LiveView } from './views/live-view.js';
 import { MoneyView } from './views/money-view.js';
 import './style.css';
+import { downloadTables } from './tables-csv.js';
 
 /** The view and its inputs come from the URL: `?view=funnel|friction&project=…&definition=…`. */
 function App() {
@@ -58,6 +59,9 @@ function App() {
         <a href=${link('leads')} onClick=${follow('leads')} aria-current=${view === 'leads' ? 'page' : undefined}>Leads</a>
         <a href=${link('live')} onClick=${follow('live')} aria-current=${view === 'live' ? 'page' : undefined}>Live</a>
       </nav>
+      <button type="button" class="link export" title="Every table of this page in one CSV file" onClick=${() => downloadTables(view)}>
+        Export CSV
+      </button>
     </header>
     <main>
       ${
