@@ -379,7 +379,10 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
   program
     .command('anomalies')
     .description("days out of line in a daily series: conversions, leads, deals won, spend, or a funnel's conversion")
-    .option('--metric <metric>', 'conversions, leads, deals_won, spend or funnel (default: funnel with --definition)')
+    .option(
+      '--metric <metric>',
+      'conversions, leads, deals_won, spend, cac or funnel (default: funnel with --definition)',
+    )
     .option('--event <name>', 'the event conversions count')
     .option('--definition <file|json>', 'the funnel whose conversion by entry day is judged (docs/funnels.md)')
     .option('--days <n>', 'days to show, the latest last', '30')
@@ -445,7 +448,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--digest', 'send the weekly digest (docs/digest.md) at each tick instead (default schedule Monday 08:00)')
     .option('--goal <id>', 'alert on this goal (goals list shows the ids)')
     .option('--when <statuses>', 'the goal statuses that alert, comma-separated', 'off-track')
-    .option('--metric <metric>', 'anomalies in: conversions, leads, deals_won, spend or funnel', 'conversions')
+    .option('--metric <metric>', 'anomalies in: conversions, leads, deals_won, spend, cac or funnel', 'conversions')
     .option('--event <name>', 'the event whose daily conversions are watched')
     .option('--definition <file|json>', "the funnel whose conversion is watched (metric funnel), or the digest's")
     .option('--direction <direction>', 'low, high or both', 'low')

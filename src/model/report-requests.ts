@@ -601,7 +601,7 @@ export function anomaliesSpec(
     values,
     'metric',
     name,
-    ['conversions', 'leads', 'deals_won', 'spend', 'funnel'] as const,
+    ['conversions', 'leads', 'deals_won', 'spend', 'cac', 'funnel'] as const,
     definition ? 'funnel' : 'conversions',
   );
   if (metric === 'funnel' && !definition) {
@@ -723,7 +723,7 @@ export function alertRuleOf(values: RequestValues, name: FieldName, goalIds: rea
       values,
       'metric',
       name,
-      ['conversions', 'leads', 'deals_won', 'spend', 'funnel'] as const,
+      ['conversions', 'leads', 'deals_won', 'spend', 'cac', 'funnel'] as const,
       'conversions',
     );
     const event = stringOf(values, 'event', name);

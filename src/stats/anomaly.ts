@@ -214,3 +214,68 @@ export function rateAnomalies(
   }
   return out;
 }
+
+/**
+ * Judges each day's cost per acquisition (spend ÷ customers) through its customers: given the day's spend, the
+ * expected customers are spend × r, r the pooled customers per unit of spend of the last 2 × `levelDays` window days;
+ * the band is expected ± z √(φ · expected) (Poisson with overdispersion φ, found as for counts, at least 1). Few
+ * customers for the spend is a `high` CAC, many a `low` one. The value and the band are given as CAC (spend over
+ * customers; the band's ends swap). A day whose expected customers are under `minExpected` is not judged.
+ */
+export function cacAnomalies(
+  spend: ArrayLike<number>,
+  customers: ArrayLike<number>,
+  options: AnomalyOptions = defaultAnomalyOptions,
+): DayJudgement[] {
+  const n = spend.length;
+  const flagged = new Uint8Array(n);
+  const out: DayJudgement[] = [];
+  const cac = (s: number, c: number) => (c > 0 ? s / c : Number.NaN);
+  const perSpend = (days: number[]) => {
+    let c = 0;
+    let s = 0;
+    for (const d of days) {
+      c += customers[d] as number;
+      s += spend[d] as number;
+    }
+    return s > 0 ? c / s : Number.NaN;
+  };
+  const span = 2 * options.levelDays;
+  for (let t = 0; t < n; t += 1) {
+    const value = cac(spend[t] as number, customers[t] as number);
+    const days = windowBefore(t, options.history, flagged);
+    if (t < options.warmUp || days.length < options.history / 2) {
+      out.push(notJudged(value, 'warm-up'));
+      continue;
+    }
+    const r = perSpend(days.slice(-span));
+    const expected = (spend[t] as number) * r;
+    if (!(expected >= options.minExpected)) {
+      out.push(notJudged(value, 'low volume'));
+      continue;
+    }
+    const ratios: number[] = [];
+    for (let k = span; k < days.length; k += 1) {
+      const d = days[k] as number;
+      const mu = (spend[d] as number) * perSpend(days.slice(k - span, k));
+      if (mu >= options.minExpected) ratios.push(((customers[d] as number) - mu) ** 2 / mu);
+    }
+    const phi = Math.max(1, mean(ratios) || 1);
+    const sd = Math.sqrt(phi * expected);
+    const z = ((customers[t] as number) - expected) / sd;
+    // Few customers for the spend: a high CAC.
+    const anomaly = z < -options.z ? 'high' : z > options.z ? 'low' : null;
+    if (anomaly) flagged[t] = 1;
+    const fewest = Math.max(0, expected - options.z * sd);
+    out.push({
+      value,
+      expected: cac(spend[t] as number, expected),
+      lower: cac(spend[t] as number, expected + options.z * sd),
+      upper: fewest > 0 ? cac(spend[t] as number, fewest) : Number.POSITIVE_INFINITY,
+      z: -z,
+      anomaly,
+      notJudged: null,
+    });
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
  * conversion (8% of about 1,500–2,100 a day) halves or rises 1.8×.
  */
 import { describe, expect, it } from 'vitest';
-import { countAnomalies, defaultAnomalyOptions, rateAnomalies } from '../../src/stats/anomaly.js';
+import { cacAnomalies, countAnomalies, defaultAnomalyOptions, rateAnomalies } from '../../src/stats/anomaly.js';
 import { mulberry32, standardNormal } from '../../src/stats/random.js';
 
 const weekdaysOf = (days: number) => Array.from({ length: days }, (_, d) => d % 7);
@@ -150,5 +150,69 @@ describe('rate anomalies', () => {
     const trials = [...Array.from({ length: 56 }, () => 1000), 20];
     const conversions = [...Array.from({ length: 56 }, () => 100), 20];
     expect(rateAnomalies(conversions, trials, defaultAnomalyOptions)[56]?.notJudged).toBe('low volume');
+  });
+});
+
+describe('CAC anomalies', () => {
+  /** Daily spend (6,000–8,400, 10% wobble) buying 2 customers per 100 (120–170 a day); planted days halve them or add 80%. */
+  function cacSeries(seed: number, planted: Map<number, number> = new Map()) {
+    const uniform = mulberry32(seed);
+    const spend: number[] = [];
+    const customers: number[] = [];
+    for (let d = 0; d < warmUp + judged; d += 1) {
+      const s = 6000 * (d % 7 === 0 || d % 7 === 6 ? 1 : 1.4) * Math.exp(0.1 * standardNormal(uniform));
+      const mu = s * 0.02 * Math.exp(0.05 * standardNormal(uniform)) * (planted.get(d) ?? 1);
+      spend.push(Math.round(s * 100) / 100);
+      customers.push(Math.max(0, Math.round(mu + Math.sqrt(mu) * standardNormal(uniform))));
+    }
+    return { spend, customers };
+  }
+
+  it('a day that buys half the customers for its spend is a high CAC; the band is given as CAC', () => {
+    const spend = Array.from({ length: 57 }, () => 1000);
+    const customers = [...Array.from({ length: 56 }, () => 50), 20];
+    const j = cacAnomalies(spend, customers)[56];
+    // Expected 50 customers for 1,000 (CAC 20); band 50 ± 3.5 √50 customers → CAC 1000/74.7 … 1000/25.3.
+    expect(j?.expected).toBeCloseTo(20, 12);
+    expect(j?.lower).toBeCloseTo(1000 / (50 + 3.5 * Math.sqrt(50)), 9);
+    expect(j?.upper).toBeCloseTo(1000 / (50 - 3.5 * Math.sqrt(50)), 9);
+    expect(j).toMatchObject({ value: 50, anomaly: 'high' });
+    expect(j?.z).toBeCloseTo(30 / Math.sqrt(50), 12);
+  });
+
+  it('finds planted CAC doublings and halvings (recall ≥ 0.9), at most one false alert per 90 days, over 200 seeds', () => {
+    let found = 0;
+    let planted = 0;
+    let falseOnNormal = 0;
+    for (let seed = 1; seed <= 200; seed += 1) {
+      const normal = cacSeries(seed);
+      falseOnNormal += cacAnomalies(normal.spend, normal.customers).filter(
+        (j, d) => d >= warmUp && j.anomaly !== null,
+      ).length;
+      const days = new Map([...plantings(seed)].map(([d, f]) => [d, f < 1 ? 0.5 : 1.8]));
+      const series = cacSeries(seed, days);
+      cacAnomalies(series.spend, series.customers).forEach((j, d) => {
+        const factor = days.get(d);
+        if (factor === undefined) return;
+        planted += 1;
+        // Fewer customers for the spend: a higher CAC.
+        if (j.anomaly === (factor < 1 ? 'high' : 'low')) found += 1;
+      });
+    }
+    expect(found / planted).toBeGreaterThanOrEqual(0.9);
+    expect(falseOnNormal / 200).toBeLessThanOrEqual(1);
+    console.info(
+      `CAC: recall ${((found / planted) * 100).toFixed(1)}%, false alerts per 90 normal days ${(falseOnNormal / 200).toFixed(3)}`,
+    );
+  });
+
+  it('does not judge days with few expected customers', () => {
+    const spend = Array.from({ length: 60 }, () => 100);
+    const customers = Array.from({ length: 60 }, (_, d) => (d % 3 === 0 ? 4 : 1));
+    expect(
+      cacAnomalies(spend, customers)
+        .slice(56)
+        .every((j) => j.notJudged === 'low volume'),
+    ).toBe(true);
   });
 });

@@ -8,11 +8,17 @@
 import type { ColumnCache } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { type FunnelDefinition, secondsPerUnit } from '../../model/funnel-definition.js';
-import { type AnomalyOptions, countAnomalies, type DayJudgement, rateAnomalies } from '../../stats/anomaly.js';
+import {
+  type AnomalyOptions,
+  cacAnomalies,
+  countAnomalies,
+  type DayJudgement,
+  rateAnomalies,
+} from '../../stats/anomaly.js';
 import type { Store } from '../../store/store.js';
 import { runFunnel } from '../funnel/run-funnel.js';
 
-export type MonitoredMetric = 'conversions' | 'leads' | 'deals_won' | 'spend' | 'funnel';
+export type MonitoredMetric = 'conversions' | 'leads' | 'deals_won' | 'spend' | 'cac' | 'funnel';
 
 export interface AnomaliesSpec {
   project: string;
@@ -28,7 +34,7 @@ export interface AnomaliesSpec {
 
 export interface AnomalyDay extends DayJudgement {
   day: string;
-  /** For a rate: entries and conversions of the day. */
+  /** For a rate: entries and conversions of the day; for CAC: spend (trials) and new customers (conversions). */
   trials?: number;
   conversions?: number;
 }
@@ -37,7 +43,7 @@ export interface AnomaliesReport {
   report: 'anomalies';
   project: string;
   series: string;
-  kind: 'count' | 'rate';
+  kind: 'count' | 'rate' | 'cac';
   /** Every judged day of the series that is anomalous, the latest first. */
   anomalies: AnomalyDay[];
   /** The last `days` days. */
@@ -77,7 +83,7 @@ export async function runAnomalies(
 ): Promise<AnomaliesReport> {
   const notes: string[] = [];
   let series: string;
-  let kind: 'count' | 'rate' = 'count';
+  let kind: 'count' | 'rate' | 'cac' = 'count';
   let first = 0;
   let judged: DayJudgement[] = [];
   let extra: { trials: number; conversions: number }[] | null = null;
@@ -114,6 +120,37 @@ export async function runAnomalies(
     );
     kind = 'rate';
     series = `funnel conversion by entry day (${report.steps[0]?.name ?? 'step 1'} → ${report.steps[report.steps.length - 1]?.name ?? ''})`;
+  } else if (spec.metric === 'cac') {
+    // Spend and new customers (won deals by their close day) on the same days.
+    const inputs = await store.spendAndDeals(spec.project);
+    const points = [
+      ...inputs.spend.map((s) => ({ ms: s.date.getTime(), value: 0 })),
+      ...inputs.deals.flatMap((d) =>
+        d.status === 'won' && d.closedAt ? [{ ms: d.closedAt.getTime(), value: 0 }] : [],
+      ),
+    ];
+    if (inputs.spend.length === 0) {
+      throw new FunnelscopeError('invalid_argument', `metric: no spend in project ${spec.project}`, {
+        field: 'metric',
+      });
+    }
+    const days = daily(points);
+    const spend = new Array<number>(days.values.length).fill(0);
+    const customers = new Array<number>(days.values.length).fill(0);
+    for (const s of inputs.spend) {
+      const i = Math.floor(s.date.getTime() / dayMs) - days.first;
+      spend[i] = (spend[i] as number) + s.cost;
+    }
+    for (const d of inputs.deals) {
+      if (d.status !== 'won' || !d.closedAt) continue;
+      const i = Math.floor(d.closedAt.getTime() / dayMs) - days.first;
+      customers[i] = (customers[i] as number) + 1;
+    }
+    first = days.first;
+    extra = spend.map((s, i) => ({ trials: s, conversions: customers[i] as number }));
+    judged = cacAnomalies(spend, customers, spec.options);
+    kind = 'cac';
+    series = 'CAC per day (spend ÷ new customers)';
   } else {
     const points: { ms: number; value: number }[] = [];
     if (spec.metric === 'conversions') {

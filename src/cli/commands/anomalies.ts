@@ -20,8 +20,14 @@ export async function anomaliesCommand(
   return 0;
 }
 
-const shown = (kind: 'count' | 'rate', x: number | null) =>
-  x === null ? '–' : kind === 'rate' ? `${(x * 100).toFixed(2)}%` : (Math.round(x * 10) / 10).toLocaleString('en-US');
+const shown = (kind: 'count' | 'rate' | 'cac', x: number | null) =>
+  x === null || Number.isNaN(x)
+    ? '–'
+    : !Number.isFinite(x)
+      ? '∞'
+      : kind === 'rate'
+        ? `${(x * 100).toFixed(2)}%`
+        : (Math.round(x * 10) / 10).toLocaleString('en-US');
 
 export function anomaliesTable(r: AnomaliesReport): string {
   const lines = [
