@@ -140,19 +140,23 @@ describe('goals on the demo business', () => {
     try {
       const listed = await fetch(`${server.url}/api/goals?asOf=2026-10-20`).then((r) => r.json());
       expect(listed).toEqual(expected);
-      const added = await fetch(`${server.url}/api/goals`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Revenue', metric: 'revenue', target: 250000, period: 'quarter', team: 'sales' }),
+      const post = (body: unknown) =>
+        fetch(`${server.url}/api/goals`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const added = await post({
+        name: 'Revenue',
+        metric: 'revenue',
+        target: 250000,
+        period: 'quarter',
+        team: 'sales',
       });
       expect(added.status).toBe(201);
       const goal = (await added.json()) as Goal;
       expect(goal).toMatchObject({ name: 'Revenue', metric: 'revenue', direction: 'at_least', period: 'quarter' });
-      const bad = await fetch(`${server.url}/api/goals`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'x', metric: 'cac', target: -1 }),
-      });
+      const bad = await post({ name: 'x', metric: 'cac', target: -1 });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: { details: { field: string } } }).error.details.field).toBe('target');
       expect((await fetch(`${server.url}/api/goals/${goal.id}`, { method: 'DELETE' })).status).toBe(204);

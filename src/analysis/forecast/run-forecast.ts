@@ -9,6 +9,7 @@ import { FunnelscopeError } from '../../model/errors.js';
 import type { Store } from '../../store/store.js';
 import { currencyConverter } from '../kpi/run-kpi.js';
 import { dealHistories, terminalStage } from '../pipeline/run-pipeline.js';
+import { stepRows } from '../step-match.js';
 import { type Backtest, backtest, forecastSeries } from './backtest.js';
 
 export type ForecastMetric = 'revenue' | 'deals_won' | 'leads' | 'conversions';
@@ -75,15 +76,12 @@ export async function runForecast(
         field: 'event',
       });
     }
-    const { columns } = await cache.get(spec.project);
-    const code = columns.eventNames.indexOf(spec.event);
-    if (code < 0) {
-      throw new FunnelscopeError('invalid_argument', `event: no event named "${spec.event}"`, { field: 'event' });
-    }
-    for (let r = 0; r < columns.eventCount; r += 1) {
-      const ms = (columns.tsUs[r] as number) / 1000;
+    const project = await cache.get(spec.project);
+    const rows = await stepRows(project, spec.project, spec.event, 'event');
+    for (let r = 0; r < rows.length; r += 1) {
+      const ms = (project.columns.tsUs[r] as number) / 1000;
       lastMs = Math.max(lastMs, ms);
-      if (columns.eventCode[r] === code) points.push({ ms, value: 1 });
+      if (rows[r] === 1) points.push({ ms, value: 1 });
     }
   } else {
     const inputs = await store.spendAndDeals(spec.project);

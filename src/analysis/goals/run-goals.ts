@@ -4,12 +4,12 @@
  * channel when the goal names one, or a funnel's step conversion — and judged by the rule in goals.ts.
  */
 import type { ColumnCache } from '../../engine/column-cache.js';
-import { identityEventNames } from '../../engine/funnel-stream.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
 import { jsonName, kpiSpec } from '../../model/report-requests.js';
 import { wilsonInterval } from '../../stats/wilson-interval.js';
 import type { Store } from '../../store/store.js';
 import { utcDayMs } from '../calendar.js';
+import { lastEventUs } from '../data-end.js';
 import { runFunnel } from '../funnel/run-funnel.js';
 import { kpiReport } from '../kpi/kpi-report.js';
 import type { KpiReport, KpiRow } from '../kpi/report.js';
@@ -37,13 +37,7 @@ export async function lastDataDay(
   store: Pick<Store, 'spendAndDeals'>,
   project: string,
 ): Promise<number> {
-  const { columns } = await cache.get(project);
-  const identity = Uint8Array.from(columns.eventNames, (n) => (identityEventNames.has(n) ? 1 : 0));
-  let last = 0;
-  for (let r = 0; r < columns.eventCount; r += 1) {
-    const ms = (columns.tsUs[r] as number) / 1000;
-    if (ms > last && identity[columns.eventCode[r] as number] === 0) last = ms;
-  }
+  let last = Math.max(0, lastEventUs((await cache.get(project)).columns) / 1000);
   const inputs = await store.spendAndDeals(project);
   for (const d of inputs.deals) last = Math.max(last, d.createdAt?.getTime() ?? 0, d.closedAt?.getTime() ?? 0);
   for (const s of inputs.spend) last = Math.max(last, s.date.getTime());

@@ -17,6 +17,7 @@ import {
 } from '../../stats/anomaly.js';
 import type { Store } from '../../store/store.js';
 import { runFunnel } from '../funnel/run-funnel.js';
+import { stepRows } from '../step-match.js';
 
 export type MonitoredMetric = 'conversions' | 'leads' | 'deals_won' | 'spend' | 'cac' | 'funnel';
 
@@ -159,13 +160,10 @@ export async function runAnomalies(
           field: 'event',
         });
       }
-      const { columns } = await cache.get(spec.project);
-      const code = columns.eventNames.indexOf(spec.event);
-      if (code < 0) {
-        throw new FunnelscopeError('invalid_argument', `event: no event named "${spec.event}"`, { field: 'event' });
-      }
-      for (let r = 0; r < columns.eventCount; r += 1) {
-        if (columns.eventCode[r] === code) points.push({ ms: (columns.tsUs[r] as number) / 1000, value: 1 });
+      const project = await cache.get(spec.project);
+      const rows = await stepRows(project, spec.project, spec.event, 'event');
+      for (let r = 0; r < rows.length; r += 1) {
+        if (rows[r] === 1) points.push({ ms: (project.columns.tsUs[r] as number) / 1000, value: 1 });
       }
       series = `conversions (${spec.event}) per day`;
     } else {

@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ColumnCache, ProjectColumns } from '../../engine/column-cache.js';
-import { identityEventNames } from '../../engine/funnel-stream.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { type FieldName, jsonName } from '../../model/report-requests.js';
 import { mulberry32, sampleIndices } from '../../stats/random.js';
 import type { Store } from '../../store/store.js';
 import { utcDayMs } from '../calendar.js';
+import { lastEventUs } from '../data-end.js';
 import { type StepGiven, stepLabel, stepRows } from '../step-match.js';
 import type { FeatureFrame } from './features.js';
 import {
@@ -201,20 +201,6 @@ async function readLeadInputs(project: ProjectColumns, request: LeadRequest): Pr
   return { columns: project.columns, entryRows, targetRows, channel, device, country, path, stage, amount, traits };
 }
 
-/**
- * The time of the project's last event or deal stage change, identity calls aside (the scores written back are
- * identify calls at their as-of time: they must not move the end of the data).
- */
-function dataEnd(project: ProjectColumns): number {
-  const { tsUs, eventCode, eventNames } = project.columns;
-  const identity = Uint8Array.from(eventNames, (n) => (identityEventNames.has(n) ? 1 : 0));
-  let end = Number.NEGATIVE_INFINITY;
-  for (let r = 0; r < tsUs.length; r += 1) {
-    if ((tsUs[r] as number) > end && identity[eventCode[r] as number] === 0) end = tsUs[r] as number;
-  }
-  return end;
-}
-
 /** The end (last microsecond) of a YYYY-MM-DD day. */
 const dayEndUs = (day: string, field: string) => (utcDayMs(day, field) + 86_400_000) * 1000 - 1;
 
@@ -286,7 +272,7 @@ export async function trainLeadScoring(
     name,
   });
   const entries = firstEntry(inputs);
-  const end = dataEnd(project);
+  const end = lastEventUs(project.columns);
   const windowUs = spec.windowDays * dayUs;
   const last = spec.asOf ? dayEndUs(spec.asOf, name('asOf')) : end - windowUs;
   if (last + windowUs > end) {
@@ -423,7 +409,7 @@ async function currentLeads(
     name,
   });
   const entries = firstEntry(inputs);
-  const end = dataEnd(columns);
+  const end = lastEventUs(columns.columns);
   const asOfUs = asOf ? dayEndUs(asOf, name('asOf')) : end;
   // Scores describe a moment the data has reached: one written later would move the data's end.
   if (asOf && Math.floor(asOfUs / dayUs) > Math.floor(end / dayUs)) {
