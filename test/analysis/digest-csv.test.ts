@@ -17,6 +17,12 @@ describe('CSV', () => {
     ).toBe('a,b,c\r\nplain,1.5,\r\n"with, comma",-2,\r\n"say ""hi""",0,"line\nbreak"\r\n');
   });
 
+  it('leaves numbers shown as text alone, and guards a leading tab or carriage return', () => {
+    expect(toCsv({ name: 't', headers: ['x'], rows: [['-12'], ['1,234'], ['4.5%'], ['\tcmd'], ['\rcmd']] })).toBe(
+      'x\r\n-12\r\n"1,234"\r\n4.5%\r\n\'\tcmd\r\n"\'\rcmd"\r\n',
+    );
+  });
+
   it('keeps a spreadsheet from running text as a formula', () => {
     expect(toCsv({ name: 't', headers: ['x'], rows: [['=HYPERLINK("evil")'], ['+1'], ['-cmd'], ['@SUM(A1)']] })).toBe(
       'x\r\n"\'=HYPERLINK(""evil"")"\r\n\'+1\r\n\'-cmd\r\n\'@SUM(A1)\r\n',

@@ -164,11 +164,15 @@ describe('alerts on a fake clock', () => {
     } finally {
       await store.close();
     }
-    expect(records.map((r) => [r.ruleId, r.kind, r.at])).toEqual([
-      [rule.id, 'digest', '2026-11-02T08:00:00.000Z'],
-      [rule.id, 'digest', '2026-11-09T08:00:00.000Z'],
+    expect(records.filter((r) => r.ruleId === rule.id).map((r) => [r.kind, r.at])).toEqual([
+      ['digest', '2026-11-02T08:00:00.000Z'],
+      ['digest', '2026-11-09T08:00:00.000Z'],
     ]);
-    const sent = mails.slice(mailsBefore);
+    // The data ends on 31 October: the first day without any page view is judged as zero, and the outage alerts.
+    const outage = records.filter((r) => r.ruleId === drop.id);
+    expect(outage.map((r) => [r.kind, r.at])).toEqual([['fire', '2026-11-02T08:00:00.000Z']]);
+    expect(outage[0]?.message.summary).toMatch(/on 2026-11-01: 0, expected .* low$/);
+    const sent = mails.slice(mailsBefore).filter((m) => m.subject.startsWith('[funnelscope] Weekly digest'));
     expect(sent.map((m) => m.subject)).toEqual([
       '[funnelscope] Weekly digest: weekly digest of 2026-10-26 – 2026-11-01',
       '[funnelscope] Weekly digest: weekly digest of 2026-11-02 – 2026-11-08',
@@ -176,6 +180,58 @@ describe('alerts on a fake clock', () => {
     expect(sent[0]?.html).toContain('Weekly digest: default');
     const digests = posts.filter((p) => p.path === '/digest');
     expect(digests.map((p) => (p.body.digest as { from: string }).from)).toEqual(['2026-10-26', '2026-11-02']);
+  }, 120_000);
+
+  it('a rule that cannot be checked says why and does not hold up the others; a watched goal cannot be deleted', async () => {
+    const goal = (
+      await runCliJson<{ id: string }>([
+        '--db',
+        db,
+        'goals',
+        'add',
+        '--name',
+        'Leads',
+        '--target',
+        '80',
+        '--format',
+        'json',
+      ])
+    ).json;
+    const broken = (
+      await runCliJson<AlertRule>([
+        ...['--db', db, 'alerts', 'add', '--name', 'Never sent', '--event', 'No Such Event'],
+        ...['--webhook', `${webhookUrl}/never`, '--format', 'json'],
+      ])
+    ).json;
+    const watching = (
+      await runCliJson<AlertRule>([
+        ...['--db', db, 'alerts', 'add', '--name', 'Leads behind', '--goal', goal.id, '--when', 'on-track'],
+        ...['--webhook', `${webhookUrl}/goal`, '--format', 'json'],
+      ])
+    ).json;
+    const refused = await runCli(['--db', db, 'goals', 'rm', goal.id]);
+    expect(refused.stderr).toContain(`goal: alert rules ${watching.id} (Leads behind) watch goal ${goal.id}`);
+    const { DuckDBStore } = await import('../../src/store/duckdb/duckdb-store.js');
+    const store = await DuckDBStore.open({ path: db });
+    try {
+      const deliverer = networkDeliverer({ smtpUrl: null, from: 'funnelscope@example.com' });
+      // 21 October: the goal (leads this month ≥ 80) was on track, so the rule watching for on-track fires.
+      const records = await runAlerts(
+        new ColumnCache(store),
+        store,
+        'default',
+        Date.parse('2026-10-21T08:00:00Z'),
+        deliverer,
+      );
+      const states = await store.listAlertRules('default');
+      expect(records.filter((r) => r.ruleId === watching.id).map((r) => r.kind)).toEqual(['fire']);
+      expect(states.find((s) => s.rule.id === broken.id)?.state.error).toContain('no event named "No Such Event"');
+    } finally {
+      await store.close();
+    }
+    await runCli(['--db', db, 'alerts', 'rm', broken.id]);
+    await runCli(['--db', db, 'alerts', 'rm', watching.id]);
+    expect((await runCli(['--db', db, 'goals', 'rm', goal.id])).stdout).toContain('removed');
   }, 120_000);
 
   it('refuses a bad rule naming the field', async () => {

@@ -47,6 +47,8 @@ export interface AlertState {
   /** The last check (ms since the epoch); null before the first. */
   lastRunMs: number | null;
   incident: Incident | null;
+  /** Why the last check could not be made (e.g. its goal was deleted); null when it was. */
+  error?: string | null;
 }
 
 /** What a check found. */

@@ -16,6 +16,7 @@ import { runAnomalies } from '../monitoring/run-anomalies.js';
 import {
   type AlertMessage,
   type AlertRule,
+  type AlertState,
   decide,
   dueTick,
   type Finding,
@@ -46,7 +47,7 @@ async function check(
   if (condition.kind === 'goal') {
     const report = await evaluateGoals(cache, store, project, day);
     const result = report.goals.find((g) => g.goal.id === condition.goalId);
-    if (!result) return { active: false, summary: `goal ${condition.goalId} no longer exists` };
+    if (!result) throw new Error(`goal ${condition.goalId} no longer exists`);
     return {
       active: condition.statuses.includes(result.judgement.status),
       summary: `${result.judgement.summary}: ${result.judgement.status}`,
@@ -59,6 +60,8 @@ async function check(
     event: condition.event,
     definition: condition.definition ? parseFunnelDefinition(condition.definition) : null,
     days: 1,
+    // Through the day judged: a day without any data is a zero, not a missing day (an outage alerts).
+    through: day,
     options: defaultAnomalyOptions,
   });
   const found = report.anomalies.find((a) => a.day === day);
@@ -93,6 +96,59 @@ async function digestAt(
   return { data, html: renderDigest(data), summary: `weekly digest of ${data.from} – ${data.to}` };
 }
 
+/**
+ * One rule's check at a tick: what fired, resolved or was sent (recorded), and the incident after it. When every
+ * delivery of a fire or resolve failed, the incident stays as it was, so the next tick tries again.
+ */
+async function checkRule(
+  cache: ColumnCache,
+  store: Pick<Store, 'spendAndDeals' | 'listGoals' | 'listFunnels' | 'recordAlert'>,
+  project: string,
+  rule: AlertRule,
+  state: AlertState,
+  tick: number,
+  nowMs: number,
+  deliverer: Deliverer,
+): Promise<{ record: AlertRecord | null; incident: AlertState['incident'] }> {
+  const digest = rule.condition.kind === 'digest' ? await digestAt(cache, store, project, rule, tick) : null;
+  const finding = digest ? { active: true, summary: digest.summary } : await check(cache, store, project, rule, tick);
+  const kind = digest ? 'digest' : decide(state, finding);
+  if (kind) {
+    const at = new Date(nowMs).toISOString();
+    const message: AlertMessage = {
+      rule: { id: rule.id, name: rule.name },
+      kind,
+      at,
+      summary: finding.summary,
+      incident: kind === 'resolve' ? state.incident : null,
+    };
+    const deliveries: AlertRecord['deliveries'] = [];
+    for (const channel of rule.channels) {
+      const name = channel.type === 'webhook' ? `webhook ${channel.url}` : `e-mail ${channel.to.join(', ')}`;
+      try {
+        if (channel.type === 'webhook') {
+          const body = webhookBody(message, channel.format);
+          // The digest's data goes with its JSON message (Slack gets the line).
+          const withData = digest && channel.format === 'json' ? { ...(body as object), digest: digest.data } : body;
+          await deliverer.webhook(channel.url, withData);
+        } else {
+          const text = `${messageText(message)}\n\n${JSON.stringify(message, null, 2)}\n`;
+          await deliverer.email(channel.to, messageText(message), text, digest?.html);
+        }
+        deliveries.push({ channel: name, ok: true, error: null });
+      } catch (e) {
+        deliveries.push({ channel: name, ok: false, error: (e as Error).message });
+      }
+    }
+    const record: AlertRecord = { ruleId: rule.id, at, kind, message, deliveries };
+    await store.recordAlert(project, record);
+    const delivered = deliveries.some((d) => d.ok);
+    if (kind === 'digest' || !delivered) return { record, incident: state.incident };
+    return { record, incident: kind === 'fire' ? { openedAt: at, summary: finding.summary } : null };
+  }
+  return { record: null, incident: state.incident };
+}
+
 /** Checks the project's due rules at `nowMs`; returns what fired, resolved or was sent. */
 export async function runAlerts(
   cache: ColumnCache,
@@ -106,49 +162,26 @@ export async function runAlerts(
 ): Promise<AlertRecord[]> {
   const records: AlertRecord[] = [];
   for (const { rule, state } of await store.listAlertRules(project)) {
-    // Before its first check a rule looks back one minute: it starts at its next tick, with no burst of past ones.
-    const tick = dueTick(rule.schedule, state.lastRunMs ?? nowMs - 60_000, nowMs);
+    // Before its first check a rule looks back to its creation (so a first `alerts run` after the morning's tick still
+    // checks it), at most to a minute before now (a clock set in the past, as in tests, starts at its next tick).
+    const created = Date.parse(rule.createdAt);
+    const after = state.lastRunMs ?? Math.min(Number.isFinite(created) ? created : nowMs, nowMs - 60_000);
+    const tick = dueTick(rule.schedule, after, nowMs);
     if (tick === null) {
       await store.setAlertState(project, rule.id, { ...state, lastRunMs: nowMs });
       continue;
     }
-    const digest = rule.condition.kind === 'digest' ? await digestAt(cache, store, project, rule, tick) : null;
-    const finding = digest ? { active: true, summary: digest.summary } : await check(cache, store, project, rule, tick);
-    const kind = digest ? 'digest' : decide(state, finding);
-    let incident = state.incident;
-    if (kind) {
-      const at = new Date(nowMs).toISOString();
-      const message: AlertMessage = {
-        rule: { id: rule.id, name: rule.name },
-        kind,
-        at,
-        summary: finding.summary,
-        incident: kind === 'resolve' ? state.incident : null,
-      };
-      const deliveries: AlertRecord['deliveries'] = [];
-      for (const channel of rule.channels) {
-        const name = channel.type === 'webhook' ? `webhook ${channel.url}` : `e-mail ${channel.to.join(', ')}`;
-        try {
-          if (channel.type === 'webhook') {
-            const body = webhookBody(message, channel.format);
-            // The digest's data goes with its JSON message (Slack gets the line).
-            const withData = digest && channel.format === 'json' ? { ...(body as object), digest: digest.data } : body;
-            await deliverer.webhook(channel.url, withData);
-          } else {
-            const text = `${messageText(message)}\n\n${JSON.stringify(message, null, 2)}\n`;
-            await deliverer.email(channel.to, messageText(message), text, digest?.html);
-          }
-          deliveries.push({ channel: name, ok: true, error: null });
-        } catch (e) {
-          deliveries.push({ channel: name, ok: false, error: (e as Error).message });
-        }
-      }
-      const record: AlertRecord = { ruleId: rule.id, at, kind, message, deliveries };
-      await store.recordAlert(project, record);
-      records.push(record);
-      if (kind !== 'digest') incident = kind === 'fire' ? { openedAt: at, summary: finding.summary } : null;
+    // A rule that cannot be checked (its goal deleted, its series gone) says why in its state and does not hold up
+    // the rules after it.
+    let outcome: { record: AlertRecord | null; incident: AlertState['incident'] };
+    try {
+      outcome = await checkRule(cache, store, project, rule, state, tick, nowMs, deliverer);
+    } catch (error) {
+      await store.setAlertState(project, rule.id, { ...state, lastRunMs: nowMs, error: (error as Error).message });
+      continue;
     }
-    await store.setAlertState(project, rule.id, { lastRunMs: nowMs, incident });
+    if (outcome.record) records.push(outcome.record);
+    await store.setAlertState(project, rule.id, { lastRunMs: nowMs, incident: outcome.incident, error: null });
   }
   return records;
 }

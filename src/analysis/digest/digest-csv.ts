@@ -1,8 +1,8 @@
 /**
  * The digest's tables as CSV files (docs/digest.md): RFC 4180 (comma-separated, CRLF line ends, a field quoted when
  * it holds a comma, a quote or a line break, quotes doubled), numbers as plain decimals, an empty field for a value
- * that does not exist. Text that a spreadsheet would run as a formula (starting with =, +, - or @) gets a leading
- * apostrophe. Pure.
+ * that does not exist. Text that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage
+ * return) gets a leading apostrophe, plain numbers (−12, 1,234, 4.5%) aside. Pure.
  */
 import type { DigestData } from './run-digest.js';
 
@@ -15,7 +15,9 @@ export interface CsvTable {
 function field(value: string | number | null): string {
   if (value === null) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
+  // Plain numbers as shown (e.g. −12, 1,234, 4.5%) stay numbers; other text a spreadsheet would run gets an apostrophe.
+  const plainNumber = /^-?\d[\d.,]*%?$/.test(value);
+  const safe = !plainNumber && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

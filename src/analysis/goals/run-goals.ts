@@ -4,6 +4,7 @@
  * channel when the goal names one, or a funnel's step conversion — and judged by the rule in goals.ts.
  */
 import type { ColumnCache } from '../../engine/column-cache.js';
+import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
 import { jsonName, kpiSpec } from '../../model/report-requests.js';
 import { wilsonInterval } from '../../stats/wilson-interval.js';
@@ -82,7 +83,10 @@ export async function evaluateGoals(
   project: string,
   asOf: string | null,
 ): Promise<GoalsReport> {
-  const asOfMs = asOf ? utcDayMs(asOf, 'asOf') : Math.floor((await lastDataDay(cache, store, project)) / dayMs) * dayMs;
+  // By default the data's last day, unless that is today: a day still running would pace as if it were over.
+  const today = Math.floor(Date.now() / dayMs) * dayMs;
+  const lastDay = Math.floor((await lastDataDay(cache, store, project)) / dayMs) * dayMs;
+  const asOfMs = asOf ? utcDayMs(asOf, 'asOf') : Math.min(lastDay, today - dayMs);
   const goals = await store.listGoals(project);
   // One KPI report per period and grouping, shared by the goals that read it.
   const reports = new Map<string, Promise<KpiReport>>();
@@ -132,4 +136,25 @@ export async function evaluateGoals(
     goals: results,
     definitions: 'docs/goals.md',
   };
+}
+
+/** Deletes a goal, refused while alert rules watch it (they would go quiet); not_found for an unknown id. */
+export async function removeGoal(
+  store: Pick<Store, 'deleteGoal' | 'listAlertRules'>,
+  project: string,
+  id: string,
+): Promise<void> {
+  const watching = (await store.listAlertRules(project)).filter(
+    ({ rule }) => rule.condition.kind === 'goal' && rule.condition.goalId === id,
+  );
+  if (watching.length > 0) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `goal: alert rules ${watching.map(({ rule }) => `${rule.id} (${rule.name})`).join(', ')} watch goal ${id}; remove them first (funnelscope alerts rm)`,
+      { field: 'id' },
+    );
+  }
+  if (!(await store.deleteGoal(project, id))) {
+    throw new FunnelscopeError('not_found', `goal: no goal "${id}" in project ${project}`, { field: 'id' });
+  }
 }

@@ -30,6 +30,11 @@ export interface AnomaliesSpec {
   definition: FunnelDefinition | null;
   /** Days shown, the latest last. */
   days: number;
+  /**
+   * The series' last day (YYYY-MM-DD): days without data up to it count as zeros, so an outage is judged (an alert
+   * check passes the day it judges). Default: the data's last whole day (today, still running, is left out).
+   */
+  through?: string | null;
   options: AnomalyOptions;
 }
 
@@ -73,6 +78,26 @@ function daily(points: readonly { ms: number; value: number }[]): { first: numbe
     values[i] = (values[i] as number) + p.value;
   }
   return { first, values };
+}
+
+/** The series cut or padded with zeros to end on `lastDay` (a day number); unchanged when null. */
+function endOn<T>(values: T[], first: number, lastDay: number | null, zero: T): T[] {
+  if (lastDay === null) return values;
+  const length = Math.max(0, lastDay - first + 1);
+  return length <= values.length
+    ? values.slice(0, length)
+    : [...values, ...new Array<T>(length - values.length).fill(zero)];
+}
+
+/** The day a series ends on: `through`, else the data's last day unless that is today (a day still running). */
+function lastDayOf(spec: AnomaliesSpec, dataLastDay: number, notes: string[]): number {
+  if (spec.through) return Math.floor(Date.parse(`${spec.through}T00:00:00Z`) / dayMs);
+  const today = Math.floor(Date.now() / dayMs);
+  if (dataLastDay >= today) {
+    notes.push('today is left out: it is not over');
+    return today - 1;
+  }
+  return dataLastDay;
 }
 
 const weekdays = (first: number, length: number) => Array.from({ length }, (_, i) => (first + i + 4) % 7); // 1970-01-01: Thursday
@@ -136,16 +161,18 @@ export async function runAnomalies(
       });
     }
     const days = daily(points);
-    const spend = new Array<number>(days.values.length).fill(0);
-    const customers = new Array<number>(days.values.length).fill(0);
+    const lastDay = lastDayOf(spec, days.first + days.values.length - 1, notes);
+    const length = Math.max(0, lastDay - days.first + 1);
+    const spend = new Array<number>(length).fill(0);
+    const customers = new Array<number>(length).fill(0);
     for (const s of inputs.spend) {
       const i = Math.floor(s.date.getTime() / dayMs) - days.first;
-      spend[i] = (spend[i] as number) + s.cost;
+      if (i < length) spend[i] = (spend[i] as number) + s.cost;
     }
     for (const d of inputs.deals) {
       if (d.status !== 'won' || !d.closedAt) continue;
       const i = Math.floor(d.closedAt.getTime() / dayMs) - days.first;
-      customers[i] = (customers[i] as number) + 1;
+      if (i < length) customers[i] = (customers[i] as number) + 1;
     }
     first = days.first;
     extra = spend.map((s, i) => ({ trials: s, conversions: customers[i] as number }));
@@ -194,7 +221,8 @@ export async function runAnomalies(
     }
     const d = daily(points);
     first = d.first;
-    judged = countAnomalies(d.values, weekdays(d.first, d.values.length), spec.options);
+    const values = endOn(d.values, d.first, lastDayOf(spec, d.first + d.values.length - 1, notes), 0);
+    judged = countAnomalies(values, weekdays(d.first, values.length), spec.options);
   }
   const days: AnomalyDay[] = judged.map((j, i) => ({
     day: label(first + i),

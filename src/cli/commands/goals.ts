@@ -1,7 +1,6 @@
-import { evaluateGoals, type GoalsReport } from '../../analysis/goals/run-goals.js';
+import { evaluateGoals, type GoalsReport, removeGoal } from '../../analysis/goals/run-goals.js';
 import type { Config } from '../../config.js';
 import { ColumnCache } from '../../engine/column-cache.js';
-import { FunnelscopeError } from '../../model/errors.js';
 import { flagName, goalDefinitionOf } from '../../model/report-requests.js';
 import { withStore } from '../open-store.js';
 import { formatTable, type Output } from '../output.js';
@@ -46,10 +45,7 @@ export function goalsTable(r: GoalsReport): string {
 
 /** `funnelscope goals rm ID`. */
 export async function goalsRemoveCommand(config: Config, id: string, output: Output) {
-  const removed = await withStore(config, (store) => store.deleteGoal(config.project, id));
-  if (!removed) {
-    throw new FunnelscopeError('not_found', `goal: no goal "${id}" in project ${config.project}`, { field: 'id' });
-  }
+  await withStore(config, (store) => removeGoal(store, config.project, id));
   output.out(`goal ${id} removed`);
   return 0;
 }

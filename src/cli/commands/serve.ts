@@ -102,7 +102,12 @@ export async function serveCommand(config: Config, options: ServeOptions, output
   let checking: Promise<void> | null = null;
   const checkAlerts = async () => {
     for (const project of await store.projectsWithAlertRules()) {
-      for (const record of await runAlerts(alertColumns, store, project, Date.now(), deliverer)) {
+      // One project's failure does not keep the others from their checks.
+      const records = await runAlerts(alertColumns, store, project, Date.now(), deliverer).catch((error) => {
+        app.log.error({ err: error, project }, 'checking alert rules failed');
+        return [];
+      });
+      for (const record of records) {
         app.log.info(
           { project, rule: record.ruleId, kind: record.kind, deliveries: record.deliveries },
           record.message.summary,

@@ -7,7 +7,7 @@ import { runExperiment } from '../../analysis/experiments/run-experiment.js';
 import { runForecast } from '../../analysis/forecast/run-forecast.js';
 import { runPipelineForecast } from '../../analysis/forecast/run-pipeline-forecast.js';
 import { runFunnel } from '../../analysis/funnel/run-funnel.js';
-import { evaluateGoals } from '../../analysis/goals/run-goals.js';
+import { evaluateGoals, removeGoal } from '../../analysis/goals/run-goals.js';
 import { kpiReport } from '../../analysis/kpi/kpi-report.js';
 import { runAnomalies } from '../../analysis/monitoring/run-anomalies.js';
 import { runPaths } from '../../analysis/paths/run-paths.js';
@@ -336,12 +336,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     return reply.status(201).send(saved);
   });
   app.delete<{ Params: { id: string } }>('/api/goals/:id', async (request, reply) => {
-    const project = projectOf(request.query);
-    if (!(await options.store.deleteGoal(project, request.params.id))) {
-      throw new FunnelscopeError('not_found', `goal: no goal "${request.params.id}" in project ${project}`, {
-        field: 'id',
-      });
-    }
+    await removeGoal(options.store, projectOf(request.query), request.params.id);
     return reply.status(204).send();
   });
 
