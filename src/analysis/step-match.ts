@@ -3,7 +3,7 @@
  * filters, or an OR-step, docs/funnels.md) matched by the funnel engine's own filter code. Used for an experiment's
  * goal and a lead-scoring target or entry.
  */
-import type { ProjectColumns } from '../engine/column-cache.js';
+import type { ColumnCache, ProjectColumns } from '../engine/column-cache.js';
 import { buildFunnelStream, loadFunnelInputs } from '../engine/funnel-stream.js';
 import { FunnelscopeError } from '../model/errors.js';
 import { parseFunnelDefinition } from '../model/funnel-definition.js';
@@ -44,4 +44,22 @@ export async function stepRows(
     if (((stream.steps[i] as number) & 1) !== 0) mask[stream.rowOf[i] as number] = 1;
   }
   return mask;
+}
+
+/**
+ * The rows of the event a `conversions` series counts (forecasts, anomalies): the project's columns and 1 for each
+ * row of that event; the event must be named.
+ */
+export async function conversionRows(
+  cache: ColumnCache,
+  projectName: string,
+  event: string | null | undefined,
+): Promise<{ project: ProjectColumns; rows: Uint8Array }> {
+  if (!event) {
+    throw new FunnelscopeError('invalid_argument', 'event: conversions count an event; name it (--event)', {
+      field: 'event',
+    });
+  }
+  const project = await cache.get(projectName);
+  return { project, rows: await stepRows(project, projectName, event, 'event') };
 }

@@ -71,6 +71,13 @@ function stringOf(values: RequestValues, key: string, name: FieldName): string |
   return raw;
 }
 
+/** A YYYY-MM-DD day, checked (null when not given). */
+function dayOf(values: RequestValues, key: string, name: FieldName): string | null {
+  const day = stringOf(values, key, name);
+  if (day !== null) utcDayMs(day, name(key));
+  return day;
+}
+
 function booleanOf(values: RequestValues, key: string, name: FieldName): boolean {
   const raw = values[key];
   if (raw === undefined || raw === null) return false;
@@ -498,8 +505,7 @@ export function forecastSpec(project: string, values: RequestValues, name: Field
 
 /** `funnelscope forecast pipeline` / `/api/forecast/pipeline` (docs/forecasting.md). */
 export function pipelineForecastSpec(project: string, values: RequestValues, name: FieldName): PipelineForecastSpec {
-  const asOf = stringOf(values, 'asOf', name);
-  if (asOf !== null) utcDayMs(asOf, name('asOf'));
+  const asOf = dayOf(values, 'asOf', name);
   const currency = stringOf(values, 'currency', name);
   const rates = numbersOf(values, 'rates', name);
   return {
@@ -530,8 +536,7 @@ const modelNameOf = (values: RequestValues, name: FieldName) => {
 
 /** `funnelscope score train` / `POST /api/scores/train` (docs/scoring.md). */
 export function scoreTrainSpec(project: string, values: RequestValues, name: FieldName): ScoreTrainSpec {
-  const asOf = stringOf(values, 'asOf', name);
-  if (asOf !== null) utcDayMs(asOf, name('asOf'));
+  const asOf = dayOf(values, 'asOf', name);
   if (values.target === undefined || values.target === null) {
     throw bad(name, 'target', 'the step a lead converts to, e.g. "deal: won" or "Demo Requested"', values.target);
   }
@@ -560,8 +565,7 @@ export function scoreTrainSpec(project: string, values: RequestValues, name: Fie
 
 /** `funnelscope score apply` / `GET /api/scores` (docs/scoring.md). */
 export function scoreApplySpec(project: string, values: RequestValues, name: FieldName): ScoreApplySpec {
-  const asOf = stringOf(values, 'asOf', name);
-  if (asOf !== null) utcDayMs(asOf, name('asOf'));
+  const asOf = dayOf(values, 'asOf', name);
   const trait = stringOf(values, 'trait', name) ?? 'lead_score';
   if (!/^[\w.-]{1,64}$/.test(trait))
     throw bad(name, 'trait', 'a trait name of letters, digits, _ . - (at most 64)', trait);
@@ -582,8 +586,7 @@ export function scoreExplainSpec(
   name: FieldName,
 ): ScoreExplainSpec {
   if (person.trim() === '') throw bad(name, 'person', 'a person id or one of its distinct ids', person);
-  const asOf = stringOf(values, 'asOf', name);
-  if (asOf !== null) utcDayMs(asOf, name('asOf'));
+  const asOf = dayOf(values, 'asOf', name);
   return { project, model: modelNameOf(values, name), person, asOf };
 }
 

@@ -9,7 +9,7 @@ import { FunnelscopeError } from '../../model/errors.js';
 import type { Store } from '../../store/store.js';
 import { currencyConverter } from '../kpi/run-kpi.js';
 import { dealHistories, terminalStage } from '../pipeline/run-pipeline.js';
-import { stepRows } from '../step-match.js';
+import { conversionRows } from '../step-match.js';
 import { type Backtest, backtest, forecastSeries } from './backtest.js';
 
 export type ForecastMetric = 'revenue' | 'deals_won' | 'leads' | 'conversions';
@@ -71,13 +71,7 @@ export async function runForecast(
   let currency: string | null = null;
   let lastMs = Number.NEGATIVE_INFINITY;
   if (spec.metric === 'conversions') {
-    if (!spec.event) {
-      throw new FunnelscopeError('invalid_argument', 'event: conversions count an event; name it (--event)', {
-        field: 'event',
-      });
-    }
-    const project = await cache.get(spec.project);
-    const rows = await stepRows(project, spec.project, spec.event, 'event');
+    const { project, rows } = await conversionRows(cache, spec.project, spec.event);
     for (let r = 0; r < rows.length; r += 1) {
       const ms = (project.columns.tsUs[r] as number) / 1000;
       lastMs = Math.max(lastMs, ms);

@@ -17,7 +17,7 @@ import {
 } from '../../stats/anomaly.js';
 import type { Store } from '../../store/store.js';
 import { runFunnel } from '../funnel/run-funnel.js';
-import { stepRows } from '../step-match.js';
+import { conversionRows } from '../step-match.js';
 
 export type MonitoredMetric = 'conversions' | 'leads' | 'deals_won' | 'spend' | 'cac' | 'funnel';
 
@@ -182,13 +182,7 @@ export async function runAnomalies(
   } else {
     const points: { ms: number; value: number }[] = [];
     if (spec.metric === 'conversions') {
-      if (!spec.event) {
-        throw new FunnelscopeError('invalid_argument', 'event: conversions count an event; name it (--event)', {
-          field: 'event',
-        });
-      }
-      const project = await cache.get(spec.project);
-      const rows = await stepRows(project, spec.project, spec.event, 'event');
+      const { project, rows } = await conversionRows(cache, spec.project, spec.event);
       for (let r = 0; r < rows.length; r += 1) {
         if (rows[r] === 1) points.push({ ms: (project.columns.tsUs[r] as number) / 1000, value: 1 });
       }
