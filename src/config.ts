@@ -1,8 +1,9 @@
 /**
  * The only reader of the environment: resolves where the store lives and which project is meant, from the
- * command line first, then FUNNELSCOPE_DB / FUNNELSCOPE_PROJECT, then the defaults.
+ * command line first, then FUNNELSCOPE_STORE / FUNNELSCOPE_DB / FUNNELSCOPE_PROJECT, then the defaults.
  */
 export interface Config {
+  /** The DuckDB file, or a clickhouse:// URL (--store / FUNNELSCOPE_STORE). */
   dbPath: string;
   project: string;
   /** FUNNELSCOPE_DEBUG: print stacks and causes of errors. */
@@ -25,11 +26,11 @@ export const defaultDbPath = './funnelscope.duckdb';
 export const defaultProject = 'default';
 
 export function resolveConfig(
-  flags: { db?: string; project?: string },
+  flags: { db?: string; store?: string; project?: string },
   env: Record<string, string | undefined> = process.env,
 ): Config {
   return {
-    dbPath: flags.db ?? env.FUNNELSCOPE_DB ?? defaultDbPath,
+    dbPath: flags.store ?? flags.db ?? env.FUNNELSCOPE_STORE ?? env.FUNNELSCOPE_DB ?? defaultDbPath,
     project: flags.project ?? env.FUNNELSCOPE_PROJECT ?? defaultProject,
     debug: Boolean(env.FUNNELSCOPE_DEBUG),
     traceSql: Boolean(env.FUNNELSCOPE_TRACE),

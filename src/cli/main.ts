@@ -7,6 +7,7 @@ import { funnelFormats, type Output, processOutput, reportError } from './output
 
 interface GlobalFlags {
   db?: string;
+  store?: string;
   project?: string;
 }
 
@@ -20,6 +21,10 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option(
       '--db <path>',
       'DuckDB file of the store (env FUNNELSCOPE_DB; default ./funnelscope.duckdb; :memory: allowed)',
+    )
+    .option(
+      '--store <url>',
+      'ClickHouse store instead of the DuckDB file: clickhouse://HOST:PORT[,HOST:PORT…]/DB?cluster=NAME, one HTTP address per shard (env FUNNELSCOPE_STORE)',
     )
     .option('--project <name>', 'project the command reads or writes (env FUNNELSCOPE_PROJECT; default "default")')
     .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) })
@@ -574,11 +579,11 @@ function formatFlag(argv: readonly string[]): string {
   return arg.includes('=') ? arg : `${arg}=${argv[i + 1] ?? ''}`;
 }
 
-/** The command's name: the first word that is not a global option (`--db PATH`, `--project NAME`) or its value. */
+/** The command's name: the first word that is not a global option (`--db PATH`, `--store URL`, `--project NAME`) or its value. */
 function commandName(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
-    if (arg === '--db' || arg === '--project') i += 1;
+    if (arg === '--db' || arg === '--store' || arg === '--project') i += 1;
     else if (!arg.startsWith('-')) return arg;
   }
   return undefined;

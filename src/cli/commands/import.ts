@@ -50,7 +50,7 @@ export async function importCommand(
         progress.stop();
       }
     }
-    if (options.prepare !== false) {
+    if (options.prepare !== false && store.prepareColumns) {
       // Funnels read sorted columns, and every KPI report the visitor columns; building them now spares the first
       // report after the import that work.
       try {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { AlertRule, AlertRuleDefinition, AlertState } from '../../analysis/alerts/alerts.js';
 import type { Goal, GoalDefinition } from '../../analysis/goals/goals.js';
 import type { Catalog } from '../../model/catalog.js';
@@ -8,6 +8,7 @@ import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
 import type { DealPerson, SpendAndDeals } from '../../model/kpi-inputs.js';
 import type { PersonReport } from '../../model/person.js';
+import { hashKey, newKey } from '../api-keys.js';
 import {
   type DictionaryColumn,
   type EventColumnSource,
@@ -712,14 +713,4 @@ export class DuckDBStore implements Store, EventColumnSource {
   close(): Promise<void> {
     return this.exclusive(async () => this.db.close());
   }
-}
-
-/** A new API key: a kind prefix and 24 random bytes (192 bits), URL-safe. */
-function newKey(kind: KeyKind): string {
-  return `fs_${kind === 'write' ? 'w' : 'r'}_${randomBytes(24).toString('base64url')}`;
-}
-
-/** Keys are kept as SHA-256 hashes (they are random, so no salt or slow hash is needed). */
-function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
 }

@@ -43,7 +43,7 @@ const sourceRowsSql = `
   WHERE c.project_id = $project`;
 
 /** Event properties that imports also keep as typed columns (read when the JSON lacks the key). */
-const promotedColumns: Readonly<Record<string, string>> = {
+export const promotedColumns: Readonly<Record<string, string>> = {
   $browser: 'browser',
   browser: 'browser',
   $os: 'os',
