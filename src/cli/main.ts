@@ -236,6 +236,10 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--max-backlog <n>', 'accepted events waiting to be stored beyond which requests get 503', '1000000')
     .option('--log-level <level>', 'pino log level: fatal, error, warn, info, debug, trace, silent', 'info')
     .option('--alerts-every-ms <ms>', 'how often the alert rules are checked', '60000')
+    .option(
+      '--ingest-dir <dir>',
+      'folder of the write-ahead log of accepted events (default: beside the DuckDB file; ./funnelscope.ingest with --store)',
+    )
     .action(async (options) => {
       const { serveCommand } = await import('./commands/serve.js');
       setExit(await serveCommand(config(), options, output));
@@ -544,6 +548,18 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .action(async (options: { url?: string; referrer?: string; property?: string[]; json?: boolean }) => {
       const { channelsTestCommand } = await import('./commands/channels.js');
       setExit(await channelsTestCommand(config(), options, output));
+    });
+
+  program
+    .command('migrate')
+    .description('copy every project of a DuckDB store into a ClickHouse store (run again to resume)')
+    .requiredOption('--from <file>', 'the DuckDB store: duckdb://FILE or FILE')
+    .requiredOption('--to <url>', 'the ClickHouse store: clickhouse://HOST:PORT[,HOST:PORT…]/DB?cluster=NAME')
+    .option('--events-only', 'leave deals, stage changes and spend behind (ClickHouse has no tables for them yet)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (options: { from: string; to: string; eventsOnly?: boolean; json?: boolean }) => {
+      const { migrateCommand } = await import('./commands/migrate.js');
+      setExit(await migrateCommand(config(), options, output));
     });
 
   program

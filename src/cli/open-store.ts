@@ -1,6 +1,5 @@
 import type { Config } from '../config.js';
-import type { EventValueSource } from '../store/event-columns.js';
-import type { EventColumnSource } from '../store/event-columns.js';
+import type { EventColumnSource, EventValueSource } from '../store/event-columns.js';
 import type { Store } from '../store/store.js';
 
 /** What the commands use: the store and the engine's column source (both stores implement both). */

@@ -7,6 +7,8 @@ import { openStore } from '../open-store.js';
 import type { Output } from '../output.js';
 
 export interface ServeOptions {
+  /** The write-ahead log's folder (default beside the DuckDB file). */
+  ingestDir?: string;
   port: string;
   host: string;
   flushMs?: string;
@@ -67,7 +69,12 @@ export async function serveCommand(config: Config, options: ServeOptions, output
   let newKeys = null;
   if (!(await store.hasKey(config.project, 'write'))) newKeys = await store.createProjectKeys(config.project);
   const dir =
-    config.dbPath === ':memory:' ? mkdtempSync(join(tmpdir(), 'funnelscope-ingest-')) : `${config.dbPath}.ingest`;
+    options.ingestDir ??
+    (config.dbPath === ':memory:'
+      ? mkdtempSync(join(tmpdir(), 'funnelscope-ingest-'))
+      : config.dbPath.startsWith('clickhouse://')
+        ? './funnelscope.ingest'
+        : `${config.dbPath}.ingest`);
   let metrics: ReturnType<typeof createMetrics> | undefined;
   const ingest = await LiveIngest.start(store, {
     dir,

@@ -15,7 +15,10 @@ export class ClickHouseShards {
     private readonly clients: ClickHouseClient[],
   ) {}
 
-  static async connect(target: ClickHouseTarget, options: { requestTimeoutMs?: number } = {}): Promise<ClickHouseShards> {
+  static async connect(
+    target: ClickHouseTarget,
+    options: { requestTimeoutMs?: number } = {},
+  ): Promise<ClickHouseShards> {
     const clients = target.shards.map((s) =>
       createClient({
         url: `http://${s.host}:${s.port}`,
@@ -164,9 +167,13 @@ export class ClickHouseShards {
       `SELECT shard_num, count() FROM system.clusters WHERE cluster = ${chString(cluster)} GROUP BY shard_num ORDER BY shard_num`,
     );
     if (rows.length === 0) {
-      throw new FunnelscopeError('invalid_argument', `--store: ClickHouse has no cluster "${cluster}" (remote_servers)`, {
-        field: 'store',
-      });
+      throw new FunnelscopeError(
+        'invalid_argument',
+        `--store: ClickHouse has no cluster "${cluster}" (remote_servers)`,
+        {
+          field: 'store',
+        },
+      );
     }
     if (rows.length !== this.count) {
       throw new FunnelscopeError(

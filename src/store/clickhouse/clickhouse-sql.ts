@@ -15,7 +15,9 @@ const escapes: Readonly<Record<string, string>> = {
 
 /** A string literal: backslash, quote and control characters escaped (ClickHouse reads `\\`, `\'`, `\0`, `\n`…). */
 export function chString(value: string): string {
-  return `'${value.replace(/[\\'\u0000\n\r\t]/g, (c) => escapes[c] as string)}'`;
+  let out = "'";
+  for (const c of value) out += escapes[c] ?? c;
+  return `${out}'`;
 }
 
 /** An array literal of strings; `['']`-safe for an empty list (ClickHouse needs a typed empty array). */

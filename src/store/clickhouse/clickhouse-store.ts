@@ -91,10 +91,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
     for (const sql of entryTables(this.database, cluster)) await this.shards.command(0, sql);
     const ids = await this.shards.rows(0, `SELECT count() FROM ${this.database}.store_identity`);
     if (Number(ids[0]?.[0] ?? 0) === 0) {
-      await this.shards.command(
-        0,
-        `INSERT INTO ${this.database}.store_identity VALUES (${chString(randomUUID())})`,
-      );
+      await this.shards.command(0, `INSERT INTO ${this.database}.store_identity VALUES (${chString(randomUUID())})`);
     }
   }
 
@@ -102,6 +99,16 @@ export class ClickHouseStore implements Store, EventColumnSource {
     const result = this.queue.then(call);
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /** The saved records (migrations write them with their ids kept). */
+  get documentStore(): Documents {
+    return this.documents;
+  }
+
+  /** Events of a project across the cluster. */
+  eventCount(project: string): Promise<number> {
+    return this.count(`SELECT count() FROM ${this.t}.events WHERE project_id = ${chString(project)}`);
   }
 
   private get t(): string {
@@ -135,7 +142,8 @@ export class ClickHouseStore implements Store, EventColumnSource {
       await this.seedIdentities(scratch, project);
       const summary = await scratch.importFile('events', file, options);
       const duplicates = await this.dropStoredMessages(scratch, project);
-      const seqBase = (await this.count(`SELECT max(seq) FROM ${this.t}.events WHERE project_id = ${chString(project)}`)) + 1;
+      const seqBase =
+        (await this.count(`SELECT max(seq) FROM ${this.t}.events WHERE project_id = ${chString(project)}`)) + 1;
       const imported = await copyEvents(scratch.db, this.shards, this.t, project, { seqBase });
       // Identities after events: a crash in between only means the file is imported again (its messages are
       // then duplicates) and its links are derived again.
@@ -177,15 +185,17 @@ export class ClickHouseStore implements Store, EventColumnSource {
     );
     const { listValue } = await import('@duckdb/node-api');
     const column = (rows: string[][], i: number) => listValue(rows.map((r) => tsvField(r[i] as string) ?? ''));
-    if (links.length > 0) await scratch.db.run(
-      `INSERT INTO identity_links SELECT $project, unnest($u), unnest($o), make_timestamp(unnest($t))`,
-      { project, u: column(links, 0), o: column(links, 1), t: listValue(links.map((r) => BigInt(r[2] as string))) },
-    );
-    if (map.length > 0) await scratch.db.run(`INSERT INTO person_map SELECT $project, unnest($d), unnest($p)`, {
-      project,
-      d: column(map, 0),
-      p: column(map, 1),
-    });
+    if (links.length > 0)
+      await scratch.db.run(
+        `INSERT INTO identity_links SELECT $project, unnest($u), unnest($o), make_timestamp(CAST(unnest($t) AS BIGINT))`,
+        { project, u: column(links, 0), o: column(links, 1), t: listValue(links.map((r) => BigInt(r[2] as string))) },
+      );
+    if (map.length > 0)
+      await scratch.db.run(`INSERT INTO person_map SELECT $project, unnest($d), unnest($p)`, {
+        project,
+        d: column(map, 0),
+        p: column(map, 1),
+      });
     await scratch.db.run(`CREATE TEMP TABLE seed_person_map AS SELECT distinct_id, person_id FROM person_map`);
     await scratch.db.run(`CREATE TEMP TABLE seed_links AS SELECT user_id, other_id FROM identity_links`);
   }
@@ -200,7 +210,10 @@ export class ClickHouseStore implements Store, EventColumnSource {
       const rows = await this.shards.rows(
         0,
         `SELECT DISTINCT message_id FROM ${this.t}.events
-         WHERE project_id = ${chString(project)} AND message_id IN (${ids.slice(i, i + 5000).map(chString).join(',')})`,
+         WHERE project_id = ${chString(project)} AND message_id IN (${ids
+           .slice(i, i + 5000)
+           .map(chString)
+           .join(',')})`,
       );
       for (const r of rows) stored.push(tsvField(r[0] as string) ?? '');
     }
@@ -376,7 +389,8 @@ export class ClickHouseStore implements Store, EventColumnSource {
         `SELECT count(), min(ts_us), max(ts_us), uniqExact(distinct_id) FROM ${this.t}.events WHERE project_id = ${p}`,
       );
       const events = Number(row?.[0] ?? 0);
-      const iso = (us: string | undefined) => (events === 0 || us === undefined ? null : new Date(Number(us) / 1000).toISOString());
+      const iso = (us: string | undefined) =>
+        events === 0 || us === undefined ? null : new Date(Number(us) / 1000).toISOString();
       const [ids] = await this.shards.rows(
         0,
         `SELECT uniqExact(person_key) FROM (
@@ -438,7 +452,9 @@ export class ClickHouseStore implements Store, EventColumnSource {
       );
       for (const r of groupRows) {
         const type = tsvField(r[0] as string) ?? '';
-        (groups[type] ??= []).push(tsvField(r[1] as string) ?? '');
+        const keys = groups[type] ?? [];
+        keys.push(tsvField(r[1] as string) ?? '');
+        groups[type] = keys;
       }
       const recent = await this.shards.rows(
         0,
@@ -593,7 +609,10 @@ export class ClickHouseStore implements Store, EventColumnSource {
     });
   }
 
-  async setChannelSettings(_project: string, _settings: unknown): Promise<{ settings: ChannelSettings; events: number }> {
+  async setChannelSettings(
+    _project: string,
+    _settings: unknown,
+  ): Promise<{ settings: ChannelSettings; events: number }> {
     throw new FunnelscopeError(
       'invalid_argument',
       'the ClickHouse store does not classify stored events again yet: set channel rules before migrating',
@@ -610,9 +629,17 @@ export class ClickHouseStore implements Store, EventColumnSource {
     return docs
       .map((d) => {
         const body = d.body as { name: string; definition: unknown };
-        return { id: d.id, name: body.name, definition: body.definition, createdAt: d.createdAt, updatedAt: d.updatedAt };
+        return {
+          id: d.id,
+          name: body.name,
+          definition: body.definition,
+          createdAt: d.createdAt,
+          updatedAt: d.updatedAt,
+        };
       })
-      .sort((a, b) => compareBytes(a.name.toLowerCase(), b.name.toLowerCase()) || a.createdAt.localeCompare(b.createdAt));
+      .sort(
+        (a, b) => compareBytes(a.name.toLowerCase(), b.name.toLowerCase()) || a.createdAt.localeCompare(b.createdAt),
+      );
   }
 
   saveFunnel(project: string, name: string, definition: unknown): Promise<SavedFunnel> {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBDatabase } from '../duckdb/duckdb-database.js';
 import { stringLiteral } from '../sql/quote.js';
-import { chInt, chString } from './clickhouse-sql.js';
 import type { ClickHouseShards } from './clickhouse-shards.js';
+import { chInt, chString } from './clickhouse-sql.js';
 
 /**
  * Copies records from a DuckDB store (a file being migrated, or the throw-away store an import normalised a file
@@ -17,8 +17,7 @@ import type { ClickHouseShards } from './clickhouse-shards.js';
  * as its text, JSON null as missing), so a property reads the same on both stores.
  */
 
-const pointerSql = (json: string, key: string) =>
-  `(${json}->>('/' || replace(replace(${key}, '~', '~0'), '/', '~1')))`;
+const pointerSql = (json: string, key: string) => `(${json}->>('/' || replace(replace(${key}, '~', '~0'), '/', '~1')))`;
 
 /** The keys of a JSON object whose values are not null, and those values as `->>` reads them. */
 function splitJsonSql(json: string, keys: string, values: string): string {
@@ -79,7 +78,9 @@ export async function copyEvents(
       // A batch a crash cut short may have reached some shards: those rows (by seq) are left out now.
       const present = await presentSeqs(shards, database, project, from + options.seqBase, to + options.seqBase);
       const skip =
-        present.length === 0 ? '' : ` AND NOT list_contains([${present.join(',')}], CAST(e.rowid + ${chInt(options.seqBase)} AS UBIGINT))`;
+        present.length === 0
+          ? ''
+          : ` AND NOT list_contains([${present.join(',')}], CAST(e.rowid + ${chInt(options.seqBase)} AS UBIGINT))`;
       const rows = `${eventRowsSql(project, from, to, options.seqBase)}${skip}`;
       const count = Number(await source.value<bigint>(`SELECT count(*) FROM (${rows})`));
       if (count > 0) {

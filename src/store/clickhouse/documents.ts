@@ -1,5 +1,5 @@
-import { chInt, chString, tsvField } from './clickhouse-sql.js';
 import type { ClickHouseShards } from './clickhouse-shards.js';
+import { chInt, chString, tsvField } from './clickhouse-sql.js';
 
 /**
  * The small records of a project kept in the ClickHouse store (saved funnels, goals, alert rules and history,
@@ -60,10 +60,10 @@ export class Documents {
   }
 
   /** Writes a document (keeping its creation time when it exists) and returns it as stored. */
-  async put(project: string, kind: string, id: string, body: unknown): Promise<StoredDocument> {
+  async put(project: string, kind: string, id: string, body: unknown, createdAt?: string): Promise<StoredDocument> {
     const existing = await this.get(project, kind, id);
     const version = nextVersion();
-    const created = existing ? Date.parse(existing.createdAt) * 1000 : version;
+    const created = Date.parse(createdAt ?? existing?.createdAt ?? '') * 1000 || version;
     await this.write(project, kind, id, JSON.stringify(body), created, version, 0);
     return {
       id,

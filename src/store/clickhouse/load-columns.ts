@@ -1,8 +1,8 @@
 import { FunnelscopeError } from '../../model/errors.js';
 import type { DictionaryColumn, EventColumns } from '../event-columns.js';
 import { sharedFloat64, sharedInt32 } from '../shared-arrays.js';
-import { chString, chStrings, tsvField, tsvNumbers } from './clickhouse-sql.js';
 import type { ClickHouseShards } from './clickhouse-shards.js';
+import { chString, chStrings, tsvField, tsvNumbers } from './clickhouse-sql.js';
 
 /**
  * The funnel engine's columns from a ClickHouse cluster. Each shard groups its own events by person (after joining
@@ -108,7 +108,8 @@ export async function loadColumns(
     }
     const order = Array.from({ length: n }, (_, i) => i);
     order.sort(
-      (a, b) => (scratchTs[a] as number) - (scratchTs[b] as number) || (scratchSeq[a] as number) - (scratchSeq[b] as number),
+      (a, b) =>
+        (scratchTs[a] as number) - (scratchTs[b] as number) || (scratchSeq[a] as number) - (scratchSeq[b] as number),
     );
     for (const i of order) {
       tsUs[row] = scratchTs[i] as number;
@@ -160,7 +161,7 @@ export function encodeByPosition(length: number, entries: Iterable<readonly [num
   }
   const distinct = [...new Set(texts)].sort(compareBytes);
   const codeOf = new Map<string, number>();
-  distinct.forEach((v, i) => codeOf.set(v, i + 1));
+  for (const [i, v] of distinct.entries()) codeOf.set(v, i + 1);
   const codes = sharedInt32(length);
   for (let i = 0; i < positions.length; i += 1) {
     codes[positions[i] as number] = codeOf.get(texts[i] as string) as number;

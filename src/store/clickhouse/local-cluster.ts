@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,11 +23,11 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
-export const clickhouseServerBinary = '/usr/bin/clickhouse';
+export const clickhouseServerBinary = '/usr/sbin/clickhouse-server';
 
 /** Whether Debian's clickhouse-server is installed here. */
 export function clickhouseInstalled(): boolean {
-  return existsSync(clickhouseServerBinary) && spawnSync(clickhouseServerBinary, ['server', '--help']).status === 0;
+  return existsSync(clickhouseServerBinary);
 }
 
 async function freePort(): Promise<number> {
@@ -119,7 +119,7 @@ export async function startLocalCluster(
       join(shardDir, 'config.xml'),
       configXml(shardDir, shard.httpPort, shard.tcpPort, shard.interPort, remote),
     );
-    const child = spawn(clickhouseServerBinary, ['server', `--config-file=${join(shardDir, 'config.xml')}`], {
+    const child = spawn(clickhouseServerBinary, [`--config-file=${join(shardDir, 'config.xml')}`], {
       stdio: 'ignore',
     });
     children[index] = child;

@@ -1,0 +1,137 @@
+import { FunnelscopeError } from '../../model/errors.js';
+import type { DuckDBStore } from '../duckdb/duckdb-store.js';
+import type { ClickHouseStore } from './clickhouse-store.js';
+import { copyEvents, copyIdentityLinks, copyPersonMap } from './copy-from-duckdb.js';
+import { nextVersion } from './documents.js';
+
+/**
+ * `funnelscope migrate --from FILE --to clickhouse://…`: copies every project of a DuckDB store into a ClickHouse
+ * store. Events go in batches of rowids; after each batch its last rowid is kept in the target (a `migration`
+ * document per source store and project), so a migration stopped by a crash or a shard going down continues
+ * where it stopped when run again, and a batch cut short is completed without copying a row twice (copyEvents
+ * leaves out the seqs already stored). Identities and saved records are written again on every run (they are
+ * keyed, so writing them twice changes nothing).
+ *
+ * Deals, deal stage changes and spend have no ClickHouse tables yet: a project that has them is refused unless
+ * `eventsOnly`, which leaves them behind (and says so in the summary).
+ */
+export interface MigrationSummary {
+  projects: {
+    project: string;
+    events: number;
+    eventsBefore: number;
+    distinctIds: number;
+    identityLinks: number;
+    documents: number;
+    leftBehind: { deals: number; dealStageChanges: number; spendRows: number };
+  }[];
+  seconds: number;
+}
+
+export interface MigrateOptions {
+  eventsOnly?: boolean;
+  batchRows?: number;
+  onProgress?: (project: string, copied: number, total: number) => void;
+}
+
+export async function migrateDuckDBToClickHouse(
+  source: DuckDBStore,
+  target: ClickHouseStore,
+  options: MigrateOptions = {},
+): Promise<MigrationSummary> {
+  const started = performance.now();
+  const db = source.db;
+  const storeId = (await db.value<string>('SELECT min(store_id) FROM store_identity')) ?? 'unknown';
+  const projects = (
+    await db.rows<{ project_id: string }>(
+      `SELECT project_id FROM (SELECT project_id FROM projects UNION SELECT DISTINCT project_id FROM events)
+       ORDER BY project_id`,
+    )
+  ).map((r) => r.project_id);
+  const summary: MigrationSummary = { projects: [], seconds: 0 };
+  for (const project of projects) {
+    const counts = await source.counts(project);
+    const leftBehind = { deals: counts.deals, dealStageChanges: counts.dealStageChanges, spendRows: counts.spendRows };
+    if (!options.eventsOnly && (counts.deals > 0 || counts.spendRows > 0)) {
+      throw new FunnelscopeError(
+        'invalid_argument',
+        `project ${project}: ${counts.deals} deals, ${counts.dealStageChanges} stage changes and ${counts.spendRows} spend rows have no ClickHouse tables yet; pass --events-only to migrate the events and identities without them`,
+        { field: 'events-only', project },
+      );
+    }
+    const progressId = `${storeId}`;
+    const progress = (await target.documentStore.get(project, 'migration', progressId))?.body as
+      | { lastRowid: number; events: number }
+      | undefined;
+    if (!progress && (await target.eventCount(project)) > 0) {
+      throw new FunnelscopeError(
+        'invalid_argument',
+        `project ${project} already has events in ClickHouse that this migration did not copy: migrate into an empty project or database`,
+        { field: 'to', project },
+      );
+    }
+    let copied = progress?.events ?? 0;
+    const eventsBefore = copied;
+    await copyEvents(db, target.shards, target.database, project, {
+      seqBase: 1,
+      fromRowid: progress ? progress.lastRowid + 1 : 0,
+      batchRows: options.batchRows ?? 500_000,
+      onBatch: async (lastRowid, events) => {
+        copied += events;
+        await target.documentStore.put(project, 'migration', progressId, { lastRowid, events: copied });
+        options.onProgress?.(project, copied, counts.events);
+      },
+    });
+    const distinctIds = await copyPersonMap(db, target.shards, target.database, project, nextVersion());
+    const identityLinks = await copyIdentityLinks(db, target.shards, target.database, project);
+    const documents = await copyDocuments(source, target, project);
+    summary.projects.push({
+      project,
+      events: copied,
+      eventsBefore,
+      distinctIds,
+      identityLinks,
+      documents,
+      leftBehind: options.eventsOnly ? leftBehind : { deals: 0, dealStageChanges: 0, spendRows: 0 },
+    });
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+/** Saved funnels, goals, alert rules, scoring models, channel settings and live API keys, ids kept. */
+async function copyDocuments(source: DuckDBStore, target: ClickHouseStore, project: string): Promise<number> {
+  const docs = target.documentStore;
+  let count = 0;
+  for (const f of await source.listFunnels(project)) {
+    await docs.put(project, 'funnel', f.id, { name: f.name, definition: f.definition }, f.createdAt);
+    count += 1;
+  }
+  for (const { id, createdAt, ...goal } of await source.listGoals(project)) {
+    await docs.put(project, 'goal', id, goal, createdAt);
+    count += 1;
+  }
+  for (const { rule, state } of await source.listAlertRules(project)) {
+    const { id, createdAt, ...definition } = rule;
+    await docs.put(project, 'alert_rule', id, { rule: definition, state }, createdAt);
+    count += 1;
+  }
+  for (const { name, trainedAt } of await source.listScoringModels(project)) {
+    await docs.put(project, 'scoring_model', name, await source.getScoringModel(project, name), trainedAt);
+    count += 1;
+  }
+  const settings = await source.channelSettings(project);
+  if (settings.rules.length > 0 || settings.referralExclusions.length > 0) {
+    await docs.put(project, 'channel_settings', 'settings', settings);
+    count += 1;
+  }
+  const keys = await source.db.rows<{ key_hash: string; kind: string; key_prefix: string }>(
+    `SELECT key_hash, kind, key_prefix FROM api_keys WHERE project_id = $project AND revoked_at IS NULL`,
+    { project },
+  );
+  for (const k of keys) {
+    await docs.put(project, 'api_key', k.key_hash, { kind: k.kind, prefix: k.key_prefix });
+    count += 1;
+  }
+  return count;
+}
