@@ -5,7 +5,7 @@
  * shard down, reads and writes fail fast naming it, and ingestion resumes after its restart without loss or
  * duplicates.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseShards } from '../../src/store/clickhouse/clickhouse-shards.js';
@@ -166,13 +166,6 @@ suite('ClickHouse store on a 2-shard cluster', () => {
         '--end-date',
         '2026-10-31',
       ]));
-      // Deals and spend have no ClickHouse tables yet: compare the event side on both.
-      const refused = await runCli(['migrate', '--from', duck, '--to', cluster.url]);
-      expect(refused.code).not.toBe(0);
-      expect(refused.stderr).toMatch(/--events-only/);
-      await queryStore(duck, 'DELETE FROM deal_stage_changes');
-      await queryStore(duck, 'DELETE FROM deals');
-      await queryStore(duck, 'DELETE FROM spend');
       const migrated = await runCliJson<{ projects: { project: string; events: number }[] }>([
         'migrate',
         '--from',
@@ -206,6 +199,14 @@ suite('ClickHouse store on a 2-shard cluster', () => {
         breakdown: { properties: ['device_type'] },
         view: 'time_to_convert',
       },
+      'to a deal stage (stage changes as events of the deal person)': {
+        steps: [
+          { event: 'Signed Up' },
+          { event: '$deal_stage', filters: [{ property: 'stage', op: 'eq', value: 'qualified' }] },
+        ],
+        window: { amount: 60, unit: 'day' },
+        breakdown: { properties: ['pipeline'] },
+      },
       'trends by week with an exclusion': {
         steps: [{ event: '$pageview' }, { event: 'Signed Up' }],
         exclusions: [{ event: 'Requested Demo', fromStep: 0, toStep: 1 }],
@@ -223,12 +224,22 @@ suite('ClickHouse store on a 2-shard cluster', () => {
       });
     }
 
-    it('diagnose, paths, cohorts and counts', async () => {
+    it('diagnose, paths, cohorts, KPIs, pipeline, attribution, forecast, a person and counts', async () => {
       const definition = JSON.stringify(definitions['ordered, breakdown by channel']);
+      const [{ person }] = (await queryStore<{ person: string }>(
+        duck,
+        `SELECT m.person_id AS person FROM person_map m JOIN deals d ON d.user_id = m.distinct_id LIMIT 1`,
+      )) as [{ person: string }];
       for (const args of [
         ['diagnose', '--definition', definition, '--format', 'json'],
         ['paths', '--from', 'Signed Up', '--format', 'json'],
         ['cohorts', '--definition', definition, '--period', 'week', '--format', 'json'],
+        ['kpi', '--format', 'json'],
+        ['pipeline', '--as-of', '2026-10-31', '--format', 'json'],
+        ['attribution', '--conversion', 'deal_won', '--format', 'json'],
+        ['attribution', '--conversion', 'Signed Up', '--format', 'json'],
+        ['forecast', '--format', 'json'],
+        ['people', 'show', person, '--json'],
       ]) {
         const [a, b] = await Promise.all([runCliJson(['--db', duck, ...args]), runCliJson([...store(), ...args])]);
         expect(b.code, `${args[0]}: ${b.stderr}`).toBe(0);
@@ -239,7 +250,16 @@ suite('ClickHouse store on a 2-shard cluster', () => {
         runCliJson<Record<string, unknown>>([...store(), 'status', '--json']),
       ]);
       const counts = (r: Record<string, unknown>) => (r.counts ?? r) as Record<string, unknown>;
-      for (const key of ['events', 'persons', 'distinctIds', 'firstEvent', 'lastEvent']) {
+      for (const key of [
+        'events',
+        'persons',
+        'distinctIds',
+        'deals',
+        'dealStageChanges',
+        'spendRows',
+        'firstEvent',
+        'lastEvent',
+      ]) {
         expect(counts(b.json)[key], key).toEqual(counts(a.json)[key]);
       }
     }, 60_000);
@@ -265,6 +285,61 @@ suite('ClickHouse store on a 2-shard cluster', () => {
       expect(status.json.counts?.events ?? status.json.events).toBe(Number(n));
     });
   });
+
+  it('imports deals, stage history and spend as the DuckDB store does: upserts, duplicates and the pipeline', async () => {
+    const deals = join(dir, 'deals-v1.csv');
+    writeFileSync(
+      deals,
+      [
+        'deal_id,name,amount,currency,status,owner,created_at,email,stage',
+        '17,Acme rollout,12500,USD,open,Dana,2024-03-01 09:00:00,ann@acme.io,proposal',
+        '18,Globex pilot,900,USD,lost,Sam,2024-03-02 10:00:00,bo@globex.com,lead',
+      ].join('\n'),
+    );
+    const dealsV2 = join(dir, 'deals-v2.csv');
+    writeFileSync(dealsV2, readFileSync(deals, 'utf8').replace('open,Dana', 'won,Dana'));
+    const stages = join(dir, 'stages.csv');
+    writeFileSync(
+      stages,
+      [
+        'deal_id,stage,entered_at',
+        '17,lead,2024-03-01',
+        '17,proposal,2024-03-10',
+        '17,won,2024-04-01',
+        '18,lead,2024-03-02',
+        '18,lead,2024-03-02',
+      ].join('\n'),
+    );
+    const spend = join(dir, 'spend.csv');
+    writeFileSync(
+      spend,
+      [
+        'date,channel,source,campaign,cost',
+        '2024-03-01,Paid Search,google,brand,120.5',
+        '2024-03-02,Paid Search,google,brand,99.25',
+      ].join('\n'),
+    );
+    const duck = join(dir, 'crm.duckdb');
+    const steps: string[][] = [
+      ['import', 'deals', deals, '--json'],
+      ['import', 'deals', deals, '--json'],
+      ['import', 'deals', dealsV2, '--json'],
+      ['import', 'deal-stages', stages, '--json'],
+      ['import', 'spend', spend, '--json'],
+      ['pipeline', '--as-of', '2024-05-01', '--format', 'json'],
+      ['status', '--json'],
+    ];
+    for (const args of steps) {
+      const a = await runCliJson(['--db', duck, ...args]);
+      const b = await runCliJson(['--store', cluster.url, '--project', 'crm', ...args]);
+      expect(b.code, `${args.join(' ')}: ${b.stderr}`).toBe(a.code);
+      const same = (x: unknown) =>
+        JSON.parse(JSON.stringify(x), (key, value) =>
+          ['seconds', 'db', 'project', 'recentImports', 'file', 'elapsedMs'].includes(key) ? undefined : value,
+        );
+      expect(same(b.json), args.join(' ')).toEqual(same(a.json));
+    }
+  }, 60_000);
 
   it('with a shard down fails fast naming it, and ingestion resumes after its restart without loss or duplicates', async () => {
     const url = cluster.url;

@@ -52,13 +52,15 @@ export async function migrateCommand(_config: Config, options: MigrateCommandOpt
       }
       output.out(
         formatTable(
-          ['project', 'events', 'resumed at', 'distinct ids', 'identity links', 'saved records', 'left behind'],
+          ['project', 'events', 'resumed at', 'distinct ids', 'identity links', 'deals', 'spend rows', 'saved records', 'left behind'],
           summary.projects.map((p) => [
             p.project,
             formatCount(p.events),
             formatCount(p.eventsBefore),
             formatCount(p.distinctIds),
             formatCount(p.identityLinks),
+            formatCount(p.deals),
+            formatCount(p.spendRows),
             formatCount(p.documents),
             p.leftBehind.deals + p.leftBehind.spendRows === 0
               ? ''

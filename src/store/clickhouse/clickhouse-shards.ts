@@ -86,11 +86,16 @@ export class ClickHouseShards {
   }
 
   /** The whole TabSeparated result of a query on one shard. */
-  async text(index: number, sql: string, settings: Record<string, string | number> = {}): Promise<string> {
+  async text(
+    index: number,
+    sql: string,
+    settings: Record<string, string | number> = {},
+    format: 'TabSeparated' | 'JSONEachRow' = 'TabSeparated',
+  ): Promise<string> {
     try {
       const result = await (this.clients[index] as ClickHouseClient).query({
         query: sql,
-        format: 'TabSeparated',
+        format,
         clickhouse_settings: settings,
       });
       return await result.text();

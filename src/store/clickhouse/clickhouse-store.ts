@@ -10,6 +10,8 @@ import type { SpendAndDeals } from '../../model/kpi-inputs.js';
 import type { PersonReport } from '../../model/person.js';
 import { hashKey, newKey } from '../api-keys.js';
 import { DuckDBStore } from '../duckdb/duckdb-store.js';
+import { catalogProperties, getDealStages, typedColumns } from '../duckdb/queries/get-catalog.js';
+import { mergeTraits } from '../duckdb/queries/get-person.js';
 import { promotedColumns } from '../duckdb/queries/load-event-columns.js';
 import {
   type DictionaryColumn,
@@ -30,9 +32,11 @@ import type {
 } from '../store.js';
 import { entryTables, schemaVersion, shardTables } from './clickhouse-schema.js';
 import { ClickHouseShards } from './clickhouse-shards.js';
-import { chInt, chString, tsvField } from './clickhouse-sql.js';
+import { chInt, chString, chStrings, tsvField } from './clickhouse-sql.js';
 import { type ClickHouseTarget, parseClickHouseUrl } from './clickhouse-url.js';
 import { copyEvents, copyIdentityLinks, copyPersonMap } from './copy-from-duckdb.js';
+import { copyDealTables, dealTableStatements, nextRids, numberNewRows, seedDealTables } from './deal-tables.js';
+import { DealWorkspace } from './deal-workspace.js';
 import { Documents, nextVersion } from './documents.js';
 import {
   compareBytes,
@@ -52,6 +56,7 @@ import {
 export class ClickHouseStore implements Store, EventColumnSource {
   private readonly documents: Documents;
   private loaded: { project: string; version: string; data: LoadedColumns } | null = null;
+  private workspace: { project: string; version: string; deals: DealWorkspace } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -88,7 +93,9 @@ export class ClickHouseStore implements Store, EventColumnSource {
         );
       }
     }
-    for (const sql of entryTables(this.database, cluster)) await this.shards.command(0, sql);
+    for (const sql of [...entryTables(this.database, cluster), ...dealTableStatements(this.database)]) {
+      await this.shards.command(0, sql);
+    }
     const ids = await this.shards.rows(0, `SELECT count() FROM ${this.database}.store_identity`);
     if (Number(ids[0]?.[0] ?? 0) === 0) {
       await this.shards.command(0, `INSERT INTO ${this.database}.store_identity VALUES (${chString(randomUUID())})`);
@@ -127,13 +134,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
   }
 
   private async importEvents(kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary> {
-    if (kind !== 'events') {
-      throw new FunnelscopeError(
-        'invalid_argument',
-        `the ClickHouse store does not take ${kind} imports yet: import deals, stages and spend into DuckDB`,
-        { field: 'kind', value: kind },
-      );
-    }
+    if (kind !== 'events') return this.importDealTable(kind, file, options);
     const started = performance.now();
     const project = options.project;
     const scratch = await DuckDBStore.open({ path: ':memory:' });
@@ -171,6 +172,41 @@ export class ClickHouseStore implements Store, EventColumnSource {
       this.loaded = null;
       await scratch.close();
     }
+  }
+
+  /**
+   * Deals, deal stages or spend: the scratch store is seeded with the project's rows (so a re-export counts as
+   * updates, as on DuckDB), imports the file with the embedded store's checks, and its rows are written back as a
+   * newer version of each key.
+   */
+  private async importDealTable(kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary> {
+    const project = options.project;
+    const scratch = await DuckDBStore.open({ path: ':memory:' });
+    try {
+      await scratch.ensureProject(project);
+      await seedDealTables(scratch.db, this.shards, this.t, project);
+      const summary = await scratch.importFile(kind, file, options);
+      await numberNewRows(scratch.db, await nextRids(this.shards, this.t, project));
+      await copyDealTables(scratch.db, this.shards, this.t, project, nextVersion());
+      await this.logImport(project, summary);
+      return summary;
+    } finally {
+      this.workspace = null;
+      this.loaded = null;
+      await scratch.close();
+    }
+  }
+
+  /** The deal side of the project (deal people, pipeline and KPI inputs) for the current data. */
+  private async deals(project: string): Promise<DealWorkspace> {
+    const version = await this.currentVersion(project);
+    if (this.workspace?.project === project && this.workspace.version === version) return this.workspace.deals;
+    const previous = this.workspace;
+    this.workspace = null;
+    await previous?.deals.close();
+    const deals = await DealWorkspace.build(this.shards, this.t, project);
+    this.workspace = { project, version, deals };
+    return deals;
   }
 
   /** The project's identity links and person map, so the scratch store merges new ids as the store would. */
@@ -247,7 +283,10 @@ export class ClickHouseStore implements Store, EventColumnSource {
               (SELECT max(import_id) FROM ${this.t}.import_log WHERE project_id = ${p}),
               (SELECT count() FROM ${this.t}.events WHERE project_id = ${p}),
               (SELECT max(seq) FROM ${this.t}.events WHERE project_id = ${p}),
-              (SELECT max(version) FROM ${this.t}.person_map WHERE project_id = ${p})`,
+              (SELECT max(version) FROM ${this.t}.person_map WHERE project_id = ${p}),
+              (SELECT max(version) FROM ${this.t}.deals WHERE project_id = ${p}),
+              (SELECT max(version) FROM ${this.t}.deal_stage_changes WHERE project_id = ${p}),
+              (SELECT max(version) FROM ${this.t}.spend WHERE project_id = ${p})`,
     );
     return (rows[0] ?? []).join(':');
   }
@@ -260,7 +299,8 @@ export class ClickHouseStore implements Store, EventColumnSource {
     const version = await this.currentVersion(project);
     if (this.loaded?.project === project && this.loaded.version === version) return this.loaded.data;
     const events = await this.count(`SELECT count() FROM ${this.t}.events WHERE project_id = ${chString(project)}`);
-    const data = await loadColumns(this.shards, this.t, project, events);
+    const stages = await (await this.deals(project)).stageRows();
+    const data = await loadColumns(this.shards, this.t, project, events, stages);
     this.loaded = { project, version, data };
     return data;
   }
@@ -292,6 +332,11 @@ export class ClickHouseStore implements Store, EventColumnSource {
           const value = tsvField(fields[1] as string);
           if (value !== null) entries.push([rowOfSeq(loaded, Number(fields[0])), value]);
         });
+        if (source.kind === 'event' && loaded.stageRow.size > 0) {
+          for (const [rid, value] of await (await this.deals(project)).stageValues(source.property)) {
+            entries.push([loaded.stageRow.get(rid) ?? -1, value]);
+          }
+        }
       }
       return encodeByPosition(loaded.columns.eventCount, entries);
     });
@@ -399,51 +444,54 @@ export class ClickHouseStore implements Store, EventColumnSource {
            ANY LEFT JOIN (SELECT distinct_id, person_id FROM ${this.t}.person_map FINAL WHERE project_id = ${p}) AS m
            USING distinct_id)`,
       );
+      const [deals] = await this.shards.rows(
+        0,
+        `SELECT (SELECT count() FROM ${this.t}.deals FINAL WHERE project_id = ${p}),
+                (SELECT count() FROM ${this.t}.deal_stage_changes FINAL WHERE project_id = ${p}),
+                (SELECT count() FROM ${this.t}.spend FINAL WHERE project_id = ${p})`,
+      );
       return {
         events,
         persons: Number(ids?.[0] ?? 0),
         distinctIds: Number(row?.[3] ?? 0),
-        deals: 0,
-        dealStageChanges: 0,
-        spendRows: 0,
+        deals: Number(deals?.[0] ?? 0),
+        dealStageChanges: Number(deals?.[1] ?? 0),
+        spendRows: Number(deals?.[2] ?? 0),
         firstEvent: iso(row?.[1]),
         lastEvent: iso(row?.[2]),
       };
     });
   }
 
+  /** As the embedded store's getPerson (get-person.ts), field for field. */
   getPerson(project: string, id: string): Promise<PersonReport | undefined> {
     return this.exclusive(async () => {
       const p = chString(project);
       const [mapped] = await this.shards.rows(
         0,
-        `SELECT any(person_id) FROM ${this.t}.person_map FINAL
-         WHERE project_id = ${p} AND (distinct_id = ${chString(id)} OR person_id = ${chString(id)})`,
+        `SELECT person_id FROM ${this.t}.person_map FINAL WHERE project_id = ${p} AND distinct_id = ${chString(id)}`,
       );
-      const personId = tsvField(mapped?.[0] ?? '') || id;
+      const personId = mapped ? (tsvField(mapped[0] as string) ?? id) : id;
       const ids = (
         await this.shards.rows(
           0,
           `SELECT distinct_id FROM ${this.t}.person_map FINAL WHERE project_id = ${p} AND person_id = ${chString(personId)}`,
         )
       ).map((r) => tsvField(r[0] as string) ?? '');
-      const distinctIds = [...new Set([...ids, ...(ids.length === 0 ? [personId] : [])])].sort(compareBytes);
-      const where = `project_id = ${p} AND distinct_id IN (${distinctIds.map(chString).join(',')})`;
+      const distinctIds = [...new Set([...ids, personId])].sort(compareBytes);
+      const where = `project_id = ${p} AND has(${chStrings(distinctIds)}, distinct_id)`;
       const [summary] = await this.shards.rows(
         0,
         `SELECT count(), min(ts_us), max(ts_us) FROM ${this.t}.events WHERE ${where}`,
       );
       const eventCount = Number(summary?.[0] ?? 0);
-      if (eventCount === 0) return undefined;
-      const traits: Record<string, unknown> = {};
+      if (eventCount === 0 && distinctIds.length === 1) return undefined;
       const identifies = await this.shards.rows(
         0,
-        `SELECT properties FROM ${this.t}.events WHERE ${where} AND type = 'identify' ORDER BY ts_us, seq`,
+        `SELECT properties FROM ${this.t}.events WHERE ${where} AND type = 'identify'
+         ORDER BY ts_us, received_us, message_id`,
       );
-      for (const r of identifies) {
-        const parsed = JSON.parse(tsvField(r[0] as string) || '{}') as unknown;
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) Object.assign(traits, parsed);
-      }
+      const traits = mergeTraits(identifies.map((r) => ({ traits: tsvField(r[0] as string) || 'null' })));
       const groups: Record<string, string[]> = {};
       const groupRows = await this.shards.rows(
         0,
@@ -452,26 +500,24 @@ export class ClickHouseStore implements Store, EventColumnSource {
       );
       for (const r of groupRows) {
         const type = tsvField(r[0] as string) ?? '';
-        const keys = groups[type] ?? [];
-        keys.push(tsvField(r[1] as string) ?? '');
-        groups[type] = keys;
+        groups[type] = [...(groups[type] ?? []), tsvField(r[1] as string) ?? ''];
       }
       const recent = await this.shards.rows(
         0,
-        `SELECT ts_us, event, distinct_id FROM ${this.t}.events WHERE ${where} ORDER BY ts_us DESC, seq DESC LIMIT 20`,
+        `SELECT ts_us, event, distinct_id FROM ${this.t}.events WHERE ${where} ORDER BY ts_us DESC, message_id LIMIT 10`,
       );
-      const iso = (us: string | undefined) => new Date(Number(us) / 1000).toISOString();
+      const iso = (us: string | undefined) => (us === undefined ? null : new Date(Number(us) / 1000).toISOString());
       return {
         personId,
         distinctIds,
         traits,
-        firstSeen: iso(summary?.[1]),
-        lastSeen: iso(summary?.[2]),
+        firstSeen: eventCount === 0 ? null : iso(summary?.[1]),
+        lastSeen: eventCount === 0 ? null : iso(summary?.[2]),
         eventCount,
         groups,
-        deals: [],
+        deals: await (await this.deals(project)).personDeals(personId),
         recentEvents: recent.map((r) => ({
-          ts: iso(r[0]),
+          ts: iso(r[0]) as string,
           event: tsvField(r[1] as string) ?? '',
           distinctId: tsvField(r[2] as string) ?? '',
         })),
@@ -479,13 +525,12 @@ export class ClickHouseStore implements Store, EventColumnSource {
     });
   }
 
-  /** Deals are not kept in the ClickHouse store yet (their imports are refused): none. */
-  async dealRecords(_project: string): Promise<DealRecords> {
-    return { deals: [], stageChanges: [] };
+  dealRecords(project: string): Promise<DealRecords> {
+    return this.exclusive(async () => (await this.deals(project)).dealRecords());
   }
 
-  async spendAndDeals(_project: string): Promise<SpendAndDeals> {
-    return { deals: [], stageChanges: [], spend: [], dealPeople: [], personRevenue: [] };
+  spendAndDeals(project: string): Promise<SpendAndDeals> {
+    return this.exclusive(async () => (await this.deals(project)).spendAndDeals());
   }
 
   recentEvents(
@@ -523,17 +568,33 @@ export class ClickHouseStore implements Store, EventColumnSource {
     });
   }
 
+  /**
+   * As the embedded store's catalog (get-catalog.ts): the typed columns and property keys of the data's last 30
+   * days, scaled to all events (every recent event is counted here: ClickHouse scans them in parallel), and the
+   * deal stages by the same query over the deal tables.
+   */
   catalog(project: string): Promise<Catalog> {
     return this.exclusive(async () => {
-      const rows = await this.shards.rows(
+      const p = chString(project);
+      const recent = `project_id = ${p} AND ts_us >= (SELECT max(ts_us) FROM ${this.t}.events WHERE project_id = ${p}) - ${chInt(30 * 86_400_000_000)}`;
+      const [typed] = await this.shards.rows(
         0,
-        `SELECT key_, count() AS n FROM ${this.t}.events ARRAY JOIN prop_keys AS key_
-         WHERE project_id = ${chString(project)} GROUP BY key_ ORDER BY n DESC, key_ LIMIT 500`,
+        `SELECT (SELECT count() FROM ${this.t}.events WHERE project_id = ${p}), count(),
+                ${typedColumns.map((c) => `count(${c})`).join(', ')}
+         FROM ${this.t}.events WHERE ${recent}`,
       );
-      return {
-        properties: rows.map((r) => ({ property: tsvField(r[0] as string) ?? '', events: Number(r[1]) })),
-        dealStages: [],
-      };
+      const keys = await this.shards.rows(
+        0,
+        `SELECT key_, count() FROM ${this.t}.events ARRAY JOIN prop_keys AS key_ WHERE ${recent} GROUP BY key_`,
+      );
+      const properties = catalogProperties(
+        Number(typed?.[0] ?? 0),
+        Number(typed?.[1] ?? 0),
+        (c) => Number(typed?.[2 + typedColumns.indexOf(c as (typeof typedColumns)[number])] ?? 0),
+        keys.map((r) => ({ key: tsvField(r[0] as string) ?? '', n: Number(r[1]) })),
+      );
+      const deals = await this.deals(project);
+      return { properties, dealStages: await getDealStages(deals.scratch.db, project) };
     });
   }
 
@@ -758,6 +819,10 @@ export class ClickHouseStore implements Store, EventColumnSource {
   }
 
   close(): Promise<void> {
-    return this.exclusive(() => this.shards.close());
+    return this.exclusive(async () => {
+      await this.workspace?.deals.close();
+      this.workspace = null;
+      await this.shards.close();
+    });
   }
 }

@@ -33,9 +33,18 @@ export interface LoadedColumns {
   columns: EventColumns;
   /** Person key per person index (byte order). */
   personKeys: string[];
-  /** seq of each row, and the rows in seq order (for lining property values up). */
+  /** seq of each event row (-1 on a deal stage row), and the rows in seq order (for lining property values up). */
   seqs: Float64Array;
   bySeq: Int32Array;
+  /** The row of each deal stage change, by its rid. */
+  stageRow: Map<number, number>;
+}
+
+/** A deal stage change as an event of its deal's person (`$deal_stage`). */
+export interface StageRow {
+  rid: number;
+  personKey: string;
+  enteredUs: number;
 }
 
 interface ShardCursor {
@@ -60,15 +69,25 @@ export async function loadColumns(
   shards: ClickHouseShards,
   database: string,
   project: string,
-  eventCount: number,
+  storedEvents: number,
+  stageRows: readonly StageRow[],
 ): Promise<LoadedColumns> {
   const nameRows = await shards.rows(
     0,
     `SELECT DISTINCT event FROM ${database}.events WHERE project_id = ${chString(project)} ORDER BY event`,
   );
   const eventNames = nameRows.map((r) => tsvField(r[0] as string) ?? '');
+  // Deal stage changes join the names as `$deal_stage` (in byte order, as DuckDB numbers them).
+  if (stageRows.length > 0 && !eventNames.includes('$deal_stage')) {
+    eventNames.push('$deal_stage');
+    eventNames.sort(compareBytes);
+  }
+  const stageCode = eventNames.indexOf('$deal_stage');
+  const stages = [...stageRows].sort((a, b) => compareBytes(a.personKey, b.personKey));
+  let nextStage = 0;
+  const eventCount = storedEvents + stages.length;
   const sql = `SELECT person_key, groupArray(ts_us), groupArray(code), groupArray(seq) FROM (
-                 ${personEventsSql(database, project, `e.ts_us AS ts_us, indexOf(${chStrings(eventNames)}, e.event) - 1 AS code, e.seq AS seq`)}
+                 ${personEventsSql(database, project, `e.ts_us AS ts_us, indexOf(${chStrings(eventNames)}, e.event) - 1 AS code, toInt64(e.seq) AS seq`)}
                ) GROUP BY person_key ORDER BY person_key`;
   const cursors: ShardCursor[] = [];
   for (let i = 0; i < shards.count; i += 1) {
@@ -80,27 +99,38 @@ export async function loadColumns(
   const tsUs = sharedFloat64(eventCount);
   const eventCode = sharedInt32(eventCount);
   const seqs = new Float64Array(eventCount);
+  const stageRow = new Map<number, number>();
   const starts: number[] = [0];
   const personKeys: string[] = [];
   let row = 0;
   const scratchTs: number[] = [];
   const scratchCode: number[] = [];
-  const scratchSeq: number[] = [];
+  /** DuckDB's tie order at one instant: rowid * 2 for events (seq − 1), rowid * 2 + 1 for stage changes. */
+  const scratchKey: number[] = [];
   for (;;) {
     let key: string | null = null;
     for (const c of cursors) {
       if (!c.done && (key === null || compareBytes(c.key, key) < 0)) key = c.key;
     }
+    const stage = stages[nextStage];
+    if (stage && (key === null || compareBytes(stage.personKey, key) < 0)) key = stage.personKey;
     if (key === null) break;
     scratchTs.length = 0;
     scratchCode.length = 0;
-    scratchSeq.length = 0;
+    scratchKey.length = 0;
     for (const c of cursors) {
       if (c.done || c.key !== key) continue;
       for (const t of tsvNumbers(c.fields[1] as string)) scratchTs.push(t);
       for (const code of tsvNumbers(c.fields[2] as string)) scratchCode.push(code);
-      for (const s of tsvNumbers(c.fields[3] as string)) scratchSeq.push(s);
+      for (const s of tsvNumbers(c.fields[3] as string)) scratchKey.push((s - 1) * 2);
       await advance(c);
+    }
+    while (nextStage < stages.length && (stages[nextStage] as StageRow).personKey === key) {
+      const st = stages[nextStage] as StageRow;
+      scratchTs.push(st.enteredUs);
+      scratchCode.push(stageCode);
+      scratchKey.push(st.rid * 2 + 1);
+      nextStage += 1;
     }
     const n = scratchTs.length;
     if (row + n > eventCount) {
@@ -109,12 +139,17 @@ export async function loadColumns(
     const order = Array.from({ length: n }, (_, i) => i);
     order.sort(
       (a, b) =>
-        (scratchTs[a] as number) - (scratchTs[b] as number) || (scratchSeq[a] as number) - (scratchSeq[b] as number),
+        (scratchTs[a] as number) - (scratchTs[b] as number) || (scratchKey[a] as number) - (scratchKey[b] as number),
     );
     for (const i of order) {
+      const k = scratchKey[i] as number;
       tsUs[row] = scratchTs[i] as number;
       eventCode[row] = scratchCode[i] as number;
-      seqs[row] = scratchSeq[i] as number;
+      if (k % 2 === 0) seqs[row] = k / 2 + 1;
+      else {
+        seqs[row] = -1;
+        stageRow.set((k - 1) / 2, row);
+      }
       row += 1;
     }
     personKeys.push(key);
@@ -132,6 +167,7 @@ export async function loadColumns(
     personKeys,
     seqs,
     bySeq,
+    stageRow,
   };
 }
 

@@ -2,6 +2,7 @@ import { FunnelscopeError } from '../../model/errors.js';
 import type { DuckDBStore } from '../duckdb/duckdb-store.js';
 import type { ClickHouseStore } from './clickhouse-store.js';
 import { copyEvents, copyIdentityLinks, copyPersonMap } from './copy-from-duckdb.js';
+import { copyDealTables } from './deal-tables.js';
 import { nextVersion } from './documents.js';
 
 /**
@@ -12,8 +13,8 @@ import { nextVersion } from './documents.js';
  * leaves out the seqs already stored). Identities and saved records are written again on every run (they are
  * keyed, so writing them twice changes nothing).
  *
- * Deals, deal stage changes and spend have no ClickHouse tables yet: a project that has them is refused unless
- * `eventsOnly`, which leaves them behind (and says so in the summary).
+ * Deals, deal stage changes and spend are written again on every run too; `eventsOnly` leaves them behind (and
+ * says so in the summary).
  */
 export interface MigrationSummary {
   projects: {
@@ -23,6 +24,9 @@ export interface MigrationSummary {
     distinctIds: number;
     identityLinks: number;
     documents: number;
+    deals: number;
+    dealStageChanges: number;
+    spendRows: number;
     leftBehind: { deals: number; dealStageChanges: number; spendRows: number };
   }[];
   seconds: number;
@@ -51,14 +55,9 @@ export async function migrateDuckDBToClickHouse(
   const summary: MigrationSummary = { projects: [], seconds: 0 };
   for (const project of projects) {
     const counts = await source.counts(project);
-    const leftBehind = { deals: counts.deals, dealStageChanges: counts.dealStageChanges, spendRows: counts.spendRows };
-    if (!options.eventsOnly && (counts.deals > 0 || counts.spendRows > 0)) {
-      throw new FunnelscopeError(
-        'invalid_argument',
-        `project ${project}: ${counts.deals} deals, ${counts.dealStageChanges} stage changes and ${counts.spendRows} spend rows have no ClickHouse tables yet; pass --events-only to migrate the events and identities without them`,
-        { field: 'events-only', project },
-      );
-    }
+    const leftBehind = options.eventsOnly
+      ? { deals: counts.deals, dealStageChanges: counts.dealStageChanges, spendRows: counts.spendRows }
+      : { deals: 0, dealStageChanges: 0, spendRows: 0 };
     const progressId = `${storeId}`;
     const progress = (await target.documentStore.get(project, 'migration', progressId))?.body as
       | { lastRowid: number; events: number }
@@ -85,6 +84,9 @@ export async function migrateDuckDBToClickHouse(
     const distinctIds = await copyPersonMap(db, target.shards, target.database, project, nextVersion());
     const identityLinks = await copyIdentityLinks(db, target.shards, target.database, project);
     const documents = await copyDocuments(source, target, project);
+    const deals = options.eventsOnly
+      ? { deals: 0, deal_stage_changes: 0, spend: 0 }
+      : await copyDealTables(db, target.shards, target.database, project, nextVersion());
     summary.projects.push({
       project,
       events: copied,
@@ -92,7 +94,10 @@ export async function migrateDuckDBToClickHouse(
       distinctIds,
       identityLinks,
       documents,
-      leftBehind: options.eventsOnly ? leftBehind : { deals: 0, dealStageChanges: 0, spendRows: 0 },
+      deals: deals.deals ?? 0,
+      dealStageChanges: deals.deal_stage_changes ?? 0,
+      spendRows: deals.spend ?? 0,
+      leftBehind,
     });
   }
   summary.seconds = (performance.now() - started) / 1000;

@@ -2,7 +2,7 @@ import type { Catalog } from '../../../model/catalog.js';
 import type { DuckDBDatabase } from '../duckdb-database.js';
 
 /** The typed event columns a funnel filter or breakdown can name directly (load-event-columns.ts maps them). */
-const typedColumns = [
+export const typedColumns = [
   'channel',
   'utm_source',
   'utm_medium',
@@ -19,6 +19,27 @@ const typedColumns = [
   'session_id',
   'revenue',
 ] as const;
+
+/** The typed columns' and JSON keys' counts over the sample, scaled to all events, the most used first. */
+export function catalogProperties(
+  total: number,
+  sampled: number,
+  typedCount: (column: string) => number,
+  keys: readonly { key: string; n: number }[],
+): Catalog['properties'] {
+  const scale = sampled > 0 ? total / sampled : 1;
+  const counts = new Map<string, number>();
+  for (const c of typedColumns) {
+    const n = typedCount(c);
+    if (n > 0) counts.set(c, Math.round(n * scale));
+  }
+  for (const k of keys) {
+    if (!counts.has(k.key)) counts.set(k.key, Math.round(k.n * scale));
+  }
+  return [...counts]
+    .map(([property, events]) => ({ property, events }))
+    .sort((a, b) => b.events - a.events || a.property.localeCompare(b.property));
+}
 
 /** Properties are counted over this many events of the last 30 days of data and scaled to all events. */
 export const catalogSampleSize = 100_000;
@@ -49,18 +70,17 @@ export async function getCatalog(db: DuckDBDatabase, project: string): Promise<C
      GROUP BY key`,
     { project, sample: catalogSampleSize },
   );
-  const scale = sampled > 0 ? total / sampled : 1;
-  const counts = new Map<string, number>();
-  for (const c of typedColumns) {
-    const n = Number(typed?.[c] ?? 0);
-    if (n > 0) counts.set(c, Math.round(n * scale));
-  }
-  for (const k of keys) {
-    if (!counts.has(k.key)) counts.set(k.key, Math.round(Number(k.n) * scale));
-  }
-  const properties = [...counts]
-    .map(([property, events]) => ({ property, events }))
-    .sort((a, b) => b.events - a.events || a.property.localeCompare(b.property));
+  const properties = catalogProperties(
+    total,
+    sampled,
+    (c) => Number(typed?.[c] ?? 0),
+    keys.map((k) => ({ key: k.key, n: Number(k.n) })),
+  );
+  return { properties, dealStages: await getDealStages(db, project) };
+}
+
+/** Deal stages in the order deals pass them (mean position in a history), with how many deals entered each. */
+export async function getDealStages(db: DuckDBDatabase, project: string): Promise<Catalog['dealStages']> {
   const stages = await db.rows<{ stage: string; deals: bigint }>(
     `SELECT stage, count(DISTINCT deal_id) AS deals
      FROM (SELECT stage, deal_id, row_number() OVER (PARTITION BY deal_id ORDER BY entered_at, stage) AS position
@@ -68,5 +88,5 @@ export async function getCatalog(db: DuckDBDatabase, project: string): Promise<C
      GROUP BY stage ORDER BY avg(position), stage`,
     { project },
   );
-  return { properties, dealStages: stages.map((s) => ({ stage: s.stage, deals: Number(s.deals) })) };
+  return stages.map((s) => ({ stage: s.stage, deals: Number(s.deals) }));
 }

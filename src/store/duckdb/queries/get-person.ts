@@ -68,19 +68,7 @@ export async function getPerson(db: DuckDBDatabase, project: string, id: string)
       groups[r.type] = [...(groups[r.type] ?? []), key];
     }
     await createDealPeople(db, project);
-    const deals = await db.rows<{
-      deal_id: string;
-      name: string | null;
-      status: string;
-      stage: string | null;
-      amount: number | null;
-    }>(
-      `SELECT deal_id, name, status, stage, amount FROM deals
-       WHERE project_id = $project
-         AND deal_id IN (SELECT deal_id FROM deal_people WHERE person_key = $personId)
-       ORDER BY created_at NULLS LAST, deal_id`,
-      { project, personId },
-    );
+    const deals = await personDeals(db, project, personId);
     const recent = await db.rows<{ ts: Date; event: string; distinct_id: string }>(
       `SELECT ts, event, distinct_id FROM events
        WHERE project_id = $project AND distinct_id IN (SELECT distinct_id FROM person_ids)
@@ -95,16 +83,32 @@ export async function getPerson(db: DuckDBDatabase, project: string, id: string)
       lastSeen: iso(summary?.last),
       eventCount,
       groups,
-      deals: deals.map((d) => ({
-        dealId: d.deal_id,
-        name: d.name,
-        status: d.status,
-        stage: d.stage,
-        amount: d.amount,
-      })),
+      deals,
       recentEvents: recent.map((r) => ({ ts: iso(r.ts) as string, event: r.event, distinctId: r.distinct_id })),
     };
   } finally {
     await db.run('DROP TABLE IF EXISTS person_ids');
   }
+}
+
+/** The deals linked to a person, from the temp table `deal_people` (createDealPeople), oldest first. */
+export async function personDeals(
+  db: DuckDBDatabase,
+  project: string,
+  personId: string,
+): Promise<PersonReport['deals']> {
+  const deals = await db.rows<{
+    deal_id: string;
+    name: string | null;
+    status: string;
+    stage: string | null;
+    amount: number | null;
+  }>(
+    `SELECT deal_id, name, status, stage, amount FROM deals
+     WHERE project_id = $project
+       AND deal_id IN (SELECT deal_id FROM deal_people WHERE person_key = $personId)
+     ORDER BY created_at NULLS LAST, deal_id`,
+    { project, personId },
+  );
+  return deals.map((d) => ({ dealId: d.deal_id, name: d.name, status: d.status, stage: d.stage, amount: d.amount }));
 }

@@ -1,0 +1,109 @@
+// The ClickHouse store against the DuckDB store on the same 10M events (bench/funnel-speed.mjs's generated business,
+// built by it when missing), on a 2-shard cluster of Debian clickhouse-server processes started here:
+//   load      `funnelscope migrate` of the DuckDB file into the cluster (events, identities)
+//   cold      a fresh `funnelscope funnel` process on each store (open, load columns, run, print)
+//   warm      in-process runFunnel with each store's columns loaded: the 5-step funnel and a breakdown by channel
+//   baseline  ClickHouse's own windowFunnel over the same tables (each shard groups its persons; levels summed),
+//             the 14-day window, same steps
+// Each funnel's step counts must be equal on both stores and windowFunnel's (ordered, no exclusions: the same
+// definition). KPIs are not compared yet: deals and spend have no ClickHouse tables (docs/clickhouse.md).
+//   npm run bench:clickhouse          node bench/clickhouse-speed.mjs [--events 10000000]
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { arg, median, runMeasured } from './run-measured.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'bin/funnelscope.js');
+const events = Number(arg('--events', '10000000'));
+const store = join(root, `bench/data/funnel-${events}.duckdb`);
+if (!existsSync(store)) await runMeasured([join(root, 'bench/funnel-speed.mjs'), '--events', String(events)]);
+
+const { startLocalCluster, clickhouseInstalled } = await import('../dist/store/clickhouse/local-cluster.js');
+const { ClickHouseStore } = await import('../dist/store/clickhouse/clickhouse-store.js');
+const { DuckDBStore } = await import('../dist/store/duckdb/duckdb-store.js');
+const { ColumnCache } = await import('../dist/engine/column-cache.js');
+const { runFunnel } = await import('../dist/analysis/funnel/run-funnel.js');
+const { parseFunnelDefinition } = await import('../dist/model/funnel-definition.js');
+const { chStrings } = await import('../dist/store/clickhouse/clickhouse-sql.js');
+
+if (!clickhouseInstalled()) {
+  console.log('clickhouse-server is not installed (apt-get install -y clickhouse-server): nothing to compare');
+  process.exit(0);
+}
+const steps = ['$pageview', 'Pricing Viewed', 'Signed Up', 'Activated', 'Purchased'];
+const plain = { steps: steps.map((event) => ({ event })), window: { amount: 14, unit: 'day' }, order: 'ordered' };
+const byChannel = { ...plain, breakdown: { properties: ['channel'] } };
+const cluster = await startLocalCluster({ shards: 2 });
+const line = (label, seconds, extra = '') => console.log(`${label.padEnd(52)} ${seconds.toFixed(2).padStart(7)} s ${extra}`);
+try {
+  console.log(`${events.toLocaleString('en')} events; ClickHouse 2 shards at ${cluster.url}`);
+  const load = await runMeasured([bin, 'migrate', '--from', store, '--to', cluster.url, '--events-only', '--json']);
+  line('load: migrate the DuckDB file into the cluster', load.seconds, `(${Math.round(events / load.seconds).toLocaleString('en')} events/s)`);
+
+  const cold = async (args) => {
+    const runs = [];
+    let out = '';
+    for (let i = 0; i < 3; i += 1) {
+      const r = await runMeasured([bin, ...args, 'funnel', '--definition', JSON.stringify(plain)]);
+      runs.push(r.seconds);
+      out = r.stdout;
+    }
+    return { seconds: median(runs), counts: JSON.parse(out).steps.map((s) => s.count) };
+  };
+  const duckCold = await cold(['--db', store]);
+  const chCold = await cold(['--store', cluster.url]);
+  line('cold funnel, DuckDB store (fresh process)', duckCold.seconds);
+  line('cold funnel, ClickHouse store (fresh process)', chCold.seconds, `ratio ${(chCold.seconds / duckCold.seconds).toFixed(2)}×`);
+
+  const warm = async (source) => {
+    const cache = new ColumnCache(source);
+    const times = {};
+    const counts = {};
+    for (const [name, d] of Object.entries({ funnel: plain, breakdown: byChannel })) {
+      const definition = parseFunnelDefinition(JSON.stringify(d));
+      await runFunnel(cache, 'default', definition);
+      const runs = [];
+      let report;
+      for (let i = 0; i < 5; i += 1) {
+        const t = performance.now();
+        report = await runFunnel(cache, 'default', definition);
+        runs.push((performance.now() - t) / 1000);
+      }
+      times[name] = median(runs);
+      counts[name] = JSON.stringify([report.steps.map((s) => s.count), (report.breakdown ?? []).map((b) => [b.value, b.steps.map((s) => s.count)])]);
+    }
+    return { times, counts };
+  };
+  const duck = await DuckDBStore.open({ path: store });
+  const duckWarm = await warm(duck);
+  await duck.close();
+  const ch = await ClickHouseStore.open(cluster.url);
+  const chWarm = await warm(ch);
+  for (const name of ['funnel', 'breakdown']) {
+    line(`warm ${name}, DuckDB store`, duckWarm.times[name]);
+    line(`warm ${name}, ClickHouse store`, chWarm.times[name], `ratio ${(chWarm.times[name] / duckWarm.times[name]).toFixed(2)}×`);
+    if (duckWarm.counts[name] !== chWarm.counts[name]) throw new Error(`${name}: the stores disagree`);
+  }
+
+  // ClickHouse's windowFunnel (18.16: DateTime seconds, default mode), each shard over its own persons.
+  const conditions = steps.map((s) => `event = ${chStrings([s]).slice(1, -1)}`).join(', ');
+  const levels = `SELECT level, count() FROM (
+      SELECT shard_key, windowFunnel(${14 * 86400})(toDateTime(intDiv(ts_us, 1000000)), ${conditions}) AS level
+      FROM funnelscope.events WHERE project_id = 'default' GROUP BY shard_key) GROUP BY level ORDER BY level`;
+  const runs = [];
+  let rows = [];
+  for (let i = 0; i < 3; i += 1) {
+    const t = performance.now();
+    rows = await ch.shards.rows(0, levels);
+    runs.push((performance.now() - t) / 1000);
+  }
+  await ch.close();
+  const atLevel = new Map(rows.map((r) => [Number(r[0]), Number(r[1])]));
+  const reached = steps.map((_, k) => [...atLevel].filter(([l]) => l >= k + 1).reduce((a, [, n]) => a + n, 0));
+  line('ClickHouse windowFunnel (SQL, 2 shards)', median(runs), `ratio to the ClickHouse store's warm funnel ${(median(runs) / chWarm.times.funnel).toFixed(2)}×`);
+  console.log(`step counts: stores ${JSON.stringify(chCold.counts)}, windowFunnel ${JSON.stringify(reached)}`);
+  if (JSON.stringify(duckCold.counts) !== JSON.stringify(chCold.counts)) throw new Error('cold funnels disagree');
+} finally {
+  await cluster.stop();
+}
