@@ -35,11 +35,16 @@ const steps = ['$pageview', 'Pricing Viewed', 'Signed Up', 'Activated', 'Purchas
 const plain = { steps: steps.map((event) => ({ event })), window: { amount: 14, unit: 'day' }, order: 'ordered' };
 const byChannel = { ...plain, breakdown: { properties: ['channel'] } };
 const cluster = await startLocalCluster({ shards: 2 });
-const line = (label, seconds, extra = '') => console.log(`${label.padEnd(52)} ${seconds.toFixed(2).padStart(7)} s ${extra}`);
+const line = (label, seconds, extra = '') =>
+  console.log(`${label.padEnd(52)} ${seconds.toFixed(2).padStart(7)} s ${extra}`);
 try {
   console.log(`${events.toLocaleString('en')} events; ClickHouse 2 shards at ${cluster.url}`);
   const load = await runMeasured([bin, 'migrate', '--from', store, '--to', cluster.url, '--events-only', '--json']);
-  line('load: migrate the DuckDB file into the cluster', load.seconds, `(${Math.round(events / load.seconds).toLocaleString('en')} events/s)`);
+  line(
+    'load: migrate the DuckDB file into the cluster',
+    load.seconds,
+    `(${Math.round(events / load.seconds).toLocaleString('en')} events/s)`,
+  );
 
   const cold = async (args) => {
     const runs = [];
@@ -54,7 +59,11 @@ try {
   const duckCold = await cold(['--db', store]);
   const chCold = await cold(['--store', cluster.url]);
   line('cold funnel, DuckDB store (fresh process)', duckCold.seconds);
-  line('cold funnel, ClickHouse store (fresh process)', chCold.seconds, `ratio ${(chCold.seconds / duckCold.seconds).toFixed(2)}×`);
+  line(
+    'cold funnel, ClickHouse store (fresh process)',
+    chCold.seconds,
+    `ratio ${(chCold.seconds / duckCold.seconds).toFixed(2)}×`,
+  );
 
   const warm = async (source) => {
     const cache = new ColumnCache(source);
@@ -71,7 +80,10 @@ try {
         runs.push((performance.now() - t) / 1000);
       }
       times[name] = median(runs);
-      counts[name] = JSON.stringify([report.steps.map((s) => s.count), (report.breakdown ?? []).map((b) => [b.value, b.steps.map((s) => s.count)])]);
+      counts[name] = JSON.stringify([
+        report.steps.map((s) => s.count),
+        (report.breakdown ?? []).map((b) => [b.value, b.steps.map((s) => s.count)]),
+      ]);
     }
     return { times, counts };
   };
@@ -82,7 +94,11 @@ try {
   const chWarm = await warm(ch);
   for (const name of ['funnel', 'breakdown']) {
     line(`warm ${name}, DuckDB store`, duckWarm.times[name]);
-    line(`warm ${name}, ClickHouse store`, chWarm.times[name], `ratio ${(chWarm.times[name] / duckWarm.times[name]).toFixed(2)}×`);
+    line(
+      `warm ${name}, ClickHouse store`,
+      chWarm.times[name],
+      `ratio ${(chWarm.times[name] / duckWarm.times[name]).toFixed(2)}×`,
+    );
     if (duckWarm.counts[name] !== chWarm.counts[name]) throw new Error(`${name}: the stores disagree`);
   }
 
@@ -101,7 +117,11 @@ try {
   await ch.close();
   const atLevel = new Map(rows.map((r) => [Number(r[0]), Number(r[1])]));
   const reached = steps.map((_, k) => [...atLevel].filter(([l]) => l >= k + 1).reduce((a, [, n]) => a + n, 0));
-  line('ClickHouse windowFunnel (SQL, 2 shards)', median(runs), `ratio to the ClickHouse store's warm funnel ${(median(runs) / chWarm.times.funnel).toFixed(2)}×`);
+  line(
+    'ClickHouse windowFunnel (SQL, 2 shards)',
+    median(runs),
+    `ratio to the ClickHouse store's warm funnel ${(median(runs) / chWarm.times.funnel).toFixed(2)}×`,
+  );
   console.log(`step counts: stores ${JSON.stringify(chCold.counts)}, windowFunnel ${JSON.stringify(reached)}`);
   if (JSON.stringify(duckCold.counts) !== JSON.stringify(chCold.counts)) throw new Error('cold funnels disagree');
 } finally {
