@@ -555,7 +555,10 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .description('copy every project of a DuckDB store into a ClickHouse store (run again to resume)')
     .requiredOption('--from <file>', 'the DuckDB store: duckdb://FILE or FILE')
     .requiredOption('--to <url>', 'the ClickHouse store: clickhouse://HOST:PORT[,HOST:PORT…]/DB?cluster=NAME')
-    .option('--events-only', 'copy events, identities and saved records only: leave deals, stage changes and spend behind')
+    .option(
+      '--events-only',
+      'copy events, identities and saved records only: leave deals, stage changes and spend behind',
+    )
     .option('--json', 'print the summary as JSON')
     .action(async (options: { from: string; to: string; eventsOnly?: boolean; json?: boolean }) => {
       const { migrateCommand } = await import('./commands/migrate.js');

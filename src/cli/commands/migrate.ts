@@ -52,7 +52,17 @@ export async function migrateCommand(_config: Config, options: MigrateCommandOpt
       }
       output.out(
         formatTable(
-          ['project', 'events', 'resumed at', 'distinct ids', 'identity links', 'deals', 'spend rows', 'saved records', 'left behind'],
+          [
+            'project',
+            'events',
+            'resumed at',
+            'distinct ids',
+            'identity links',
+            'deals',
+            'spend rows',
+            'saved records',
+            'left behind',
+          ],
           summary.projects.map((p) => [
             p.project,
             formatCount(p.events),

@@ -115,10 +115,14 @@ export class ClickHouseShards {
   }
 
   /**
-   * Lines of a TabSeparated result as they arrive (the caller parses each as it comes, so a large result is never
-   * held whole). A shard failing mid-stream ends the iteration with its named error.
+   * Lines of a TabSeparated result as they arrive, a batch per network chunk (the caller parses each as it comes,
+   * so a large result is never held whole). A shard failing mid-stream ends the iteration with its named error.
    */
-  async *lines(index: number, sql: string, settings: Record<string, string | number> = {}): AsyncGenerator<string> {
+  async *lineBatches(
+    index: number,
+    sql: string,
+    settings: Record<string, string | number> = {},
+  ): AsyncGenerator<string[]> {
     let stream: Readable;
     try {
       const result = await (this.clients[index] as ClickHouseClient).exec({
@@ -136,7 +140,7 @@ export class ClickHouseShards {
         const text = rest + chunk;
         const lines = text.split('\n');
         rest = lines.pop() as string;
-        for (const line of lines) yield line;
+        if (lines.length > 0) yield lines;
       }
     } catch (error) {
       this.fail(index, error);
@@ -145,6 +149,11 @@ export class ClickHouseShards {
       // ClickHouse reports an error after a partial result in the body itself.
       this.fail(index, new Error(rest.includes('Exception') ? rest : `truncated result: ${rest.slice(0, 200)}`));
     }
+  }
+
+  /** Lines of a TabSeparated result as they arrive (lineBatches, one line at a time). */
+  async *lines(index: number, sql: string, settings: Record<string, string | number> = {}): AsyncGenerator<string> {
+    for await (const batch of this.lineBatches(index, sql, settings)) yield* batch;
   }
 
   /** Inserts a stream of JSON lines into a table (on the first shard: through a Distributed table, all shards). */

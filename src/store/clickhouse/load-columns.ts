@@ -2,7 +2,7 @@ import { FunnelscopeError } from '../../model/errors.js';
 import type { DictionaryColumn, EventColumns } from '../event-columns.js';
 import { sharedFloat64, sharedInt32 } from '../shared-arrays.js';
 import type { ClickHouseShards } from './clickhouse-shards.js';
-import { chString, chStrings, tsvField, tsvNumbers } from './clickhouse-sql.js';
+import { chString, chStrings, tsvField } from './clickhouse-sql.js';
 
 /**
  * The funnel engine's columns from a ClickHouse cluster. Each shard groups its own events by person (after joining
@@ -12,9 +12,16 @@ import { chString, chStrings, tsvField, tsvNumbers } from './clickhouse-sql.js';
  * person's events by time, then seq (the order of arrival, as DuckDB's rowid).
  */
 
-/** Orders strings as ClickHouse and DuckDB do: by their UTF-8 bytes. */
+const beyondSurrogates = /[\uD800-\uFFFF]/;
+
+/**
+ * Orders strings as ClickHouse and DuckDB do: by their UTF-8 bytes. JavaScript's `<` compares UTF-16 code units,
+ * which agrees with byte order unless a string holds a surrogate or a character from U+E000 up; only then are the
+ * bytes compared.
+ */
 export function compareBytes(a: string, b: string): number {
   if (a === b) return 0;
+  if (!beyondSurrogates.test(a) && !beyondSurrogates.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
@@ -47,23 +54,74 @@ export interface StageRow {
   enteredUs: number;
 }
 
+/** One shard's stream of per-person rows: the current line and its person key. */
 interface ShardCursor {
-  lines: AsyncGenerator<string>;
+  batches: AsyncGenerator<string[]>;
+  batch: string[];
+  at: number;
+  line: string;
   key: string;
-  fields: string[];
   done: boolean;
 }
 
-async function advance(cursor: ShardCursor): Promise<void> {
-  const next = await cursor.lines.next();
-  if (next.done) {
-    cursor.done = true;
-    return;
-  }
-  const fields = next.value.split('\t');
-  cursor.key = tsvField(fields[0] as string) ?? '';
-  cursor.fields = fields;
+/** Moves to the next line; false when the batch is used up (then `refill`). */
+function step(cursor: ShardCursor): boolean {
+  cursor.at += 1;
+  if (cursor.at >= cursor.batch.length) return false;
+  const line = cursor.batch[cursor.at] as string;
+  cursor.line = line;
+  cursor.key = tsvField(line.slice(0, line.indexOf('\t'))) ?? '';
+  return true;
 }
+
+async function refill(cursor: ShardCursor): Promise<void> {
+  for (;;) {
+    const next = await cursor.batches.next();
+    if (next.done) {
+      cursor.done = true;
+      return;
+    }
+    cursor.batch = next.value;
+    cursor.at = -1;
+    if (step(cursor)) return;
+  }
+}
+
+async function advance(cursor: ShardCursor): Promise<void> {
+  if (!step(cursor)) await refill(cursor);
+}
+
+/**
+ * Parses the TabSeparated array of integers that starts at `from` (at its `[`) into `target` from `offset`, each
+ * value mapped by `map`; returns the index after the array's `]` and how many values it held.
+ */
+function parseIntegers(
+  line: string,
+  from: number,
+  target: Float64Array | Int32Array,
+  offset: number,
+  map: (value: number) => number,
+): [number, number] {
+  let i = from + 1;
+  let n = 0;
+  if (line.charCodeAt(i) === 93) return [i + 1, 0]; // []
+  for (;;) {
+    let negative = false;
+    if (line.charCodeAt(i) === 45) {
+      negative = true;
+      i += 1;
+    }
+    let value = 0;
+    for (let c = line.charCodeAt(i); c >= 48 && c <= 57; c = line.charCodeAt(++i)) value = value * 10 + (c - 48);
+    target[offset + n] = map(negative ? -value : value);
+    n += 1;
+    const c = line.charCodeAt(i);
+    i += 1;
+    if (c === 93) return [i, n];
+  }
+}
+
+const same = (x: number) => x;
 
 export async function loadColumns(
   shards: ClickHouseShards,
@@ -86,15 +144,18 @@ export async function loadColumns(
   const stages = [...stageRows].sort((a, b) => compareBytes(a.personKey, b.personKey));
   let nextStage = 0;
   const eventCount = storedEvents + stages.length;
-  const sql = `SELECT person_key, groupArray(ts_us), groupArray(code), groupArray(seq) FROM (
-                 ${personEventsSql(database, project, `e.ts_us AS ts_us, indexOf(${chStrings(eventNames)}, e.event) - 1 AS code, toInt64(e.seq) AS seq`)}
-               ) GROUP BY person_key ORDER BY person_key`;
+  // Each shard groups its persons' events and sorts each person's by (time, seq): the order the kernels need.
+  const byTime = (column: string) => `arraySort((x, t, s) -> (t, s), ${column}, ts, seq)`;
+  const sql = `SELECT person_key, ${byTime('ts')}, ${byTime('code')}, ${byTime('seq')} FROM (
+                 SELECT person_key, groupArray(ts_us) AS ts, groupArray(code) AS code, groupArray(seq) AS seq FROM (
+                   ${personEventsSql(database, project, `e.ts_us AS ts_us, indexOf(${chStrings(eventNames)}, e.event) - 1 AS code, toInt64(e.seq) AS seq`)}
+                 ) GROUP BY person_key
+               ) ORDER BY person_key`;
   const cursors: ShardCursor[] = [];
   for (let i = 0; i < shards.count; i += 1) {
-    const cursor: ShardCursor = { lines: shards.lines(i, sql), key: '', fields: [], done: false };
-    cursors.push(cursor);
+    cursors.push({ batches: shards.lineBatches(i, sql), batch: [], at: -1, line: '', key: '', done: false });
   }
-  await Promise.all(cursors.map(advance));
+  await Promise.all(cursors.map(refill));
 
   const tsUs = sharedFloat64(eventCount);
   const eventCode = sharedInt32(eventCount);
@@ -103,10 +164,27 @@ export async function loadColumns(
   const starts: number[] = [0];
   const personKeys: string[] = [];
   let row = 0;
-  const scratchTs: number[] = [];
-  const scratchCode: number[] = [];
-  /** DuckDB's tie order at one instant: rowid * 2 for events (seq − 1), rowid * 2 + 1 for stage changes. */
-  const scratchKey: number[] = [];
+  const overflow = () =>
+    new FunnelscopeError('store_error', 'ClickHouse: more events arrived while the columns were read; retry');
+  // A person on several shards or with deal stage changes: gathered here, then sorted by DuckDB's tie order at
+  // one instant (rowid * 2 for events, i.e. (seq − 1) * 2; rowid * 2 + 1 for stage changes).
+  let scratchTs = new Float64Array(1024);
+  let scratchCode = new Int32Array(1024);
+  let scratchKey = new Float64Array(1024);
+  const reserve = (n: number) => {
+    if (n <= scratchTs.length) return;
+    const size = Math.max(n, scratchTs.length * 2);
+    const ts = new Float64Array(size);
+    ts.set(scratchTs);
+    scratchTs = ts;
+    const code = new Int32Array(size);
+    code.set(scratchCode);
+    scratchCode = code;
+    const key = new Float64Array(size);
+    key.set(scratchKey);
+    scratchKey = key;
+  };
+  const eventKey = (seq: number) => (seq - 1) * 2;
   for (;;) {
     let key: string | null = null;
     for (const c of cursors) {
@@ -115,42 +193,64 @@ export async function loadColumns(
     const stage = stages[nextStage];
     if (stage && (key === null || compareBytes(stage.personKey, key) < 0)) key = stage.personKey;
     if (key === null) break;
-    scratchTs.length = 0;
-    scratchCode.length = 0;
-    scratchKey.length = 0;
+    let holder: ShardCursor | undefined;
+    let holders = 0;
     for (const c of cursors) {
-      if (c.done || c.key !== key) continue;
-      for (const t of tsvNumbers(c.fields[1] as string)) scratchTs.push(t);
-      for (const code of tsvNumbers(c.fields[2] as string)) scratchCode.push(code);
-      for (const s of tsvNumbers(c.fields[3] as string)) scratchKey.push((s - 1) * 2);
-      await advance(c);
-    }
-    while (nextStage < stages.length && (stages[nextStage] as StageRow).personKey === key) {
-      const st = stages[nextStage] as StageRow;
-      scratchTs.push(st.enteredUs);
-      scratchCode.push(stageCode);
-      scratchKey.push(st.rid * 2 + 1);
-      nextStage += 1;
-    }
-    const n = scratchTs.length;
-    if (row + n > eventCount) {
-      throw new FunnelscopeError('store_error', 'ClickHouse: more events arrived while the columns were read; retry');
-    }
-    const order = Array.from({ length: n }, (_, i) => i);
-    order.sort(
-      (a, b) =>
-        (scratchTs[a] as number) - (scratchTs[b] as number) || (scratchKey[a] as number) - (scratchKey[b] as number),
-    );
-    for (const i of order) {
-      const k = scratchKey[i] as number;
-      tsUs[row] = scratchTs[i] as number;
-      eventCode[row] = scratchCode[i] as number;
-      if (k % 2 === 0) seqs[row] = k / 2 + 1;
-      else {
-        seqs[row] = -1;
-        stageRow.set((k - 1) / 2, row);
+      if (!c.done && c.key === key) {
+        holder = c;
+        holders += 1;
       }
-      row += 1;
+    }
+    const onlyShard = holders === 1 && stage?.personKey !== key ? holder : undefined;
+    if (onlyShard) {
+      // The common case: the person's events, already in order, straight into the columns.
+      const line = onlyShard.line;
+      const first = line.indexOf('\t') + 1;
+      const [afterTs, n] = parseIntegers(line, first, tsUs, row, same);
+      if (row + n > eventCount) throw overflow();
+      const [afterCodes] = parseIntegers(line, afterTs + 1, eventCode, row, same);
+      parseIntegers(line, afterCodes + 1, seqs, row, same);
+      row += n;
+      await advance(onlyShard);
+    } else {
+      let n = 0;
+      for (const c of cursors) {
+        if (c.done || c.key !== key) continue;
+        const line = c.line;
+        const count = line.split(',').length + 2;
+        reserve(n + count);
+        const [afterTs, m] = parseIntegers(line, line.indexOf('\t') + 1, scratchTs, n, same);
+        const [afterCodes] = parseIntegers(line, afterTs + 1, scratchCode, n, same);
+        parseIntegers(line, afterCodes + 1, scratchKey, n, eventKey);
+        n += m;
+        await advance(c);
+      }
+      while (nextStage < stages.length && (stages[nextStage] as StageRow).personKey === key) {
+        const st = stages[nextStage] as StageRow;
+        reserve(n + 1);
+        scratchTs[n] = st.enteredUs;
+        scratchCode[n] = stageCode;
+        scratchKey[n] = st.rid * 2 + 1;
+        n += 1;
+        nextStage += 1;
+      }
+      if (row + n > eventCount) throw overflow();
+      const order = Array.from({ length: n }, (_, i) => i);
+      order.sort(
+        (a, b) =>
+          (scratchTs[a] as number) - (scratchTs[b] as number) || (scratchKey[a] as number) - (scratchKey[b] as number),
+      );
+      for (const i of order) {
+        const k = scratchKey[i] as number;
+        tsUs[row] = scratchTs[i] as number;
+        eventCode[row] = scratchCode[i] as number;
+        if (k % 2 === 0) seqs[row] = k / 2 + 1;
+        else {
+          seqs[row] = -1;
+          stageRow.set((k - 1) / 2, row);
+        }
+        row += 1;
+      }
     }
     personKeys.push(key);
     starts.push(row);
@@ -160,8 +260,7 @@ export async function loadColumns(
   }
   const personStarts = sharedInt32(starts.length);
   personStarts.set(starts);
-  const bySeq = Int32Array.from({ length: row }, (_, i) => i);
-  bySeq.sort((a, b) => (seqs[a] as number) - (seqs[b] as number));
+  const bySeq = rowsBySeq(seqs, row);
   return {
     columns: { eventCount: row, personCount: personKeys.length, personStarts, tsUs, eventCode, eventNames },
     personKeys,
@@ -169,6 +268,35 @@ export async function loadColumns(
     bySeq,
     stageRow,
   };
+}
+
+/**
+ * The rows in seq order. Seqs are numbered densely per project (an import continues after the largest, a migration
+ * takes the source rowid), so a counting pass places them; sparse seqs fall back to a sort.
+ */
+function rowsBySeq(seqs: Float64Array, rows: number): Int32Array {
+  let max = 0;
+  for (let i = 0; i < rows; i += 1) max = Math.max(max, seqs[i] as number);
+  const bySeq = new Int32Array(rows);
+  if (max > 4 * rows + 1024) {
+    for (let i = 0; i < rows; i += 1) bySeq[i] = i;
+    return bySeq.sort((a, b) => (seqs[a] as number) - (seqs[b] as number));
+  }
+  const present = new Int32Array(max + 2).fill(-1);
+  let stageRows = 0;
+  for (let i = 0; i < rows; i += 1) {
+    const seq = seqs[i] as number;
+    if (seq < 0) stageRows += 1;
+    else present[seq] = i;
+  }
+  let at = 0;
+  for (let i = 0; i < rows; i += 1) if ((seqs[i] as number) < 0) bySeq[at++] = i;
+  at = stageRows;
+  for (let seq = 0; seq <= max; seq += 1) {
+    const i = present[seq] as number;
+    if (i >= 0) bySeq[at++] = i;
+  }
+  return bySeq;
 }
 
 /** The row of an event by its seq; -1 when it is not among the loaded rows. */
