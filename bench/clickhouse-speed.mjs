@@ -6,11 +6,14 @@
 //   baseline  ClickHouse's own windowFunnel over the same tables (each shard groups its persons; levels summed),
 //             the 14-day window, same steps
 // Each funnel's step counts must be equal on both stores and windowFunnel's (ordered, no exclusions: the same
-// definition). KPIs are not compared yet: deals and spend have no ClickHouse tables (docs/clickhouse.md).
+// definition).
+//   kpi       the demo business at ~10M events with deals and spend (bench/demo-store.mjs) migrated too: a cold
+//             `funnelscope kpi --by channel-month` on each store; the reports must be equal.
 //   npm run bench:clickhouse          node bench/clickhouse-speed.mjs [--events 10000000]
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { demoStore } from './demo-store.mjs';
 import { arg, median, runMeasured } from './run-measured.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -124,6 +127,33 @@ try {
   );
   console.log(`step counts: stores ${JSON.stringify(chCold.counts)}, windowFunnel ${JSON.stringify(reached)}`);
   if (JSON.stringify(duckCold.counts) !== JSON.stringify(chCold.counts)) throw new Error('cold funnels disagree');
+
+  // KPIs on the demo business at ~10M events with its deals, stage history and spend (bench/demo-store.mjs).
+  const demo = await demoStore(8);
+  const kpiUrl = cluster.url.replace('/funnelscope?', '/kpi?');
+  const kpiLoad = await runMeasured([bin, 'migrate', '--from', demo, '--to', kpiUrl, '--json']);
+  line('load: migrate the demo business (deals, spend) into the cluster', kpiLoad.seconds);
+  const kpi = async (args) => {
+    const runs = [];
+    let out = '';
+    for (let i = 0; i < 3; i += 1) {
+      const r = await runMeasured([bin, ...args, 'kpi', '--by', 'channel-month', '--format', 'json']);
+      runs.push(r.seconds);
+      out = r.stdout;
+    }
+    return { seconds: median(runs), report: out };
+  };
+  const duckKpi = await kpi(['--db', demo]);
+  const chKpi = await kpi(['--store', kpiUrl]);
+  line('cold KPI by channel × month, DuckDB store', duckKpi.seconds);
+  line(
+    'cold KPI by channel × month, ClickHouse store',
+    chKpi.seconds,
+    `ratio ${(chKpi.seconds / duckKpi.seconds).toFixed(2)}×`,
+  );
+  const strip = (text) => JSON.stringify(JSON.parse(text), (key, value) => (key === 'elapsedMs' ? undefined : value));
+  if (strip(duckKpi.report) !== strip(chKpi.report)) throw new Error('the KPI reports disagree');
+  console.log('KPI reports: equal on both stores');
 } finally {
   await cluster.stop();
 }

@@ -62,7 +62,7 @@ export interface AlertRecord {
   deliveries: { channel: string; ok: boolean; error: string | null }[];
 }
 
-/** The one storage interface; DuckDB (embedded) implements it today, ClickHouse later. */
+/** The one storage interface: DuckDB (embedded) and ClickHouse (a server or cluster, docs/clickhouse.md) implement it. */
 export interface Store {
   /** Creates the project when it is new and a fresh write key and read key for it (shown only now). */
   createProjectKeys(project: string): Promise<ProjectKeys>;

@@ -15,20 +15,26 @@ export class ClickHouseShards {
     private readonly clients: ClickHouseClient[],
   ) {}
 
+  /**
+   * `clients` replaces the HTTP connections, one per shard (an in-process engine: chdb's connection for
+   * `@clickhouse/client`, which the tests use to run the store on current ClickHouse).
+   */
   static async connect(
     target: ClickHouseTarget,
-    options: { requestTimeoutMs?: number } = {},
+    options: { requestTimeoutMs?: number; clients?: ClickHouseClient[] } = {},
   ): Promise<ClickHouseShards> {
-    const clients = target.shards.map((s) =>
-      createClient({
-        url: `http://${s.host}:${s.port}`,
-        username: target.user,
-        password: target.password,
-        request_timeout: options.requestTimeoutMs ?? 300_000,
-        log: { level: ClickHouseLogLevel.OFF },
-        clickhouse_settings: {},
-      }),
-    );
+    const clients =
+      options.clients ??
+      target.shards.map((s) =>
+        createClient({
+          url: `http://${s.host}:${s.port}`,
+          username: target.user,
+          password: target.password,
+          request_timeout: options.requestTimeoutMs ?? 300_000,
+          log: { level: ClickHouseLogLevel.OFF },
+          clickhouse_settings: {},
+        }),
+      );
     const shards = new ClickHouseShards(target, clients);
     try {
       await Promise.all(target.shards.map((_, i) => shards.text(i, 'SELECT 1')));
@@ -154,6 +160,16 @@ export class ClickHouseShards {
   /** Lines of a TabSeparated result as they arrive (lineBatches, one line at a time). */
   async *lines(index: number, sql: string, settings: Record<string, string | number> = {}): AsyncGenerator<string> {
     for await (const batch of this.lineBatches(index, sql, settings)) yield* batch;
+  }
+
+  /**
+   * Where new events go: the Distributed table of a cluster, with a synchronous insert (the call returns once they
+   * are on their shards), or a single server's own table.
+   */
+  eventsInsert(database: string): { table: string; settings: Record<string, number> } {
+    return this.target.cluster === null
+      ? { table: `${database}.events_local`, settings: {} }
+      : { table: `${database}.events`, settings: { insert_distributed_sync: 1 } };
   }
 
   /** Inserts a stream of JSON lines into a table (on the first shard: through a Distributed table, all shards). */

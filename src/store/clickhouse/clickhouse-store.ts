@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { AlertRule, AlertRuleDefinition, AlertState } from '../../analysis/alerts/alerts.js';
 import type { Goal, GoalDefinition } from '../../analysis/goals/goals.js';
 import type { Catalog } from '../../model/catalog.js';
@@ -66,9 +67,12 @@ export class ClickHouseStore implements Store, EventColumnSource {
     this.documents = new Documents(shards, database);
   }
 
-  static async open(url: string | ClickHouseTarget): Promise<ClickHouseStore> {
+  static async open(
+    url: string | ClickHouseTarget,
+    options: { clients?: ClickHouseClient[] } = {},
+  ): Promise<ClickHouseStore> {
     const target = typeof url === 'string' ? parseClickHouseUrl(url) : url;
-    const shards = await ClickHouseShards.connect(target);
+    const shards = await ClickHouseShards.connect(target, options);
     const store = new ClickHouseStore(shards, target.database);
     try {
       await store.createSchema(target.cluster);

@@ -85,7 +85,8 @@ export async function copyEvents(
       const count = Number(await source.value<bigint>(`SELECT count(*) FROM (${rows})`));
       if (count > 0) {
         await source.run(`COPY (${rows}) TO ${stringLiteral(file)} (FORMAT JSON)`);
-        await shards.insertJsonLines(`${database}.events`, createReadStream(file), { insert_distributed_sync: 1 });
+        const into = shards.eventsInsert(database);
+        await shards.insertJsonLines(into.table, createReadStream(file), into.settings);
         await rm(file, { force: true });
       }
       copied += count;

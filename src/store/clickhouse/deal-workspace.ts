@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { DealRecords } from '../../model/deals.js';
 import type { DealPerson, SpendAndDeals } from '../../model/kpi-inputs.js';
 import type { PersonReport } from '../../model/person.js';
@@ -10,7 +12,7 @@ import { personDeals } from '../duckdb/queries/get-person.js';
 import { getDealPeople, getSpendAndDeals } from '../duckdb/queries/get-spend-and-deals.js';
 import { stringLiteral } from '../sql/quote.js';
 import type { ClickHouseShards } from './clickhouse-shards.js';
-import { chString, chStrings } from './clickhouse-sql.js';
+import { chString } from './clickhouse-sql.js';
 import { seedDealTables } from './deal-tables.js';
 
 /**
@@ -137,14 +139,20 @@ export class DealWorkspace {
         { project: this.project },
       )
     ).map((r) => r.id);
-    for (let i = 0; i < ids.length; i += 5000) {
-      const chunk = chStrings(ids.slice(i, i + 5000));
+    if (ids.length === 0) return;
+    // The ids go to ClickHouse as a scratch table, and one scan of the events takes those GLOBAL IN it (the set is
+    // shipped to every shard once).
+    const table = `${this.database}.scratch_ids_${randomUUID().replaceAll('-', '')}`;
+    await this.shards.command(0, `CREATE TABLE ${table} (id String) ENGINE = Log`);
+    try {
+      await this.shards.insertJsonLines(table, Readable.from(ids.map((id) => `${JSON.stringify({ id })}\n`)));
       await this.load(
         'touches',
         `SELECT distinct_id, min(ts_us) AS first_ts,
                 argMinIf(utm_campaign, (ts_us, seq), utm_campaign != '') AS campaign,
                 minIf(ts_us, utm_campaign != '') AS campaign_ts, countIf(utm_campaign != '') AS campaigns
-         FROM ${this.database}.events WHERE project_id = ${this.p} AND has(${chunk}, distinct_id)
+         FROM ${this.database}.events
+         WHERE project_id = ${this.p} AND distinct_id GLOBAL IN (SELECT id FROM ${table})
          GROUP BY distinct_id`,
         ['distinct_id', 'first_ts', 'campaign', 'campaign_ts', 'campaigns'],
         (rows) => `INSERT INTO events (project_id, message_id, ts, received_at, type, event, distinct_id, utm_campaign)
@@ -155,6 +163,8 @@ export class DealWorkspace {
                SELECT j.distinct_id, 'c', CAST(j.campaign_ts AS BIGINT), j.campaign FROM ${rows}
                WHERE CAST(j.campaigns AS BIGINT) > 0) x`,
       );
+    } finally {
+      await this.shards.command(0, `DROP TABLE IF EXISTS ${table}`);
     }
   }
 
