@@ -559,8 +559,9 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       '--events-only',
       'copy events, identities and saved records only: leave deals, stage changes and spend behind',
     )
+    .option('--batch-rows <n>', 'events per batch (a stopped migration resumes after its last whole batch)', '500000')
     .option('--json', 'print the summary as JSON')
-    .action(async (options: { from: string; to: string; eventsOnly?: boolean; json?: boolean }) => {
+    .action(async (options: { from: string; to: string; eventsOnly?: boolean; batchRows?: string; json?: boolean }) => {
       const { migrateCommand } = await import('./commands/migrate.js');
       setExit(await migrateCommand(config(), options, output));
     });

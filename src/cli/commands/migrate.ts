@@ -6,6 +6,7 @@ export interface MigrateCommandOptions {
   from: string;
   to: string;
   eventsOnly?: boolean;
+  batchRows?: string;
   json?: boolean;
 }
 
@@ -29,6 +30,16 @@ export async function migrateCommand(_config: Config, options: MigrateCommandOpt
       },
     );
   }
+  const batchRows = Number(options.batchRows ?? 500_000);
+  if (!Number.isInteger(batchRows) || batchRows < 1) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `--batch-rows: expected a positive integer, got ${options.batchRows}`,
+      {
+        field: 'batch-rows',
+      },
+    );
+  }
   const { existsSync } = await import('node:fs');
   if (!existsSync(file)) {
     throw new FunnelscopeError('file_not_found', `--from: no such DuckDB file ${file}`, { field: 'from', file });
@@ -42,6 +53,7 @@ export async function migrateCommand(_config: Config, options: MigrateCommandOpt
     try {
       const summary = await migrateDuckDBToClickHouse(source, target, {
         eventsOnly: options.eventsOnly ?? false,
+        batchRows,
         onProgress: (project, copied, total) => {
           if (!options.json) output.err(`${project}: ${formatCount(copied)} of ${formatCount(total)} events copied`);
         },

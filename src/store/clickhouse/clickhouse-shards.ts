@@ -10,6 +10,9 @@ import type { ClickHouseTarget } from './clickhouse-url.js';
  * at; a shard that does not answer fails the call within the connect timeout instead of hanging.
  */
 export class ClickHouseShards {
+  /** Each shard's native address (host:tcp port) as the cluster knows it; empty without a cluster. */
+  private nativeAddresses: string[] = [];
+
   private constructor(
     readonly target: ClickHouseTarget,
     private readonly clients: ClickHouseClient[],
@@ -56,9 +59,17 @@ export class ClickHouseShards {
     return `shard ${index + 1} (${s?.host}:${s?.port})`;
   }
 
-  private fail(index: number, error: unknown): never {
+  /**
+   * A failure of a call made to shard `index`. A query through a Distributed table that could not reach another
+   * shard names that shard's native address (host:tcp port, from system.clusters): the error names that shard.
+   */
+  private fail(called: number, error: unknown): never {
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: string }).code;
+    const other = this.nativeAddresses.findIndex(
+      (address, i) => i !== called && address !== '' && message.includes(address),
+    );
+    const index = other >= 0 ? other : called;
     const down =
       code === 'ECONNREFUSED' ||
       code === 'ECONNRESET' ||
@@ -180,11 +191,15 @@ export class ClickHouseShards {
     index = 0,
   ): Promise<void> {
     try {
-      await (this.clients[index] as ClickHouseClient).exec({
+      const result = await (this.clients[index] as ClickHouseClient).exec({
         query: `INSERT INTO ${table} FORMAT JSONEachRow`,
         values: body,
         clickhouse_settings: settings,
       });
+      // The (empty) response must be read, or its socket stays taken and later calls wait for a free one.
+      for await (const _ of result.stream) {
+        // nothing to read but the end
+      }
     } catch (error) {
       this.fail(index, error);
     }
@@ -194,7 +209,8 @@ export class ClickHouseShards {
   private async checkCluster(cluster: string): Promise<void> {
     const rows = await this.rows(
       0,
-      `SELECT shard_num, count() FROM system.clusters WHERE cluster = ${chString(cluster)} GROUP BY shard_num ORDER BY shard_num`,
+      `SELECT shard_num, any(host_address), any(port) FROM system.clusters WHERE cluster = ${chString(cluster)}
+       GROUP BY shard_num ORDER BY shard_num`,
     );
     if (rows.length === 0) {
       throw new FunnelscopeError(
@@ -212,6 +228,7 @@ export class ClickHouseShards {
         { field: 'store' },
       );
     }
+    this.nativeAddresses = rows.map((r) => `${r[1]}:${r[2]}`);
   }
 
   async close(): Promise<void> {

@@ -341,6 +341,63 @@ suite('ClickHouse store on a 2-shard cluster', () => {
     }
   }, 60_000);
 
+  it('resumes a migration a shard outage stopped, copying no event twice', async () => {
+    const source = join(dir, 'resume.duckdb');
+    const file = join(dir, 'resume.ndjson');
+    writeFileSync(
+      file,
+      `${Array.from({ length: 2000 }, (_, i) =>
+        JSON.stringify({
+          type: 'track',
+          event: i % 3 === 0 ? 'Signed Up' : 'Viewed',
+          userId: `r${i % 400}`,
+          messageId: `resume-${i}`,
+          timestamp: new Date(Date.UTC(2026, 4, 1) + i * 60_000).toISOString(),
+        }),
+      ).join('\n')}\n`,
+    );
+    expect((await runCli(['--db', source, 'import', 'events', file])).code).toBe(0);
+    const url = cluster.url.replace('/funnelscope?', '/resume?');
+    const { spawn } = await import('node:child_process');
+    const { binPath } = await import('../helpers/cli.js');
+    const child = spawn(process.execPath, [binPath, 'migrate', '--from', source, '--to', url, '--batch-rows', '10'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const copying = new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk) => {
+        stderr += String(chunk);
+        if (/events copied/.test(stderr)) resolve();
+      });
+    });
+    await copying;
+    await cluster.killShard(1);
+    expect(await exited).not.toBe(0);
+    expect(stderr).toMatch(/shard 2 \(127\.0\.0\.1:\d+\) is unreachable/);
+    await cluster.startShard(1);
+    const again = await runCliJson<{ projects: { project: string; events: number; eventsBefore: number }[] }>([
+      'migrate',
+      '--from',
+      source,
+      '--to',
+      url,
+      '--batch-rows',
+      '10',
+      '--json',
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    const p = again.json.projects.find((x) => x.project === 'default');
+    expect(p?.eventsBefore).toBeGreaterThan(0);
+    expect(p?.events).toBe(2000);
+    const response = await fetch(
+      `http://127.0.0.1:${cluster.shards[0]?.httpPort}/?query=${encodeURIComponent(
+        "SELECT count(), uniqExact(message_id), uniqExact(seq) FROM resume.events WHERE project_id = 'default'",
+      )}`,
+    );
+    expect((await response.text()).trim()).toBe('2000\t2000\t2000');
+  }, 120_000);
+
   it('with a shard down fails fast naming it, and ingestion resumes after its restart without loss or duplicates', async () => {
     const url = cluster.url;
     const project = 'outage';
