@@ -35,6 +35,12 @@ afterAll(async () => {
   await cleanup();
 });
 
+/** A query's TabSeparated answer from one shard's HTTP interface. */
+async function onShard(index: number, sql: string): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${cluster.shards[index]?.httpPort}/?query=${encodeURIComponent(sql)}`);
+  return (await response.text()).trim();
+}
+
 /** A report without the figures that describe the run rather than the data (time taken). */
 function numbers(report: unknown): unknown {
   return JSON.parse(JSON.stringify(report), (key, value) => (key === 'elapsedMs' ? undefined : value));
@@ -68,12 +74,11 @@ suite('ClickHouse store on a 2-shard cluster', () => {
     expect(imported.json.imported).toBe(400);
     const perShard = await Promise.all(
       cluster.shards.map(async (s) => {
-        const response = await fetch(
-          `http://127.0.0.1:${s.httpPort}/?query=${encodeURIComponent(
-            "SELECT count(), uniqExact(distinct_id) FROM funnelscope.events_local WHERE project_id = 'spread'",
-          )}`,
+        const text = await onShard(
+          cluster.shards.indexOf(s),
+          "SELECT count(), uniqExact(distinct_id) FROM funnelscope.events_local WHERE project_id = 'spread'",
         );
-        return (await response.text()).trim().split('\t').map(Number);
+        return text.split('\t').map(Number);
       }),
     );
     // Every event of a person on one shard, and both shards used.
@@ -390,12 +395,12 @@ suite('ClickHouse store on a 2-shard cluster', () => {
     const p = again.json.projects.find((x) => x.project === 'default');
     expect(p?.eventsBefore).toBeGreaterThan(0);
     expect(p?.events).toBe(2000);
-    const response = await fetch(
-      `http://127.0.0.1:${cluster.shards[0]?.httpPort}/?query=${encodeURIComponent(
+    expect(
+      await onShard(
+        0,
         "SELECT count(), uniqExact(message_id), uniqExact(seq) FROM resume.events WHERE project_id = 'default'",
-      )}`,
-    );
-    expect((await response.text()).trim()).toBe('2000\t2000\t2000');
+      ),
+    ).toBe('2000\t2000\t2000');
   }, 120_000);
 
   it('with a shard down fails fast naming it, and ingestion resumes after its restart without loss or duplicates', async () => {
@@ -437,6 +442,8 @@ suite('ClickHouse store on a 2-shard cluster', () => {
       ]);
       return r.code === 0 ? (r.json.counts?.events ?? r.json.events ?? -1) : -1;
     };
+    const viewed = <T>() =>
+      runCliJson<T>(['--store', url, '--project', project, 'funnel', '--definition', '{"steps":[{"event":"Viewed"}]}']);
     const waitFor = async (events: number) => {
       const until = Date.now() + 30_000;
       while (Date.now() < until) {
@@ -451,15 +458,7 @@ suite('ClickHouse store on a 2-shard cluster', () => {
 
       await cluster.killShard(1);
       const started = Date.now();
-      const funnel = await runCliJson<{ error?: { code: string; message: string } }>([
-        '--store',
-        url,
-        '--project',
-        project,
-        'funnel',
-        '--definition',
-        '{"steps":[{"event":"Viewed"}]}',
-      ]);
+      const funnel = await viewed<{ error?: { code: string; message: string } }>();
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(funnel.code).not.toBe(0);
       expect(funnel.json.error?.code).toBe('unavailable');
@@ -473,23 +472,12 @@ suite('ClickHouse store on a 2-shard cluster', () => {
       await new Promise((r) => setTimeout(r, 500));
       await cluster.startShard(1);
       await waitFor(500);
-      const funnelAfter = await runCliJson<{ steps: { count: number }[] }>([
-        '--store',
-        url,
-        '--project',
-        project,
-        'funnel',
-        '--definition',
-        '{"steps":[{"event":"Viewed"}]}',
-      ]);
+      const funnelAfter = await viewed<{ steps: { count: number }[] }>();
       expect(funnelAfter.json.steps[0]?.count).toBe(50);
       // Exactly once: 500 distinct message ids in 500 rows.
-      const response = await fetch(
-        `http://127.0.0.1:${cluster.shards[0]?.httpPort}/?query=${encodeURIComponent(
-          "SELECT count(), uniqExact(message_id) FROM funnelscope.events WHERE project_id = 'outage'",
-        )}`,
-      );
-      expect((await response.text()).trim()).toBe('500\t500');
+      expect(
+        await onShard(0, "SELECT count(), uniqExact(message_id) FROM funnelscope.events WHERE project_id = 'outage'"),
+      ).toBe('500\t500');
     } finally {
       await server.stop();
     }

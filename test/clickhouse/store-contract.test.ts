@@ -30,7 +30,7 @@ const events = [
     anonymousId: 'a1',
     properties: { path: '/pricing', url: 'https://x.io/pricing?utm_source=google&utm_medium=cpc' },
   },
-  { type: 'track', event: 'Signed Up', userId: 'ann', properties: { plan: 'pro', seats: 3 } },
+  { type: 'track', event: 'Signed Up', userId: 'ann', properties: { plan: 'pro', seats: 3, toString: 'a property named as an Object method' } },
   { type: 'group', userId: 'ann', groupId: 'acme', traits: { industry: 'retail', $group_type: 'company' } },
   {
     type: 'track',
@@ -123,7 +123,7 @@ suite('store contract: DuckDB and ClickHouse answer alike', () => {
       const d = await load();
       return [...d.codes].map((c) => d.values[c] ?? null);
     };
-    for (const property of ['plan', 'seats', 'revenue', 'path', 'ключ 🔑', 'utm_source']) {
+    for (const property of ['plan', 'seats', 'revenue', 'path', 'ключ 🔑', 'utm_source', 'toString', 'constructor']) {
       same(await each((s) => column(s, () => s.loadEventValues('p1', { kind: 'event', property }))));
     }
     same(await each((s) => column(s, () => s.loadEventValues('p1', { kind: 'identify', property: 'email' }))));

@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { FunnelscopeError } from '../../model/errors.js';
 import { chString } from './clickhouse-sql.js';
@@ -202,6 +203,23 @@ export class ClickHouseShards {
       }
     } catch (error) {
       this.fail(index, error);
+    }
+  }
+
+  /**
+   * Runs `body` with `values` in a scratch table on the first shard (`${database}.scratch_…`, one String column
+   * `value`), dropped afterwards: a query takes them with `GLOBAL IN (SELECT value FROM table)`, so a set of any
+   * size costs one scan, shipped to every shard once (18.16 has no query parameters, and a literal list of
+   * thousands is parsed on every call).
+   */
+  async withValues<T>(database: string, values: readonly string[], body: (table: string) => Promise<T>): Promise<T> {
+    const table = `${database}.scratch_${randomUUID().replaceAll('-', '')}`;
+    await this.command(0, `CREATE TABLE ${table} (value String) ENGINE = Log`);
+    try {
+      await this.insertJsonLines(table, Readable.from(values.map((value) => `${JSON.stringify({ value })}\n`)));
+      return await body(table);
+    } finally {
+      await this.command(0, `DROP TABLE IF EXISTS ${table}`);
     }
   }
 

@@ -21,6 +21,7 @@ import {
   type EventValueSource,
   storedEventColumns,
 } from '../event-columns.js';
+import { sharedInt32 } from '../shared-arrays.js';
 import type {
   AlertRecord,
   ImportLogEntry,
@@ -46,6 +47,7 @@ import {
   loadColumns,
   personEventsSql,
   rowOfSeq,
+  twoIntegers,
 } from './load-columns.js';
 
 /**
@@ -54,6 +56,9 @@ import {
  * identities), then copied into ClickHouse; the funnel engine's columns are built from per-person sequences the
  * shards group themselves. One writer process at a time per database (event seqs are handed out by it).
  */
+/** Above this many distinct values a property's dictionary is not sent as a literal; values come as text. */
+const maxLiteralDictionary = 20_000;
+
 export class ClickHouseStore implements Store, EventColumnSource {
   private readonly documents: Documents;
   private loaded: { project: string; version: string; data: LoadedColumns } | null = null;
@@ -245,18 +250,15 @@ export class ClickHouseStore implements Store, EventColumnSource {
     const ids = (await scratch.db.rows<{ message_id: string }>(`SELECT message_id FROM events`)).map(
       (r) => r.message_id,
     );
-    const stored: string[] = [];
-    for (let i = 0; i < ids.length; i += 5000) {
-      const rows = await this.shards.rows(
+    if (ids.length === 0) return 0;
+    const rows = await this.shards.withValues(this.t, ids, (table) =>
+      this.shards.rows(
         0,
         `SELECT DISTINCT message_id FROM ${this.t}.events
-         WHERE project_id = ${chString(project)} AND message_id IN (${ids
-           .slice(i, i + 5000)
-           .map(chString)
-           .join(',')})`,
-      );
-      for (const r of rows) stored.push(tsvField(r[0] as string) ?? '');
-    }
+         WHERE project_id = ${chString(project)} AND message_id GLOBAL IN (SELECT value FROM ${table})`,
+      ),
+    );
+    const stored = rows.map((r) => tsvField(r[0] as string) ?? '');
     if (stored.length === 0) return 0;
     const { listValue } = await import('@duckdb/node-api');
     await scratch.db.run(`DELETE FROM events WHERE message_id IN (SELECT unnest($ids))`, { ids: listValue(stored) });
@@ -332,15 +334,47 @@ export class ClickHouseStore implements Store, EventColumnSource {
           },
         );
       } else {
-        await this.eachShard(this.valueSql(project, source), (fields) => {
-          const value = tsvField(fields[1] as string);
-          if (value !== null) entries.push([rowOfSeq(loaded, Number(fields[0])), value]);
+        const stages =
+          source.kind === 'event' && loaded.stageRow.size > 0
+            ? await (await this.deals(project)).stageValues(source.property)
+            : new Map<number, string>();
+        const rows = this.valueSql(project, source);
+        // The dictionary first (each shard's distinct values, in byte order as DuckDB's ORDER BY value), then
+        // only (seq, code) pairs cross the network.
+        const distinct = new Set<string>(stages.values());
+        await this.eachShard(`SELECT DISTINCT value FROM (${rows})`, (fields) => {
+          distinct.add(tsvField(fields[0] as string) ?? '');
         });
-        if (source.kind === 'event' && loaded.stageRow.size > 0) {
-          for (const [rid, value] of await (await this.deals(project)).stageValues(source.property)) {
-            entries.push([loaded.stageRow.get(rid) ?? -1, value]);
-          }
+        const values = [...distinct].sort(compareBytes);
+        if (values.length > maxLiteralDictionary) {
+          await this.eachShard(rows, (fields) => {
+            const value = tsvField(fields[1] as string);
+            if (value !== null) entries.push([rowOfSeq(loaded, Number(fields[0])), value]);
+          });
+          for (const [rid, value] of stages) entries.push([loaded.stageRow.get(rid) ?? -1, value]);
+          return encodeByPosition(loaded.columns.eventCount, entries);
         }
+        const codes = sharedInt32(loaded.columns.eventCount);
+        await Promise.all(
+          Array.from({ length: this.shards.count }, async (_, i) => {
+            for await (const batch of this.shards.lineBatches(
+              i,
+              `SELECT seq, indexOf(${chStrings(values)}, value) FROM (${rows})`,
+            )) {
+              for (const line of batch) {
+                const [seq, code] = twoIntegers(line);
+                const at = rowOfSeq(loaded, seq);
+                if (at >= 0) codes[at] = code;
+              }
+            }
+          }),
+        );
+        const codeOf = new Map(values.map((v, i) => [v, i + 1]));
+        for (const [rid, value] of stages) {
+          const at = loaded.stageRow.get(rid);
+          if (at !== undefined) codes[at] = codeOf.get(value) as number;
+        }
+        return { codes, values: [null, ...values] };
       }
       return encodeByPosition(loaded.columns.eventCount, entries);
     });
@@ -353,21 +387,21 @@ export class ClickHouseStore implements Store, EventColumnSource {
       if (!(storedEventColumns as readonly string[]).includes(source.column)) {
         throw new FunnelscopeError('internal', `no stored event column ${source.column}`);
       }
-      return `SELECT seq, ${source.column} ${from} AND ${source.column} IS NOT NULL`;
+      return `SELECT seq, ${source.column} AS value ${from} AND ${source.column} IS NOT NULL`;
     }
     if (source.kind === 'group_key') {
       const type = chString(source.groupType);
-      return `SELECT seq, group_keys[indexOf(group_types, ${type})] ${from} AND has(group_types, ${type})`;
+      return `SELECT seq, group_keys[indexOf(group_types, ${type})] AS value ${from} AND has(group_types, ${type})`;
     }
     const key = chString(source.property);
     const json = `prop_values[indexOf(prop_keys, ${key})]`;
     if (source.kind === 'identify') {
-      return `SELECT seq, ${json} ${from} AND type = 'identify' AND has(prop_keys, ${key})`;
+      return `SELECT seq, ${json} AS value ${from} AND type = 'identify' AND has(prop_keys, ${key})`;
     }
-    const promoted = promotedColumns[source.property];
-    if (!promoted) return `SELECT seq, ${json} ${from} AND has(prop_keys, ${key})`;
+    const promoted = Object.hasOwn(promotedColumns, source.property) ? promotedColumns[source.property] : undefined;
+    if (!promoted) return `SELECT seq, ${json} AS value ${from} AND has(prop_keys, ${key})`;
     const column = promoted === 'revenue' ? 'revenue_text' : promoted;
-    return `SELECT seq, if(has(prop_keys, ${key}), ${json}, ${column}) ${from}
+    return `SELECT seq, if(has(prop_keys, ${key}), ${json}, ${column}) AS value ${from}
             AND (has(prop_keys, ${key}) OR ${column} IS NOT NULL)`;
   }
 

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import type { DealRecords } from '../../model/deals.js';
 import type { DealPerson, SpendAndDeals } from '../../model/kpi-inputs.js';
 import type { PersonReport } from '../../model/person.js';
@@ -10,6 +8,7 @@ import { DuckDBStore } from '../duckdb/duckdb-store.js';
 import { getDealRecords } from '../duckdb/queries/get-deal-records.js';
 import { personDeals } from '../duckdb/queries/get-person.js';
 import { getDealPeople, getSpendAndDeals } from '../duckdb/queries/get-spend-and-deals.js';
+import { dealStageExpression } from '../duckdb/queries/load-event-columns.js';
 import { stringLiteral } from '../sql/quote.js';
 import type { ClickHouseShards } from './clickhouse-shards.js';
 import { chString } from './clickhouse-sql.js';
@@ -140,19 +139,15 @@ export class DealWorkspace {
       )
     ).map((r) => r.id);
     if (ids.length === 0) return;
-    // The ids go to ClickHouse as a scratch table, and one scan of the events takes those GLOBAL IN it (the set is
-    // shipped to every shard once).
-    const table = `${this.database}.scratch_ids_${randomUUID().replaceAll('-', '')}`;
-    await this.shards.command(0, `CREATE TABLE ${table} (id String) ENGINE = Log`);
-    try {
-      await this.shards.insertJsonLines(table, Readable.from(ids.map((id) => `${JSON.stringify({ id })}\n`)));
-      await this.load(
+    // One scan of the events for all the ids (a scratch table taken GLOBAL IN).
+    await this.shards.withValues(this.database, ids, (table) =>
+      this.load(
         'touches',
         `SELECT distinct_id, min(ts_us) AS first_ts,
                 argMinIf(utm_campaign, (ts_us, seq), utm_campaign != '') AS campaign,
                 minIf(ts_us, utm_campaign != '') AS campaign_ts, countIf(utm_campaign != '') AS campaigns
          FROM ${this.database}.events
-         WHERE project_id = ${this.p} AND distinct_id GLOBAL IN (SELECT id FROM ${table})
+         WHERE project_id = ${this.p} AND distinct_id GLOBAL IN (SELECT value FROM ${table})
          GROUP BY distinct_id`,
         ['distinct_id', 'first_ts', 'campaign', 'campaign_ts', 'campaigns'],
         (rows) => `INSERT INTO events (project_id, message_id, ts, received_at, type, event, distinct_id, utm_campaign)
@@ -162,10 +157,8 @@ export class DealWorkspace {
                UNION ALL
                SELECT j.distinct_id, 'c', CAST(j.campaign_ts AS BIGINT), j.campaign FROM ${rows}
                WHERE CAST(j.campaigns AS BIGINT) > 0) x`,
-      );
-    } finally {
-      await this.shards.command(0, `DROP TABLE IF EXISTS ${table}`);
-    }
+      ),
+    );
   }
 
   /** The deals linked to a person (the embedded store's query over the deal people). */
@@ -207,15 +200,7 @@ export class DealWorkspace {
 
   /** A deal-stage event property (stage, deal_id, amount, pipeline, owner, status) by stage change rid. */
   async stageValues(property: string): Promise<Map<number, string>> {
-    const expressions: Record<string, string> = {
-      stage: 'c.stage',
-      deal_id: 'c.deal_id',
-      amount: 'CAST(d.amount AS VARCHAR)',
-      pipeline: 'd.pipeline',
-      owner: 'd.owner',
-      status: 'd.status',
-    };
-    const expression = expressions[property];
+    const expression = dealStageExpression(property);
     if (!expression) return new Map();
     const rows = await this.scratch.db.rows<{ rid: bigint; value: string | null }>(
       `SELECT c.rid, ${expression} AS value FROM deal_stage_changes c

@@ -43,6 +43,8 @@ export interface LoadedColumns {
   /** seq of each event row (-1 on a deal stage row), and the rows in seq order (for lining property values up). */
   seqs: Float64Array;
   bySeq: Int32Array;
+  /** When seqs are dense: the row of each seq (-1: none), a direct lookup. */
+  rowBySeq: Int32Array | null;
   /** The row of each deal stage change, by its rid. */
   stageRow: Map<number, number>;
 }
@@ -122,6 +124,17 @@ function parseIntegers(
 }
 
 const same = (x: number) => x;
+
+/** The two integers of a TabSeparated line `A\tB` (non-negative). */
+export function twoIntegers(line: string): [number, number] {
+  let a = 0;
+  let i = 0;
+  for (let c = line.charCodeAt(i); c >= 48 && c <= 57; c = line.charCodeAt(++i)) a = a * 10 + (c - 48);
+  let b = 0;
+  i += 1;
+  for (let c = line.charCodeAt(i); c >= 48 && c <= 57; c = line.charCodeAt(++i)) b = b * 10 + (c - 48);
+  return [a, b];
+}
 
 export async function loadColumns(
   shards: ClickHouseShards,
@@ -260,12 +273,13 @@ export async function loadColumns(
   }
   const personStarts = sharedInt32(starts.length);
   personStarts.set(starts);
-  const bySeq = rowsBySeq(seqs, row);
+  const { bySeq, rowBySeq } = rowsBySeq(seqs, row);
   return {
     columns: { eventCount: row, personCount: personKeys.length, personStarts, tsUs, eventCode, eventNames },
     personKeys,
     seqs,
     bySeq,
+    rowBySeq,
     stageRow,
   };
 }
@@ -274,13 +288,13 @@ export async function loadColumns(
  * The rows in seq order. Seqs are numbered densely per project (an import continues after the largest, a migration
  * takes the source rowid), so a counting pass places them; sparse seqs fall back to a sort.
  */
-function rowsBySeq(seqs: Float64Array, rows: number): Int32Array {
+function rowsBySeq(seqs: Float64Array, rows: number): { bySeq: Int32Array; rowBySeq: Int32Array | null } {
   let max = 0;
   for (let i = 0; i < rows; i += 1) max = Math.max(max, seqs[i] as number);
   const bySeq = new Int32Array(rows);
   if (max > 4 * rows + 1024) {
     for (let i = 0; i < rows; i += 1) bySeq[i] = i;
-    return bySeq.sort((a, b) => (seqs[a] as number) - (seqs[b] as number));
+    return { bySeq: bySeq.sort((a, b) => (seqs[a] as number) - (seqs[b] as number)), rowBySeq: null };
   }
   const present = new Int32Array(max + 2).fill(-1);
   let stageRows = 0;
@@ -296,11 +310,12 @@ function rowsBySeq(seqs: Float64Array, rows: number): Int32Array {
     const i = present[seq] as number;
     if (i >= 0) bySeq[at++] = i;
   }
-  return bySeq;
+  return { bySeq, rowBySeq: present };
 }
 
 /** The row of an event by its seq; -1 when it is not among the loaded rows. */
 export function rowOfSeq(loaded: LoadedColumns, seq: number): number {
+  if (loaded.rowBySeq) return seq >= 0 && seq < loaded.rowBySeq.length ? (loaded.rowBySeq[seq] as number) : -1;
   let lo = 0;
   let hi = loaded.bySeq.length - 1;
   while (lo <= hi) {

@@ -69,8 +69,8 @@ export const promotedColumns: Readonly<Record<string, string>> = {
   revenue: 'revenue',
 };
 
-/** Deal stage events carry these properties. */
-const dealStageProperties: Readonly<Record<string, string>> = {
+/** Deal stage events carry these properties (c: the stage change, d: its deal). */
+export const dealStageProperties: Readonly<Record<string, string>> = {
   stage: 'c.stage',
   deal_id: 'c.deal_id',
   amount: 'CAST(d.amount AS VARCHAR)',
@@ -79,8 +79,13 @@ const dealStageProperties: Readonly<Record<string, string>> = {
   status: 'd.status',
 };
 
+/** The SQL of a deal stage event's property; undefined for any other name (own keys only: not `toString`). */
+export function dealStageExpression(property: string): string | undefined {
+  return Object.hasOwn(dealStageProperties, property) ? dealStageProperties[property] : undefined;
+}
+
 function eventValueSql(property: string): string {
-  const promoted = promotedColumns[property];
+  const promoted = Object.hasOwn(promotedColumns, property) ? promotedColumns[property] : undefined;
   const json = `(e.properties->>$propertyPath)`;
   return promoted ? `coalesce(${json}, CAST(e.${quoteIdentifier(promoted)} AS VARCHAR))` : json;
 }
@@ -88,7 +93,7 @@ function eventValueSql(property: string): string {
 /** (src, rid, value) of every row that has a value from `source`. */
 function valueRowsSql(source: EventValueSource): string {
   if (source.kind === 'event') {
-    const deal = dealStageProperties[source.property];
+    const deal = dealStageExpression(source.property);
     return `SELECT 0 AS src, e.rowid AS rid, ${eventValueSql(source.property)} AS value
             FROM events e WHERE e.project_id = $project
             ${
