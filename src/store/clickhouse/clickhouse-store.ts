@@ -305,8 +305,13 @@ export class ClickHouseStore implements Store, EventColumnSource {
     const version = await this.currentVersion(project);
     if (this.loaded?.project === project && this.loaded.version === version) return this.loaded.data;
     const events = await this.count(`SELECT count() FROM ${this.t}.events WHERE project_id = ${chString(project)}`);
-    const stages = await (await this.deals(project)).stageRows();
-    const data = await loadColumns(this.shards, this.t, project, events, stages);
+    const stageChanges = await this.count(
+      `SELECT count() FROM ${this.t}.deal_stage_changes WHERE project_id = ${chString(project)}`,
+    );
+    const stages = stageChanges === 0 ? Promise.resolve([]) : this.deals(project).then((d) => d.stageRows());
+    // Keep a failure of the deal side for loadColumns to throw (not an unhandled rejection meanwhile).
+    stages.catch(() => undefined);
+    const data = await loadColumns(this.shards, this.t, project, events, stageChanges > 0, stages);
     this.loaded = { project, version, data };
     return data;
   }

@@ -141,7 +141,10 @@ export async function loadColumns(
   database: string,
   project: string,
   storedEvents: number,
-  stageRows: readonly StageRow[],
+  /** Whether the project has deal stage changes at all (then `$deal_stage` is an event name, as on DuckDB). */
+  hasStageChanges: boolean,
+  /** Those linked to a person: awaited once the shards are streaming (the deal side is built meanwhile). */
+  stageRowsComing: Promise<readonly StageRow[]>,
 ): Promise<LoadedColumns> {
   const nameRows = await shards.rows(
     0,
@@ -149,14 +152,11 @@ export async function loadColumns(
   );
   const eventNames = nameRows.map((r) => tsvField(r[0] as string) ?? '');
   // Deal stage changes join the names as `$deal_stage` (in byte order, as DuckDB numbers them).
-  if (stageRows.length > 0 && !eventNames.includes('$deal_stage')) {
+  if (hasStageChanges && !eventNames.includes('$deal_stage')) {
     eventNames.push('$deal_stage');
     eventNames.sort(compareBytes);
   }
   const stageCode = eventNames.indexOf('$deal_stage');
-  const stages = [...stageRows].sort((a, b) => compareBytes(a.personKey, b.personKey));
-  let nextStage = 0;
-  const eventCount = storedEvents + stages.length;
   // Each shard groups its persons' events and sorts each person's by (time, seq): the order the kernels need.
   const byTime = (column: string) => `arraySort((x, t, s) -> (t, s), ${column}, ts, seq)`;
   const sql = `SELECT person_key, ${byTime('ts')}, ${byTime('code')}, ${byTime('seq')} FROM (
@@ -168,7 +168,10 @@ export async function loadColumns(
   for (let i = 0; i < shards.count; i += 1) {
     cursors.push({ batches: shards.lineBatches(i, sql), batch: [], at: -1, line: '', key: '', done: false });
   }
-  await Promise.all(cursors.map(refill));
+  const [stageRows] = await Promise.all([stageRowsComing, ...cursors.map(refill)]);
+  const stages = [...stageRows].sort((a, b) => compareBytes(a.personKey, b.personKey));
+  let nextStage = 0;
+  const eventCount = storedEvents + stages.length;
 
   const tsUs = sharedFloat64(eventCount);
   const eventCode = sharedInt32(eventCount);
