@@ -30,7 +30,12 @@ const events = [
     anonymousId: 'a1',
     properties: { path: '/pricing', url: 'https://x.io/pricing?utm_source=google&utm_medium=cpc' },
   },
-  { type: 'track', event: 'Signed Up', userId: 'ann', properties: { plan: 'pro', seats: 3, toString: 'a property named as an Object method' } },
+  {
+    type: 'track',
+    event: 'Signed Up',
+    userId: 'ann',
+    properties: { plan: 'pro', seats: 3, toString: 'a property named as an Object method' },
+  },
   { type: 'group', userId: 'ann', groupId: 'acme', traits: { industry: 'retail', $group_type: 'company' } },
   {
     type: 'track',
