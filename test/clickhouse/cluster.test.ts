@@ -346,6 +346,46 @@ suite('ClickHouse store on a 2-shard cluster', () => {
     }
   }, 60_000);
 
+  it("classifies later imports by the project's own channel rules, migrated with it", async () => {
+    const source = join(dir, 'rules.duckdb');
+    const rules = JSON.stringify({ rules: [{ channel: 'Brand Search', source: '^google$', campaign: '^brand' }] });
+    expect((await runCli(['--db', source, 'channels', 'set', rules])).code).toBe(0);
+    const url = cluster.url.replace('/funnelscope?', '/rules?');
+    expect((await runCli(['migrate', '--from', source, '--to', url])).code).toBe(0);
+    const file = join(dir, 'rules.ndjson');
+    writeFileSync(
+      file,
+      `${['brand-spring', 'generic']
+        .map((campaign, i) =>
+          JSON.stringify({
+            type: 'page',
+            userId: `u${i}`,
+            messageId: `rules-${i}`,
+            timestamp: '2026-06-01T10:00:00Z',
+            context: { page: { url: `https://x.io/?utm_source=google&utm_medium=cpc&utm_campaign=${campaign}` } },
+          }),
+        )
+        .join('\n')}\n`,
+    );
+    const definition = JSON.stringify({ steps: [{ event: '$pageview' }], breakdown: { properties: ['channel'] } });
+    const answers = [];
+    for (const store of [
+      ['--db', source],
+      ['--store', url],
+    ]) {
+      expect((await runCli([...store, 'import', 'events', file])).code).toBe(0);
+      const report = await runCliJson<{ breakdown: { value: string; steps: { count: number }[] }[] }>([
+        ...store,
+        'funnel',
+        '--definition',
+        definition,
+      ]);
+      answers.push(report.json.breakdown.map((b) => [b.value, b.steps[0]?.count]));
+    }
+    expect(answers[0]).toContainEqual(['Brand Search', 1]);
+    expect(answers[1]).toEqual(answers[0]);
+  });
+
   it('resumes a migration a shard outage stopped, copying no event twice', async () => {
     const source = join(dir, 'resume.duckdb');
     const file = join(dir, 'resume.ndjson');

@@ -150,6 +150,9 @@ export class ClickHouseStore implements Store, EventColumnSource {
     try {
       await scratch.ensureProject(project);
       await this.seedIdentities(scratch, project);
+      // The project's own channel rules classify the new events, as on DuckDB.
+      const rules = await this.documents.get(project, 'channel_settings', 'settings');
+      if (rules) await scratch.setChannelSettings(project, rules.body);
       const summary = await scratch.importFile('events', file, options);
       const duplicates = await this.dropStoredMessages(scratch, project);
       const seqBase =
@@ -200,6 +203,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
       await this.logImport(project, summary);
       return summary;
     } finally {
+      await this.workspace?.deals.close();
       this.workspace = null;
       this.loaded = null;
       await scratch.close();
