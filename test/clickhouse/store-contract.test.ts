@@ -217,6 +217,31 @@ suite('store contract: DuckDB and ClickHouse answer alike', () => {
     same(await each((s) => s.channelSettings('p1')));
   });
 
+  it('lets one process at a time write to a project (the writer lease), and the next after it closes', async () => {
+    const file = join(dir, 'lease.ndjson');
+    writeFileSync(
+      file,
+      `${JSON.stringify({ type: 'track', event: 'E', userId: 'u', messageId: 'lease-1', timestamp: '2026-06-01T00:00:00Z' })}\n`,
+    );
+    const first = await ClickHouseStore.open(cluster.url);
+    const second = await ClickHouseStore.open(cluster.url);
+    try {
+      await first.importFile('events', file, { project: 'lease', skipInvalid: false });
+      await expect(second.importFile('events', file, { project: 'lease', skipInvalid: false })).rejects.toMatchObject({
+        code: 'unavailable',
+        message: expect.stringMatching(/another funnelscope process \(pid \d+ on .+\) is writing to this project/),
+      });
+      // Reads are never refused.
+      expect((await second.counts('lease')).events).toBe(1);
+      await first.close();
+      const summary = await second.importFile('events', file, { project: 'lease', skipInvalid: false });
+      expect(summary).toMatchObject({ imported: 0, duplicates: 1 });
+    } finally {
+      await second.close();
+      await first.close().catch(() => undefined);
+    }
+  });
+
   it('imports deals, stage history and spend and gives the same pipeline and KPI inputs', async () => {
     const deals = join(dir, 'deals.csv');
     writeFileSync(

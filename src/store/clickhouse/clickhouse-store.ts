@@ -49,6 +49,7 @@ import {
   rowOfSeq,
   twoIntegers,
 } from './load-columns.js';
+import { WriterLease } from './writer-lease.js';
 
 /**
  * The scale-out store: a ClickHouse server or cluster (docs/clickhouse.md). Files are read, checked and normalised
@@ -61,6 +62,7 @@ const maxLiteralDictionary = 20_000;
 
 export class ClickHouseStore implements Store, EventColumnSource {
   private readonly documents: Documents;
+  private readonly lease: WriterLease;
   private loaded: { project: string; version: string; data: LoadedColumns } | null = null;
   private workspace: { project: string; version: string; deals: DealWorkspace } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -70,6 +72,12 @@ export class ClickHouseStore implements Store, EventColumnSource {
     readonly database: string,
   ) {
     this.documents = new Documents(shards, database);
+    this.lease = new WriterLease(this.documents);
+  }
+
+  /** Runs a write that hands out a project's event seqs or row numbers, holding its writer lease (writer-lease.ts). */
+  writing<T>(project: string, write: () => Promise<T>): Promise<T> {
+    return this.lease.hold(project, write);
   }
 
   static async open(
@@ -139,7 +147,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
   // ---- imports ----------------------------------------------------------------------------------------------
 
   importFile(kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary> {
-    return this.exclusive(() => this.importEvents(kind, file, options));
+    return this.exclusive(() => this.writing(options.project, () => this.importEvents(kind, file, options)));
   }
 
   private async importEvents(kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary> {
@@ -869,6 +877,8 @@ export class ClickHouseStore implements Store, EventColumnSource {
     return this.exclusive(async () => {
       await this.workspace?.deals.close();
       this.workspace = null;
+      // A clean close gives the writer lease up at once (an unreachable first shard leaves it to expire).
+      await this.lease.release().catch(() => undefined);
       await this.shards.close();
     });
   }

@@ -54,50 +54,53 @@ export async function migrateDuckDBToClickHouse(
   ).map((r) => r.project_id);
   const summary: MigrationSummary = { projects: [], seconds: 0 };
   for (const project of projects) {
-    const counts = await source.counts(project);
-    const leftBehind = options.eventsOnly
-      ? { deals: counts.deals, dealStageChanges: counts.dealStageChanges, spendRows: counts.spendRows }
-      : { deals: 0, dealStageChanges: 0, spendRows: 0 };
-    const progressId = `${storeId}`;
-    const progress = (await target.documentStore.get(project, 'migration', progressId))?.body as
-      | { lastRowid: number; events: number }
-      | undefined;
-    if (!progress && (await target.eventCount(project)) > 0) {
-      throw new FunnelscopeError(
-        'invalid_argument',
-        `project ${project} already has events in ClickHouse that this migration did not copy: migrate into an empty project or database`,
-        { field: 'to', project },
-      );
-    }
-    let copied = progress?.events ?? 0;
-    const eventsBefore = copied;
-    await copyEvents(db, target.shards, target.database, project, {
-      seqBase: 1,
-      fromRowid: progress ? progress.lastRowid + 1 : 0,
-      batchRows: options.batchRows ?? 500_000,
-      onBatch: async (lastRowid, events) => {
-        copied += events;
-        await target.documentStore.put(project, 'migration', progressId, { lastRowid, events: copied });
-        options.onProgress?.(project, copied, counts.events);
-      },
-    });
-    const distinctIds = await copyPersonMap(db, target.shards, target.database, project, nextVersion());
-    const identityLinks = await copyIdentityLinks(db, target.shards, target.database, project);
-    const documents = await copyDocuments(source, target, project);
-    const deals = options.eventsOnly
-      ? { deals: 0, deal_stage_changes: 0, spend: 0 }
-      : await copyDealTables(db, target.shards, target.database, project, nextVersion());
-    summary.projects.push({
-      project,
-      events: copied,
-      eventsBefore,
-      distinctIds,
-      identityLinks,
-      documents,
-      deals: deals.deals ?? 0,
-      dealStageChanges: deals.deal_stage_changes ?? 0,
-      spendRows: deals.spend ?? 0,
-      leftBehind,
+    // The project's writer lease (writer-lease.ts) for the whole copy of it.
+    await target.writing(project, async () => {
+      const counts = await source.counts(project);
+      const leftBehind = options.eventsOnly
+        ? { deals: counts.deals, dealStageChanges: counts.dealStageChanges, spendRows: counts.spendRows }
+        : { deals: 0, dealStageChanges: 0, spendRows: 0 };
+      const progressId = `${storeId}`;
+      const progress = (await target.documentStore.get(project, 'migration', progressId))?.body as
+        | { lastRowid: number; events: number }
+        | undefined;
+      if (!progress && (await target.eventCount(project)) > 0) {
+        throw new FunnelscopeError(
+          'invalid_argument',
+          `project ${project} already has events in ClickHouse that this migration did not copy: migrate into an empty project or database`,
+          { field: 'to', project },
+        );
+      }
+      let copied = progress?.events ?? 0;
+      const eventsBefore = copied;
+      await copyEvents(db, target.shards, target.database, project, {
+        seqBase: 1,
+        fromRowid: progress ? progress.lastRowid + 1 : 0,
+        batchRows: options.batchRows ?? 500_000,
+        onBatch: async (lastRowid, events) => {
+          copied += events;
+          await target.documentStore.put(project, 'migration', progressId, { lastRowid, events: copied });
+          options.onProgress?.(project, copied, counts.events);
+        },
+      });
+      const distinctIds = await copyPersonMap(db, target.shards, target.database, project, nextVersion());
+      const identityLinks = await copyIdentityLinks(db, target.shards, target.database, project);
+      const documents = await copyDocuments(source, target, project);
+      const deals = options.eventsOnly
+        ? { deals: 0, deal_stage_changes: 0, spend: 0 }
+        : await copyDealTables(db, target.shards, target.database, project, nextVersion());
+      summary.projects.push({
+        project,
+        events: copied,
+        eventsBefore,
+        distinctIds,
+        identityLinks,
+        documents,
+        deals: deals.deals ?? 0,
+        dealStageChanges: deals.deal_stage_changes ?? 0,
+        spendRows: deals.spend ?? 0,
+        leftBehind,
+      });
     });
   }
   summary.seconds = (performance.now() - started) / 1000;
