@@ -11,22 +11,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseShards } from '../../src/store/clickhouse/clickhouse-shards.js';
 import { chString, tsvField } from '../../src/store/clickhouse/clickhouse-sql.js';
 import { parseClickHouseUrl } from '../../src/store/clickhouse/clickhouse-url.js';
-import { clickhouseInstalled, type LocalCluster, startLocalCluster } from '../../src/store/clickhouse/local-cluster.js';
+import { type LocalCluster, startLocalCluster } from '../../src/store/clickhouse/local-cluster.js';
 import { demoStore, queryStore, runCli, runCliJson, tempDir } from '../helpers/cli.js';
+import { clickhouseAvailable, clickhouseSuite } from '../helpers/clickhouse.js';
 import { scenarios, toDefinition, toNdjson } from '../helpers/funnel-scenarios.js';
 import { createProject, startServer } from '../helpers/server.js';
-
-// CI installs clickhouse-server (.ci/run); elsewhere the suite says why it is skipped.
-const available = clickhouseInstalled();
-if (!available && process.env.CI) throw new Error('clickhouse-server is not installed; .ci/run installs it');
-const suite = available ? describe : describe.skip;
 
 let cluster: LocalCluster;
 let dir = '';
 let cleanup: () => Promise<void> = async () => undefined;
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!clickhouseAvailable) return;
   ({ dir, cleanup } = await tempDir());
   cluster = await startLocalCluster({ shards: 2 });
 }, 60_000);
@@ -46,7 +42,7 @@ function numbers(report: unknown): unknown {
   return JSON.parse(JSON.stringify(report), (key, value) => (key === 'elapsedMs' ? undefined : value));
 }
 
-suite('ClickHouse store on a 2-shard cluster', () => {
+clickhouseSuite('ClickHouse store on a 2-shard cluster', () => {
   it('spreads a project over both shards by person', async () => {
     const { dir: d } = { dir };
     const file = join(d, 'spread.ndjson');
@@ -162,7 +158,7 @@ suite('ClickHouse store on a 2-shard cluster', () => {
     const store = () => ['--store', cluster.url, '--project', 'default'];
 
     beforeAll(async () => {
-      if (!available) return;
+      if (!clickhouseAvailable) return;
       ({ db: duck, cleanup: demoCleanup } = await demoStore([
         '--visitors',
         '3000',

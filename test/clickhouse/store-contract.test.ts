@@ -5,17 +5,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClickHouseStore } from '../../src/store/clickhouse/clickhouse-store.js';
-import { clickhouseInstalled, type LocalCluster, startLocalCluster } from '../../src/store/clickhouse/local-cluster.js';
+import { type LocalCluster, startLocalCluster } from '../../src/store/clickhouse/local-cluster.js';
 import { DuckDBStore } from '../../src/store/duckdb/duckdb-store.js';
 import type { EventColumnSource } from '../../src/store/event-columns.js';
 import type { Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/cli.js';
-
-const available = clickhouseInstalled();
-if (!available && process.env.CI) throw new Error('clickhouse-server is not installed; .ci/run installs it');
-const suite = available ? describe : describe.skip;
+import { clickhouseAvailable, clickhouseSuite } from '../helpers/clickhouse.js';
 
 type AnyStore = Store & EventColumnSource;
 let cluster: LocalCluster;
@@ -50,7 +47,7 @@ const events = [
 ].map((e, i) => ({ ...e, messageId: `c-${i}`, timestamp: new Date(Date.UTC(2026, 5, 1, 9, i)).toISOString() }));
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!clickhouseAvailable) return;
   ({ dir, cleanup } = await tempDir());
   cluster = await startLocalCluster({ shards: 2 });
   stores.push({ name: 'duckdb', store: await DuckDBStore.open({ path: join(dir, 'contract.duckdb') }) });
@@ -90,7 +87,7 @@ function same(answers: unknown[]): unknown {
   return answers[0];
 }
 
-suite('store contract: DuckDB and ClickHouse answer alike', () => {
+clickhouseSuite('store contract: DuckDB and ClickHouse answer alike', () => {
   it('imports events and reports them alike: counts, persons, imports, traits, catalog, live view', async () => {
     const file = join(dir, 'contract.ndjson');
     writeFileSync(file, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);

@@ -99,38 +99,12 @@ describe('goals on the demo business', () => {
   });
 
   it('refuses a bad goal naming the field', async () => {
-    const noTarget = await runCli(['--db', db, 'goals', 'add', '--name', 'x', '--metric', 'cac', '--target', 'lots']);
-    expect(noTarget.stderr).toContain('--target');
-    const badMetric = await runCli([
-      '--db',
-      db,
-      'goals',
-      'add',
-      '--name',
-      'x',
-      '--metric',
-      'happiness',
-      '--target',
-      '1',
-    ]);
-    expect(badMetric.stderr).toContain('--metric');
-    const noFunnel = await runCli([
-      '--db',
-      db,
-      'goals',
-      'add',
-      '--name',
-      'x',
-      '--metric',
-      'funnel_step',
-      '--target',
-      '30%',
-    ]);
-    expect(noFunnel.stderr).toContain('--definition');
-    const badStep = await runCli([
-      ...['--db', db, 'goals', 'add', '--name', 'x', '--metric', 'funnel_step', '--target', '30%'],
-      ...['--definition', JSON.stringify(funnel), '--from-step', '3'],
-    ]);
+    const add = (metric: string, target: string, ...more: string[]) =>
+      runCli(['--db', db, 'goals', 'add', '--name', 'x', '--metric', metric, '--target', target, ...more]);
+    expect((await add('cac', 'lots')).stderr).toContain('--target');
+    expect((await add('happiness', '1')).stderr).toContain('--metric');
+    expect((await add('funnel_step', '30%')).stderr).toContain('--definition');
+    const badStep = await add('funnel_step', '30%', '--definition', JSON.stringify(funnel), '--from-step', '3');
     expect(badStep.stderr).toContain('--from-step');
   });
 

@@ -48,12 +48,3 @@ export function tsvField(text: string): string | null {
   if (!text.includes('\\')) return text;
   return text.replace(/\\(.)/g, (_, c: string) => unescapes[c] ?? c);
 }
-
-/** A TabSeparated array of numbers (`[1,2,3]`). */
-export function tsvNumbers(text: string): number[] {
-  if (text.length <= 2) return [];
-  const parts = text.slice(1, -1).split(',');
-  const out = new Array<number>(parts.length);
-  for (let i = 0; i < parts.length; i += 1) out[i] = Number(parts[i]);
-  return out;
-}

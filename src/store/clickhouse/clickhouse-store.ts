@@ -13,7 +13,7 @@ import { hashKey, newKey } from '../api-keys.js';
 import { DuckDBStore } from '../duckdb/duckdb-store.js';
 import { catalogProperties, getDealStages, typedColumns } from '../duckdb/queries/get-catalog.js';
 import { mergeTraits } from '../duckdb/queries/get-person.js';
-import { promotedColumns } from '../duckdb/queries/load-event-columns.js';
+import { promotedColumn } from '../duckdb/queries/load-event-columns.js';
 import {
   type DictionaryColumn,
   type EventColumnSource,
@@ -55,8 +55,18 @@ import { WriterLease } from './writer-lease.js';
  * The scale-out store: a ClickHouse server or cluster (docs/clickhouse.md). Files are read, checked and normalised
  * by the same DuckDB code as the embedded store (in a throw-away in-memory store seeded with the project's
  * identities), then copied into ClickHouse; the funnel engine's columns are built from per-person sequences the
- * shards group themselves. One writer process at a time per database (event seqs are handed out by it).
+ * shards group themselves. One writer process at a time per project (it hands out the event seqs): writer-lease.ts.
  */
+/** An ISO time of a ClickHouse Int64 of microseconds as TabSeparated text; null for none. */
+function isoOfMicros(us: string | undefined): string | null {
+  return us === undefined || us === '\\N' ? null : new Date(Number(us) / 1000).toISOString();
+}
+
+/** Times of saved records to the second, as the DuckDB store prints them. */
+function toSeconds(iso: string): string {
+  return iso.replace(/\.\d+Z$/, 'Z');
+}
+
 /** Above this many distinct values a property's dictionary is not sent as a literal; values come as text. */
 const maxLiteralDictionary = 20_000;
 
@@ -219,8 +229,8 @@ export class ClickHouseStore implements Store, EventColumnSource {
   }
 
   /** The deal side of the project (deal people, pipeline and KPI inputs) for the current data. */
-  private async deals(project: string): Promise<DealWorkspace> {
-    const version = await this.currentVersion(project);
+  private async deals(project: string, known?: string): Promise<DealWorkspace> {
+    const version = known ?? (await this.currentVersion(project));
     if (this.workspace?.project === project && this.workspace.version === version) return this.workspace.deals;
     const previous = this.workspace;
     this.workspace = null;
@@ -316,11 +326,11 @@ export class ClickHouseStore implements Store, EventColumnSource {
   private async columns(project: string): Promise<LoadedColumns> {
     const version = await this.currentVersion(project);
     if (this.loaded?.project === project && this.loaded.version === version) return this.loaded.data;
-    const events = await this.count(`SELECT count() FROM ${this.t}.events WHERE project_id = ${chString(project)}`);
+    const events = await this.eventCount(project);
     const stageChanges = await this.count(
       `SELECT count() FROM ${this.t}.deal_stage_changes WHERE project_id = ${chString(project)}`,
     );
-    const stages = stageChanges === 0 ? Promise.resolve([]) : this.deals(project).then((d) => d.stageRows());
+    const stages = stageChanges === 0 ? Promise.resolve([]) : this.deals(project, version).then((d) => d.stageRows());
     // Keep a failure of the deal side for loadColumns to throw (not an unhandled rejection meanwhile).
     stages.catch(() => undefined);
     const data = await loadColumns(this.shards, this.t, project, events, stageChanges > 0, stages);
@@ -415,7 +425,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
     if (source.kind === 'identify') {
       return `SELECT seq, ${json} AS value ${from} AND type = 'identify' AND has(prop_keys, ${key})`;
     }
-    const promoted = Object.hasOwn(promotedColumns, source.property) ? promotedColumns[source.property] : undefined;
+    const promoted = promotedColumn(source.property);
     if (!promoted) return `SELECT seq, ${json} AS value ${from} AND has(prop_keys, ${key})`;
     const column = promoted === 'revenue' ? 'revenue_text' : promoted;
     return `SELECT seq, if(has(prop_keys, ${key}), ${json}, ${column}) AS value ${from}
@@ -489,8 +499,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
         `SELECT count(), min(ts_us), max(ts_us), uniqExact(distinct_id) FROM ${this.t}.events WHERE project_id = ${p}`,
       );
       const events = Number(row?.[0] ?? 0);
-      const iso = (us: string | undefined) =>
-        events === 0 || us === undefined ? null : new Date(Number(us) / 1000).toISOString();
+      const iso = (us: string | undefined) => (events === 0 ? null : isoOfMicros(us));
       const [ids] = await this.shards.rows(
         0,
         `SELECT uniqExact(person_key) FROM (
@@ -561,18 +570,17 @@ export class ClickHouseStore implements Store, EventColumnSource {
         0,
         `SELECT ts_us, event, distinct_id FROM ${this.t}.events WHERE ${where} ORDER BY ts_us DESC, message_id LIMIT 10`,
       );
-      const iso = (us: string | undefined) => (us === undefined ? null : new Date(Number(us) / 1000).toISOString());
       return {
         personId,
         distinctIds,
         traits,
-        firstSeen: eventCount === 0 ? null : iso(summary?.[1]),
-        lastSeen: eventCount === 0 ? null : iso(summary?.[2]),
+        firstSeen: eventCount === 0 ? null : isoOfMicros(summary?.[1]),
+        lastSeen: eventCount === 0 ? null : isoOfMicros(summary?.[2]),
         eventCount,
         groups,
         deals: await (await this.deals(project)).personDeals(personId),
         recentEvents: recent.map((r) => ({
-          ts: iso(r[0]) as string,
+          ts: isoOfMicros(r[0]) as string,
           event: tsvField(r[1] as string) ?? '',
           distinctId: tsvField(r[2] as string) ?? '',
         })),
@@ -605,11 +613,10 @@ export class ClickHouseStore implements Store, EventColumnSource {
         `SELECT intDiv(received_us, 60000000) AS minute, count() FROM ${this.t}.events WHERE ${where}
          GROUP BY minute ORDER BY minute`,
       );
-      const iso = (us: string | undefined) => new Date(Number(us) / 1000).toISOString();
       return {
         events: rows.map((r) => ({
-          receivedAt: iso(r[0]),
-          ts: iso(r[1]),
+          receivedAt: isoOfMicros(r[0]) as string,
+          ts: isoOfMicros(r[1]) as string,
           type: tsvField(r[2] as string) ?? '',
           event: tsvField(r[3] as string) ?? '',
           distinctId: tsvField(r[4] as string) ?? '',
@@ -678,7 +685,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
         kind: tsvField(r[0] as string) ?? '',
         file: tsvField(r[1] as string) ?? '',
         imported: Number(r[2]),
-        finishedAt: new Date(Number(r[3]) / 1000).toISOString(),
+        finishedAt: isoOfMicros(r[3]) as string,
       })),
     );
   }
@@ -798,7 +805,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
   listScoringModels(project: string): Promise<{ name: string; trainedAt: string }[]> {
     return this.exclusive(async () =>
       (await this.documents.list(project, 'scoring_model'))
-        .map((d) => ({ name: d.id, trainedAt: d.updatedAt.replace(/\.\d+Z$/, 'Z') }))
+        .map((d) => ({ name: d.id, trainedAt: toSeconds(d.updatedAt) }))
         .sort((a, b) => b.trainedAt.localeCompare(a.trainedAt) || compareBytes(a.name, b.name)),
     );
   }
@@ -808,7 +815,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
       (await this.documents.list(project, 'goal')).map((d) => ({
         ...(d.body as GoalDefinition),
         id: d.id,
-        createdAt: d.createdAt.replace(/\.\d+Z$/, 'Z'),
+        createdAt: toSeconds(d.createdAt),
       })),
     );
   }
@@ -816,7 +823,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
   addGoal(project: string, goal: GoalDefinition): Promise<Goal> {
     return this.exclusive(async () => {
       const doc = await this.documents.put(project, 'goal', randomUUID().slice(0, 8), goal);
-      return { ...goal, id: doc.id, createdAt: doc.createdAt.replace(/\.\d+Z$/, 'Z') };
+      return { ...goal, id: doc.id, createdAt: toSeconds(doc.createdAt) };
     });
   }
 
@@ -832,7 +839,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
     return this.exclusive(async () =>
       (await this.documents.list(project, 'alert_rule')).map((d) => {
         const body = d.body as { rule: AlertRuleDefinition; state: AlertState };
-        return { rule: { ...body.rule, id: d.id, createdAt: d.createdAt.replace(/\.\d+Z$/, 'Z') }, state: body.state };
+        return { rule: { ...body.rule, id: d.id, createdAt: toSeconds(d.createdAt) }, state: body.state };
       }),
     );
   }
@@ -841,7 +848,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
     return this.exclusive(async () => {
       const state: AlertState = { lastRunMs: null, incident: null };
       const doc = await this.documents.put(project, 'alert_rule', randomUUID().slice(0, 8), { rule, state });
-      return { ...rule, id: doc.id, createdAt: doc.createdAt.replace(/\.\d+Z$/, 'Z') };
+      return { ...rule, id: doc.id, createdAt: toSeconds(doc.createdAt) };
     });
   }
 

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBDatabase } from '../duckdb/duckdb-database.js';
@@ -43,10 +43,59 @@ function eventRowsSql(project: string, from: number, to: number, seqBase: number
           WHERE e.project_id = ${stringLiteral(project)} AND e.rowid BETWEEN ${chInt(from)} AND ${chInt(to)}`;
 }
 
+/**
+ * The other way: the JSON rows of a ClickHouse query (on the first shard) into a DuckDB store, through a file.
+ * `columns` are the query's columns, all read as text; `insert` gets the rows as a DuckDB table expression (alias
+ * `j`) and returns the statement that stores them.
+ */
+export async function loadIntoDuckDB(
+  target: DuckDBDatabase,
+  shards: ClickHouseShards,
+  sql: string,
+  columns: readonly string[],
+  insert: (rows: string) => string,
+): Promise<void> {
+  const text = await shards.text(0, sql, {}, 'JSONEachRow');
+  if (text.trim() === '') return;
+  const dir = await mkdtemp(join(tmpdir(), 'funnelscope-load-'));
+  try {
+    const file = join(dir, 'rows.ndjson');
+    await writeFile(file, text);
+    const types = `{${columns.map((c) => `${stringLiteral(c)}: 'VARCHAR'`).join(', ')}}`;
+    await target.run(insert(`read_json(${stringLiteral(file)}, format = 'newline_delimited', columns = ${types}) j`));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes the rows of a DuckDB query to a JSON-lines file (one scan) and hands it to `into` when not empty; how many rows. */
+export async function copyRows(
+  source: DuckDBDatabase,
+  rowsSql: string,
+  into: (file: string) => Promise<void>,
+): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'funnelscope-copy-'));
+  const file = join(dir, 'rows.ndjson');
+  try {
+    const count = Number(
+      (await source.rows<{ Count: bigint }>(`COPY (${rowsSql}) TO ${stringLiteral(file)} (FORMAT JSON)`))[0]?.Count ??
+        0,
+    );
+    if (count > 0) await into(file);
+    return count;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export interface CopyEventsOptions {
   /** Added to the source rowid to make the event's `seq` (unique per project in the cluster). */
   seqBase: number;
-  /** Rowids already copied end before this one (a resumed migration). */
+  /**
+   * Rowids already copied end before this one: a resumed migration, whose first batch may have reached some shards
+   * before it was cut short (its rows already there, by seq, are left out). A fresh copy (an import) hands out new
+   * seqs and skips that check.
+   */
   fromRowid?: number;
   batchRows?: number;
   /** After each batch is stored: the last rowid it covered and the events in it. */
@@ -69,31 +118,24 @@ export async function copyEvents(
   )[0];
   if (!range || range.hi === null || range.lo === null) return 0;
   const batch = options.batchRows ?? 500_000;
-  const dir = await mkdtemp(join(tmpdir(), 'funnelscope-copy-'));
+  const into = shards.eventsInsert(database);
   let copied = 0;
-  try {
-    for (let from = Math.max(Number(range.lo), options.fromRowid ?? 0); from <= Number(range.hi); from += batch) {
-      const to = Math.min(Number(range.hi), from + batch - 1);
-      const file = join(dir, `events-${from}.ndjson`);
-      // A batch a crash cut short may have reached some shards: those rows (by seq) are left out now.
-      const present = await presentSeqs(shards, database, project, from + options.seqBase, to + options.seqBase);
-      const skip =
-        present.length === 0
-          ? ''
-          : ` AND NOT list_contains([${present.join(',')}], CAST(e.rowid + ${chInt(options.seqBase)} AS UBIGINT))`;
-      const rows = `${eventRowsSql(project, from, to, options.seqBase)}${skip}`;
-      const count = Number(await source.value<bigint>(`SELECT count(*) FROM (${rows})`));
-      if (count > 0) {
-        await source.run(`COPY (${rows}) TO ${stringLiteral(file)} (FORMAT JSON)`);
-        const into = shards.eventsInsert(database);
-        await shards.insertJsonLines(into.table, createReadStream(file), into.settings);
-        await rm(file, { force: true });
-      }
-      copied += count;
-      await options.onBatch?.(to, count);
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  let check = options.fromRowid !== undefined;
+  for (let from = Math.max(Number(range.lo), options.fromRowid ?? 0); from <= Number(range.hi); from += batch) {
+    const to = Math.min(Number(range.hi), from + batch - 1);
+    const present = check
+      ? await presentSeqs(shards, database, project, from + options.seqBase, to + options.seqBase)
+      : [];
+    check = false;
+    const skip =
+      present.length === 0
+        ? ''
+        : ` AND NOT list_contains([${present.join(',')}], CAST(e.rowid + ${chInt(options.seqBase)} AS UBIGINT))`;
+    const count = await copyRows(source, `${eventRowsSql(project, from, to, options.seqBase)}${skip}`, (file) =>
+      shards.insertJsonLines(into.table, createReadStream(file), into.settings),
+    );
+    copied += count;
+    await options.onBatch?.(to, count);
   }
   return copied;
 }
@@ -122,21 +164,13 @@ export async function copyPersonMap(
   version: number,
   where = 'TRUE',
 ): Promise<number> {
-  const dir = await mkdtemp(join(tmpdir(), 'funnelscope-copy-'));
-  const file = join(dir, 'person_map.ndjson');
-  try {
-    const rows = `SELECT project_id, distinct_id, person_id, CAST(${chInt(version)} AS UBIGINT) AS version
-                  FROM person_map WHERE project_id = ${stringLiteral(project)} AND (${where})`;
-    const count = Number(await source.value<bigint>(`SELECT count(*) FROM (${rows})`));
-    if (count === 0) return 0;
-    await source.run(`COPY (${rows}) TO ${stringLiteral(file)} (FORMAT JSON)`);
+  const rows = `SELECT project_id, distinct_id, person_id, CAST(${chInt(version)} AS UBIGINT) AS version
+                FROM person_map WHERE project_id = ${stringLiteral(project)} AND (${where})`;
+  return copyRows(source, rows, async (file) => {
     for (let i = 0; i < shards.count; i += 1) {
       await shards.insertJsonLines(`${database}.person_map`, createReadStream(file), {}, i);
     }
-    return count;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Writes identity_links rows to the first shard. */
@@ -146,16 +180,7 @@ export async function copyIdentityLinks(
   database: string,
   project: string,
 ): Promise<number> {
-  const dir = await mkdtemp(join(tmpdir(), 'funnelscope-copy-'));
-  const file = join(dir, 'identity_links.ndjson');
-  try {
-    const rows = `SELECT project_id, user_id, other_id, epoch_us(first_seen) AS first_seen_us
-                  FROM identity_links WHERE project_id = ${stringLiteral(project)}`;
-    const count = Number(await source.value<bigint>(`SELECT count(*) FROM (${rows})`));
-    if (count > 0) await source.run(`COPY (${rows}) TO ${stringLiteral(file)} (FORMAT JSON)`);
-    if (count > 0) await shards.insertJsonLines(`${database}.identity_links`, createReadStream(file));
-    return count;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const rows = `SELECT project_id, user_id, other_id, epoch_us(first_seen) AS first_seen_us
+                FROM identity_links WHERE project_id = ${stringLiteral(project)}`;
+  return copyRows(source, rows, (file) => shards.insertJsonLines(`${database}.identity_links`, createReadStream(file)));
 }

@@ -1,11 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DuckDBDatabase } from '../duckdb/duckdb-database.js';
 import { stringLiteral } from '../sql/quote.js';
 import type { ClickHouseShards } from './clickhouse-shards.js';
 import { chInt, chString } from './clickhouse-sql.js';
+import { copyRows, loadIntoDuckDB } from './copy-from-duckdb.js';
 
 /**
  * Deals, deal stage changes and spend in ClickHouse: small tables on the first shard, ReplacingMergeTree keyed as
@@ -149,33 +147,25 @@ export async function copyDealTables(
   project: string,
   version: number,
 ): Promise<Record<string, number>> {
-  const dir = await mkdtemp(join(tmpdir(), 'funnelscope-deals-'));
   const copied: Record<string, number> = {};
-  try {
-    for (const t of dealTables) {
-      const hasRid = Number(
-        await source.value<bigint>(
-          `SELECT count(*) FROM information_schema.columns WHERE table_name = $t AND column_name = 'rid'`,
-          { t: t.name },
-        ),
-      );
-      const select = t.columns
-        .map(([n]) => {
-          const expression = n === 'rid' && !hasRid ? 'e.rowid' : (t.fromDuckDB[n] ?? `e.${n}`);
-          return `${expression} AS ${n}`;
-        })
-        .join(', ');
-      const rows = `SELECT e.project_id, ${select}, CAST(${chInt(version)} AS UBIGINT) AS version
-                    FROM ${t.name} e WHERE e.project_id = ${stringLiteral(project)}`;
-      const count = Number(await source.value<bigint>(`SELECT count(*) FROM (${rows})`));
-      copied[t.name] = count;
-      if (count === 0) continue;
-      const file = join(dir, `${t.name}.ndjson`);
-      await source.run(`COPY (${rows}) TO ${stringLiteral(file)} (FORMAT JSON)`);
-      await shards.insertJsonLines(`${database}.${t.name}`, createReadStream(file));
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  for (const t of dealTables) {
+    const hasRid = Number(
+      await source.value<bigint>(
+        `SELECT count(*) FROM information_schema.columns WHERE table_name = $t AND column_name = 'rid'`,
+        { t: t.name },
+      ),
+    );
+    const select = t.columns
+      .map(([n]) => {
+        const expression = n === 'rid' && !hasRid ? 'e.rowid' : (t.fromDuckDB[n] ?? `e.${n}`);
+        return `${expression} AS ${n}`;
+      })
+      .join(', ');
+    const rows = `SELECT e.project_id, ${select}, CAST(${chInt(version)} AS UBIGINT) AS version
+                  FROM ${t.name} e WHERE e.project_id = ${stringLiteral(project)}`;
+    copied[t.name] = await copyRows(source, rows, (file) =>
+      shards.insertJsonLines(`${database}.${t.name}`, createReadStream(file)),
+    );
   }
   return copied;
 }
@@ -187,36 +177,22 @@ export async function seedDealTables(
   database: string,
   project: string,
 ): Promise<void> {
-  for (const t of dealTables) await target.run(`ALTER TABLE ${t.name} ADD COLUMN IF NOT EXISTS rid BIGINT`);
-  const dir = await mkdtemp(join(tmpdir(), 'funnelscope-deals-'));
-  try {
-    for (const t of dealTables) {
-      const text = await shards.text(
-        0,
-        `SELECT project_id, ${t.columns.map(([n]) => n).join(', ')} FROM ${database}.${t.name} FINAL
-         WHERE project_id = ${chString(project)} ORDER BY rid`,
-        {},
-        'JSONEachRow',
-      );
-      if (text.trim() === '') continue;
-      const file = join(dir, `${t.name}.ndjson`);
-      await writeFile(file, text);
-      const names = ['project_id', ...t.columns.map(([n]) => n)];
-      const columns = `{${names.map((n) => `${stringLiteral(n)}: 'VARCHAR'`).join(', ')}}`;
-      const duckColumns = (
-        await target.rows<{ column_name: string }>(
-          `SELECT column_name FROM information_schema.columns WHERE table_name = $t ORDER BY ordinal_position`,
-          { t: t.name },
-        )
-      ).map((r) => r.column_name);
-      const values = duckColumns.map((c) => t.toDuckDB[c] ?? `j.${c}`);
-      await target.run(
-        `INSERT INTO ${t.name} (${duckColumns.join(', ')})
-         SELECT ${values.join(', ')}
-         FROM read_json(${stringLiteral(file)}, format = 'newline_delimited', columns = ${columns}) j`,
-      );
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  for (const t of dealTables) {
+    await target.run(`ALTER TABLE ${t.name} ADD COLUMN IF NOT EXISTS rid BIGINT`);
+    const names = ['project_id', ...t.columns.map(([n]) => n)];
+    const duckColumns = (
+      await target.rows<{ column_name: string }>(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = $t ORDER BY ordinal_position`,
+        { t: t.name },
+      )
+    ).map((r) => r.column_name);
+    const values = duckColumns.map((c) => t.toDuckDB[c] ?? `j.${c}`);
+    await loadIntoDuckDB(
+      target,
+      shards,
+      `SELECT ${names.join(', ')} FROM ${database}.${t.name} FINAL WHERE project_id = ${chString(project)} ORDER BY rid`,
+      names,
+      (rows) => `INSERT INTO ${t.name} (${duckColumns.join(', ')}) SELECT ${values.join(', ')} FROM ${rows}`,
+    );
   }
 }

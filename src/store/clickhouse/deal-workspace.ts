@@ -1,6 +1,3 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DealRecords } from '../../model/deals.js';
 import type { DealPerson, SpendAndDeals } from '../../model/kpi-inputs.js';
 import type { PersonReport } from '../../model/person.js';
@@ -12,6 +9,7 @@ import { dealStageExpression } from '../duckdb/queries/load-event-columns.js';
 import { stringLiteral } from '../sql/quote.js';
 import type { ClickHouseShards } from './clickhouse-shards.js';
 import { chString } from './clickhouse-sql.js';
+import { loadIntoDuckDB } from './copy-from-duckdb.js';
 import { seedDealTables } from './deal-tables.js';
 
 /**
@@ -34,13 +32,11 @@ export class DealWorkspace {
     private readonly shards: ClickHouseShards,
     private readonly database: string,
     readonly project: string,
-    private readonly dir: string,
   ) {}
 
   static async build(shards: ClickHouseShards, database: string, project: string): Promise<DealWorkspace> {
     const scratch = await DuckDBStore.open({ path: ':memory:' });
-    const dir = await mkdtemp(join(tmpdir(), 'funnelscope-deal-workspace-'));
-    const workspace = new DealWorkspace(scratch, shards, database, project, dir);
+    const workspace = new DealWorkspace(scratch, shards, database, project);
     try {
       await scratch.ensureProject(project);
       await seedDealTables(scratch.db, shards, database, project);
@@ -57,23 +53,12 @@ export class DealWorkspace {
   }
 
   /** Loads ClickHouse JSON rows into a scratch table through a file (all columns as text). */
-  private async load(table: string, sql: string, columns: string[], insert: (rows: string) => string): Promise<void> {
-    const text = await this.shards.text(0, sql, {}, 'JSONEachRow');
-    if (text.trim() === '') return;
-    const file = join(this.dir, `${table}.ndjson`);
-    await writeFile(file, text);
-    const types = `{${columns.map((c) => `${stringLiteral(c)}: 'VARCHAR'`).join(', ')}}`;
-    await this.scratch.db.run(
-      insert(`read_json(${stringLiteral(file)}, format = 'newline_delimited', columns = ${types}) j`),
-    );
-    await rm(file, { force: true });
-  }
-
   private async seed(): Promise<void> {
     const db = this.scratch.db;
     const t = this.database;
-    await this.load(
-      'person_map',
+    await loadIntoDuckDB(
+      db,
+      this.shards,
       `SELECT distinct_id, person_id FROM ${t}.person_map FINAL WHERE project_id = ${this.p}`,
       ['distinct_id', 'person_id'],
       (rows) => `INSERT INTO person_map SELECT ${stringLiteral(this.project)}, j.distinct_id, j.person_id FROM ${rows}`,
@@ -85,8 +70,9 @@ export class DealWorkspace {
               make_timestamp(CAST(j.ts AS BIGINT)), make_timestamp(CAST(j.ts AS BIGINT)), ${extra}
        FROM ${rows}`;
     // Latest e-mail trait per distinct id.
-    await this.load(
-      'emails',
+    await loadIntoDuckDB(
+      db,
+      this.shards,
       `SELECT distinct_id, argMax(prop_values[indexOf(prop_keys, 'email')], (ts_us, seq)) AS email, max(ts_us) AS ts
        FROM ${t}.events WHERE project_id = ${this.p} AND type = 'identify' AND has(prop_keys, 'email')
        GROUP BY distinct_id`,
@@ -94,8 +80,9 @@ export class DealWorkspace {
       synthetic('email', `'identify', '$identify', j.distinct_id, json_object('email', j.email), NULL, NULL, NULL`),
     );
     // The first event naming each group key.
-    await this.load(
-      'accounts',
+    await loadIntoDuckDB(
+      db,
+      this.shards,
       `SELECT group_key, argMin(distinct_id, (ts_us, seq)) AS distinct_id, min(ts_us) AS ts
        FROM ${t}.events ARRAY JOIN group_keys AS group_key
        WHERE project_id = ${this.p} GROUP BY group_key`,
@@ -103,8 +90,9 @@ export class DealWorkspace {
       synthetic('account', `'track', '$group', j.distinct_id, NULL, json_object('g', j.group_key), NULL, NULL`),
     );
     // Events with revenue, in arrival order.
-    await this.load(
-      'revenue',
+    await loadIntoDuckDB(
+      db,
+      this.shards,
       `SELECT distinct_id, ts_us AS ts, revenue_text FROM ${t}.events
        WHERE project_id = ${this.p} AND revenue IS NOT NULL ORDER BY seq`,
       ['distinct_id', 'ts', 'revenue_text'],
@@ -141,8 +129,9 @@ export class DealWorkspace {
     if (ids.length === 0) return;
     // One scan of the events for all the ids (a scratch table taken GLOBAL IN).
     await this.shards.withValues(this.database, ids, (table) =>
-      this.load(
-        'touches',
+      loadIntoDuckDB(
+        db,
+        this.shards,
         `SELECT distinct_id, min(ts_us) AS first_ts,
                 argMinIf(utm_campaign, (ts_us, seq), utm_campaign != '') AS campaign,
                 minIf(ts_us, utm_campaign != '') AS campaign_ts, countIf(utm_campaign != '') AS campaigns
@@ -213,6 +202,5 @@ export class DealWorkspace {
 
   async close(): Promise<void> {
     await this.scratch.close();
-    await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -27,12 +27,11 @@ export class Documents {
     private readonly database: string,
   ) {}
 
-  async list(project: string | null, kind: string, id: string | null = null): Promise<StoredDocument[]> {
+  async list(project: string, kind: string, id: string | null = null): Promise<StoredDocument[]> {
     const rows = await this.shards.rows(
       0,
-      `SELECT id, body, created_us, updated_us, project_id FROM ${this.database}.documents FINAL
-       WHERE kind = ${chString(kind)} AND deleted = 0
-         ${project === null ? '' : `AND project_id = ${chString(project)}`}
+      `SELECT id, body, created_us, updated_us FROM ${this.database}.documents FINAL
+       WHERE project_id = ${chString(project)} AND kind = ${chString(kind)} AND deleted = 0
          ${id === null ? '' : `AND id = ${chString(id)}`}
        ORDER BY created_us, id`,
     );
@@ -41,7 +40,6 @@ export class Documents {
       body: JSON.parse(tsvField(r[1] as string) ?? 'null') as unknown,
       createdAt: new Date(Number(r[2]) / 1000).toISOString(),
       updatedAt: new Date(Number(r[3]) / 1000).toISOString(),
-      project: tsvField(r[4] as string),
     }));
   }
 

@@ -41,10 +41,11 @@ export interface LoadedColumns {
   /** Person key per person index (byte order). */
   personKeys: string[];
   /** seq of each event row (-1 on a deal stage row), and the rows in seq order (for lining property values up). */
-  seqs: Float64Array;
-  bySeq: Int32Array;
-  /** When seqs are dense: the row of each seq (-1: none), a direct lookup. */
-  rowBySeq: Int32Array | null;
+  /**
+   * Where each event's row is, by its seq: a direct table when seqs are dense (the row of each seq, −1 for none),
+   * else each row's seq and the rows in seq order, searched.
+   */
+  seqLookup: { rowBySeq: Int32Array } | { seqs: Float64Array; bySeq: Int32Array };
   /** The row of each deal stage change, by its rid. */
   stageRow: Map<number, number>;
 }
@@ -276,55 +277,46 @@ export async function loadColumns(
   }
   const personStarts = sharedInt32(starts.length);
   personStarts.set(starts);
-  const { bySeq, rowBySeq } = rowsBySeq(seqs, row);
+  const seqLookup = lookupBySeq(seqs, row);
   return {
     columns: { eventCount: row, personCount: personKeys.length, personStarts, tsUs, eventCode, eventNames },
     personKeys,
-    seqs,
-    bySeq,
-    rowBySeq,
+    seqLookup,
     stageRow,
   };
 }
 
 /**
- * The rows in seq order. Seqs are numbered densely per project (an import continues after the largest, a migration
- * takes the source rowid), so a counting pass places them; sparse seqs fall back to a sort.
+ * The seq → row lookup. Seqs are numbered densely per project (an import continues after the largest, a migration
+ * takes the source rowid), so a direct table serves; sparse seqs fall back to a sorted index.
  */
-function rowsBySeq(seqs: Float64Array, rows: number): { bySeq: Int32Array; rowBySeq: Int32Array | null } {
+function lookupBySeq(seqs: Float64Array, rows: number): LoadedColumns['seqLookup'] {
   let max = 0;
   for (let i = 0; i < rows; i += 1) max = Math.max(max, seqs[i] as number);
-  const bySeq = new Int32Array(rows);
   if (max > 4 * rows + 1024) {
-    for (let i = 0; i < rows; i += 1) bySeq[i] = i;
-    return { bySeq: bySeq.sort((a, b) => (seqs[a] as number) - (seqs[b] as number)), rowBySeq: null };
+    const bySeq = Int32Array.from({ length: rows }, (_, i) => i).sort(
+      (a, b) => (seqs[a] as number) - (seqs[b] as number),
+    );
+    return { seqs, bySeq };
   }
-  const present = new Int32Array(max + 2).fill(-1);
-  let stageRows = 0;
+  const rowBySeq = new Int32Array(max + 1).fill(-1);
   for (let i = 0; i < rows; i += 1) {
     const seq = seqs[i] as number;
-    if (seq < 0) stageRows += 1;
-    else present[seq] = i;
+    if (seq >= 0) rowBySeq[seq] = i;
   }
-  let at = 0;
-  for (let i = 0; i < rows; i += 1) if ((seqs[i] as number) < 0) bySeq[at++] = i;
-  at = stageRows;
-  for (let seq = 0; seq <= max; seq += 1) {
-    const i = present[seq] as number;
-    if (i >= 0) bySeq[at++] = i;
-  }
-  return { bySeq, rowBySeq: present };
+  return { rowBySeq };
 }
 
 /** The row of an event by its seq; -1 when it is not among the loaded rows. */
 export function rowOfSeq(loaded: LoadedColumns, seq: number): number {
-  if (loaded.rowBySeq) return seq >= 0 && seq < loaded.rowBySeq.length ? (loaded.rowBySeq[seq] as number) : -1;
+  const lookup = loaded.seqLookup;
+  if ('rowBySeq' in lookup) return seq >= 0 && seq < lookup.rowBySeq.length ? (lookup.rowBySeq[seq] as number) : -1;
   let lo = 0;
-  let hi = loaded.bySeq.length - 1;
+  let hi = lookup.bySeq.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const at = loaded.bySeq[mid] as number;
-    const value = loaded.seqs[at] as number;
+    const at = lookup.bySeq[mid] as number;
+    const value = lookup.seqs[at] as number;
     if (value === seq) return at;
     if (value < seq) lo = mid + 1;
     else hi = mid - 1;

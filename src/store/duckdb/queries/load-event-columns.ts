@@ -43,7 +43,7 @@ const sourceRowsSql = `
   WHERE c.project_id = $project`;
 
 /** Event properties that imports also keep as typed columns (read when the JSON lacks the key). */
-export const promotedColumns: Readonly<Record<string, string>> = {
+const promotedColumns: Readonly<Record<string, string>> = {
   $browser: 'browser',
   browser: 'browser',
   $os: 'os',
@@ -79,13 +79,18 @@ export const dealStageProperties: Readonly<Record<string, string>> = {
   status: 'd.status',
 };
 
+/** The typed column an event property falls back to; undefined for any other name (own keys only). */
+export function promotedColumn(property: string): string | undefined {
+  return Object.hasOwn(promotedColumns, property) ? promotedColumns[property] : undefined;
+}
+
 /** The SQL of a deal stage event's property; undefined for any other name (own keys only: not `toString`). */
 export function dealStageExpression(property: string): string | undefined {
   return Object.hasOwn(dealStageProperties, property) ? dealStageProperties[property] : undefined;
 }
 
 function eventValueSql(property: string): string {
-  const promoted = Object.hasOwn(promotedColumns, property) ? promotedColumns[property] : undefined;
+  const promoted = promotedColumn(property);
   const json = `(e.properties->>$propertyPath)`;
   return promoted ? `coalesce(${json}, CAST(e.${quoteIdentifier(promoted)} AS VARCHAR))` : json;
 }
