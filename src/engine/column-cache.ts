@@ -3,6 +3,9 @@ import {
   type EventColumnSource,
   type EventColumns,
   type EventValueSource,
+  type PersonBatch,
+  type PersonStream,
+  type PersonStreamRequest,
   valueSourceKey,
 } from '../store/event-columns.js';
 import { sharedUint8, sharedUint16 } from '../store/shared-arrays.js';
@@ -43,6 +46,17 @@ export class ColumnCache {
     return entry;
   }
 
+  /**
+   * The project as a stream of person batches, when the store streams it (a large project on ClickHouse); null
+   * when it is to be loaded whole, or is already loaded here and current.
+   */
+  async stream(project: string, request: PersonStreamRequest): Promise<PersonStream | null> {
+    if (!this.source.streamPersons) return null;
+    const cached = this.entries.get(project);
+    if (cached && cached.version === (await this.source.dataVersion(project))) return null;
+    return this.source.streamPersons(project, request);
+  }
+
   private build(project: string, version: string, columns: EventColumns): ProjectColumns {
     const source = this.source;
     const loaded = new Map<string, Promise<DictionaryColumn>>();
@@ -70,6 +84,28 @@ export class ColumnCache {
       personKeys: () => once('person keys', () => source.loadPersonKeys(project)),
     };
   }
+}
+
+/**
+ * One batch of a person stream as a project's columns, for the same passes: its value columns are the ones the
+ * stream was asked for (asking for another is a bug of the caller's list), and its work arrays are `scratch`,
+ * reused batch after batch.
+ */
+export function batchColumns(batch: PersonBatch, scratch: ScratchBuffers): ProjectColumns {
+  const lookup = <K>(map: ReadonlyMap<string, DictionaryColumn>, key: string, what: K): Promise<DictionaryColumn> => {
+    const column = map.get(key);
+    if (!column) return Promise.reject(new Error(`a person batch lacks the values of ${JSON.stringify(what)}`));
+    return Promise.resolve(column);
+  };
+  return {
+    version: '',
+    columns: batch.columns,
+    nameCodes: batch.columns.eventCode,
+    scratch,
+    eventValues: (source) => lookup(batch.eventValues, valueSourceKey(source), source),
+    personValues: (property) => lookup(batch.personValues, property, property),
+    personKeys: () => Promise.reject(new Error('a person batch has no person keys')),
+  };
 }
 
 /** The event codes in the narrowest shared integer array that holds them. */

@@ -62,6 +62,40 @@ export interface EventColumnSource {
   loadPersonKeys(project: string): Promise<DictionaryColumn>;
   /** A person trait (latest identify that set it) per person of the last `loadEventColumns`. */
   loadPersonValues(project: string, property: string): Promise<DictionaryColumn>;
+  /**
+   * The project's persons in batches of whole persons, each with the value columns asked for, so a report that
+   * adds up per person holds one batch at a time (docs/clickhouse.md, "Bounded memory"). Null when the store
+   * would rather load the project whole (it is small enough, or a dictionary is too large to send); stores that
+   * never stream leave it out.
+   */
+  streamPersons?(project: string, request: PersonStreamRequest): Promise<PersonStream | null>;
+}
+
+/** The value columns each batch of a person stream carries. */
+export interface PersonStreamRequest {
+  eventValues: readonly EventValueSource[];
+  /** Person traits (latest identify that set it), by property. */
+  personValues: readonly string[];
+}
+
+/**
+ * One batch of a person stream: its persons' events as `EventColumns` (event names shared by every batch) and the
+ * value columns asked for, aligned with its rows or persons. Each value column's dictionary (`values`) is the same
+ * array in every batch, so codes mean the same value across batches.
+ */
+export interface PersonBatch {
+  columns: EventColumns;
+  /** By `valueSourceKey`. */
+  eventValues: ReadonlyMap<string, DictionaryColumn>;
+  personValues: ReadonlyMap<string, DictionaryColumn>;
+}
+
+export interface PersonStream {
+  /** The first and last event time of the whole project (µs; ±Infinity when it has none). */
+  span: { lo: number; hi: number };
+  eventNames: readonly string[];
+  /** Valid until the next batch is asked for (its arrays are reused). */
+  batches: AsyncIterable<PersonBatch>;
 }
 
 /** The same string for the same source whatever order its fields were written in (a cache key). */

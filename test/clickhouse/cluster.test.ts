@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseShards } from '../../src/store/clickhouse/clickhouse-shards.js';
 import { chString, tsvField } from '../../src/store/clickhouse/clickhouse-sql.js';
+import { ClickHouseStore } from '../../src/store/clickhouse/clickhouse-store.js';
 import { parseClickHouseUrl } from '../../src/store/clickhouse/clickhouse-url.js';
 import { type LocalCluster, startLocalCluster } from '../../src/store/clickhouse/local-cluster.js';
+import { type EventValueSource, valueSourceKey } from '../../src/store/event-columns.js';
 import { demoStore, queryStore, runCli, runCliJson, tempDir } from '../helpers/cli.js';
 import { clickhouseAvailable, clickhouseSuite } from '../helpers/clickhouse.js';
 import { scenarios, toDefinition, toNdjson } from '../helpers/funnel-scenarios.js';
@@ -37,9 +39,16 @@ async function onShard(index: number, sql: string): Promise<string> {
   return (await response.text()).trim();
 }
 
-/** A report without the figures that describe the run rather than the data (time taken). */
+/** The cluster with funnels over more than `events` events streamed in batches of about that many persons' events. */
+function streamingUrl(events: number): string {
+  return `${cluster.url}&batch_events=${events}`;
+}
+
+/** A report without the figures that describe the run rather than the data (time taken, batches streamed). */
 function numbers(report: unknown): unknown {
-  return JSON.parse(JSON.stringify(report), (key, value) => (key === 'elapsedMs' ? undefined : value));
+  return JSON.parse(JSON.stringify(report), (key, value) =>
+    key === 'elapsedMs' || key === 'batches' ? undefined : value,
+  );
 }
 
 clickhouseSuite('ClickHouse store on a 2-shard cluster', () => {
@@ -138,12 +147,27 @@ clickhouseSuite('ClickHouse store on a 2-shard cluster', () => {
           '--definition',
           definition,
         ]);
-        if (click.code !== duck.code) failures.push(`${s.id}: exit ${click.code} vs ${duck.code} ${click.stderr}`);
-        else {
-          try {
-            expect(numbers(click.json)).toEqual(numbers(duck.json));
-          } catch (error) {
-            failures.push(`${s.id}: ${(error as Error).message.slice(0, 400)}`);
+        // And streamed, in batches of a few events (bounded memory).
+        const streamed = await runCliJson([
+          '--store',
+          streamingUrl(3),
+          '--project',
+          project,
+          'funnel',
+          '--definition',
+          definition,
+        ]);
+        for (const [how, run] of [
+          ['loaded whole', click],
+          ['streamed', streamed],
+        ] as const) {
+          if (run.code !== duck.code) failures.push(`${s.id} ${how}: exit ${run.code} vs ${duck.code} ${run.stderr}`);
+          else {
+            try {
+              expect(numbers(run.json)).toEqual(numbers(duck.json));
+            } catch (error) {
+              failures.push(`${s.id} ${how}: ${(error as Error).message.slice(0, 400)}`);
+            }
           }
         }
       }
@@ -214,16 +238,96 @@ clickhouseSuite('ClickHouse store on a 2-shard cluster', () => {
         view: 'trends',
         interval: 'week',
       },
+      'by a person trait, a group trait filter, identify traits and correlation': {
+        steps: [{ event: 'Signed Up' }, { event: 'Requested Demo' }],
+        filters: [{ property: 'industry', scope: 'group', groupType: 'company', op: 'neq', value: 'Retail' }],
+        breakdown: { properties: ['role'], scope: 'person' },
+        correlation: { type: 'events' },
+        window: { amount: 30, unit: 'day' },
+      },
+      'by group key, a person filter': {
+        steps: [
+          { event: '$pageview', filters: [{ property: 'plan', scope: 'person', op: 'in', value: ['pro', 'team'] }] },
+          { event: 'Signed Up' },
+        ],
+        breakdown: { properties: ['$group_key'], scope: 'group', groupType: 'company', limit: 5 },
+      },
     };
     for (const [name, definition] of Object.entries(definitions)) {
       it(`funnel: ${name}`, async () => {
         const args = ['funnel', '--definition', JSON.stringify(definition)];
-        const [a, b] = await Promise.all([runCliJson(['--db', duck, ...args]), runCliJson([...store(), ...args])]);
+        const [a, b, c] = await Promise.all([
+          runCliJson(['--db', duck, ...args]),
+          runCliJson([...store(), ...args]),
+          runCliJson(['--store', streamingUrl(500), '--project', 'default', ...args]),
+        ]);
         expect(b.code, b.stderr).toBe(0);
         expect(a.code, a.stderr).toBe(0);
         expect(numbers(b.json)).toEqual(numbers(a.json));
+        expect(c.code, c.stderr).toBe(0);
+        expect(numbers(c.json), 'streamed').toEqual(numbers(a.json));
+        const batches = (r: unknown) => (r as { stats: { batches: number } }).stats.batches;
+        expect(batches(b.json)).toBe(1);
+        expect(batches(c.json)).toBeGreaterThan(10);
       });
     }
+
+    it('streams the rows of the whole load in batches of whole persons no larger than batch_events', async () => {
+      const store = await ClickHouseStore.open(streamingUrl(500));
+      try {
+        const path: EventValueSource = { kind: 'event', property: 'path' };
+        const stage: EventValueSource = { kind: 'event', property: 'stage' };
+        const stream = await store.streamPersons('default', { eventValues: [path, stage], personValues: ['role'] });
+        if (!stream) throw new Error('a project over batch_events is streamed');
+        const rows: [number, number, string | null, string | null][] = [];
+        const roles: (string | null)[] = [];
+        let batches = 0;
+        for await (const batch of stream.batches) {
+          batches += 1;
+          const c = batch.columns;
+          if (c.eventCount > 500) expect(c.personCount).toBe(1);
+          const paths = batch.eventValues.get(valueSourceKey(path));
+          const stages = batch.eventValues.get(valueSourceKey(stage));
+          const role = batch.personValues.get('role');
+          for (let i = 0; i < c.eventCount; i += 1) {
+            rows.push([
+              c.tsUs[i] as number,
+              c.eventCode[i] as number,
+              paths?.values[paths.codes[i] as number] ?? null,
+              stages?.values[stages.codes[i] as number] ?? null,
+            ]);
+          }
+          for (let p = 0; p < c.personCount; p += 1) roles.push(role?.values[role.codes[p] as number] ?? null);
+        }
+        // The same rows, values and persons as the whole load (which DuckDB's equals, store-contract).
+        const whole = await store.loadEventColumns('default');
+        expect(batches).toBeGreaterThanOrEqual(Math.ceil(whole.eventCount / 500));
+        const [paths, stages, role] = [
+          await store.loadEventValues('default', path),
+          await store.loadEventValues('default', stage),
+          await store.loadPersonValues('default', 'role'),
+        ];
+        expect(rows.length).toBe(whole.eventCount);
+        expect(stream.eventNames).toEqual(whole.eventNames);
+        const expected = Array.from({ length: whole.eventCount }, (_, i) => [
+          whole.tsUs[i],
+          whole.eventCode[i],
+          paths.values[paths.codes[i] as number] ?? null,
+          stages.values[stages.codes[i] as number] ?? null,
+        ]);
+        expect(rows).toEqual(expected);
+        expect(rows.filter((r) => r[3] !== null).length).toBeGreaterThan(0);
+        expect(roles).toEqual(
+          Array.from({ length: whole.personCount }, (_, p) => role.values[role.codes[p] as number] ?? null),
+        );
+        expect(stream.span).toEqual({
+          lo: Math.min(...whole.tsUs.subarray(0, whole.eventCount)),
+          hi: Math.max(...whole.tsUs.subarray(0, whole.eventCount)),
+        });
+      } finally {
+        await store.close();
+      }
+    });
 
     it('diagnose, paths, cohorts, KPIs, pipeline, attribution, forecast, a person and counts', async () => {
       const definition = JSON.stringify(definitions['ordered, breakdown by channel']);
@@ -245,6 +349,12 @@ clickhouseSuite('ClickHouse store on a 2-shard cluster', () => {
         const [a, b] = await Promise.all([runCliJson(['--db', duck, ...args]), runCliJson([...store(), ...args])]);
         expect(b.code, `${args[0]}: ${b.stderr}`).toBe(0);
         expect(numbers(b.json), args[0]).toEqual(numbers(a.json));
+        if (['diagnose', 'cohorts', 'kpi'].includes(args[0] as string)) {
+          // Reports made of several funnel runs, some streamed and some (per-unit hand-overs) loaded whole.
+          const c = await runCliJson(['--store', streamingUrl(500), '--project', 'default', ...args]);
+          expect(c.code, `${args[0]} streamed: ${c.stderr}`).toBe(0);
+          expect(numbers(c.json), `${args[0]} streamed`).toEqual(numbers(a.json));
+        }
       }
       const [a, b] = await Promise.all([
         runCliJson<Record<string, unknown>>(['--db', duck, 'status', '--json']),

@@ -130,5 +130,6 @@ export interface FunnelReport {
   /** Steps grouped by their `stage` (awareness … action, with TOFU/MOFU/BOFU); null when no step names one. */
   stageRollup: StageRollup[] | null;
   /** Events in the project, counted units, threads the run used, and its time. */
-  stats: { eventsScanned: number; units: number; threads: number; elapsedMs: number };
+  /** `batches`: the batches of persons the run went through, 1 when the project was loaded whole (streamed runs). */
+  stats: { eventsScanned: number; units: number; threads: number; batches: number; elapsedMs: number };
 }

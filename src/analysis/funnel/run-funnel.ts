@@ -1,10 +1,16 @@
 import { availableParallelism } from 'node:os';
 import { type BreakdownColumns, loadBreakdownColumns } from '../../engine/breakdown-values.js';
-import type { ColumnCache, ProjectColumns } from '../../engine/column-cache.js';
-import { firstPersonFrom, loadFunnelInputs } from '../../engine/funnel-stream.js';
+import { batchColumns, type ColumnCache, type ProjectColumns, ScratchBuffers } from '../../engine/column-cache.js';
+import { type FunnelInputs, firstPersonFrom, loadFunnelInputs } from '../../engine/funnel-stream.js';
 import { WorkerPool } from '../../engine/worker-pool.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { FunnelBreakdown, FunnelDefinition } from '../../model/funnel-definition.js';
+import {
+  type DictionaryColumn,
+  type EventValueSource,
+  type PersonStreamRequest,
+  valueSourceKey,
+} from '../../store/event-columns.js';
 import { sharedInt32 } from '../../store/shared-arrays.js';
 import { endOfDayUtcMs, localDate, trendBuckets } from '../calendar.js';
 import {
@@ -59,10 +65,23 @@ function unitLabel(definition: FunnelDefinition): string {
   return `${c.type}:${c.property}`;
 }
 
-const spans = new WeakMap<Float64Array, { lo: number; hi: number }>();
+/** The first and last event time (µs; ±Infinity when there are none). */
+export interface EventSpan {
+  lo: number;
+  hi: number;
+}
+
+/** What the data's span is read from: loaded columns (scanned once per load), or a span a stream reported. */
+type SpanSource = Pick<ProjectColumns, 'columns'> | { span: EventSpan };
+
+const spans = new WeakMap<Float64Array, EventSpan>();
+
+function spanOf(source: SpanSource): EventSpan {
+  return 'span' in source ? source.span : timeSpan(source.columns.tsUs);
+}
 
 /** The first and last event time of loaded columns (±Infinity when empty), scanned once per load. */
-function timeSpan(ts: Float64Array): { lo: number; hi: number } {
+function timeSpan(ts: Float64Array): EventSpan {
   let span = spans.get(ts);
   if (!span) {
     let lo = Infinity;
@@ -81,12 +100,12 @@ function timeSpan(ts: Float64Array): { lo: number; hi: number } {
 /** The definition's date range or, where it is open, the days (in its timezone) the project's events span. */
 export function dateRange(
   definition: Pick<FunnelDefinition, 'dateFrom' | 'dateTo' | 'timezone'>,
-  project: Pick<ProjectColumns, 'columns'>,
+  project: SpanSource,
 ): { dateFrom: string; dateTo: string } {
   let dateFrom = definition.dateFrom;
   let dateTo = definition.dateTo;
   if (!dateFrom || !dateTo) {
-    let { lo, hi } = timeSpan(project.columns.tsUs);
+    let { lo, hi } = spanOf(project);
     if (lo === Infinity) lo = hi = Date.now() * 1000;
     dateFrom ??= localDate(lo / 1000, definition.timezone);
     dateTo ??= localDate(hi / 1000, definition.timezone);
@@ -97,9 +116,9 @@ export function dateRange(
 /** The end of the data a funnel sees (µs): its last event, or the end of `dateTo` when that comes first. */
 export function dataEndUs(
   definition: Pick<FunnelDefinition, 'dateTo' | 'timezone' | 'entryDateRange'>,
-  project: Pick<ProjectColumns, 'columns'>,
+  project: SpanSource,
 ): number {
-  const { hi } = timeSpan(project.columns.tsUs);
+  const { hi } = spanOf(project);
   // With an entry-only range, conversions may land after dateTo: the data ends at the last event.
   return definition.dateTo && !definition.entryDateRange
     ? Math.min(hi, endOfDayUtcMs(definition.dateTo, definition.timezone) * 1000)
@@ -107,7 +126,7 @@ export function dataEndUs(
 }
 
 /** The trend periods over `dateRange`. */
-function periods(definition: FunnelDefinition, project: ProjectColumns) {
+function periods(definition: FunnelDefinition, project: SpanSource) {
   const { dateFrom, dateTo } = dateRange(definition, project);
   const buckets = trendBuckets(dateFrom, dateTo, definition.interval, definition.timezone);
   return { labels: buckets.labels, startsUs: buckets.startsUtcMs.map((ms) => ms * 1000) };
@@ -152,35 +171,28 @@ function personRanges(personStarts: Int32Array, parts: number): [number, number]
 /** Ranges per thread in a parallel run: enough that the threads finish together, few enough to cost nothing. */
 const chunksPerThread = 16;
 
-/**
- * Runs a funnel over a project's events: loads the columns the definition reads, runs the pass (in parallel over
- * ranges of persons when the data is large and the parts are independent), adds the parts up and turns the sums
- * into the report. The same call serves the CLI and the HTTP API.
- */
-export async function runFunnel(
-  cache: ColumnCache,
-  projectId: string,
+/** The columns a pass reads besides the events: filters, breakdown, segmentations and the held property. */
+interface PassColumns {
+  inputs: FunnelInputs;
+  breakdown: BreakdownColumns | null;
+  segmentations: BreakdownColumns[];
+  hold: BreakdownColumns | null;
+}
+
+/** Loads every column the definition (and the options' segmentations) reads; the run is synchronous after it. */
+async function loadPassColumns(
+  project: ProjectColumns,
   definition: FunnelDefinition,
-  options: RunOptions = {},
-): Promise<FunnelReport> {
-  const started = performance.now();
-  const project = await cache.get(projectId);
-  // Every column the definition reads is loaded first; from here on the run is synchronous on this thread.
+  options: RunOptions,
+): Promise<PassColumns> {
   const inputs = await loadFunnelInputs(project, definition);
-  const breakdown = definition.breakdown;
-  const breakdownColumns = breakdown ? await loadBreakdownColumns(project, breakdown) : null;
-  const trend = definition.view === 'trends' ? periods(definition, project) : null;
-  if (definition.counting === 'attempts' && (options.transitions || options.segmentations)) {
-    throw new FunnelscopeError('invalid_definition', 'counting: this report counts units, not attempts', {
-      field: 'counting',
-    });
-  }
-  const segmentationColumns: BreakdownColumns[] = [];
+  const breakdown = definition.breakdown ? await loadBreakdownColumns(project, definition.breakdown) : null;
+  const segmentations: BreakdownColumns[] = [];
   for (const b of options.segmentations?.breakdowns ?? []) {
     if (b.properties.length !== 1 || b.scope !== 'event' || b.attribution !== 'first_touch') {
       throw new Error('runFunnel: a segmentation is one event property with first_touch attribution');
     }
-    segmentationColumns.push(await loadBreakdownColumns(project, b));
+    segmentations.push(await loadBreakdownColumns(project, b));
   }
   const hold = definition.holdConstant
     ? await loadBreakdownColumns(project, {
@@ -193,26 +205,135 @@ export async function runFunnel(
         normalizeUrl: false,
       })
     : null;
-  const request: PassRequest = {
+  return { inputs, breakdown, segmentations, hold };
+}
+
+function passRequest(
+  definition: FunnelDefinition,
+  columns: PassColumns,
+  options: RunOptions,
+  trend: { startsUs: number[] } | null,
+  dataEnd: number,
+): PassRequest {
+  return {
     definition,
-    hold,
-    inputs,
-    breakdown: breakdownColumns,
+    hold: columns.hold,
+    inputs: columns.inputs,
+    breakdown: columns.breakdown,
     personRange: null,
     trendStartsUs: trend?.startsUs ?? null,
-    censoring: { dataEndUs: dataEndUs(definition, project), survival: definition.view === 'time_to_convert' },
+    censoring: { dataEndUs: dataEnd, survival: definition.view === 'time_to_convert' },
     transitions: options.transitions !== undefined,
-    segmentations: segmentationColumns,
+    segmentations: columns.segmentations,
     times: options.times !== false,
   };
+}
+
+/**
+ * The value columns a run reads, found by loading its columns over an empty project that notes what is asked for:
+ * the same code as the run's own, so the list cannot drift from it.
+ */
+async function valuesRead(definition: FunnelDefinition, options: RunOptions): Promise<PersonStreamRequest> {
+  const eventValues = new Map<string, EventValueSource>();
+  const personValues = new Set<string>();
+  const none = async (): Promise<DictionaryColumn> => ({ codes: new Int32Array(0), values: [null] });
+  const recorder: ProjectColumns = {
+    version: '',
+    columns: {
+      eventCount: 0,
+      personCount: 0,
+      personStarts: new Int32Array(1),
+      tsUs: new Float64Array(0),
+      eventCode: new Int32Array(0),
+      eventNames: [],
+    },
+    nameCodes: new Int32Array(0),
+    scratch: new ScratchBuffers(),
+    eventValues: (source) => {
+      eventValues.set(valueSourceKey(source), source);
+      return none();
+    },
+    personValues: (property) => {
+      personValues.add(property);
+      return none();
+    },
+    personKeys: none,
+  };
+  await loadPassColumns(recorder, definition, options);
+  return { eventValues: [...eventValues.values()], personValues: [...personValues] };
+}
+
+/**
+ * A streamed run (docs/clickhouse.md, "Bounded memory"): when the store hands the project over in batches of whole
+ * persons, each batch gets its own pass and the parts add up as a parallel run's do. Only runs whose parts cannot
+ * disagree are streamed: units are persons, a breakdown has one property, and no per-unit hand-over (transitions,
+ * segmentations) is asked for. Null when the run is not streamed.
+ */
+async function runStreamed(
+  cache: ColumnCache,
+  projectId: string,
+  definition: FunnelDefinition,
+  options: RunOptions,
+  started: number,
+): Promise<FunnelReport | null> {
+  const oneProperty = !definition.breakdown || definition.breakdown.properties.length === 1;
+  if (definition.countBy.type !== 'person' || !oneProperty || options.transitions || options.segmentations) {
+    return null;
+  }
+  const stream = await cache.stream(projectId, await valuesRead(definition, options));
+  if (!stream) return null;
+  const trend = definition.view === 'trends' ? periods(definition, stream) : null;
+  const dataEnd = dataEndUs(definition, stream);
+  const scratch = new ScratchBuffers();
+  const results: PassResult[] = [];
+  let labels: string[] = [];
+  let events = 0;
+  for await (const batch of stream.batches) {
+    const project = batchColumns(batch, scratch);
+    const columns = await loadPassColumns(project, definition, options);
+    labels = columns.breakdown?.single?.labels ?? labels;
+    results.push(runFunnelPass(project, passRequest(definition, columns, options, trend, dataEnd)));
+    events += batch.columns.eventCount;
+  }
+  return funnelReport(definition, results, {
+    labels,
+    eventNames: stream.eventNames,
+    trend,
+    options,
+    stats: { eventsScanned: events, threads: 1, batches: results.length, started },
+  });
+}
+
+/**
+ * Runs a funnel over a project's events: loads the columns the definition reads, runs the pass (in parallel over
+ * ranges of persons when the data is large and the parts are independent), adds the parts up and turns the sums
+ * into the report. The same call serves the CLI and the HTTP API. A store that streams large projects (ClickHouse)
+ * has them run batch by batch instead (runStreamed).
+ */
+export async function runFunnel(
+  cache: ColumnCache,
+  projectId: string,
+  definition: FunnelDefinition,
+  options: RunOptions = {},
+): Promise<FunnelReport> {
+  const started = performance.now();
+  if (definition.counting === 'attempts' && (options.transitions || options.segmentations)) {
+    throw new FunnelscopeError('invalid_definition', 'counting: this report counts units, not attempts', {
+      field: 'counting',
+    });
+  }
+  const streamed = await runStreamed(cache, projectId, definition, options, started);
+  if (streamed) return streamed;
+  const project = await cache.get(projectId);
+  // Every column the definition reads is loaded first; from here on the run is synchronous on this thread.
+  const columns = await loadPassColumns(project, definition, options);
+  const trend = definition.view === 'trends' ? periods(definition, project) : null;
+  const request = passRequest(definition, columns, options, trend, dataEndUs(definition, project));
 
   // Parts must not split a unit (persons only) and must agree on breakdown value ids (one property).
   const threads = Math.max(1, options.threads ?? availableParallelism());
-  const splittable = blockable(
-    definition,
-    breakdownColumns,
-    hold ? [...segmentationColumns, hold] : segmentationColumns,
-  );
+  const { breakdown, segmentations, hold } = columns;
+  const splittable = blockable(definition, breakdown, hold ? [...segmentations, hold] : segmentations);
   const big = project.columns.eventCount >= (options.parallelMinEvents ?? 2_000_000);
   const pool = threads > 1 && splittable && big ? workers(threads - 1) : null;
   let results: PassResult[];
@@ -239,15 +360,39 @@ export async function runFunnel(
   const transitionParts = results.flatMap((r) => (r.transition ? [r.transition] : []));
   // Handed over only when the pass collected them (ordered or strict funnels counted by person).
   if (options.transitions && transitionParts.length > 0) {
-    options.transitions(concatTransitions(transitionParts, segmentationColumns.length));
+    options.transitions(concatTransitions(transitionParts, segmentations.length));
   }
+  return funnelReport(definition, results, {
+    labels: breakdown?.single?.labels ?? results[0]?.labels ?? [],
+    eventNames: project.columns.eventNames,
+    trend,
+    options,
+    segmentationLabels: segmentations.map((c) => c.single?.labels ?? []),
+    stats: { eventsScanned: project.columns.eventCount, threads: threadsUsed, batches: 1, started },
+  });
+}
 
+/** Adds the parts of a run up and turns the sums into the report. */
+function funnelReport(
+  definition: FunnelDefinition,
+  results: PassResult[],
+  context: {
+    /** The breakdown's value labels by id. */
+    labels: readonly (string | string[])[];
+    eventNames: readonly string[];
+    trend: { labels: string[] } | null;
+    options: RunOptions;
+    segmentationLabels?: string[][];
+    stats: { eventsScanned: number; threads: number; batches: number; started: number };
+  },
+): FunnelReport {
+  const { trend, options } = context;
+  const breakdown = definition.breakdown;
   const n = definition.steps.length;
   const bucketCount = trend ? trend.labels.length : 0;
   if (options.segmentations) {
     options.segmentations.receive(
-      segmentationColumns.map((columns, s) => {
-        const labels = columns.single?.labels ?? [];
+      (context.segmentationLabels ?? []).map((labels, s) => {
         const valueCount = Math.max(0, ...results.map((r) => r.segments?.[s]?.length ?? 0));
         const entries: BreakdownEntry[] = [];
         for (let value = 0; value < valueCount; value += 1) {
@@ -295,8 +440,8 @@ export async function runFunnel(
   const trendsOf = (tally: FunnelTally) => (trend ? trendPoints(tally, trend.labels) : null);
 
   let breakdownEntries: BreakdownEntry[] | null = null;
-  if (breakdown && breakdownColumns) {
-    const labels = breakdownColumns.single?.labels ?? results[0]?.labels ?? [];
+  if (breakdown) {
+    const labels = context.labels;
     const last = n - 1;
     const ranked = byValue
       .flatMap((tally, value) => (tally ? [[value, tally] as const] : []))
@@ -335,7 +480,7 @@ export async function runFunnel(
       if (!c) continue;
       success += c.success;
       failure += c.failure;
-      project.columns.eventNames.forEach((name, code) => {
+      context.eventNames.forEach((name, code) => {
         const s = c.s[code] as number;
         const f = c.f[code] as number;
         if (s + f === 0) return;
@@ -361,10 +506,11 @@ export async function runFunnel(
     correlation: correlationSection,
     stageRollup: stageRollup(steps),
     stats: {
-      eventsScanned: project.columns.eventCount,
+      eventsScanned: context.stats.eventsScanned,
       units,
-      threads: threadsUsed,
-      elapsedMs: Math.round((performance.now() - started) * 10) / 10,
+      threads: context.stats.threads,
+      batches: context.stats.batches,
+      elapsedMs: Math.round((performance.now() - context.stats.started) * 10) / 10,
     },
   };
 }

@@ -19,7 +19,10 @@ import {
   type EventColumnSource,
   type EventColumns,
   type EventValueSource,
+  type PersonStream,
+  type PersonStreamRequest,
   storedEventColumns,
+  valueSourceKey,
 } from '../event-columns.js';
 import { sharedInt32 } from '../shared-arrays.js';
 import type {
@@ -43,10 +46,13 @@ import { Documents, nextVersion } from './documents.js';
 import {
   compareBytes,
   encodeByPosition,
+  eventNamesOf,
   type LoadedColumns,
   loadColumns,
   personEventsSql,
   rowOfSeq,
+  type StreamValues,
+  streamBatches,
   twoIntegers,
 } from './load-columns.js';
 import { WriterLease } from './writer-lease.js';
@@ -70,6 +76,35 @@ function toSeconds(iso: string): string {
 /** Above this many distinct values a property's dictionary is not sent as a literal; values come as text. */
 const maxLiteralDictionary = 20_000;
 
+/** A value source as SQL over events_local's columns: the value, and whether a row has one. */
+function valueSqlOf(source: Exclude<EventValueSource, { kind: 'group' }>): { value: string; has: string } {
+  if (source.kind === 'column') {
+    if (!(storedEventColumns as readonly string[]).includes(source.column)) {
+      throw new FunnelscopeError('internal', `no stored event column ${source.column}`);
+    }
+    return { value: source.column, has: `${source.column} IS NOT NULL` };
+  }
+  if (source.kind === 'group_key') {
+    const type = chString(source.groupType);
+    return { value: `group_keys[indexOf(group_types, ${type})]`, has: `has(group_types, ${type})` };
+  }
+  const key = chString(source.property);
+  const json = `prop_values[indexOf(prop_keys, ${key})]`;
+  if (source.kind === 'identify') return { value: json, has: `type = 'identify' AND has(prop_keys, ${key})` };
+  const promoted = promotedColumn(source.property);
+  if (!promoted) return { value: json, has: `has(prop_keys, ${key})` };
+  const column = promoted === 'revenue' ? 'revenue_text' : promoted;
+  return {
+    value: `if(has(prop_keys, ${key}), ${json}, ${column})`,
+    has: `has(prop_keys, ${key}) OR ${column} IS NOT NULL`,
+  };
+}
+
+/** The code of a row's value in `values` (1-based; 0 when the row has none), as SQL. */
+function codeSql(values: readonly string[], value: string, has: string): string {
+  return values.length === 0 ? '0' : `if(${has}, indexOf(${chStrings(values)}, ifNull(${value}, '')), 0)`;
+}
+
 export class ClickHouseStore implements Store, EventColumnSource {
   private readonly documents: Documents;
   private readonly lease: WriterLease;
@@ -80,6 +115,8 @@ export class ClickHouseStore implements Store, EventColumnSource {
   private constructor(
     readonly shards: ClickHouseShards,
     readonly database: string,
+    /** Above this many events a project's funnels stream (streamPersons). */
+    private readonly batchEvents: number,
   ) {
     this.documents = new Documents(shards, database);
     this.lease = new WriterLease(this.documents);
@@ -96,7 +133,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
   ): Promise<ClickHouseStore> {
     const target = typeof url === 'string' ? parseClickHouseUrl(url) : url;
     const shards = await ClickHouseShards.connect(target, options);
-    const store = new ClickHouseStore(shards, target.database);
+    const store = new ClickHouseStore(shards, target.database, target.batchEvents);
     try {
       await store.createSchema(target.cluster);
     } catch (error) {
@@ -338,6 +375,96 @@ export class ClickHouseStore implements Store, EventColumnSource {
     return data;
   }
 
+  /**
+   * A project above `batch_events` events as batches of whole persons with the value columns asked for
+   * (docs/clickhouse.md, "Bounded memory"): each shard sends its persons' rows in key order, with each value as a
+   * code against a dictionary listed first; the coordinator merges the streams and holds one batch at a time.
+   * Null for a smaller project (it is loaded whole and kept), or when a dictionary is too large to send.
+   */
+  streamPersons(project: string, request: PersonStreamRequest): Promise<PersonStream | null> {
+    return this.exclusive(async () => {
+      const events = await this.eventCount(project);
+      if (events <= this.batchEvents) return null;
+      const p = chString(project);
+      const stageChanges = await this.count(`SELECT count() FROM ${this.t}.deal_stage_changes WHERE project_id = ${p}`);
+      const deals = stageChanges > 0 ? await this.deals(project) : null;
+      const stageRows = deals ? await deals.stageRows() : [];
+      const extra: StreamValues = { events: [], persons: [] };
+      for (const source of request.eventValues) {
+        const column = await this.streamedValues(project, source, deals);
+        if (!column) return null;
+        extra.events.push(column);
+      }
+      for (const property of request.personValues) {
+        const key = chString(property);
+        const has = `type = 'identify' AND has(prop_keys, ${key})`;
+        const value = `prop_values[indexOf(prop_keys, ${key})]`;
+        const values = await this.distinctValues(project, value, has, []);
+        if (values.length > maxLiteralDictionary) return null;
+        extra.persons.push({ property, sql: codeSql(values, value, has), values: [null, ...values] });
+      }
+      const [range] = await this.shards.rows(
+        0,
+        `SELECT min(ts_us), max(ts_us) FROM ${this.t}.events WHERE project_id = ${p}`,
+      );
+      let lo = Number(range?.[0]);
+      let hi = Number(range?.[1]);
+      for (const stage of stageRows) {
+        lo = Math.min(lo, stage.enteredUs);
+        hi = Math.max(hi, stage.enteredUs);
+      }
+      const eventNames = await eventNamesOf(this.shards, this.t, project, stageChanges > 0);
+      return {
+        span: { lo, hi },
+        eventNames,
+        batches: streamBatches(this.shards, this.t, project, eventNames, stageRows, extra, this.batchEvents),
+      };
+    });
+  }
+
+  /** A streamed event value column's SQL, dictionary and stage-row codes; null when the dictionary is too large. */
+  private async streamedValues(
+    project: string,
+    source: EventValueSource,
+    deals: DealWorkspace | null,
+  ): Promise<StreamValues['events'][number] | null> {
+    const key = valueSourceKey(source);
+    if (source.kind === 'group') {
+      const traits = await this.groupTraits(project, source.groupType, source.property);
+      if (traits.size > maxLiteralDictionary) return null;
+      const values = [...new Set(traits.values())].sort(compareBytes);
+      const codeOf = new Map(values.map((v, i) => [v, i + 1]));
+      const keys = [...traits.keys()];
+      const type = chString(source.groupType);
+      const sql =
+        keys.length === 0
+          ? '0'
+          : `if(has(group_types, ${type}), transform(group_keys[indexOf(group_types, ${type})], ${chStrings(keys)},
+               [${keys.map((k) => chInt(codeOf.get(traits.get(k) as string) as number)).join(',')}], 0), 0)`;
+      return { key, sql, values: [null, ...values], stageCodes: new Map() };
+    }
+    const stages =
+      source.kind === 'event' && deals ? await deals.stageValues(source.property) : new Map<number, string>();
+    const { value, has } = valueSqlOf(source);
+    const values = await this.distinctValues(project, value, has, stages.values());
+    if (values.length > maxLiteralDictionary) return null;
+    const codeOf = new Map(values.map((v, i) => [v, i + 1]));
+    const stageCodes = new Map([...stages].map(([rid, v]) => [rid, codeOf.get(v) as number]));
+    return { key, sql: codeSql(values, value, has), values: [null, ...values], stageCodes };
+  }
+
+  /** The distinct values of rows that have one (and `more`), in byte order as DuckDB's ORDER BY value. */
+  private async distinctValues(project: string, value: string, has: string, more: Iterable<string>): Promise<string[]> {
+    const distinct = new Set<string>(more);
+    await this.eachShard(
+      `SELECT DISTINCT ${value} FROM ${this.t}.events_local WHERE project_id = ${chString(project)} AND (${has})`,
+      (fields) => {
+        distinct.add(tsvField(fields[0] as string) ?? '');
+      },
+    );
+    return [...distinct].sort(compareBytes);
+  }
+
   private lastLoad(project: string): LoadedColumns {
     if (this.loaded?.project !== project) {
       throw new FunnelscopeError('internal', 'property values asked for before the event columns');
@@ -366,13 +493,9 @@ export class ClickHouseStore implements Store, EventColumnSource {
             ? await (await this.deals(project)).stageValues(source.property)
             : new Map<number, string>();
         const rows = this.valueSql(project, source);
-        // The dictionary first (each shard's distinct values, in byte order as DuckDB's ORDER BY value), then
-        // only (seq, code) pairs cross the network.
-        const distinct = new Set<string>(stages.values());
-        await this.eachShard(`SELECT DISTINCT value FROM (${rows})`, (fields) => {
-          distinct.add(tsvField(fields[0] as string) ?? '');
-        });
-        const values = [...distinct].sort(compareBytes);
+        // The dictionary first (each shard's distinct values), then only (seq, code) pairs cross the network.
+        const { value, has } = valueSqlOf(source);
+        const values = await this.distinctValues(project, value, has, stages.values());
         if (values.length > maxLiteralDictionary) {
           await this.eachShard(rows, (fields) => {
             const value = tsvField(fields[1] as string);
@@ -409,27 +532,9 @@ export class ClickHouseStore implements Store, EventColumnSource {
 
   /** (seq, value) of the events with a value from `source` (one shard's rows: events_local). */
   private valueSql(project: string, source: Exclude<EventValueSource, { kind: 'group' }>): string {
-    const from = `FROM ${this.t}.events_local WHERE project_id = ${chString(project)}`;
-    if (source.kind === 'column') {
-      if (!(storedEventColumns as readonly string[]).includes(source.column)) {
-        throw new FunnelscopeError('internal', `no stored event column ${source.column}`);
-      }
-      return `SELECT seq, ${source.column} AS value ${from} AND ${source.column} IS NOT NULL`;
-    }
-    if (source.kind === 'group_key') {
-      const type = chString(source.groupType);
-      return `SELECT seq, group_keys[indexOf(group_types, ${type})] AS value ${from} AND has(group_types, ${type})`;
-    }
-    const key = chString(source.property);
-    const json = `prop_values[indexOf(prop_keys, ${key})]`;
-    if (source.kind === 'identify') {
-      return `SELECT seq, ${json} AS value ${from} AND type = 'identify' AND has(prop_keys, ${key})`;
-    }
-    const promoted = promotedColumn(source.property);
-    if (!promoted) return `SELECT seq, ${json} AS value ${from} AND has(prop_keys, ${key})`;
-    const column = promoted === 'revenue' ? 'revenue_text' : promoted;
-    return `SELECT seq, if(has(prop_keys, ${key}), ${json}, ${column}) AS value ${from}
-            AND (has(prop_keys, ${key}) OR ${column} IS NOT NULL)`;
+    const { value, has } = valueSqlOf(source);
+    return `SELECT seq, ${value} AS value FROM ${this.t}.events_local
+            WHERE project_id = ${chString(project)} AND (${has})`;
   }
 
   /** A group trait by group key: the latest group call of that type and key that set it (across the cluster). */

@@ -3,7 +3,8 @@ import { FunnelscopeError } from '../../model/errors.js';
 /**
  * Where a ClickHouse store lives: `clickhouse://HOST:PORT[,HOST:PORT…]/DATABASE?cluster=NAME`, each address an
  * HTTP interface (port 8123 by default), one per shard in the cluster's shard order. With one address and no
- * cluster the store is a single server. `user` and `password` may be given as URL credentials.
+ * cluster the store is a single server. `user` and `password` may be given as URL credentials. `batch_events=N`
+ * sets the most events a funnel holds in memory at once: a larger project is streamed in batches of persons.
  */
 export interface ClickHouseTarget {
   shards: { host: string; port: number }[];
@@ -11,7 +12,12 @@ export interface ClickHouseTarget {
   cluster: string | null;
   user: string;
   password: string;
+  /** Above this many events a project's funnels run streaming, in batches of about this many (docs/clickhouse.md). */
+  batchEvents: number;
 }
+
+/** The default of `batch_events`: about 0.5 GB of event columns on the coordinator. */
+export const defaultBatchEvents = 20_000_000;
 
 const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -50,7 +56,11 @@ export function parseClickHouseUrl(text: string): ClickHouseTarget {
   });
   const params = new URLSearchParams(query ?? '');
   for (const key of params.keys()) {
-    if (key !== 'cluster') fail(`unknown option "${key}"`);
+    if (key !== 'cluster' && key !== 'batch_events') fail(`unknown option "${key}"`);
+  }
+  const batchText = params.get('batch_events');
+  if (batchText !== null && !/^\d{1,12}$/.test(batchText)) {
+    fail(`batch_events "${batchText}" is not a whole number of events`);
   }
   const database = checkIdentifier(decodeURIComponent(path || 'funnelscope'), 'database');
   const clusterName = params.get('cluster');
@@ -62,5 +72,6 @@ export function parseClickHouseUrl(text: string): ClickHouseTarget {
     cluster,
     user: decodeURIComponent(user || 'default'),
     password: decodeURIComponent(password ?? ''),
+    batchEvents: batchText === null ? defaultBatchEvents : Number(batchText),
   };
 }

@@ -1,5 +1,5 @@
 import { FunnelscopeError } from '../../model/errors.js';
-import type { DictionaryColumn, EventColumns } from '../event-columns.js';
+import type { DictionaryColumn, EventColumns, PersonBatch } from '../event-columns.js';
 import { sharedFloat64, sharedInt32 } from '../shared-arrays.js';
 import type { ClickHouseShards } from './clickhouse-shards.js';
 import { chString, chStrings, tsvField } from './clickhouse-sql.js';
@@ -137,6 +137,328 @@ export function twoIntegers(line: string): [number, number] {
   return [a, b];
 }
 
+/** Extra per-person columns of the shards' rows: value codes against dictionaries sent with the query. */
+export interface StreamValues {
+  /**
+   * Per event value source (by `valueSourceKey`): the code of each row's value (SQL over events_local; 0 for
+   * none), its dictionary, and the codes of deal stage rows by rid (their values come from the deal side).
+   */
+  events: { key: string; sql: string; values: (string | null)[]; stageCodes: ReadonlyMap<number, number> }[];
+  /** Per person trait: the code each row sets it to (SQL; 0 where the row does not set it), and the dictionary. */
+  persons: { property: string; sql: string; values: (string | null)[] }[];
+}
+
+const noValues: StreamValues = { events: [], persons: [] };
+
+/** The event names of a project, `$deal_stage` among them when it has stage changes (byte order, as DuckDB's). */
+export async function eventNamesOf(
+  shards: ClickHouseShards,
+  database: string,
+  project: string,
+  hasStageChanges: boolean,
+): Promise<string[]> {
+  const nameRows = await shards.rows(
+    0,
+    `SELECT DISTINCT event FROM ${database}.events WHERE project_id = ${chString(project)} ORDER BY event`,
+  );
+  const eventNames = nameRows.map((r) => tsvField(r[0] as string) ?? '');
+  if (hasStageChanges && !eventNames.includes('$deal_stage')) {
+    eventNames.push('$deal_stage');
+    eventNames.sort(compareBytes);
+  }
+  return eventNames;
+}
+
+/**
+ * The per-person query each shard runs: its persons' events grouped by person key (in key order), each person's
+ * sorted by (time, seq), the order the kernels need; then the value code arrays in the same order, and per person
+ * trait the (code, time, seq) of the latest row that set it.
+ */
+function personRowsSql(database: string, project: string, eventNames: readonly string[], extra: StreamValues): string {
+  // Aliases unlike the columns they group: 18.16 reads an alias for a same-named column anywhere in the query.
+  const byTime = (column: string) => `arraySort((x, t, s) -> (t, s), ${column}, tss, seqs)`;
+  const rowColumns = [
+    'e.ts_us AS ts_us',
+    `indexOf(${chStrings(eventNames)}, e.event) - 1 AS code`,
+    'toInt64(e.seq) AS seq',
+    ...extra.events.map((v, i) => `${v.sql} AS v${i}`),
+    ...extra.persons.map((p, i) => `${p.sql} AS p${i}`),
+  ];
+  const grouped = [
+    'groupArray(ts_us) AS tss',
+    'groupArray(code) AS codes',
+    'groupArray(seq) AS seqs',
+    ...extra.events.map((_, i) => `groupArray(v${i}) AS va${i}`),
+    ...extra.persons.map((_, i) => `argMaxIf((p${i}, ts_us, seq), (ts_us, seq), p${i} > 0) AS pa${i}`),
+  ];
+  const out = [
+    'person_key',
+    byTime('tss'),
+    byTime('codes'),
+    byTime('seqs'),
+    ...extra.events.map((_, i) => byTime(`va${i}`)),
+    ...extra.persons.map((_, i) => `pa${i}`),
+  ];
+  return `SELECT ${out.join(', ')} FROM (
+            SELECT person_key, ${grouped.join(', ')} FROM (
+              ${personEventsSql(database, project, rowColumns.join(', '))}
+            ) GROUP BY person_key
+          ) ORDER BY person_key`;
+}
+
+/** The three integers of a TabSeparated tuple `(a,b,c)` that starts at `from`; and the index after its `)`. */
+function parseTriple(line: string, from: number): [number, number, number, number] {
+  const out = [0, 0, 0];
+  let i = from + 1;
+  for (let k = 0; k < 3; k += 1) {
+    let negative = false;
+    if (line.charCodeAt(i) === 45) {
+      negative = true;
+      i += 1;
+    }
+    let value = 0;
+    for (let c = line.charCodeAt(i); c >= 48 && c <= 57; c = line.charCodeAt(++i)) value = value * 10 + (c - 48);
+    out[k] = negative ? -value : value;
+    i += 1; // the `,` or `)`
+  }
+  return [out[0] as number, out[1] as number, out[2] as number, i];
+}
+
+/** The rows merged so far into one batch (or, loading whole, into the project's columns). */
+class BatchBuffers {
+  tsUs: Float64Array;
+  eventCode: Int32Array;
+  seqs: Float64Array;
+  values: Int32Array[];
+  starts: number[] = [0];
+  keys: string[] = [];
+  /** Per person trait, per person: its code. */
+  personCodes: number[][];
+  stageRow = new Map<number, number>();
+  row = 0;
+
+  constructor(
+    public capacity: number,
+    private readonly shared: boolean,
+    valueCount: number,
+    personCount: number,
+  ) {
+    this.tsUs = shared ? sharedFloat64(capacity) : new Float64Array(capacity);
+    this.eventCode = shared ? sharedInt32(capacity) : new Int32Array(capacity);
+    this.seqs = new Float64Array(capacity);
+    this.values = Array.from({ length: valueCount }, () => new Int32Array(capacity));
+    this.personCodes = Array.from({ length: personCount }, () => []);
+  }
+
+  /** Room for at least `n` rows, keeping the rows so far. */
+  grow(n: number): void {
+    if (n <= this.capacity) return;
+    const size = Math.max(n, this.capacity * 2);
+    const grown = <T extends Float64Array | Int32Array>(a: T, make: (size: number) => T): T => {
+      const b = make(size);
+      b.set(a.subarray(0, this.row));
+      return b;
+    };
+    const f64 = (k: number) => (this.shared ? sharedFloat64(k) : new Float64Array(k));
+    const i32 = (k: number) => (this.shared ? sharedInt32(k) : new Int32Array(k));
+    this.tsUs = grown(this.tsUs, f64);
+    this.eventCode = grown(this.eventCode, i32);
+    this.seqs = grown(this.seqs, (k) => new Float64Array(k));
+    this.values = this.values.map((v) => grown(v, (k) => new Int32Array(k)));
+    this.capacity = size;
+  }
+
+  clear(): void {
+    this.row = 0;
+    this.starts = [0];
+    this.keys = [];
+    for (const p of this.personCodes) p.length = 0;
+    this.stageRow = new Map();
+  }
+}
+
+/** A person's rows gathered from several shards and stage changes, to be sorted before they are written. */
+class PersonScratch {
+  ts = new Float64Array(1024);
+  code = new Int32Array(1024);
+  key = new Float64Array(1024);
+  values: Int32Array[];
+
+  constructor(valueCount: number) {
+    this.values = Array.from({ length: valueCount }, () => new Int32Array(1024));
+  }
+
+  reserve(n: number): void {
+    if (n <= this.ts.length) return;
+    const size = Math.max(n, this.ts.length * 2);
+    const grown = <T extends Float64Array | Int32Array>(a: T, b: T): T => {
+      b.set(a);
+      return b;
+    };
+    this.ts = grown(this.ts, new Float64Array(size));
+    this.code = grown(this.code, new Int32Array(size));
+    this.key = grown(this.key, new Float64Array(size));
+    this.values = this.values.map((v) => grown(v, new Int32Array(size)));
+  }
+}
+
+export interface MergeOptions {
+  eventNames: readonly string[];
+  extra: StreamValues;
+  /** Rows a batch holds; loading whole: the project's event count. */
+  capacity: number;
+  /** Loading whole: one batch, in shared memory (for the worker threads), and no more rows than `capacity`. */
+  whole: boolean;
+}
+
+/**
+ * Merges the shards' per-person streams in person-key order (a person whose ids arrived on different shards is on
+ * several), with the deal stage changes as `$deal_stage` events of their persons, into batches of whole persons.
+ * A batch's buffers are reused for the next one.
+ */
+async function* mergePersons(
+  shards: ClickHouseShards,
+  sql: string,
+  stagesComing: Promise<readonly StageRow[]>,
+  options: MergeOptions,
+): AsyncGenerator<BatchBuffers> {
+  const { eventNames, extra, whole } = options;
+  const stageCode = eventNames.indexOf('$deal_stage');
+  const valueCount = extra.events.length;
+  const personCount = extra.persons.length;
+  const cursors: ShardCursor[] = [];
+  for (let i = 0; i < shards.count; i += 1) {
+    cursors.push({ batches: shards.lineBatches(i, sql), batch: [], at: -1, line: '', key: '', done: false });
+  }
+  try {
+    const [stageRows] = await Promise.all([stagesComing, ...cursors.map(refill)]);
+    const stages = [...stageRows].sort((a, b) => compareBytes(a.personKey, b.personKey));
+    let nextStage = 0;
+    // Loading whole, the stage rows add to the stored events.
+    const capacity = options.capacity + (whole ? stages.length : 0);
+    const out = new BatchBuffers(Math.max(capacity, 1), whole, valueCount, personCount);
+    const scratch = new PersonScratch(valueCount);
+    const overflow = () =>
+      new FunnelscopeError('store_error', 'ClickHouse: more events arrived while the columns were read; retry');
+    /** Room for `n` more rows: yields the batch so far first when it is full (or fails, loading whole). */
+    const room = async function* (n: number): AsyncGenerator<BatchBuffers> {
+      if (out.row + n <= out.capacity) return;
+      if (whole) throw overflow();
+      if (out.row > 0) {
+        yield out;
+        out.clear();
+      }
+      out.grow(n);
+    };
+    const best = Array.from({ length: personCount }, () => [0, 0, 0]);
+    const eventKey = (seq: number) => (seq - 1) * 2;
+    for (;;) {
+      let key: string | null = null;
+      for (const c of cursors) {
+        if (!c.done && (key === null || compareBytes(c.key, key) < 0)) key = c.key;
+      }
+      const stage = stages[nextStage];
+      if (stage && (key === null || compareBytes(stage.personKey, key) < 0)) key = stage.personKey;
+      if (key === null) break;
+      let holder: ShardCursor | undefined;
+      let holders = 0;
+      for (const c of cursors) {
+        if (!c.done && c.key === key) {
+          holder = c;
+          holders += 1;
+        }
+      }
+      for (const b of best) b.fill(0);
+      /** Keeps the latest (time, seq) setting of each trait. */
+      const traits = (line: string, from: number) => {
+        let at = from;
+        for (let p = 0; p < personCount; p += 1) {
+          const [code, ts, seq, after] = parseTriple(line, at + 1);
+          const b = best[p] as number[];
+          if (code > 0 && (b[0] === 0 || ts > (b[1] as number) || (ts === b[1] && seq > (b[2] as number)))) {
+            b[0] = code;
+            b[1] = ts;
+            b[2] = seq;
+          }
+          at = after;
+        }
+      };
+      const onlyShard = holders === 1 && stage?.personKey !== key ? holder : undefined;
+      if (onlyShard) {
+        // The common case: the person's events, already in order, straight into the batch.
+        const line = onlyShard.line;
+        const first = line.indexOf('\t') + 1;
+        let [at, n] = parseIntegers(line, first, out.tsUs, out.row, same);
+        if (out.row + n > out.capacity) {
+          yield* room(n);
+          [at] = parseIntegers(line, first, out.tsUs, out.row, same);
+        }
+        [at] = parseIntegers(line, at + 1, out.eventCode, out.row, same);
+        [at] = parseIntegers(line, at + 1, out.seqs, out.row, same);
+        for (const v of out.values) [at] = parseIntegers(line, at + 1, v, out.row, same);
+        traits(line, at);
+        out.row += n;
+        await advance(onlyShard);
+      } else {
+        let n = 0;
+        for (const c of cursors) {
+          if (c.done || c.key !== key) continue;
+          const line = c.line;
+          scratch.reserve(n + line.split(',').length + 2);
+          let [at, m] = parseIntegers(line, line.indexOf('\t') + 1, scratch.ts, n, same);
+          [at] = parseIntegers(line, at + 1, scratch.code, n, same);
+          [at] = parseIntegers(line, at + 1, scratch.key, n, eventKey);
+          for (const v of scratch.values) [at] = parseIntegers(line, at + 1, v, n, same);
+          traits(line, at);
+          n += m;
+          await advance(c);
+        }
+        while (nextStage < stages.length && (stages[nextStage] as StageRow).personKey === key) {
+          const st = stages[nextStage] as StageRow;
+          scratch.reserve(n + 1);
+          scratch.ts[n] = st.enteredUs;
+          scratch.code[n] = stageCode;
+          scratch.key[n] = st.rid * 2 + 1;
+          extra.events.forEach((v, i) => {
+            (scratch.values[i] as Int32Array)[n] = v.stageCodes.get(st.rid) ?? 0;
+          });
+          n += 1;
+          nextStage += 1;
+        }
+        yield* room(n);
+        const order = Array.from({ length: n }, (_, i) => i);
+        const { ts, key: tieKey } = scratch;
+        order.sort((a, b) => (ts[a] as number) - (ts[b] as number) || (tieKey[a] as number) - (tieKey[b] as number));
+        let row = out.row;
+        for (const i of order) {
+          const k = tieKey[i] as number;
+          out.tsUs[row] = ts[i] as number;
+          out.eventCode[row] = scratch.code[i] as number;
+          for (let v = 0; v < valueCount; v += 1) {
+            (out.values[v] as Int32Array)[row] = (scratch.values[v] as Int32Array)[i] as number;
+          }
+          if (k % 2 === 0) out.seqs[row] = k / 2 + 1;
+          else {
+            out.seqs[row] = -1;
+            out.stageRow.set((k - 1) / 2, row);
+          }
+          row += 1;
+        }
+        out.row = row;
+      }
+      best.forEach((b, p) => {
+        (out.personCodes[p] as number[]).push(b[0] as number);
+      });
+      out.keys.push(key);
+      out.starts.push(out.row);
+    }
+    if (whole || out.row > 0) yield out;
+  } finally {
+    // A stream left early (a failed batch): stop reading the shards.
+    for (const c of cursors) if (!c.done) void c.batches.return(undefined).catch(() => undefined);
+  }
+}
+
 export async function loadColumns(
   shards: ClickHouseShards,
   database: string,
@@ -147,143 +469,92 @@ export async function loadColumns(
   /** Those linked to a person: awaited once the shards are streaming (the deal side is built meanwhile). */
   stageRowsComing: Promise<readonly StageRow[]>,
 ): Promise<LoadedColumns> {
-  const nameRows = await shards.rows(
-    0,
-    `SELECT DISTINCT event FROM ${database}.events WHERE project_id = ${chString(project)} ORDER BY event`,
-  );
-  const eventNames = nameRows.map((r) => tsvField(r[0] as string) ?? '');
-  // Deal stage changes join the names as `$deal_stage` (in byte order, as DuckDB numbers them).
-  if (hasStageChanges && !eventNames.includes('$deal_stage')) {
-    eventNames.push('$deal_stage');
-    eventNames.sort(compareBytes);
+  const eventNames = await eventNamesOf(shards, database, project, hasStageChanges);
+  const sql = personRowsSql(database, project, eventNames, noValues);
+  // The stage rows are counted in once known; until then the batch holds the stored events.
+  let capacity = storedEvents;
+  const stages = stageRowsComing.then((rows) => {
+    capacity += rows.length;
+    return rows;
+  });
+  let loaded: LoadedColumns | null = null;
+  for await (const out of mergePersons(shards, sql, stages, {
+    eventNames,
+    extra: noValues,
+    capacity: storedEvents,
+    whole: true,
+  })) {
+    const eventCount = out.row;
+    const personStarts = sharedInt32(out.starts.length);
+    personStarts.set(out.starts);
+    loaded = {
+      columns: {
+        eventCount,
+        personCount: out.keys.length,
+        personStarts,
+        tsUs: out.tsUs,
+        eventCode: out.eventCode,
+        eventNames,
+      },
+      personKeys: out.keys,
+      seqLookup: lookupBySeq(out.seqs, eventCount),
+      stageRow: out.stageRow,
+    };
   }
-  const stageCode = eventNames.indexOf('$deal_stage');
-  // Each shard groups its persons' events and sorts each person's by (time, seq): the order the kernels need.
-  const byTime = (column: string) => `arraySort((x, t, s) -> (t, s), ${column}, ts, seq)`;
-  const sql = `SELECT person_key, ${byTime('ts')}, ${byTime('code')}, ${byTime('seq')} FROM (
-                 SELECT person_key, groupArray(ts_us) AS ts, groupArray(code) AS code, groupArray(seq) AS seq FROM (
-                   ${personEventsSql(database, project, `e.ts_us AS ts_us, indexOf(${chStrings(eventNames)}, e.event) - 1 AS code, toInt64(e.seq) AS seq`)}
-                 ) GROUP BY person_key
-               ) ORDER BY person_key`;
-  const cursors: ShardCursor[] = [];
-  for (let i = 0; i < shards.count; i += 1) {
-    cursors.push({ batches: shards.lineBatches(i, sql), batch: [], at: -1, line: '', key: '', done: false });
+  if (!loaded || loaded.columns.eventCount !== capacity) {
+    throw new FunnelscopeError(
+      'store_error',
+      `ClickHouse: read ${loaded?.columns.eventCount ?? 0} events of ${capacity} counted; retry`,
+    );
   }
-  const [stageRows] = await Promise.all([stageRowsComing, ...cursors.map(refill)]);
-  const stages = [...stageRows].sort((a, b) => compareBytes(a.personKey, b.personKey));
-  let nextStage = 0;
-  const eventCount = storedEvents + stages.length;
+  return loaded;
+}
 
-  const tsUs = sharedFloat64(eventCount);
-  const eventCode = sharedInt32(eventCount);
-  const seqs = new Float64Array(eventCount);
-  const stageRow = new Map<number, number>();
-  const starts: number[] = [0];
-  const personKeys: string[] = [];
-  let row = 0;
-  const overflow = () =>
-    new FunnelscopeError('store_error', 'ClickHouse: more events arrived while the columns were read; retry');
-  // A person on several shards or with deal stage changes: gathered here, then sorted by DuckDB's tie order at
-  // one instant (rowid * 2 for events, i.e. (seq − 1) * 2; rowid * 2 + 1 for stage changes).
-  let scratchTs = new Float64Array(1024);
-  let scratchCode = new Int32Array(1024);
-  let scratchKey = new Float64Array(1024);
-  const reserve = (n: number) => {
-    if (n <= scratchTs.length) return;
-    const size = Math.max(n, scratchTs.length * 2);
-    const ts = new Float64Array(size);
-    ts.set(scratchTs);
-    scratchTs = ts;
-    const code = new Int32Array(size);
-    code.set(scratchCode);
-    scratchCode = code;
-    const key = new Float64Array(size);
-    key.set(scratchKey);
-    scratchKey = key;
-  };
-  const eventKey = (seq: number) => (seq - 1) * 2;
-  for (;;) {
-    let key: string | null = null;
-    for (const c of cursors) {
-      if (!c.done && (key === null || compareBytes(c.key, key) < 0)) key = c.key;
-    }
-    const stage = stages[nextStage];
-    if (stage && (key === null || compareBytes(stage.personKey, key) < 0)) key = stage.personKey;
-    if (key === null) break;
-    let holder: ShardCursor | undefined;
-    let holders = 0;
-    for (const c of cursors) {
-      if (!c.done && c.key === key) {
-        holder = c;
-        holders += 1;
-      }
-    }
-    const onlyShard = holders === 1 && stage?.personKey !== key ? holder : undefined;
-    if (onlyShard) {
-      // The common case: the person's events, already in order, straight into the columns.
-      const line = onlyShard.line;
-      const first = line.indexOf('\t') + 1;
-      const [afterTs, n] = parseIntegers(line, first, tsUs, row, same);
-      if (row + n > eventCount) throw overflow();
-      const [afterCodes] = parseIntegers(line, afterTs + 1, eventCode, row, same);
-      parseIntegers(line, afterCodes + 1, seqs, row, same);
-      row += n;
-      await advance(onlyShard);
-    } else {
-      let n = 0;
-      for (const c of cursors) {
-        if (c.done || c.key !== key) continue;
-        const line = c.line;
-        const count = line.split(',').length + 2;
-        reserve(n + count);
-        const [afterTs, m] = parseIntegers(line, line.indexOf('\t') + 1, scratchTs, n, same);
-        const [afterCodes] = parseIntegers(line, afterTs + 1, scratchCode, n, same);
-        parseIntegers(line, afterCodes + 1, scratchKey, n, eventKey);
-        n += m;
-        await advance(c);
-      }
-      while (nextStage < stages.length && (stages[nextStage] as StageRow).personKey === key) {
-        const st = stages[nextStage] as StageRow;
-        reserve(n + 1);
-        scratchTs[n] = st.enteredUs;
-        scratchCode[n] = stageCode;
-        scratchKey[n] = st.rid * 2 + 1;
-        n += 1;
-        nextStage += 1;
-      }
-      if (row + n > eventCount) throw overflow();
-      const order = Array.from({ length: n }, (_, i) => i);
-      order.sort(
-        (a, b) =>
-          (scratchTs[a] as number) - (scratchTs[b] as number) || (scratchKey[a] as number) - (scratchKey[b] as number),
-      );
-      for (const i of order) {
-        const k = scratchKey[i] as number;
-        tsUs[row] = scratchTs[i] as number;
-        eventCode[row] = scratchCode[i] as number;
-        if (k % 2 === 0) seqs[row] = k / 2 + 1;
-        else {
-          seqs[row] = -1;
-          stageRow.set((k - 1) / 2, row);
-        }
-        row += 1;
-      }
-    }
-    personKeys.push(key);
-    starts.push(row);
+/**
+ * The project's persons in batches of about `batchEvents` events (whole persons; a person with more is a batch of
+ * its own), each with the value columns of `extra`.
+ */
+export async function* streamBatches(
+  shards: ClickHouseShards,
+  database: string,
+  project: string,
+  eventNames: readonly string[],
+  stageRows: readonly StageRow[],
+  extra: StreamValues,
+  batchEvents: number,
+): AsyncGenerator<PersonBatch> {
+  const sql = personRowsSql(database, project, eventNames, extra);
+  const merged = mergePersons(shards, sql, Promise.resolve(stageRows), {
+    eventNames,
+    extra,
+    capacity: batchEvents,
+    whole: false,
+  });
+  for await (const out of merged) {
+    const eventCount = out.row;
+    yield {
+      columns: {
+        eventCount,
+        personCount: out.keys.length,
+        personStarts: Int32Array.from(out.starts),
+        tsUs: out.tsUs.subarray(0, eventCount),
+        eventCode: out.eventCode.subarray(0, eventCount),
+        eventNames: eventNames as string[],
+      },
+      eventValues: new Map(
+        extra.events.map((v, i) => [
+          v.key,
+          { codes: (out.values[i] as Int32Array).subarray(0, eventCount), values: v.values },
+        ]),
+      ),
+      personValues: new Map(
+        extra.persons.map((p, i) => [
+          p.property,
+          { codes: Int32Array.from(out.personCodes[i] as number[]), values: p.values },
+        ]),
+      ),
+    };
   }
-  if (row !== eventCount) {
-    throw new FunnelscopeError('store_error', `ClickHouse: read ${row} events of ${eventCount} counted; retry`);
-  }
-  const personStarts = sharedInt32(starts.length);
-  personStarts.set(starts);
-  const seqLookup = lookupBySeq(seqs, row);
-  return {
-    columns: { eventCount: row, personCount: personKeys.length, personStarts, tsUs, eventCode, eventNames },
-    personKeys,
-    seqLookup,
-    stageRow,
-  };
 }
 
 /**
