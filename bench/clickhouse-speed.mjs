@@ -1,7 +1,10 @@
 // The ClickHouse store against the DuckDB store on the same 10M events (bench/funnel-speed.mjs's generated business,
 // built by it when missing), on a 2-shard cluster of Debian clickhouse-server processes started here:
 //   load      `funnelscope migrate` of the DuckDB file into the cluster (events, identities)
-//   cold      a fresh `funnelscope funnel` process on each store (open, load columns, run, print)
+//   cold      a fresh `funnelscope funnel` process on each store (open, load columns, run, print), and its peak
+//             resident memory
+//   streamed  the same cold funnel with the project streamed in batches of persons (`batch_events`): the time and
+//             peak memory against loading it whole; the counts must be equal
 //   warm      in-process runFunnel with each store's columns loaded: the 5-step funnel and a breakdown by channel
 //   baseline  ClickHouse's own windowFunnel over the same tables (each shard groups its persons; levels summed),
 //             the 14-day window, same steps
@@ -49,24 +52,52 @@ try {
     `(${Math.round(events / load.seconds).toLocaleString('en')} events/s)`,
   );
 
-  const cold = async (args) => {
+  const cold = async (args, definition = plain) => {
     const runs = [];
+    const peaks = [];
     let out = '';
     for (let i = 0; i < 3; i += 1) {
-      const r = await runMeasured([bin, ...args, 'funnel', '--definition', JSON.stringify(plain)]);
+      const r = await runMeasured([bin, ...args, 'funnel', '--definition', JSON.stringify(definition)]);
       runs.push(r.seconds);
+      peaks.push(r.peakMiB);
       out = r.stdout;
     }
-    return { seconds: median(runs), counts: JSON.parse(out).steps.map((s) => s.count) };
+    const report = JSON.parse(out);
+    return {
+      seconds: median(runs),
+      peakMiB: median(peaks),
+      batches: report.stats.batches,
+      counts: JSON.stringify([
+        report.steps.map((s) => s.count),
+        (report.breakdown ?? []).map((b) => [b.value, b.steps.map((s) => s.count)]),
+      ]),
+    };
   };
+  const mib = (r) => `peak ${Math.round(r.peakMiB)} MiB`;
   const duckCold = await cold(['--db', store]);
   const chCold = await cold(['--store', cluster.url]);
-  line('cold funnel, DuckDB store (fresh process)', duckCold.seconds);
+  line('cold funnel, DuckDB store (fresh process)', duckCold.seconds, mib(duckCold));
   line(
     'cold funnel, ClickHouse store (fresh process)',
     chCold.seconds,
-    `ratio ${(chCold.seconds / duckCold.seconds).toFixed(2)}×`,
+    `${mib(chCold)}; ratio ${(chCold.seconds / duckCold.seconds).toFixed(2)}×`,
   );
+
+  // Bounded memory: the same cold runs streamed in batches of persons, against the whole load.
+  for (const [name, definition] of Object.entries({ funnel: plain, 'breakdown by channel': byChannel })) {
+    const whole = name === 'funnel' ? chCold : await cold(['--store', cluster.url], definition);
+    if (name !== 'funnel') line(`cold ${name}, ClickHouse store, loaded whole`, whole.seconds, mib(whole));
+    for (const batch of [2_000_000, 500_000]) {
+      const streamed = await cold(['--store', `${cluster.url}&batch_events=${batch}`], definition);
+      line(
+        `cold ${name}, streamed in batches of ${batch.toLocaleString('en')} events`,
+        streamed.seconds,
+        `${mib(streamed)} (${(streamed.peakMiB / whole.peakMiB).toFixed(2)}× the whole load's), ` +
+          `${streamed.batches} batches; time ${(streamed.seconds / whole.seconds).toFixed(2)}×`,
+      );
+      if (streamed.counts !== whole.counts) throw new Error(`${name}: streamed and whole runs disagree`);
+    }
+  }
 
   const warm = async (source) => {
     const cache = new ColumnCache(source);
@@ -125,8 +156,8 @@ try {
     median(runs),
     `ratio to the ClickHouse store's warm funnel ${(median(runs) / chWarm.times.funnel).toFixed(2)}×`,
   );
-  console.log(`step counts: stores ${JSON.stringify(chCold.counts)}, windowFunnel ${JSON.stringify(reached)}`);
-  if (JSON.stringify(duckCold.counts) !== JSON.stringify(chCold.counts)) throw new Error('cold funnels disagree');
+  console.log(`step counts: stores ${JSON.parse(chCold.counts)[0]}, windowFunnel ${JSON.stringify(reached)}`);
+  if (duckCold.counts !== chCold.counts) throw new Error('cold funnels disagree');
 
   // KPIs on the demo business at ~10M events with its deals, stage history and spend (bench/demo-store.mjs).
   const demo = await demoStore(8);

@@ -34,7 +34,10 @@ export class ColumnCache {
   constructor(private readonly source: EventColumnSource) {}
 
   async get(project: string): Promise<ProjectColumns> {
-    const version = await this.source.dataVersion(project);
+    return this.load(project, await this.source.dataVersion(project));
+  }
+
+  private async load(project: string, version: string): Promise<ProjectColumns> {
     const cached = this.entries.get(project);
     if (cached && cached.version === version) return cached;
     // A store keeps the rows of its last load only, so property columns of another project would not line up:
@@ -47,14 +50,21 @@ export class ColumnCache {
   }
 
   /**
-   * The project as a stream of person batches, when the store streams it (a large project on ClickHouse); null
-   * when it is to be loaded whole, or is already loaded here and current.
+   * The project for a report that can go batch by batch: a stream of person batches with the value columns of
+   * `request` when the store streams it (a large project on ClickHouse), else its columns, loaded whole and kept
+   * (also when they are here and current already).
    */
-  async stream(project: string, request: PersonStreamRequest): Promise<PersonStream | null> {
-    if (!this.source.streamPersons) return null;
+  async open(
+    project: string,
+    request: PersonStreamRequest,
+  ): Promise<{ whole: ProjectColumns } | { stream: PersonStream }> {
+    const version = await this.source.dataVersion(project);
     const cached = this.entries.get(project);
-    if (cached && cached.version === (await this.source.dataVersion(project))) return null;
-    return this.source.streamPersons(project, request);
+    if (this.source.streamPersons && cached?.version !== version) {
+      const stream = await this.source.streamPersons(project, request);
+      if (stream) return { stream };
+    }
+    return { whole: await this.load(project, version) };
   }
 
   private build(project: string, version: string, columns: EventColumns): ProjectColumns {
@@ -84,6 +94,70 @@ export class ColumnCache {
       personKeys: () => once('person keys', () => source.loadPersonKeys(project)),
     };
   }
+}
+
+/** The first and last event time (µs; ±Infinity when there are none). */
+export interface EventSpan {
+  lo: number;
+  hi: number;
+}
+
+const spans = new WeakMap<Float64Array, EventSpan>();
+
+/** The first and last event time of loaded columns, scanned once per load. */
+export function eventSpan(columns: EventColumns): EventSpan {
+  let span = spans.get(columns.tsUs);
+  if (!span) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < columns.eventCount; i += 1) {
+      const t = columns.tsUs[i] as number;
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
+    span = { lo, hi };
+    spans.set(columns.tsUs, span);
+  }
+  return span;
+}
+
+/** A project's persons batch by batch, for a report that adds up per person. */
+export interface PersonBatches {
+  span: EventSpan;
+  eventNames: readonly string[];
+  /** Each batch's columns hold the value columns asked for; valid until the next batch is taken. */
+  batches: AsyncIterable<ProjectColumns>;
+}
+
+/**
+ * The project as batches of persons: streamed when the store streams it (ColumnCache.stream), else the whole
+ * project, loaded and kept by the cache, as the one batch.
+ */
+export async function personBatches(
+  cache: ColumnCache,
+  project: string,
+  request: PersonStreamRequest,
+): Promise<PersonBatches> {
+  const opened = await cache.open(project, request);
+  if ('whole' in opened) {
+    const whole = opened.whole;
+    return {
+      span: eventSpan(whole.columns),
+      eventNames: whole.columns.eventNames,
+      batches: (async function* () {
+        yield whole;
+      })(),
+    };
+  }
+  const { stream } = opened;
+  const scratch = new ScratchBuffers();
+  return {
+    span: stream.span,
+    eventNames: stream.eventNames,
+    batches: (async function* () {
+      for await (const batch of stream.batches) yield batchColumns(batch, scratch);
+    })(),
+  };
 }
 
 /**

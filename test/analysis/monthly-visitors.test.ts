@@ -26,10 +26,10 @@ describe('monthly visitors', () => {
       { person: 'p2', tsSeconds: s('2026-02-02T08:00:00Z'), event: 'Signed Up', props: { channel: 'Email' } },
       { person: 'p3', tsSeconds: s('2026-02-03T08:00:00Z'), event: 'Signed Up' },
     ];
-    const project = await new ColumnCache(new MemoryColumns(events)).get('default');
+    const cache = new ColumnCache(new MemoryColumns(events));
     // p1: January under Paid Search / a (its first page view of January), February under Email / n;
     // p2: January under Organic Search (its February event is no page view); p3: no page view.
-    expect(await monthlyVisitors(project)).toEqual([
+    expect(await monthlyVisitors(cache, 'default')).toEqual([
       { month: '2026-01', channel: 'Organic Search', campaign: null, visitors: 1 },
       { month: '2026-01', channel: 'Paid Search', campaign: 'a', visitors: 1 },
       { month: '2026-02', channel: 'Email', campaign: 'n', visitors: 1 },

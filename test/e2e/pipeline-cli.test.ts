@@ -119,7 +119,7 @@ describe('pipeline on the demo business', () => {
   it('kpi visitors (one pass over the column cache) equal an independent SQL count over the store', async () => {
     const store = await DuckDBStore.open({ path: join(dir, 'demo.duckdb') });
     try {
-      const fromColumns = await monthlyVisitors(await new ColumnCache(store).get('default'));
+      const fromColumns = await monthlyVisitors(new ColumnCache(store), 'default');
       // The same definition written as SQL: each person's first page view of each month, grouped (arg_min_null:
       // that view's channel and campaign, missing ones too, not the first that is not missing).
       const fromSql = await store.db.rows<{

@@ -1,11 +1,18 @@
-import type { ColumnCache } from '../../engine/column-cache.js';
+import type { ColumnCache, EventSpan, ProjectColumns } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { FunnelBreakdown, FunnelDefinition } from '../../model/funnel-definition.js';
 import { bucketIndex, trendBuckets } from '../calendar.js';
 import { dataEndUs, dateRange, type RunOptions, runFunnel } from '../funnel/run-funnel.js';
 import type { TransitionUnits } from '../funnel/transition-units.js';
 import { labelSet, rowLabels } from '../paths/run-paths.js';
-import { type CohortRow, conversionGrid, type Heatmap, heatmap, type RetentionRow, retentionGrid } from './cohorts.js';
+import {
+  type CohortRow,
+  ConversionCounts,
+  type Heatmap,
+  heatmap,
+  RetentionCounts,
+  type RetentionRow,
+} from './cohorts.js';
 
 export type CohortPeriod = 'day' | 'week' | 'month';
 
@@ -55,7 +62,18 @@ export interface CohortsReport {
   stats: { units: number; elapsedMs: number };
 }
 
-/** Cohort tables of a funnel (docs/cohorts.md): one funnel pass, then the grids over the units it hands over. */
+/** The periods cohorts are cut into, from the data's span. */
+interface CohortFrame {
+  range: { dateFrom: string; dateTo: string };
+  end: number;
+  starts: number[];
+  labels: string[];
+}
+
+/**
+ * Cohort tables of a funnel (docs/cohorts.md): one funnel pass, and the grids added up over the units it hands
+ * over, batch by batch of persons when the store streams the project.
+ */
 export async function runCohorts(
   cache: ColumnCache,
   project: string,
@@ -82,14 +100,69 @@ export async function runCohorts(
         normalizeUrl: spec.property === 'path',
       }
     : null;
-  let units: TransitionUnits | null = null;
+  const r = spec.retention;
+  if (r?.from === 'conversion' && definition.steps.at(-1)?.optional) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      '--retention-from conversion: the last step is optional, so a path may convert without a time for it',
+      { field: 'retention-from' },
+    );
+  }
+  const stepCount = definition.steps.length;
+  const pagePaths = r?.event.startsWith('$pageview ') ?? false;
+  const conversion = new ConversionCounts(stepCount);
+  const retained = r ? new RetentionCounts(r.periods) : null;
+  const periodUs = r ? retentionPeriodUs[r.period] : 0;
+  // Set from the data's span with the first units.
+  let frame: CohortFrame | null = null;
+  let unitCount = 0;
   let propertyLabels: string[] = [];
+  // Each unit's cohort slot: its entry period, or its property's value id (the same in every batch). The units
+  // come batch by batch of persons when the store streams the project, else all at once (runFunnel).
+  const receive = async (units: TransitionUnits, batch: { project: ProjectColumns; span: EventSpan }) => {
+    if (!frame) {
+      const range = dateRange(definition, { span: batch.span });
+      const buckets = trendBuckets(range.dateFrom, range.dateTo, spec.period, definition.timezone);
+      frame = {
+        range,
+        end: dataEndUs(definition, { span: batch.span }),
+        starts: buckets.startsUtcMs.map((ms) => ms * 1000),
+        labels: buckets.labels,
+      };
+    }
+    const slotOf = new Int32Array(units.unitCount);
+    if (spec.property) slotOf.set(units.unitValues[0] ?? []);
+    else {
+      const starts = frame.starts;
+      units.unitEntryUs.forEach((t, u) => {
+        slotOf[u] = bucketIndex(starts, t);
+      });
+    }
+    unitCount += units.unitCount;
+    const cohortUnits = { paths: units.unitPaths, entryUs: units.unitEntryUs, firstRow: units.unitFirstRow };
+    conversion.add(cohortUnits, slotOf, { windowUs: definition.windowSeconds * 1e6, dataEndUs: frame.end });
+    if (r && retained) {
+      const labels = await rowLabels(batch.project, pagePaths);
+      // Returning events are matched on the labels, so a page label (`$pageview /pricing`) works too.
+      const returning = new Uint8Array(labels.names.length);
+      labelSet(labels, r.event, 'retention', true).forEach((v, code) => {
+        returning[code] = v;
+      });
+      // From entry, or from the time the path reached the last step (NaN for the units that did not).
+      const startUs = r.from === 'entry' || stepCount === 1 ? units.unitEntryUs : units.unitConvertUs;
+      retained.add({ ...batch.project.columns, eventCode: labels.codes }, cohortUnits, slotOf, {
+        startUs,
+        returning,
+        periodUs,
+        periods: r.periods,
+        dataEndUs: frame.end,
+      });
+    }
+  };
   const report = await runFunnel(cache, project, definition, {
     ...options,
     times: false,
-    transitions: (u) => {
-      units = u;
-    },
+    unitsPerBatch: { values: pagePaths ? [{ kind: 'event', property: 'path' }] : [], receive },
     ...(breakdown
       ? {
           segmentations: {
@@ -101,85 +174,30 @@ export async function runCohorts(
         }
       : {}),
   });
-  const got = units as TransitionUnits | null;
-  if (!got) throw new Error('runCohorts: the funnel pass handed over no units');
-  const columns = await cache.get(project);
-  const range = dateRange(definition, columns);
-  const end = dataEndUs(definition, columns);
+  const framed = frame as CohortFrame | null;
+  if (!framed) throw new Error('runCohorts: the funnel pass handed over no units');
   const stepNames = report.steps.map((s) => s.name);
 
-  // Each unit's cohort: its entry period, or its property value.
-  const cohortOf = new Int32Array(got.unitCount).fill(-1);
+  // The cohorts' rows: by property, the largest first ("" — no value — is "(none)"); by period, the periods in
+  // order, leaving out those nobody entered in.
+  let slots: number[];
   let labels: string[];
   if (spec.property) {
-    const values = got.unitValues[0] ?? new Int32Array(0);
-    // Largest cohorts first; "" (no value) is "(none)".
-    const sizes = new Map<number, number>();
-    for (const v of values) sizes.set(v, (sizes.get(v) ?? 0) + 1);
-    const order = [...sizes.keys()].sort(
+    slots = propertyLabels.map((_, v) => v).filter((v) => conversion.size(v) > 0);
+    slots.sort(
       (a, b) =>
-        (sizes.get(b) ?? 0) - (sizes.get(a) ?? 0) || String(propertyLabels[a]).localeCompare(String(propertyLabels[b])),
+        conversion.size(b) - conversion.size(a) || String(propertyLabels[a]).localeCompare(String(propertyLabels[b])),
     );
-    const rowOf = new Map(order.map((v, i) => [v, i]));
-    values.forEach((v, u) => {
-      cohortOf[u] = rowOf.get(v) ?? -1;
-    });
-    labels = order.map((v) => (propertyLabels[v] ? (propertyLabels[v] as string) : '(none)'));
+    labels = slots.map((v) => (propertyLabels[v] ? (propertyLabels[v] as string) : '(none)'));
   } else {
-    const buckets = trendBuckets(range.dateFrom, range.dateTo, spec.period, definition.timezone);
-    const starts = buckets.startsUtcMs.map((ms) => ms * 1000);
-    got.unitEntryUs.forEach((t, u) => {
-      cohortOf[u] = bucketIndex(starts, t);
-    });
-    // Periods nobody entered in stay out of the table.
-    const used = new Uint8Array(starts.length);
-    for (const c of cohortOf) if (c >= 0) used[c] = 1;
-    const rowOf = new Int32Array(starts.length).fill(-1);
-    labels = [];
-    buckets.labels.forEach((label, i) => {
-      if (used[i] === 1) {
-        rowOf[i] = labels.length;
-        labels.push(label);
-      }
-    });
-    cohortOf.forEach((c, u) => {
-      cohortOf[u] = c >= 0 ? (rowOf[c] as number) : -1;
-    });
+    slots = framed.labels.map((_, i) => i).filter((i) => conversion.size(i) > 0);
+    labels = slots.map((i) => framed.labels[i] as string);
   }
-
-  const cohortUnits = { paths: got.unitPaths, entryUs: got.unitEntryUs, firstRow: got.unitFirstRow };
-  const cohorts = conversionGrid(cohortUnits, cohortOf, labels, stepNames.length, {
-    windowUs: definition.windowSeconds * 1e6,
-    dataEndUs: end,
-  });
+  const cohorts = conversion.rows(slots, labels);
 
   let retention: CohortsReport['retention'] = null;
-  if (spec.retention) {
-    const r = spec.retention;
-    if (r.from === 'conversion' && definition.steps.at(-1)?.optional) {
-      throw new FunnelscopeError(
-        'invalid_argument',
-        '--retention-from conversion: the last step is optional, so a path may convert without a time for it',
-        { field: 'retention-from' },
-      );
-    }
-    const rowLabelsOfProject = await rowLabels(columns, r.event.startsWith('$pageview '));
-    const returningLabels = labelSet(rowLabelsOfProject, r.event, 'retention', true);
-    // Returning events are matched on the labels, so a page label (`$pageview /pricing`) works too.
-    const returning = new Uint8Array(rowLabelsOfProject.names.length);
-    returningLabels.forEach((v, code) => {
-      returning[code] = v;
-    });
-    // From entry, or from the time the path reached the last step (NaN for the units that did not).
-    const startUs = r.from === 'entry' || stepNames.length === 1 ? got.unitEntryUs : got.unitConvertUs;
-    const periodUs = retentionPeriodUs[r.period];
-    const rows = retentionGrid(
-      { ...columns.columns, eventCode: rowLabelsOfProject.codes },
-      cohortUnits,
-      cohortOf,
-      labels,
-      { startUs, returning, periodUs, periods: r.periods, dataEndUs: end },
-    );
+  if (r && retained) {
+    const rows = retained.rows(slots, labels);
     const periodNames = Array.from({ length: r.periods }, (_, i) => `${r.period} ${i}`);
     retention = {
       event: r.event,
@@ -195,6 +213,7 @@ export async function runCohorts(
       ),
     };
   }
+  const range = framed.range;
 
   return {
     definitions: 'docs/cohorts.md',
@@ -211,6 +230,6 @@ export async function runCohorts(
       (row, k) => row.steps[k]?.rate ?? null,
     ),
     retention,
-    stats: { units: got.unitCount, elapsedMs: Math.round(performance.now() - started) },
+    stats: { units: unitCount, elapsedMs: Math.round(performance.now() - started) },
   };
 }

@@ -1,6 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { type BreakdownColumns, loadBreakdownColumns } from '../../engine/breakdown-values.js';
-import { batchColumns, type ColumnCache, type ProjectColumns, ScratchBuffers } from '../../engine/column-cache.js';
+import {
+  batchColumns,
+  type ColumnCache,
+  type EventSpan,
+  eventSpan,
+  type ProjectColumns,
+  ScratchBuffers,
+} from '../../engine/column-cache.js';
 import { type FunnelInputs, firstPersonFrom, loadFunnelInputs } from '../../engine/funnel-stream.js';
 import { WorkerPool } from '../../engine/worker-pool.js';
 import { FunnelscopeError } from '../../model/errors.js';
@@ -8,6 +15,7 @@ import type { FunnelBreakdown, FunnelDefinition } from '../../model/funnel-defin
 import {
   type DictionaryColumn,
   type EventValueSource,
+  type PersonStream,
   type PersonStreamRequest,
   valueSourceKey,
 } from '../../store/event-columns.js';
@@ -38,14 +46,23 @@ export interface RunOptions {
   threads?: number;
   /** Below this many events a run stays on one thread (starting workers would cost more). Default 2,000,000. */
   parallelMinEvents?: number;
+  /** False: counts only, without conversion times (a diagnosis reads counts; faster). Default true. */
+  times?: boolean;
   /**
    * Also hand over, per step, the person units that reached it: where, whether they went on, and until when (for
    * "what dropped units did instead", docs/diagnose.md). Ordered and strict funnels by person only: for other
-   * funnels it is not called.
+   * funnels it is not called. The units of the whole project at once, so the project is loaded whole.
    */
-  /** False: counts only, without conversion times (a diagnosis reads counts; faster). Default true. */
-  times?: boolean;
   transitions?: (units: TransitionUnits) => void;
+  /**
+   * The same units batch by batch, with the batch's columns (valid during the call only; store rows are the
+   * batch's), so a report built on them streams too: called per batch of a streamed run, once with the whole
+   * project otherwise. `values` are the value columns the caller reads from the batch besides the run's own.
+   */
+  unitsPerBatch?: {
+    values: readonly EventValueSource[];
+    receive: (units: TransitionUnits, batch: { project: ProjectColumns; span: EventSpan }) => void | Promise<void>;
+  };
   /**
    * More breakdowns in the same pass (a diagnosis): each one event property with `first_touch` attribution, every
    * value its own entry (no "Other"). `receive` gets, per breakdown, the value labels by id (as in
@@ -65,36 +82,11 @@ function unitLabel(definition: FunnelDefinition): string {
   return `${c.type}:${c.property}`;
 }
 
-/** The first and last event time (µs; ±Infinity when there are none). */
-export interface EventSpan {
-  lo: number;
-  hi: number;
-}
-
 /** What the data's span is read from: loaded columns (scanned once per load), or a span a stream reported. */
 type SpanSource = Pick<ProjectColumns, 'columns'> | { span: EventSpan };
 
-const spans = new WeakMap<Float64Array, EventSpan>();
-
 function spanOf(source: SpanSource): EventSpan {
-  return 'span' in source ? source.span : timeSpan(source.columns.tsUs);
-}
-
-/** The first and last event time of loaded columns (±Infinity when empty), scanned once per load. */
-function timeSpan(ts: Float64Array): EventSpan {
-  let span = spans.get(ts);
-  if (!span) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < ts.length; i += 1) {
-      const t = ts[i] as number;
-      if (t < lo) lo = t;
-      if (t > hi) hi = t;
-    }
-    span = { lo, hi };
-    spans.set(ts, span);
-  }
-  return span;
+  return 'span' in source ? source.span : eventSpan(source.columns);
 }
 
 /** The definition's date range or, where it is open, the days (in its timezone) the project's events span. */
@@ -223,7 +215,7 @@ function passRequest(
     personRange: null,
     trendStartsUs: trend?.startsUs ?? null,
     censoring: { dataEndUs: dataEnd, survival: definition.view === 'time_to_convert' },
-    transitions: options.transitions !== undefined,
+    transitions: options.transitions !== undefined || options.unitsPerBatch !== undefined,
     segmentations: columns.segmentations,
     times: options.times !== false,
   };
@@ -260,39 +252,36 @@ async function valuesRead(definition: FunnelDefinition, options: RunOptions): Pr
     personKeys: none,
   };
   await loadPassColumns(recorder, definition, options);
+  for (const source of options.unitsPerBatch?.values ?? []) eventValues.set(valueSourceKey(source), source);
   return { eventValues: [...eventValues.values()], personValues: [...personValues] };
 }
 
 /**
- * A streamed run (docs/clickhouse.md, "Bounded memory"): when the store hands the project over in batches of whole
- * persons, each batch gets its own pass and the parts add up as a parallel run's do. Only runs whose parts cannot
- * disagree are streamed: units are persons, a breakdown has one property, and no per-unit hand-over (transitions,
- * segmentations) is asked for. Null when the run is not streamed.
+ * A streamed run (docs/clickhouse.md, "Bounded memory"): the store hands the project over in batches of whole
+ * persons, each batch gets its own pass and the parts add up as a parallel run's do.
  */
 async function runStreamed(
-  cache: ColumnCache,
-  projectId: string,
+  stream: PersonStream,
   definition: FunnelDefinition,
   options: RunOptions,
   started: number,
-): Promise<FunnelReport | null> {
-  const oneProperty = !definition.breakdown || definition.breakdown.properties.length === 1;
-  if (definition.countBy.type !== 'person' || !oneProperty || options.transitions || options.segmentations) {
-    return null;
-  }
-  const stream = await cache.stream(projectId, await valuesRead(definition, options));
-  if (!stream) return null;
+): Promise<FunnelReport> {
   const trend = definition.view === 'trends' ? periods(definition, stream) : null;
   const dataEnd = dataEndUs(definition, stream);
   const scratch = new ScratchBuffers();
   const results: PassResult[] = [];
   let labels: string[] = [];
+  let segmentationLabels: string[][] = [];
   let events = 0;
   for await (const batch of stream.batches) {
     const project = batchColumns(batch, scratch);
     const columns = await loadPassColumns(project, definition, options);
     labels = columns.breakdown?.single?.labels ?? labels;
-    results.push(runFunnelPass(project, passRequest(definition, columns, options, trend, dataEnd)));
+    segmentationLabels = columns.segmentations.map((c) => c.single?.labels ?? []);
+    const result = runFunnelPass(project, passRequest(definition, columns, options, trend, dataEnd));
+    if (result.transition) await options.unitsPerBatch?.receive(result.transition, { project, span: stream.span });
+    // The batch's units are its caller's; only the sums stay.
+    results.push({ ...result, transition: null });
     events += batch.columns.eventCount;
   }
   return funnelReport(definition, results, {
@@ -300,8 +289,19 @@ async function runStreamed(
     eventNames: stream.eventNames,
     trend,
     options,
+    segmentationLabels,
     stats: { eventsScanned: events, threads: 1, batches: results.length, started },
   });
+}
+
+/**
+ * Whether a run may go batch by batch of persons: units are persons (another unit's events may span persons), a
+ * breakdown has one property (several number their tuples as the pass meets them, so parts would disagree), and
+ * nobody asked for the whole project's units at once.
+ */
+function streamable(definition: FunnelDefinition, options: RunOptions): boolean {
+  const oneProperty = !definition.breakdown || definition.breakdown.properties.length === 1;
+  return definition.countBy.type === 'person' && oneProperty && !options.transitions;
 }
 
 /**
@@ -317,14 +317,17 @@ export async function runFunnel(
   options: RunOptions = {},
 ): Promise<FunnelReport> {
   const started = performance.now();
-  if (definition.counting === 'attempts' && (options.transitions || options.segmentations)) {
+  const handsOver = options.transitions || options.unitsPerBatch || options.segmentations;
+  if (definition.counting === 'attempts' && handsOver) {
     throw new FunnelscopeError('invalid_definition', 'counting: this report counts units, not attempts', {
       field: 'counting',
     });
   }
-  const streamed = await runStreamed(cache, projectId, definition, options, started);
-  if (streamed) return streamed;
-  const project = await cache.get(projectId);
+  const opened = streamable(definition, options)
+    ? await cache.open(projectId, await valuesRead(definition, options))
+    : { whole: await cache.get(projectId) };
+  if ('stream' in opened) return runStreamed(opened.stream, definition, options, started);
+  const project = opened.whole;
   // Every column the definition reads is loaded first; from here on the run is synchronous on this thread.
   const columns = await loadPassColumns(project, definition, options);
   const trend = definition.view === 'trends' ? periods(definition, project) : null;
@@ -359,8 +362,10 @@ export async function runFunnel(
 
   const transitionParts = results.flatMap((r) => (r.transition ? [r.transition] : []));
   // Handed over only when the pass collected them (ordered or strict funnels counted by person).
-  if (options.transitions && transitionParts.length > 0) {
-    options.transitions(concatTransitions(transitionParts, segmentations.length));
+  if (transitionParts.length > 0) {
+    const units = concatTransitions(transitionParts, segmentations.length);
+    options.transitions?.(units);
+    await options.unitsPerBatch?.receive(units, { project, span: eventSpan(project.columns) });
   }
   return funnelReport(definition, results, {
     labels: breakdown?.single?.labels ?? results[0]?.labels ?? [],

@@ -21,7 +21,7 @@ export async function kpiReport(
 ): Promise<KpiReport & { funnel: FunnelReport | null }> {
   const inputs = {
     ...(await store.spendAndDeals(spec.project)),
-    visitors: await monthlyVisitors(await cache.get(spec.project)),
+    visitors: await monthlyVisitors(cache, spec.project),
   };
   const funnelReport = funnel
     ? await runFunnel(

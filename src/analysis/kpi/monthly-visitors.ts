@@ -1,6 +1,6 @@
-import type { ProjectColumns } from '../../engine/column-cache.js';
+import { type ColumnCache, personBatches } from '../../engine/column-cache.js';
 import type { MonthlyVisitors } from '../../model/kpi-inputs.js';
-import type { EventValueSource } from '../../store/event-columns.js';
+import type { DictionaryColumn, EventValueSource } from '../../store/event-columns.js';
 import { bucketIndex } from '../calendar.js';
 
 /** Start of each UTC calendar month from the one holding `fromUs` past `toUs`, in µs. */
@@ -33,48 +33,57 @@ export const visitorColumns = {
 /**
  * Visitors per calendar month (UTC), channel and campaign (docs/metrics.md, "Visitors and leads"): each person
  * counts once in every month with a page view, under the channel and campaign of its first page view of that
- * month. One pass over the column cache (events sorted by person and time), so a warm report does not scan the
- * store again.
+ * month. One pass over the persons (events sorted by person and time): the column cache, so a warm report does
+ * not scan the store again, or a large project's batches of persons on a store that streams it.
  */
-export async function monthlyVisitors(project: ProjectColumns): Promise<MonthlyVisitors[]> {
-  const { personStarts, personCount, tsUs, eventCode, eventNames } = project.columns;
+export async function monthlyVisitors(cache: ColumnCache, projectId: string): Promise<MonthlyVisitors[]> {
+  const { span, eventNames, batches } = await personBatches(cache, projectId, {
+    eventValues: [visitorColumns.channel, visitorColumns.campaign],
+    personValues: [],
+  });
   const page = eventNames.indexOf('$pageview');
-  if (page < 0 || tsUs.length === 0) return [];
-  const channel = await project.eventValues(visitorColumns.channel);
-  const campaign = await project.eventValues(visitorColumns.campaign);
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < tsUs.length; i += 1) {
-    const t = tsUs[i] as number;
-    if (t < lo) lo = t;
-    if (t > hi) hi = t;
-  }
-  const { starts, labels } = monthStarts(lo, hi);
-  const channels = channel.values.length;
-  const campaigns = campaign.values.length;
-  // One counter per (month, channel, campaign): a dense array while that is small, which it is for any real
-  // set of channels and campaigns; a map otherwise.
-  const cells = starts.length * channels * campaigns;
-  const dense = cells <= 1 << 22 ? new Float64Array(cells) : null;
+  if (page < 0 || span.lo > span.hi) return [];
+  const { starts, labels } = monthStarts(span.lo, span.hi);
+  // One counter per (month, channel code, campaign code), the codes the same values in every batch: a dense array
+  // while that is small, which it is for any real set of channels and campaigns; a map otherwise.
+  let dense: Float64Array | null = null;
   const sparse = new Map<number, number>();
-  for (let p = 0; p < personCount; p += 1) {
-    let monthEnd = Number.NEGATIVE_INFINITY;
-    const end = personStarts[p + 1] as number;
-    for (let row = personStarts[p] as number; row < end; row += 1) {
-      if (eventCode[row] !== page) continue;
-      const t = tsUs[row] as number;
-      if (t < monthEnd) continue; // a later page view of a month already counted
-      const a = bucketIndex(starts, t); // the month holding t
-      monthEnd = starts[a + 1] as number;
-      const key = (a * channels + (channel.codes[row] as number)) * campaigns + (campaign.codes[row] as number);
-      if (dense) dense[key] = (dense[key] as number) + 1;
-      else sparse.set(key, (sparse.get(key) ?? 0) + 1);
+  let dictionaries: { channel: DictionaryColumn; campaign: DictionaryColumn } | null = null;
+  for await (const project of batches) {
+    const { personStarts, personCount, tsUs, eventCode } = project.columns;
+    const channel = await project.eventValues(visitorColumns.channel);
+    const campaign = await project.eventValues(visitorColumns.campaign);
+    const channels = channel.values.length;
+    const campaigns = campaign.values.length;
+    if (!dictionaries) {
+      const cells = starts.length * channels * campaigns;
+      dense = cells <= 1 << 22 ? new Float64Array(cells) : null;
+    }
+    dictionaries = { channel, campaign };
+    for (let p = 0; p < personCount; p += 1) {
+      let monthEnd = Number.NEGATIVE_INFINITY;
+      const end = personStarts[p + 1] as number;
+      for (let row = personStarts[p] as number; row < end; row += 1) {
+        if (eventCode[row] !== page) continue;
+        const t = tsUs[row] as number;
+        if (t < monthEnd) continue; // a later page view of a month already counted
+        const a = bucketIndex(starts, t); // the month holding t
+        monthEnd = starts[a + 1] as number;
+        const key = (a * channels + (channel.codes[row] as number)) * campaigns + (campaign.codes[row] as number);
+        if (dense) dense[key] = (dense[key] as number) + 1;
+        else sparse.set(key, (sparse.get(key) ?? 0) + 1);
+      }
     }
   }
   if (dense) {
-    for (let key = 0; key < dense.length; key += 1)
+    for (let key = 0; key < dense.length; key += 1) {
       if ((dense[key] as number) > 0) sparse.set(key, dense[key] as number);
+    }
   }
+  if (!dictionaries) return [];
+  const { channel, campaign } = dictionaries;
+  const channels = channel.values.length;
+  const campaigns = campaign.values.length;
   const rows: MonthlyVisitors[] = [];
   for (const [key, visitors] of sparse) {
     const campaignCode = key % campaigns;

@@ -1,0 +1,204 @@
+/**
+ * A funnel streamed in batches of persons (the ClickHouse store's path for a large project) gives the report of the
+ * same funnel over the whole project, on random streams and random definitions: orders, windows, exclusions, step
+ * filters, event and person breakdowns with every attribution, trends, time to convert and correlation. The
+ * batches come from test/helpers/batched-columns.ts, a plain cut of the whole columns.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { runCohorts } from '../../src/analysis/cohorts/run-cohorts.js';
+import { runFunnel } from '../../src/analysis/funnel/run-funnel.js';
+import { monthlyVisitors } from '../../src/analysis/kpi/monthly-visitors.js';
+import { ColumnCache } from '../../src/engine/column-cache.js';
+import { FunnelscopeError } from '../../src/model/errors.js';
+import { parseFunnelDefinition } from '../../src/model/funnel-definition.js';
+import { BatchedColumns } from '../helpers/batched-columns.js';
+import { MemoryColumns, type TestEvent } from '../helpers/memory-columns.js';
+
+const base = Date.UTC(2026, 0, 5) / 1000;
+
+const personArb = fc.record({
+  tier: fc.constantFrom('gold', 'silver', ''),
+  events: fc.array(
+    fc.record({
+      hours: fc.integer({ min: 0, max: 24 * 6 }),
+      name: fc.constantFrom('A', 'B', 'C', 'X'),
+      value: fc.constantFrom('', 'red', 'blue'),
+    }),
+    { minLength: 1, maxLength: 8 },
+  ),
+});
+
+const definitionArb = fc.record({
+  order: fc.constantFrom('ordered', 'strict', 'unordered'),
+  steps: fc.constantFrom(['A', 'B'], ['A', 'B', 'C'], ['B', 'C'], ['A', 'C', 'B']),
+  hours: fc.constantFrom(2, 24, 24 * 7),
+  exclusion: fc.boolean(),
+  filter: fc.boolean(),
+  breakdown: fc.constantFrom(null, 'first_touch', 'last_touch', 'all_events', 'step', 'person'),
+  view: fc.constantFrom('steps', 'trends', 'time_to_convert'),
+  correlation: fc.boolean(),
+});
+
+type Def = typeof definitionArb extends fc.Arbitrary<infer T> ? T : never;
+
+function definitionOf(d: Def): Record<string, unknown> {
+  return {
+    order: d.order,
+    steps: d.steps.map((event, k) => ({
+      event,
+      ...(d.filter && k === 1 ? { filters: [{ property: 'value', op: 'neq', value: 'blue' }] } : {}),
+    })),
+    window: { amount: d.hours, unit: 'hour' },
+    ...(d.exclusion && d.order === 'ordered' ? { exclusions: [{ event: 'X', fromStep: 0, toStep: 1 }] } : {}),
+    ...(d.breakdown === 'person'
+      ? { breakdown: { properties: ['tier'], scope: 'person' } }
+      : d.breakdown
+        ? { breakdown: { properties: ['value'], attribution: d.breakdown, attributionStep: 0 } }
+        : {}),
+    view: d.view,
+    ...(d.view === 'trends' ? { interval: 'day' } : {}),
+    ...(d.correlation && d.view === 'steps' ? { correlation: { type: 'events' } } : {}),
+  };
+}
+
+/** The report without what describes the run (time taken, batches), or the error's code. */
+async function reportOf(cache: ColumnCache, definition: Record<string, unknown>): Promise<unknown> {
+  try {
+    const report = await runFunnel(cache, 'default', parseFunnelDefinition(definition));
+    return JSON.parse(JSON.stringify(report), (key, value) =>
+      key === 'elapsedMs' || key === 'batches' ? undefined : value,
+    );
+  } catch (error) {
+    if (error instanceof FunnelscopeError) return { error: error.code, message: error.message };
+    throw error;
+  }
+}
+
+describe('a funnel streamed in batches of persons', () => {
+  it('gives the whole run’s report, figure for figure', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(personArb, { minLength: 1, maxLength: 12 }),
+        definitionArb,
+        fc.integer({ min: 1, max: 9 }),
+        async (persons, d, batchEvents) => {
+          const events: TestEvent[] = persons.flatMap((p, i) =>
+            p.events.map((e) => ({
+              person: `p${String(i).padStart(2, '0')}`,
+              tsSeconds: base + e.hours * 3600,
+              event: e.name,
+              props: e.value ? { value: e.value } : ({} as Record<string, string>),
+            })),
+          );
+          const traits = Object.fromEntries(
+            persons.map((p, i) => [
+              `p${String(i).padStart(2, '0')}`,
+              p.tier ? { tier: p.tier } : ({} as Record<string, string>),
+            ]),
+          );
+          const definition = definitionOf(d);
+          const whole = await reportOf(new ColumnCache(new MemoryColumns(events, traits)), definition);
+          const batched = new BatchedColumns(new MemoryColumns(events, traits), batchEvents);
+          const streamed = await reportOf(new ColumnCache(batched), definition);
+          expect(streamed).toEqual(whole);
+          // Streamed whenever the run can be (an error may come before any batch).
+          const longest = Math.max(...persons.map((p) => p.events.length));
+          if (!('error' in (whole as object)) && events.length > Math.max(batchEvents, longest)) {
+            expect(batched.batchesStreamed).toBeGreaterThan(1);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  }, 120_000);
+
+  it('counts the KPI visitors per month, channel and campaign as the whole pass does', async () => {
+    const eventArb = fc.record({
+      days: fc.integer({ min: 0, max: 100 }),
+      name: fc.constantFrom('$pageview', 'A'),
+      channel: fc.constantFrom('', 'Email', 'Paid Search'),
+      campaign: fc.constantFrom('', 'spring', 'fall'),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(eventArb, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 10 }),
+        fc.integer({ min: 1, max: 7 }),
+        async (persons, batchEvents) => {
+          const events: TestEvent[] = persons.flatMap((list, i) =>
+            list.map((e) => ({
+              person: `p${i}`,
+              tsSeconds: base + e.days * 86_400,
+              event: e.name,
+              props: {
+                ...(e.channel ? { channel: e.channel } : {}),
+                ...(e.campaign ? { utm_campaign: e.campaign } : {}),
+              },
+            })),
+          );
+          const whole = await monthlyVisitors(new ColumnCache(new MemoryColumns(events)), 'default');
+          const batched = new BatchedColumns(new MemoryColumns(events), batchEvents);
+          expect(await monthlyVisitors(new ColumnCache(batched), 'default')).toEqual(whole);
+          const pageViews = events.some((e) => e.event === '$pageview');
+          if (pageViews && events.length > Math.max(batchEvents, ...persons.map((p) => p.length))) {
+            expect(batched.batchesStreamed).toBeGreaterThan(1);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives the cohort and retention tables of the whole pass', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(personArb, { minLength: 1, maxLength: 12 }),
+        fc.record({
+          order: fc.constantFrom('ordered', 'strict'),
+          hours: fc.constantFrom(2, 24, 24 * 7),
+          byValue: fc.boolean(),
+          from: fc.constantFrom('entry', 'conversion'),
+          period: fc.constantFrom('day', 'week'),
+        }),
+        fc.integer({ min: 1, max: 9 }),
+        async (persons, c, batchEvents) => {
+          const events: TestEvent[] = persons.flatMap((p, i) =>
+            p.events.map((e) => ({
+              person: `p${String(i).padStart(2, '0')}`,
+              tsSeconds: base + e.hours * 3600,
+              event: e.name,
+              props: e.value ? { value: e.value } : ({} as Record<string, string>),
+            })),
+          );
+          const spec = {
+            definition: parseFunnelDefinition({
+              order: c.order,
+              steps: [{ event: 'A' }, { event: 'B' }],
+              window: { amount: c.hours, unit: 'hour' },
+            }),
+            period: c.period,
+            property: c.byValue ? 'value' : null,
+            retention: { event: 'C', periods: 4, period: 'day', from: c.from },
+          } as const;
+          const outcome = async (cache: ColumnCache) => {
+            try {
+              const report = await runCohorts(cache, 'default', spec);
+              return JSON.parse(JSON.stringify(report), (key, value) => (key === 'elapsedMs' ? undefined : value));
+            } catch (error) {
+              if (error instanceof FunnelscopeError) return { error: error.code, message: error.message };
+              throw error;
+            }
+          };
+          const whole = await outcome(new ColumnCache(new MemoryColumns(events)));
+          const batched = new BatchedColumns(new MemoryColumns(events), batchEvents);
+          expect(await outcome(new ColumnCache(batched))).toEqual(whole);
+          const longest = Math.max(...persons.map((p) => p.events.length));
+          if (!('error' in whole) && events.length > Math.max(batchEvents, longest)) {
+            expect(batched.batchesStreamed).toBeGreaterThan(1);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
