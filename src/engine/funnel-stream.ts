@@ -1,4 +1,5 @@
 import { endOfDayUtcMs, startOfDayUtcMs } from '../analysis/calendar.js';
+import { identityEventNames } from '../model/bookkeeping-events.js';
 import type { FunnelDefinition, PropertyFilter } from '../model/funnel-definition.js';
 import type { DictionaryColumn } from '../store/event-columns.js';
 import type { ProjectColumns } from './column-cache.js';
@@ -38,16 +39,6 @@ export interface FunnelStream {
   fromUs: number;
   toUs: number;
 }
-
-/** Identity calls are bookkeeping, not behaviour: only a step or exclusion that names one sees it. */
-export const identityEventNames: ReadonlySet<string> = new Set(['$identify', '$groupidentify', '$create_alias']);
-
-/**
- * Experiment exposures (Segment's Experiment Viewed, PostHog's $feature_flag_called): bookkeeping of a test, not
- * something a person chose to do, so paths and "what dropped people did instead" leave them out with the identity
- * calls (docs/paths.md).
- */
-export const exposureEventNames: ReadonlySet<string> = new Set(['Experiment Viewed', '$feature_flag_called']);
 
 /** Per-row test of one filter: a lookup over the dictionary codes of the column it reads. */
 interface CompiledFilter {

@@ -93,6 +93,8 @@ export interface PersonBatch {
 export interface PersonStream {
   /** The first and last event time of the whole project (µs; ±Infinity when it has none). */
   span: { lo: number; hi: number };
+  /** The last event's time, identity calls aside (analysis/data-end.ts; µs, −Infinity when there is none). */
+  lastEventUs: number;
   eventNames: readonly string[];
   /** Valid until the next batch is asked for (its arrays are reused). */
   batches: AsyncIterable<PersonBatch>;

@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastEventUs } from '../../src/analysis/data-end.js';
 import { ClickHouseShards } from '../../src/store/clickhouse/clickhouse-shards.js';
 import { chString, tsvField } from '../../src/store/clickhouse/clickhouse-sql.js';
 import { ClickHouseStore } from '../../src/store/clickhouse/clickhouse-store.js';
@@ -320,12 +321,30 @@ clickhouseSuite('ClickHouse store on a 2-shard cluster', () => {
         expect(roles).toEqual(
           Array.from({ length: whole.personCount }, (_, p) => role.values[role.codes[p] as number] ?? null),
         );
+        expect(stream.lastEventUs).toBe(lastEventUs(whole));
         expect(stream.span).toEqual({
           lo: Math.min(...whole.tsUs.subarray(0, whole.eventCount)),
           hi: Math.max(...whole.tsUs.subarray(0, whole.eventCount)),
         });
       } finally {
         await store.close();
+      }
+    });
+
+    it("the dashboard's event list and catalog on a streamed project equal DuckDB's", async () => {
+      const servers = [
+        await startServer(duck),
+        await startServer(streamingUrl(500), ['--ingest-dir', join(dir, 'ingest-dashboard')]),
+      ];
+      try {
+        for (const route of ['/api/events', '/api/catalog']) {
+          const [a, b] = await Promise.all(servers.map(async (s) => (await fetch(`${s.url}${route}`)).json()));
+          expect(b, route).toEqual(a);
+        }
+        const events = (await (await fetch(`${servers[1]?.url}/api/events`)).json()) as { events: unknown[] };
+        expect(events.events.length).toBeGreaterThan(3);
+      } finally {
+        await Promise.all(servers.map((s) => s.stop()));
       }
     });
 
@@ -338,6 +357,7 @@ clickhouseSuite('ClickHouse store on a 2-shard cluster', () => {
       for (const args of [
         ['diagnose', '--definition', definition, '--format', 'json'],
         ['paths', '--from', 'Signed Up', '--format', 'json'],
+        ['paths', '--to', '$pageview /pricing', '--page-paths', '--depth', '3', '--format', 'json'],
         ['cohorts', '--definition', definition, '--period', 'week', '--format', 'json'],
         [
           'cohorts',
@@ -353,6 +373,7 @@ clickhouseSuite('ClickHouse store on a 2-shard cluster', () => {
           'json',
         ],
         ['kpi', '--format', 'json'],
+        ['anomalies', '--metric', 'funnel', '--definition', definition, '--format', 'json'],
         ['pipeline', '--as-of', '2026-10-31', '--format', 'json'],
         ['attribution', '--conversion', 'deal_won', '--format', 'json'],
         ['attribution', '--conversion', 'Signed Up', '--format', 'json'],
@@ -362,7 +383,7 @@ clickhouseSuite('ClickHouse store on a 2-shard cluster', () => {
         const [a, b] = await Promise.all([runCliJson(['--db', duck, ...args]), runCliJson([...store(), ...args])]);
         expect(b.code, `${args[0]}: ${b.stderr}`).toBe(0);
         expect(numbers(b.json), args[0]).toEqual(numbers(a.json));
-        if (['diagnose', 'cohorts', 'kpi'].includes(args[0] as string)) {
+        if (['diagnose', 'paths', 'cohorts', 'kpi', 'anomalies'].includes(args[0] as string)) {
           // Reports made of several funnel runs, some streamed and some (per-unit hand-overs) loaded whole.
           const c = await runCliJson(['--store', streamingUrl(500), '--project', 'default', ...args]);
           expect(c.code, `${args[0]} streamed: ${c.stderr}`).toBe(0);

@@ -12,7 +12,9 @@ describe('clickhouse:// store URLs', () => {
       cluster: 'prod',
       user: 'default',
       password: '',
+      batchEvents: 20_000_000,
     });
+    expect(parseClickHouseUrl('clickhouse://h/db?batch_events=500').batchEvents).toBe(500);
     expect(parseClickHouseUrl('clickhouse://bob:s%40cret@db.local:9999')).toMatchObject({
       shards: [{ host: 'db.local', port: 9999 }],
       database: 'funnelscope',
@@ -37,5 +39,6 @@ describe('clickhouse:// store URLs', () => {
     expect(error('clickhouse://h:99999/db').message).toMatch(/port 99999/);
     expect(error('clickhouse://h/db?shards=2').message).toMatch(/unknown option "shards"/);
     expect(error('clickhouse://h/db?cluster=x-y').details.field).toBe('store');
+    expect(error('clickhouse://h/db?batch_events=1e6').message).toMatch(/batch_events "1e6" is not a whole number/);
   });
 });

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { runCohorts } from '../../src/analysis/cohorts/run-cohorts.js';
 import { runFunnel } from '../../src/analysis/funnel/run-funnel.js';
 import { monthlyVisitors } from '../../src/analysis/kpi/monthly-visitors.js';
+import { runPaths } from '../../src/analysis/paths/run-paths.js';
 import { ColumnCache } from '../../src/engine/column-cache.js';
 import { FunnelscopeError } from '../../src/model/errors.js';
 import { parseFunnelDefinition } from '../../src/model/funnel-definition.js';
@@ -196,6 +197,65 @@ describe('a funnel streamed in batches of persons', () => {
           if (!('error' in whole) && events.length > Math.max(batchEvents, longest)) {
             expect(batched.batchesStreamed).toBeGreaterThan(1);
           }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives the paths of the whole pass', async () => {
+    const eventArb = fc.record({
+      hours: fc.integer({ min: 0, max: 48 }),
+      name: fc.constantFrom('$pageview', 'A', 'B', '$identify'),
+      path: fc.constantFrom('', '/a', '/a/', '/b'),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(eventArb, { minLength: 1, maxLength: 7 }), { minLength: 1, maxLength: 10 }),
+        fc.record({
+          from: fc.boolean(),
+          anchor: fc.constantFrom('$pageview', 'A', '$pageview /a'),
+          depth: fc.integer({ min: 1, max: 4 }),
+          pagePaths: fc.boolean(),
+          collapseRepeats: fc.boolean(),
+          top: fc.integer({ min: 1, max: 5 }),
+        }),
+        fc.integer({ min: 1, max: 7 }),
+        async (persons, p, batchEvents) => {
+          const events: TestEvent[] = persons.flatMap((list, i) =>
+            list.map((e) => ({
+              person: `p${i}`,
+              tsSeconds: base + e.hours * 3600,
+              event: e.name,
+              props: e.path ? { path: e.path } : ({} as Record<string, string>),
+            })),
+          );
+          const spec = {
+            from: p.from ? p.anchor : null,
+            to: p.from ? null : p.anchor,
+            depth: p.depth,
+            windowSeconds: null,
+            exclude: [],
+            pagePaths: p.pagePaths,
+            collapseRepeats: p.collapseRepeats,
+            identityCalls: false,
+            top: p.top,
+            maxNodesPerPosition: 2,
+            dateFrom: null,
+            dateTo: null,
+          };
+          const outcome = async (cache: ColumnCache) => {
+            try {
+              const report = await runPaths(cache, 'default', spec);
+              return { ...report, stats: { eventsScanned: report.stats.eventsScanned } };
+            } catch (error) {
+              if (error instanceof FunnelscopeError) return { error: error.code, message: error.message };
+              throw error;
+            }
+          };
+          const whole = await outcome(new ColumnCache(new MemoryColumns(events)));
+          const batched = new BatchedColumns(new MemoryColumns(events), batchEvents);
+          expect(await outcome(new ColumnCache(batched))).toEqual(whole);
         },
       ),
       { numRuns: 200 },

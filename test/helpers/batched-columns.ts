@@ -1,3 +1,4 @@
+import { lastEventUs } from '../../src/analysis/data-end.js';
 import type {
   DictionaryColumn,
   EventColumnSource,
@@ -78,6 +79,6 @@ export class BatchedColumns implements EventColumnSource {
         first = end;
       }
     };
-    return { span, eventNames: whole.eventNames, batches: batches() };
+    return { span, lastEventUs: lastEventUs(whole), eventNames: whole.eventNames, batches: batches() };
   }
 }

@@ -4,7 +4,7 @@ import type { FunnelBreakdown, FunnelDefinition } from '../../model/funnel-defin
 import { bucketIndex, trendBuckets } from '../calendar.js';
 import { dataEndUs, dateRange, type RunOptions, runFunnel } from '../funnel/run-funnel.js';
 import type { TransitionUnits } from '../funnel/transition-units.js';
-import { labelSet, rowLabels } from '../paths/run-paths.js';
+import { labelSet, pathValues, rowLabels } from '../paths/run-paths.js';
 import {
   type CohortRow,
   ConversionCounts,
@@ -162,7 +162,7 @@ export async function runCohorts(
   const report = await runFunnel(cache, project, definition, {
     ...options,
     times: false,
-    unitsPerBatch: { values: pagePaths ? [{ kind: 'event', property: 'path' }] : [], receive },
+    unitsPerBatch: { values: pagePaths ? [pathValues] : [], receive },
     ...(breakdown
       ? {
           segmentations: {

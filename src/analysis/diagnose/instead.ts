@@ -1,4 +1,4 @@
-import { exposureEventNames, identityEventNames } from '../../engine/funnel-stream.js';
+import { exposureEventNames, identityEventNames } from '../../model/bookkeeping-events.js';
 import type { EventColumns } from '../../store/event-columns.js';
 import type { CorrelationReport } from '../funnel/report.js';
 import { correlationReport } from '../funnel/report-sections.js';

@@ -1,5 +1,5 @@
 import type { ColumnCache } from '../../engine/column-cache.js';
-import { exposureEventNames, identityEventNames } from '../../engine/funnel-stream.js';
+import { exposureEventNames, identityEventNames } from '../../model/bookkeeping-events.js';
 import type { FunnelBreakdown, FunnelDefinition } from '../../model/funnel-definition.js';
 import { endOfDayUtcMs, localDate, trendBuckets, utcDayMs } from '../calendar.js';
 import type { BreakdownEntry, StepReport } from '../funnel/report.js';

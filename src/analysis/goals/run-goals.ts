@@ -10,7 +10,7 @@ import { jsonName, kpiSpec } from '../../model/report-requests.js';
 import { wilsonInterval } from '../../stats/wilson-interval.js';
 import type { Store } from '../../store/store.js';
 import { utcDayMs } from '../calendar.js';
-import { lastEventUs } from '../data-end.js';
+import { projectEnds } from '../data-end.js';
 import { runFunnel } from '../funnel/run-funnel.js';
 import { kpiReport } from '../kpi/kpi-report.js';
 import type { KpiReport, KpiRow } from '../kpi/report.js';
@@ -38,7 +38,7 @@ export async function lastDataDay(
   store: Pick<Store, 'spendAndDeals'>,
   project: string,
 ): Promise<number> {
-  let last = Math.max(0, lastEventUs((await cache.get(project)).columns) / 1000);
+  let last = Math.max(0, (await projectEnds(cache, project)).lastEventUs / 1000);
   const inputs = await store.spendAndDeals(project);
   for (const d of inputs.deals) last = Math.max(last, d.createdAt?.getTime() ?? 0, d.closedAt?.getTime() ?? 0);
   for (const s of inputs.spend) last = Math.max(last, s.date.getTime());

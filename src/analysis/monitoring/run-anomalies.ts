@@ -16,6 +16,7 @@ import {
   rateAnomalies,
 } from '../../stats/anomaly.js';
 import type { Store } from '../../store/store.js';
+import { projectEnds } from '../data-end.js';
 import { runFunnel } from '../funnel/run-funnel.js';
 import { conversionRows } from '../step-match.js';
 
@@ -126,9 +127,7 @@ export async function runAnomalies(
       timezone: 'UTC',
     });
     const points = report.trends ?? [];
-    const project = await cache.get(spec.project);
-    let lastMs = Number.NEGATIVE_INFINITY;
-    for (const ts of project.columns.tsUs) if (ts / 1000 > lastMs) lastMs = ts / 1000;
+    const lastMs = (await projectEnds(cache, spec.project)).span.hi / 1000;
     const windowMs = spec.definition.window.amount * secondsPerUnit[spec.definition.window.unit] * 1000;
     // An entry day is complete when its last moment plus the window is within the data.
     const complete = points.filter((p) => Date.parse(`${p.periodStart}T00:00:00Z`) + dayMs - 1 + windowMs <= lastMs);

@@ -162,104 +162,131 @@ export function tallyPaths(
   anchors: Int32Array,
   options: PathOptions,
 ): PathsResult {
-  const { personStarts, personCount, tsUs } = columns;
-  const codes = labels.codes;
-  const after = options.direction === 'after';
-  const step = after ? 1 : -1;
-  const trie = new SequenceTrie();
-  const excluded = options.excluded;
-  const windowUs = options.windowUs ?? Infinity;
-  let person = 0;
-  for (let a = 0; a < anchors.length; a += 1) {
-    const anchor = anchors[a] as number;
-    person = personOf(personStarts, personCount, anchor, person);
-    const first = personStarts[person] as number;
-    const end = personStarts[person + 1] as number;
-    const t0 = tsUs[anchor] as number;
-    let last = codes[anchor] as number;
-    let node = trie.child(0, last);
-    let length = 1;
-    let ranOut = true;
-    for (let row = anchor + step; row >= first && row < end; row += step) {
-      if (Math.abs((tsUs[row] as number) - t0) > windowUs) break;
-      const code = codes[row] as number;
-      if (excluded[code] === 1 || (options.collapseRepeats && code === last)) continue;
-      if (length === options.depth + 1) {
-        ranOut = false;
-        break;
+  const tally = new PathTally(options);
+  tally.add(columns, labels.codes, anchors);
+  return tally.result(labels.names);
+}
+
+/**
+ * The paths of `tallyPaths`, added up over several sets of columns (batches of persons) whose label codes mean the
+ * same labels: the sequences of every batch go into one trie, and the result is read from it at the end.
+ */
+export class PathTally {
+  private readonly trie = new SequenceTrie();
+  private units = 0;
+
+  constructor(private readonly options: PathOptions) {}
+
+  add(
+    columns: Pick<EventColumns, 'personStarts' | 'personCount' | 'tsUs'>,
+    codes: Int32Array,
+    anchors: Int32Array,
+  ): void {
+    const { personStarts, personCount, tsUs } = columns;
+    const options = this.options;
+    const after = options.direction === 'after';
+    const step = after ? 1 : -1;
+    const trie = this.trie;
+    const excluded = options.excluded;
+    const windowUs = options.windowUs ?? Infinity;
+    let person = 0;
+    for (let a = 0; a < anchors.length; a += 1) {
+      const anchor = anchors[a] as number;
+      person = personOf(personStarts, personCount, anchor, person);
+      const first = personStarts[person] as number;
+      const end = personStarts[person + 1] as number;
+      const t0 = tsUs[anchor] as number;
+      let last = codes[anchor] as number;
+      let node = trie.child(0, last);
+      let length = 1;
+      let ranOut = true;
+      for (let row = anchor + step; row >= first && row < end; row += step) {
+        if (Math.abs((tsUs[row] as number) - t0) > windowUs) break;
+        const code = codes[row] as number;
+        if (excluded[code] === 1 || (options.collapseRepeats && code === last)) continue;
+        if (length === options.depth + 1) {
+          ranOut = false;
+          break;
+        }
+        node = trie.child(node, code);
+        last = code;
+        length += 1;
       }
-      node = trie.child(node, code);
-      last = code;
-      length += 1;
+      if (ranOut && length <= options.depth) node = trie.child(node, after ? END : START);
+      trie.ends[node] = (trie.ends[node] as number) + 1;
     }
-    if (ranOut && length <= options.depth) node = trie.child(node, after ? END : START);
-    trie.ends[node] = (trie.ends[node] as number) + 1;
+    this.units += anchors.length;
   }
 
-  const name = (code: number) => (code === END ? endLabel : code === START ? startLabel : (labels.names[code] ?? ''));
-  const sequences: { codes: number[]; units: number }[] = [];
-  for (let node = 1; node < trie.size; node += 1) {
-    const units = trie.ends[node] as number;
-    if (units === 0) continue;
-    const s = trie.sequence(node);
-    if (!after) s.reverse();
-    sequences.push({ codes: s, units });
-  }
-  // After: the anchor at position 0; before: at position `depth` (shorter sequences end there).
-  const positionOf = (s: readonly number[], i: number) => (after ? i : options.depth + 1 - s.length + i);
+  /** The report's figures, with `names` the labels of the codes. */
+  result(names: readonly string[]): PathsResult {
+    const { options, trie } = this;
+    const after = options.direction === 'after';
+    const name = (code: number) => (code === END ? endLabel : code === START ? startLabel : (names[code] ?? ''));
+    const sequences: { codes: number[]; units: number }[] = [];
+    for (let node = 1; node < trie.size; node += 1) {
+      const units = trie.ends[node] as number;
+      if (units === 0) continue;
+      const s = trie.sequence(node);
+      if (!after) s.reverse();
+      sequences.push({ codes: s, units });
+    }
+    // After: the anchor at position 0; before: at position `depth` (shorter sequences end there).
+    const positionOf = (s: readonly number[], i: number) => (after ? i : options.depth + 1 - s.length + i);
 
-  const columnUnits = new Map<string, number>();
-  for (const { codes: s, units } of sequences) {
-    s.forEach((code, i) => {
-      const key = `${positionOf(s, i)}:${name(code)}`;
-      columnUnits.set(key, (columnUnits.get(key) ?? 0) + units);
-    });
-  }
-  const kept = new Set<string>();
-  const byPosition = new Map<number, [string, number][]>();
-  for (const [key, units] of columnUnits) {
-    const position = Number(key.slice(0, key.indexOf(':')));
-    byPosition.set(position, [...(byPosition.get(position) ?? []), [key, units]]);
-  }
-  for (const entries of byPosition.values()) {
-    entries.sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
-    for (const [key] of entries.slice(0, options.maxNodesPerPosition)) kept.add(key);
-  }
+    const columnUnits = new Map<string, number>();
+    for (const { codes: s, units } of sequences) {
+      s.forEach((code, i) => {
+        const key = `${positionOf(s, i)}:${name(code)}`;
+        columnUnits.set(key, (columnUnits.get(key) ?? 0) + units);
+      });
+    }
+    const kept = new Set<string>();
+    const byPosition = new Map<number, [string, number][]>();
+    for (const [key, units] of columnUnits) {
+      const position = Number(key.slice(0, key.indexOf(':')));
+      byPosition.set(position, [...(byPosition.get(position) ?? []), [key, units]]);
+    }
+    for (const entries of byPosition.values()) {
+      entries.sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
+      for (const [key] of entries.slice(0, options.maxNodesPerPosition)) kept.add(key);
+    }
 
-  const nodes = new Map<string, PathNode>();
-  const links = new Map<string, PathLink>();
-  for (const { codes: s, units } of sequences) {
-    let previous: string | null = null;
-    s.forEach((code, i) => {
-      const position = positionOf(s, i);
-      const full = `${position}:${name(code)}`;
-      const label = kept.has(full) ? name(code) : otherLabel;
-      const id = `${position}:${label}`;
-      const node = nodes.get(id) ?? { id, name: label, position, units: 0 };
-      node.units += units;
-      nodes.set(id, node);
-      if (previous !== null) {
-        const key = `${previous}\u0000${id}`;
-        const link = links.get(key) ?? { source: previous, target: id, units: 0 };
-        link.units += units;
-        links.set(key, link);
-      }
-      previous = id;
-    });
+    const nodes = new Map<string, PathNode>();
+    const links = new Map<string, PathLink>();
+    for (const { codes: s, units } of sequences) {
+      let previous: string | null = null;
+      s.forEach((code, i) => {
+        const position = positionOf(s, i);
+        const full = `${position}:${name(code)}`;
+        const label = kept.has(full) ? name(code) : otherLabel;
+        const id = `${position}:${label}`;
+        const node = nodes.get(id) ?? { id, name: label, position, units: 0 };
+        node.units += units;
+        nodes.set(id, node);
+        if (previous !== null) {
+          const key = `${previous}\u0000${id}`;
+          const link = links.get(key) ?? { source: previous, target: id, units: 0 };
+          link.units += units;
+          links.set(key, link);
+        }
+        previous = id;
+      });
+    }
+    const byUnits =
+      <T extends { units: number }>(key: (x: T) => string) =>
+      (x: T, y: T) =>
+        y.units - x.units || key(x).localeCompare(key(y));
+    return {
+      units: this.units,
+      nodes: [...nodes.values()].sort((x, y) => x.position - y.position || byUnits<PathNode>((n) => n.id)(x, y)),
+      links: [...links.values()].sort(byUnits<PathLink>((l) => `${l.source}\u0000${l.target}`)),
+      paths: sequences
+        .map(({ codes: s, units }) => ({ events: s.map(name), units }))
+        .sort(byUnits((p) => p.events.join('\u0000')))
+        .slice(0, options.top),
+    };
   }
-  const byUnits =
-    <T extends { units: number }>(key: (x: T) => string) =>
-    (x: T, y: T) =>
-      y.units - x.units || key(x).localeCompare(key(y));
-  return {
-    units: anchors.length,
-    nodes: [...nodes.values()].sort((x, y) => x.position - y.position || byUnits<PathNode>((n) => n.id)(x, y)),
-    links: [...links.values()].sort(byUnits<PathLink>((l) => `${l.source}\u0000${l.target}`)),
-    paths: sequences
-      .map(({ codes: s, units }) => ({ events: s.map(name), units }))
-      .sort(byUnits((p) => p.events.join('\u0000')))
-      .slice(0, options.top),
-  };
 }
 
 /**

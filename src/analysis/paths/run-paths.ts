@@ -1,12 +1,16 @@
 import { normalizeUrl } from '../../engine/breakdown-values.js';
-import type { ColumnCache, ProjectColumns } from '../../engine/column-cache.js';
-import { exposureEventNames, identityEventNames } from '../../engine/funnel-stream.js';
+import { type ColumnCache, type ProjectColumns, personBatches } from '../../engine/column-cache.js';
+import { exposureEventNames, identityEventNames } from '../../model/bookkeeping-events.js';
 import { FunnelscopeError } from '../../model/errors.js';
+import type { EventValueSource } from '../../store/event-columns.js';
 import { utcDayMs } from '../calendar.js';
-import { firstRows, type PathOptions, type PathsResult, type RowLabels, tallyPaths } from './paths.js';
+import { firstRows, type PathOptions, type PathsResult, PathTally, type RowLabels } from './paths.js';
 
 /** The event of page calls (docs/ingestion.md); with `pagePaths` each one is labelled with its path. */
 export const pageviewEvent = '$pageview';
+
+/** The page path values that label page views (`pagePaths`). */
+export const pathValues: EventValueSource = { kind: 'event', property: 'path' };
 
 export interface PathsSpec {
   /** Paths after the first time each person did this (an event name or a label such as `$pageview /pricing`). */
@@ -46,7 +50,7 @@ export async function rowLabels(project: ProjectColumns, pagePaths: boolean): Pr
   const names = [...columns.eventNames];
   const pageCode = columns.eventNames.indexOf(pageviewEvent);
   if (!pagePaths || pageCode < 0) return { codes: columns.eventCode, names };
-  const paths = await project.eventValues({ kind: 'event', property: 'path' });
+  const paths = await project.eventValues(pathValues);
   // Dictionary value → label code (several raw paths may normalise to one label).
   const byLabel = new Map<string, number>();
   const labelOf = paths.values.map((value) => {
@@ -112,36 +116,52 @@ export async function runPaths(cache: ColumnCache, projectId: string, spec: Path
       field: 'depth',
     });
   }
-  const project = await cache.get(projectId);
-  const labels = await rowLabels(project, spec.pagePaths);
   const anchorName = (spec.from ?? spec.to) as string;
-  const anchor = labelSet(labels, anchorName, spec.from !== null ? 'from' : 'to', true);
-  const excluded = labelMask(labels, [
-    ...spec.exclude,
-    ...(spec.identityCalls ? [] : [...identityEventNames, ...exposureEventNames]),
-  ]);
-  // The anchor is never left out: a path from an identity call keeps it.
-  anchor.forEach((v, code) => {
-    if (v === 1) excluded[code] = 0;
-  });
   const fromUs = spec.dateFrom === null ? -Infinity : utcDayMs(spec.dateFrom, 'dateFrom') * 1000;
   const toUs = spec.dateTo === null ? Infinity : (utcDayMs(spec.dateTo, 'dateTo') + 86_400_000) * 1000;
-  const anchors = firstRows(project.columns, labels, anchor, fromUs, toUs);
-  const options: PathOptions = {
-    depth: spec.depth,
-    direction: spec.from !== null ? 'after' : 'before',
-    windowUs: spec.windowSeconds === null ? null : spec.windowSeconds * 1e6,
-    collapseRepeats: spec.collapseRepeats,
-    excluded,
-    top: spec.top,
-    maxNodesPerPosition: spec.maxNodesPerPosition,
-  };
-  const result = tallyPaths(project.columns, labels, anchors, options);
+  const { batches } = await personBatches(cache, projectId, {
+    eventValues: spec.pagePaths ? [pathValues] : [],
+    personValues: [],
+  });
+  // The paths add up person by person: batch by batch when the store streams the project, else in one pass. The
+  // label codes mean the same labels in every batch (the batches share the event names and path values).
+  let tally: PathTally | null = null;
+  let names: readonly string[] = [];
+  const direction: PathOptions['direction'] = spec.from !== null ? 'after' : 'before';
+  let eventsScanned = 0;
+  for await (const project of batches) {
+    const labels = await rowLabels(project, spec.pagePaths);
+    const anchor = labelSet(labels, anchorName, spec.from !== null ? 'from' : 'to', true);
+    if (!tally) {
+      const excluded = labelMask(labels, [
+        ...spec.exclude,
+        ...(spec.identityCalls ? [] : [...identityEventNames, ...exposureEventNames]),
+      ]);
+      // The anchor is never left out: a path from an identity call keeps it.
+      anchor.forEach((v, code) => {
+        if (v === 1) excluded[code] = 0;
+      });
+      const options: PathOptions = {
+        depth: spec.depth,
+        direction,
+        windowUs: spec.windowSeconds === null ? null : spec.windowSeconds * 1e6,
+        collapseRepeats: spec.collapseRepeats,
+        excluded,
+        top: spec.top,
+        maxNodesPerPosition: spec.maxNodesPerPosition,
+      };
+      tally = new PathTally(options);
+    }
+    names = labels.names;
+    tally.add(project.columns, labels.codes, firstRows(project.columns, labels, anchor, fromUs, toUs));
+    eventsScanned += project.columns.eventCount;
+  }
+  const result = (tally as PathTally | null)?.result(names) ?? { units: 0, nodes: [], links: [], paths: [] };
   return {
     anchor: anchorName,
-    direction: options.direction,
+    direction,
     depth: spec.depth,
     ...result,
-    stats: { eventsScanned: project.columns.eventCount, elapsedMs: performance.now() - started },
+    stats: { eventsScanned, elapsedMs: performance.now() - started },
   };
 }

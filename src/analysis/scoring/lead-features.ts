@@ -7,7 +7,7 @@
  * person traits as the last identify call up to then set them. Identity calls and experiment exposures are not
  * behaviour and are left out of the counts. Pure.
  */
-import { exposureEventNames, identityEventNames } from '../../engine/funnel-stream.js';
+import { exposureEventNames, identityEventNames } from '../../model/bookkeeping-events.js';
 import type { DictionaryColumn, EventColumns } from '../../store/event-columns.js';
 import type { FeatureFrame } from './features.js';
 

@@ -13,8 +13,7 @@ import { runAnomalies } from '../../analysis/monitoring/run-anomalies.js';
 import { runPaths } from '../../analysis/paths/run-paths.js';
 import { runPipeline } from '../../analysis/pipeline/run-pipeline.js';
 import { applyLeadScoring, explainLeadScore, trainLeadScoring } from '../../analysis/scoring/run-scoring.js';
-import { ColumnCache } from '../../engine/column-cache.js';
-import type { Catalog } from '../../model/catalog.js';
+import { ColumnCache, personBatches } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { parseFunnelDefinition } from '../../model/funnel-definition.js';
 import {
@@ -110,40 +109,47 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   const cache = new ColumnCache(options.columns);
   const run = options.run ?? {};
 
-  // The event names of the project, the most frequent first (the funnel builder's pick list), counted once per
-  // load of the columns (a page asks for them next to its first report).
-  const eventLists = new WeakMap<object, { event: string; events: number }[]>();
+  // Answers kept per project until its data version changes (new events, merges, deals).
+  const answers = new Map<string, { version: string; answer: Promise<unknown> }>();
+  const perVersion = async <T>(what: string, project: string, make: () => Promise<T>): Promise<T> => {
+    const version = await options.columns.dataVersion(project);
+    const key = JSON.stringify([what, project]);
+    const known = answers.get(key);
+    if (known?.version === version) return known.answer as Promise<T>;
+    const answer = make();
+    answers.set(key, { version, answer });
+    answer.catch(() => {
+      if (answers.get(key)?.answer === answer) answers.delete(key);
+    });
+    return answer;
+  };
+
+  // The event names of the project, the most frequent first (the funnel builder's pick list): one pass over the
+  // persons, batch by batch when the store streams the project.
   app.get('/api/events', async (request) => {
-    const { columns } = await cache.get(projectOf(request.query));
-    let events = eventLists.get(columns);
-    if (!events) {
-      const counts = new Float64Array(columns.eventNames.length);
-      for (let i = 0; i < columns.eventCount; i += 1) {
-        const code = columns.eventCode[i] as number;
-        counts[code] = (counts[code] as number) + 1;
+    const project = projectOf(request.query);
+    const events = await perVersion('events', project, async () => {
+      const { eventNames, batches } = await personBatches(cache, project, { eventValues: [], personValues: [] });
+      const counts = new Float64Array(eventNames.length);
+      for await (const batch of batches) {
+        const { eventCode, eventCount } = batch.columns;
+        for (let i = 0; i < eventCount; i += 1) {
+          const code = eventCode[i] as number;
+          counts[code] = (counts[code] as number) + 1;
+        }
       }
-      events = columns.eventNames
+      return eventNames
         .map((event, code) => ({ event, events: counts[code] as number }))
         .filter((e) => e.events > 0)
         .sort((a, b) => b.events - a.events || a.event.localeCompare(b.event));
-      eventLists.set(columns, events);
-    }
+    });
     return { events };
   });
 
-  // Property names and deal stages (the builder's filter, breakdown and deal-stage pick lists), asked again only
-  // after the columns were loaded again (new data).
-  const catalogs = new WeakMap<object, Promise<Catalog>>();
+  // Property names and deal stages (the builder's filter, breakdown and deal-stage pick lists).
   app.get('/api/catalog', async (request) => {
     const project = projectOf(request.query);
-    const { columns } = await cache.get(project);
-    let catalog = catalogs.get(columns);
-    if (!catalog) {
-      catalog = options.store.catalog(project);
-      catalogs.set(columns, catalog);
-      catalog.catch(() => catalogs.delete(columns));
-    }
-    return catalog;
+    return perVersion('catalog', project, () => options.store.catalog(project));
   });
 
   app.post('/api/funnel', async (request) => {

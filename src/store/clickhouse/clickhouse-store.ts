@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AlertRule, AlertRuleDefinition, AlertState } from '../../analysis/alerts/alerts.js';
 import type { Goal, GoalDefinition } from '../../analysis/goals/goals.js';
+import { identityEventNames } from '../../model/bookkeeping-events.js';
 import type { Catalog } from '../../model/catalog.js';
 import { type ChannelSettings, parseChannelSettings } from '../../model/channel-settings.js';
 import type { DealRecords } from '../../model/deals.js';
@@ -405,17 +406,22 @@ export class ClickHouseStore implements Store, EventColumnSource {
       }
       const [range] = await this.shards.rows(
         0,
-        `SELECT min(ts_us), max(ts_us) FROM ${this.t}.events WHERE project_id = ${p}`,
+        `SELECT min(ts_us), max(ts_us), maxIf(ts_us, NOT has(${chStrings([...identityEventNames])}, event)),
+                countIf(NOT has(${chStrings([...identityEventNames])}, event))
+         FROM ${this.t}.events WHERE project_id = ${p}`,
       );
       let lo = Number(range?.[0]);
       let hi = Number(range?.[1]);
+      let last = Number(range?.[3]) > 0 ? Number(range?.[2]) : Number.NEGATIVE_INFINITY;
       for (const stage of stageRows) {
         lo = Math.min(lo, stage.enteredUs);
         hi = Math.max(hi, stage.enteredUs);
+        last = Math.max(last, stage.enteredUs);
       }
       const eventNames = await eventNamesOf(this.shards, this.t, project, stageChanges > 0);
       return {
         span: { lo, hi },
+        lastEventUs: last,
         eventNames,
         batches: streamBatches(this.shards, this.t, project, eventNames, stageRows, extra, this.batchEvents),
       };
