@@ -3,7 +3,7 @@
  * filters, or an OR-step, docs/funnels.md) matched by the funnel engine's own filter code. Used for an experiment's
  * goal and a lead-scoring target or entry.
  */
-import type { ColumnCache, ProjectColumns } from '../engine/column-cache.js';
+import { type ColumnCache, type ProjectColumns, personBatches } from '../engine/column-cache.js';
 import { buildFunnelStream, loadFunnelInputs } from '../engine/funnel-stream.js';
 import { FunnelscopeError } from '../model/errors.js';
 import { parseFunnelDefinition } from '../model/funnel-definition.js';
@@ -47,19 +47,25 @@ export async function stepRows(
 }
 
 /**
- * The rows of the event a `conversions` series counts (forecasts, anomalies): the project's columns and 1 for each
- * row of that event; the event must be named.
+ * The times (ms) of the event a `conversions` series counts (forecasts, anomalies), in person order, and the time
+ * of the project's last event; the event must be named. Batch by batch when the store streams the project.
  */
-export async function conversionRows(
+export async function conversionTimes(
   cache: ColumnCache,
   projectName: string,
   event: string | null | undefined,
-): Promise<{ project: ProjectColumns; rows: Uint8Array }> {
+): Promise<{ times: number[]; lastMs: number }> {
   if (!event) {
     throw new FunnelscopeError('invalid_argument', 'event: conversions count an event; name it (--event)', {
       field: 'event',
     });
   }
-  const project = await cache.get(projectName);
-  return { project, rows: await stepRows(project, projectName, event, 'event') };
+  const { span, batches } = await personBatches(cache, projectName, { eventValues: [], personValues: [] });
+  const times: number[] = [];
+  for await (const project of batches) {
+    const rows = await stepRows(project, projectName, event, 'event');
+    const { tsUs } = project.columns;
+    for (let r = 0; r < rows.length; r += 1) if (rows[r] === 1) times.push((tsUs[r] as number) / 1000);
+  }
+  return { times, lastMs: span.hi / 1000 };
 }

@@ -378,12 +378,14 @@ clickhouseSuite('ClickHouse store on a 2-shard cluster', () => {
         ['attribution', '--conversion', 'deal_won', '--format', 'json'],
         ['attribution', '--conversion', 'Signed Up', '--format', 'json'],
         ['forecast', '--format', 'json'],
+        ['forecast', '--metric', 'conversions', '--event', 'Signed Up', '--format', 'json'],
+        ['anomalies', '--metric', 'conversions', '--event', 'Signed Up', '--format', 'json'],
         ['people', 'show', person, '--json'],
       ]) {
         const [a, b] = await Promise.all([runCliJson(['--db', duck, ...args]), runCliJson([...store(), ...args])]);
         expect(b.code, `${args[0]}: ${b.stderr}`).toBe(0);
         expect(numbers(b.json), args[0]).toEqual(numbers(a.json));
-        if (['diagnose', 'paths', 'cohorts', 'kpi', 'anomalies'].includes(args[0] as string)) {
+        if (['diagnose', 'paths', 'cohorts', 'kpi', 'anomalies', 'forecast'].includes(args[0] as string)) {
           // Reports made of several funnel runs, some streamed and some (per-unit hand-overs) loaded whole.
           const c = await runCliJson(['--store', streamingUrl(500), '--project', 'default', ...args]);
           expect(c.code, `${args[0]} streamed: ${c.stderr}`).toBe(0);
@@ -407,7 +409,7 @@ clickhouseSuite('ClickHouse store on a 2-shard cluster', () => {
       ]) {
         expect(counts(b.json)[key], key).toEqual(counts(a.json)[key]);
       }
-    }, 60_000);
+    }, 180_000);
 
     it('a second migration run copies nothing twice', async () => {
       const again = await runCliJson<{ projects: { project: string; events: number; eventsBefore: number }[] }>([

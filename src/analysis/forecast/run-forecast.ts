@@ -9,7 +9,7 @@ import { FunnelscopeError } from '../../model/errors.js';
 import type { Store } from '../../store/store.js';
 import { currencyConverter } from '../kpi/run-kpi.js';
 import { dealHistories, terminalStage } from '../pipeline/run-pipeline.js';
-import { conversionRows } from '../step-match.js';
+import { conversionTimes } from '../step-match.js';
 import { type Backtest, backtest, forecastSeries } from './backtest.js';
 
 export type ForecastMetric = 'revenue' | 'deals_won' | 'leads' | 'conversions';
@@ -71,12 +71,9 @@ export async function runForecast(
   let currency: string | null = null;
   let lastMs = Number.NEGATIVE_INFINITY;
   if (spec.metric === 'conversions') {
-    const { project, rows } = await conversionRows(cache, spec.project, spec.event);
-    for (let r = 0; r < rows.length; r += 1) {
-      const ms = (project.columns.tsUs[r] as number) / 1000;
-      lastMs = Math.max(lastMs, ms);
-      if (rows[r] === 1) points.push({ ms, value: 1 });
-    }
+    const conversions = await conversionTimes(cache, spec.project, spec.event);
+    lastMs = conversions.lastMs;
+    for (const ms of conversions.times) points.push({ ms, value: 1 });
   } else {
     const inputs = await store.spendAndDeals(spec.project);
     const converter = currencyConverter(inputs, spec);

@@ -18,7 +18,7 @@ import {
 import type { Store } from '../../store/store.js';
 import { projectEnds } from '../data-end.js';
 import { runFunnel } from '../funnel/run-funnel.js';
-import { conversionRows } from '../step-match.js';
+import { conversionTimes } from '../step-match.js';
 
 export type MonitoredMetric = 'conversions' | 'leads' | 'deals_won' | 'spend' | 'cac' | 'funnel';
 
@@ -181,10 +181,7 @@ export async function runAnomalies(
   } else {
     const points: { ms: number; value: number }[] = [];
     if (spec.metric === 'conversions') {
-      const { project, rows } = await conversionRows(cache, spec.project, spec.event);
-      for (let r = 0; r < rows.length; r += 1) {
-        if (rows[r] === 1) points.push({ ms: (project.columns.tsUs[r] as number) / 1000, value: 1 });
-      }
+      for (const ms of (await conversionTimes(cache, spec.project, spec.event)).times) points.push({ ms, value: 1 });
       series = `conversions (${spec.event}) per day`;
     } else {
       const inputs = await store.spendAndDeals(spec.project);
