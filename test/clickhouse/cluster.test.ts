@@ -385,8 +385,9 @@ clickhouseSuite('ClickHouse store on a 2-shard cluster', () => {
         const [a, b] = await Promise.all([runCliJson(['--db', duck, ...args]), runCliJson([...store(), ...args])]);
         expect(b.code, `${args[0]}: ${b.stderr}`).toBe(0);
         expect(numbers(b.json), args[0]).toEqual(numbers(a.json));
-        if (['diagnose', 'paths', 'cohorts', 'kpi', 'anomalies', 'forecast'].includes(args[0] as string)) {
-          // Reports made of several funnel runs, some streamed and some (per-unit hand-overs) loaded whole.
+        if (!['pipeline', 'people'].includes(args[0] as string)) {
+          // Again over the store with the project streamed in batches of about 500 events (a diagnosis loads it
+          // whole for its per-unit hand-overs; the pipeline and a person read no event columns).
           const c = await runCliJson(['--store', streamingUrl(500), '--project', 'default', ...args]);
           expect(c.code, `${args[0]} streamed: ${c.stderr}`).toBe(0);
           expect(numbers(c.json), `${args[0]} streamed`).toEqual(numbers(a.json));

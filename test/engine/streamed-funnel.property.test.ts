@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runAttribution } from '../../src/analysis/attribution/run-attribution.js';
 import { runCohorts } from '../../src/analysis/cohorts/run-cohorts.js';
 import { runFunnel } from '../../src/analysis/funnel/run-funnel.js';
 import { monthlyVisitors } from '../../src/analysis/kpi/monthly-visitors.js';
@@ -41,6 +42,20 @@ const definitionArb = fc.record({
   correlation: fc.boolean(),
 });
 
+type Person = typeof personArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** The persons' events: person `p00`, `p01`, …; hours after `base`; `value` as the event property. */
+function eventsOf(persons: readonly Person[]): TestEvent[] {
+  return persons.flatMap((p, i) =>
+    p.events.map((e) => ({
+      person: `p${String(i).padStart(2, '0')}`,
+      tsSeconds: base + e.hours * 3600,
+      event: e.name,
+      props: e.value ? { value: e.value } : ({} as Record<string, string>),
+    })),
+  );
+}
+
 type Def = typeof definitionArb extends fc.Arbitrary<infer T> ? T : never;
 
 function definitionOf(d: Def): Record<string, unknown> {
@@ -63,16 +78,37 @@ function definitionOf(d: Def): Record<string, unknown> {
   };
 }
 
-/** The report without what describes the run (time taken, batches), or the error's code. */
-async function reportOf(cache: ColumnCache, definition: Record<string, unknown>): Promise<unknown> {
+/** A report without what describes the run (time taken, batches), or the error's code and message. */
+async function outcome(run: () => Promise<unknown>): Promise<unknown> {
   try {
-    const report = await runFunnel(cache, 'default', parseFunnelDefinition(definition));
-    return JSON.parse(JSON.stringify(report), (key, value) =>
+    return JSON.parse(JSON.stringify(await run()), (key, value) =>
       key === 'elapsedMs' || key === 'batches' ? undefined : value,
     );
   } catch (error) {
     if (error instanceof FunnelscopeError) return { error: error.code, message: error.message };
     throw error;
+  }
+}
+
+/**
+ * Runs a report over the events loaded whole and over them streamed in batches of `batchEvents` events; expects
+ * the same outcome, and that the stream was cut into several batches whenever it could be.
+ */
+async function expectSameStreamed(
+  events: TestEvent[],
+  batchEvents: number,
+  run: (cache: ColumnCache) => Promise<unknown>,
+  traits: Record<string, Record<string, string>> = {},
+): Promise<void> {
+  const whole = await outcome(() => run(new ColumnCache(new MemoryColumns(events, traits))));
+  const batched = new BatchedColumns(new MemoryColumns(events, traits), batchEvents);
+  expect(await outcome(() => run(new ColumnCache(batched)))).toEqual(whole);
+  const perPerson = new Map<string, number>();
+  for (const e of events) perPerson.set(e.person, (perPerson.get(e.person) ?? 0) + 1);
+  // An error may come before any batch; a report with nothing to read may stop before the batches.
+  if (batched.batchesStreamed > 0 && !('error' in (whole as object))) {
+    if (events.length > Math.max(batchEvents, ...perPerson.values()))
+      expect(batched.batchesStreamed).toBeGreaterThan(1);
   }
 }
 
@@ -84,14 +120,7 @@ describe('a funnel streamed in batches of persons', () => {
         definitionArb,
         fc.integer({ min: 1, max: 9 }),
         async (persons, d, batchEvents) => {
-          const events: TestEvent[] = persons.flatMap((p, i) =>
-            p.events.map((e) => ({
-              person: `p${String(i).padStart(2, '0')}`,
-              tsSeconds: base + e.hours * 3600,
-              event: e.name,
-              props: e.value ? { value: e.value } : ({} as Record<string, string>),
-            })),
-          );
+          const events = eventsOf(persons);
           const traits = Object.fromEntries(
             persons.map((p, i) => [
               `p${String(i).padStart(2, '0')}`,
@@ -99,15 +128,12 @@ describe('a funnel streamed in batches of persons', () => {
             ]),
           );
           const definition = definitionOf(d);
-          const whole = await reportOf(new ColumnCache(new MemoryColumns(events, traits)), definition);
-          const batched = new BatchedColumns(new MemoryColumns(events, traits), batchEvents);
-          const streamed = await reportOf(new ColumnCache(batched), definition);
-          expect(streamed).toEqual(whole);
-          // Streamed whenever the run can be (an error may come before any batch).
-          const longest = Math.max(...persons.map((p) => p.events.length));
-          if (!('error' in (whole as object)) && events.length > Math.max(batchEvents, longest)) {
-            expect(batched.batchesStreamed).toBeGreaterThan(1);
-          }
+          await expectSameStreamed(
+            events,
+            batchEvents,
+            (cache) => runFunnel(cache, 'default', parseFunnelDefinition(definition)),
+            traits,
+          );
         },
       ),
       { numRuns: 300 },
@@ -137,13 +163,7 @@ describe('a funnel streamed in batches of persons', () => {
               },
             })),
           );
-          const whole = await monthlyVisitors(new ColumnCache(new MemoryColumns(events)), 'default');
-          const batched = new BatchedColumns(new MemoryColumns(events), batchEvents);
-          expect(await monthlyVisitors(new ColumnCache(batched), 'default')).toEqual(whole);
-          const pageViews = events.some((e) => e.event === '$pageview');
-          if (pageViews && events.length > Math.max(batchEvents, ...persons.map((p) => p.length))) {
-            expect(batched.batchesStreamed).toBeGreaterThan(1);
-          }
+          await expectSameStreamed(events, batchEvents, (cache) => monthlyVisitors(cache, 'default'));
         },
       ),
       { numRuns: 200 },
@@ -163,14 +183,7 @@ describe('a funnel streamed in batches of persons', () => {
         }),
         fc.integer({ min: 1, max: 9 }),
         async (persons, c, batchEvents) => {
-          const events: TestEvent[] = persons.flatMap((p, i) =>
-            p.events.map((e) => ({
-              person: `p${String(i).padStart(2, '0')}`,
-              tsSeconds: base + e.hours * 3600,
-              event: e.name,
-              props: e.value ? { value: e.value } : ({} as Record<string, string>),
-            })),
-          );
+          const events = eventsOf(persons);
           const spec = {
             definition: parseFunnelDefinition({
               order: c.order,
@@ -181,22 +194,7 @@ describe('a funnel streamed in batches of persons', () => {
             property: c.byValue ? 'value' : null,
             retention: { event: 'C', periods: 4, period: 'day', from: c.from },
           } as const;
-          const outcome = async (cache: ColumnCache) => {
-            try {
-              const report = await runCohorts(cache, 'default', spec);
-              return JSON.parse(JSON.stringify(report), (key, value) => (key === 'elapsedMs' ? undefined : value));
-            } catch (error) {
-              if (error instanceof FunnelscopeError) return { error: error.code, message: error.message };
-              throw error;
-            }
-          };
-          const whole = await outcome(new ColumnCache(new MemoryColumns(events)));
-          const batched = new BatchedColumns(new MemoryColumns(events), batchEvents);
-          expect(await outcome(new ColumnCache(batched))).toEqual(whole);
-          const longest = Math.max(...persons.map((p) => p.events.length));
-          if (!('error' in whole) && events.length > Math.max(batchEvents, longest)) {
-            expect(batched.batchesStreamed).toBeGreaterThan(1);
-          }
+          await expectSameStreamed(events, batchEvents, (cache) => runCohorts(cache, 'default', spec));
         },
       ),
       { numRuns: 200 },
@@ -244,21 +242,58 @@ describe('a funnel streamed in batches of persons', () => {
             dateFrom: null,
             dateTo: null,
           };
-          const outcome = async (cache: ColumnCache) => {
-            try {
-              const report = await runPaths(cache, 'default', spec);
-              return { ...report, stats: { eventsScanned: report.stats.eventsScanned } };
-            } catch (error) {
-              if (error instanceof FunnelscopeError) return { error: error.code, message: error.message };
-              throw error;
-            }
-          };
-          const whole = await outcome(new ColumnCache(new MemoryColumns(events)));
-          const batched = new BatchedColumns(new MemoryColumns(events), batchEvents);
-          expect(await outcome(new ColumnCache(batched))).toEqual(whole);
+          await expectSameStreamed(events, batchEvents, (cache) => runPaths(cache, 'default', spec));
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('gives the attribution of the whole pass: journeys, every model, cross-device', async () => {
+    const eventArb = fc.record({
+      hours: fc.integer({ min: 0, max: 24 * 20 }),
+      name: fc.constantFrom('$pageview', '$pageview', 'Purchase'),
+      channel: fc.constantFrom('', 'Email', 'Paid Search', 'Direct'),
+      campaign: fc.constantFrom('', 'spring'),
+      device: fc.constantFrom('a', 'b'),
+    });
+    const noDeals = {
+      spendAndDeals: async () => ({ spend: [], deals: [], stageChanges: [], dealPeople: [], personRevenue: [] }),
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(eventArb, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 10 }),
+        fc.record({ lookbackDays: fc.constantFrom(1, 7, 30), sessionGapMinutes: fc.constantFrom(30, 600) }),
+        fc.integer({ min: 1, max: 9 }),
+        async (persons, a, batchEvents) => {
+          const events: TestEvent[] = persons.flatMap((list, i) =>
+            list.map((e) => ({
+              person: `p${i}`,
+              tsSeconds: base + e.hours * 3600,
+              event: e.name,
+              props: {
+                anonymous_id: `${e.device}${i}`,
+                ...(e.channel ? { channel: e.channel } : {}),
+                ...(e.campaign ? { utm_campaign: e.campaign } : {}),
+                ...(e.name === 'Purchase' ? { revenue: String(e.hours % 7) } : {}),
+              },
+            })),
+          );
+          const spec = {
+            project: 'default',
+            conversion: { kind: 'event', event: 'Purchase' },
+            ...a,
+            halfLifeDays: 7,
+            positionFirst: 0.4,
+            positionLast: 0.4,
+            markovOrder: 1,
+            bootstrap: 20,
+            seed: 7,
+          } as const;
+          await expectSameStreamed(events, batchEvents, (cache) => runAttribution(cache, noDeals, spec));
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });

@@ -278,3 +278,110 @@ export function multiDeviceConversions(set: JourneySet): number {
   }
   return n;
 }
+
+/**
+ * Journey sets of batches of persons, built apart in person order, joined into the set `buildJourneys` makes over
+ * all of them at once. Each batch keeps only the touchpoints some journey holds (in their order, so the models see
+ * the same journeys), so a streamed report holds the journeys, not every session; `touchpoints` counts them all.
+ */
+export class JourneyCollector {
+  private readonly parts: JourneySet[] = [];
+  touchpoints = 0;
+
+  add(set: JourneySet): void {
+    const { touches, journeys } = set;
+    this.touchpoints += touches.count;
+    // Old touch index → new (−1: held by no journey).
+    const kept = new Int32Array(touches.count).fill(-1);
+    for (const t of journeys.touchOf) kept[t] = 0;
+    let count = 0;
+    for (let t = 0; t < touches.count; t += 1) if (kept[t] === 0) kept[t] = count++;
+    const pick = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const out = make(count);
+      for (let t = 0; t < touches.count; t += 1) if ((kept[t] as number) >= 0) out[kept[t] as number] = a[t] as number;
+      return out;
+    };
+    this.parts.push({
+      ...set,
+      touches: {
+        count,
+        row: pick(touches.row, (n) => new Int32Array(n)),
+        tsUs: pick(touches.tsUs, (n) => new Float64Array(n)),
+        channel: pick(touches.channel, (n) => new Int32Array(n)),
+        campaign: pick(touches.campaign, (n) => new Int32Array(n)),
+        device: pick(touches.device, (n) => new Int32Array(n)),
+      },
+      journeys: { ...journeys, touchOf: journeys.touchOf.map((t) => kept[t] as number) },
+    });
+  }
+
+  /** The joined set (touch rows are each batch's own). */
+  result(): JourneySet {
+    const parts = this.parts;
+    const sum = (f: (s: JourneySet) => number) => parts.reduce((n, s) => n + f(s), 0);
+    const join = <T extends Int32Array | Float64Array | Uint8Array>(
+      make: (n: number) => T,
+      of: (s: JourneySet) => T,
+      shift: (s: JourneySet) => number = () => 0,
+    ): T => {
+      const out = make(sum((s) => of(s).length));
+      let at = 0;
+      for (const s of parts) {
+        const a = of(s);
+        const by = shift(s);
+        for (let i = 0; i < a.length; i += 1) out[at + i] = (a[i] as number) + by;
+        at += a.length;
+      }
+      return out;
+    };
+    // Offsets of each part's touches and journey entries in the joined arrays.
+    const touchBase = new Map<JourneySet, number>();
+    const entryBase = new Map<JourneySet, number>();
+    let touches = 0;
+    let entries = 0;
+    for (const s of parts) {
+      touchBase.set(s, touches);
+      entryBase.set(s, entries);
+      touches += s.touches.count;
+      entries += s.journeys.touchOf.length;
+    }
+    const i32 = (n: number) => new Int32Array(n);
+    const f64 = (n: number) => new Float64Array(n);
+    const start = i32(sum((s) => s.journeys.count) + 1);
+    let j = 0;
+    for (const s of parts) {
+      for (let k = 0; k < s.journeys.count; k += 1) {
+        start[j++] = (s.journeys.start[k] as number) + (entryBase.get(s) as number);
+      }
+    }
+    start[j] = entries;
+    return {
+      touches: {
+        count: touches,
+        row: join(i32, (s) => s.touches.row),
+        tsUs: join(f64, (s) => s.touches.tsUs),
+        channel: join(i32, (s) => s.touches.channel),
+        campaign: join(i32, (s) => s.touches.campaign),
+        device: join(i32, (s) => s.touches.device),
+      },
+      journeys: {
+        count: j,
+        start,
+        touchOf: join(
+          i32,
+          (s) => s.journeys.touchOf,
+          (s) => touchBase.get(s) as number,
+        ),
+        converted: join(
+          (n) => new Uint8Array(n),
+          (s) => s.journeys.converted,
+        ),
+        value: join(f64, (s) => s.journeys.value),
+        endUs: join(f64, (s) => s.journeys.endUs),
+        device: join(i32, (s) => s.journeys.device),
+      },
+      conversions: sum((s) => s.conversions),
+      withoutTouch: sum((s) => s.withoutTouch),
+    };
+  }
+}

@@ -4,16 +4,23 @@
  * column cache (events of persons after identity merges, deal stage changes as `$deal_stage` events) and the
  * store's spend and deals; the models themselves are pure (attribute.ts).
  */
-import type { ColumnCache } from '../../engine/column-cache.js';
+import { type ColumnCache, personBatches } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
-import type { DictionaryColumn } from '../../store/event-columns.js';
+import type { DictionaryColumn, EventValueSource } from '../../store/event-columns.js';
 import type { Store } from '../../store/store.js';
 import { utcDayMs } from '../calendar.js';
 import { dateRange } from '../funnel/run-funnel.js';
 import { currencyConverter } from '../kpi/run-kpi.js';
 import { terminalStage } from '../pipeline/run-pipeline.js';
 import { type AttributionModel, type AttributionResult, attribute, attributionModels } from './attribute.js';
-import { buildJourneys, multiDeviceConversions, type Touches, touchpointsOf, unstitched } from './journeys.js';
+import {
+  buildJourneys,
+  JourneyCollector,
+  multiDeviceConversions,
+  type Touches,
+  touchpointsOf,
+  unstitched,
+} from './journeys.js';
 import { type RuleModel, ruleModels } from './rule-models.js';
 
 export interface AttributionSpec {
@@ -140,101 +147,129 @@ export async function runAttribution(
   spec: AttributionSpec,
 ): Promise<AttributionReport> {
   const started = performance.now();
-  const project = await cache.get(spec.project);
-  const { columns } = project;
-  const [channel, campaign, distinctId, anonymousId] = await Promise.all([
-    project.eventValues({ kind: 'column', column: 'channel' }),
-    project.eventValues({ kind: 'column', column: 'utm_campaign' }),
-    project.eventValues({ kind: 'column', column: 'distinct_id' }),
-    project.eventValues({ kind: 'column', column: 'anonymous_id' }),
-  ]);
+  const stored = {
+    channel: { kind: 'column', column: 'channel' },
+    campaign: { kind: 'column', column: 'utm_campaign' },
+    distinctId: { kind: 'column', column: 'distinct_id' },
+    anonymousId: { kind: 'column', column: 'anonymous_id' },
+    revenue: { kind: 'event', property: 'revenue' },
+    stage: { kind: 'event', property: 'stage' },
+    dealId: { kind: 'event', property: 'deal_id' },
+  } as const satisfies Record<string, EventValueSource>;
+  const byEvent = spec.conversion.kind === 'event';
+  const { span, eventNames, batches } = await personBatches(cache, spec.project, {
+    eventValues: [
+      stored.channel,
+      stored.campaign,
+      stored.distinctId,
+      stored.anonymousId,
+      ...(byEvent ? [stored.revenue] : [stored.stage, stored.dealId]),
+    ],
+    personValues: [],
+  });
   const inputs = await store.spendAndDeals(spec.project);
   const { currency, convert } = currencyConverter(inputs, spec);
 
-  const device = devicesOf(anonymousId, distinctId, columns.eventCount);
-
-  // Conversion rows and their values.
-  const rows: number[] = [];
-  const values: number[] = [];
-  let conversionLabel: string;
-  if (spec.conversion.kind === 'event') {
-    const event = spec.conversion.event;
-    conversionLabel = event;
-    const code = columns.eventNames.indexOf(event);
-    if (code < 0) {
-      throw new FunnelscopeError(
-        'invalid_argument',
-        `conversion: no event named "${event}" in project ${spec.project}`,
-        {
-          field: 'conversion',
-        },
-      );
-    }
-    const revenue = await project.eventValues({ kind: 'event', property: 'revenue' });
-    for (let r = 0; r < columns.eventCount; r += 1) {
-      if (columns.eventCode[r] !== code) continue;
-      rows.push(r);
-      const text = revenue.values[revenue.codes[r] as number];
-      const v = text === null || text === undefined ? 0 : Number(text);
-      values.push(Number.isFinite(v) ? v : 0);
-    }
-  } else {
-    conversionLabel = 'deal_won';
-    const code = columns.eventNames.indexOf('$deal_stage');
-    const [stage, dealId] = await Promise.all([
-      project.eventValues({ kind: 'event', property: 'stage' }),
-      project.eventValues({ kind: 'event', property: 'deal_id' }),
-    ]);
-    const amounts = new Map(inputs.deals.map((d) => [d.dealId, d.amount === null ? 0 : convert(d.amount, d.currency)]));
-    const won = new Set<string>();
-    for (let r = 0; r < columns.eventCount; r += 1) {
-      if (code < 0 || columns.eventCode[r] !== code) continue;
-      const s = stage.values[stage.codes[r] as number];
-      const id = dealId.values[dealId.codes[r] as number];
-      if (!s || !id || terminalStage(s) !== 'won' || won.has(id)) continue;
-      won.add(id);
-      rows.push(r);
-      values.push(amounts.get(id) ?? 0);
-    }
+  const conversionLabel = spec.conversion.kind === 'event' ? spec.conversion.event : 'deal_won';
+  const conversionCode = eventNames.indexOf(byEvent ? conversionLabel : '$deal_stage');
+  if (byEvent && conversionCode < 0) {
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `conversion: no event named "${conversionLabel}" in project ${spec.project}`,
+      {
+        field: 'conversion',
+      },
+    );
   }
-
   const dayUs = 86_400_000_000;
   // The data's first and last day where the request names none (the funnel reports' rule, in UTC).
   const { dateFrom: from, dateTo: to } = dateRange(
     { dateFrom: spec.from ?? null, dateTo: spec.to ?? null, timezone: 'UTC' },
-    project,
+    { span },
   );
   const fromUs = utcDayMs(from, 'from') * 1000;
   const toUs = utcDayMs(to, 'to') * 1000 + dayUs;
   if (toUs <= fromUs) {
     throw new FunnelscopeError('invalid_argument', `to: ${to} is before from: ${from}`, { field: 'to' });
   }
+  const amounts = new Map(inputs.deals.map((d) => [d.dealId, d.amount === null ? 0 : convert(d.amount, d.currency)]));
+  const won = new Set<string>();
 
-  const input = {
-    personStarts: columns.personStarts,
-    tsUs: columns.tsUs,
-    channel: channel.codes,
-    campaign: campaign.codes,
-    device,
-    conversionRows: Int32Array.from(rows),
-    conversionValues: Float64Array.from(values),
-    sessionGapUs: spec.sessionGapMinutes * 60e6,
-    lookbackUs: spec.lookbackDays * dayUs,
-    fromUs,
-    toUs,
-  };
-  // The touchpoints do not depend on the conversion: kept for the next report over the same columns and gap.
-  let byGap = touchpointCache.get(channel);
-  if (!byGap) {
-    byGap = new Map();
-    touchpointCache.set(channel, byGap);
+  // The journeys add up person by person: batch by batch when the store streams the project, else in one pass.
+  const collector = new JourneyCollector();
+  let channel: DictionaryColumn = { codes: new Int32Array(0), values: [null] };
+  let campaign: DictionaryColumn = channel;
+  let events = 0;
+  let persons = 0;
+  for await (const project of batches) {
+    const { columns } = project;
+    events += columns.eventCount;
+    persons += columns.personCount;
+    let distinctId: DictionaryColumn;
+    let anonymousId: DictionaryColumn;
+    [channel, campaign, distinctId, anonymousId] = await Promise.all([
+      project.eventValues(stored.channel),
+      project.eventValues(stored.campaign),
+      project.eventValues(stored.distinctId),
+      project.eventValues(stored.anonymousId),
+    ]);
+    const device = devicesOf(anonymousId, distinctId, columns.eventCount);
+
+    // Conversion rows and their values.
+    const rows: number[] = [];
+    const values: number[] = [];
+    if (byEvent) {
+      const revenue = await project.eventValues(stored.revenue);
+      for (let r = 0; r < columns.eventCount; r += 1) {
+        if (columns.eventCode[r] !== conversionCode) continue;
+        rows.push(r);
+        const text = revenue.values[revenue.codes[r] as number];
+        const v = text === null || text === undefined ? 0 : Number(text);
+        values.push(Number.isFinite(v) ? v : 0);
+      }
+    } else {
+      const [stage, dealId] = await Promise.all([
+        project.eventValues(stored.stage),
+        project.eventValues(stored.dealId),
+      ]);
+      for (let r = 0; r < columns.eventCount; r += 1) {
+        if (conversionCode < 0 || columns.eventCode[r] !== conversionCode) continue;
+        const s = stage.values[stage.codes[r] as number];
+        const id = dealId.values[dealId.codes[r] as number];
+        if (!s || !id || terminalStage(s) !== 'won' || won.has(id)) continue;
+        won.add(id);
+        rows.push(r);
+        values.push(amounts.get(id) ?? 0);
+      }
+    }
+
+    const input = {
+      personStarts: columns.personStarts,
+      tsUs: columns.tsUs,
+      channel: channel.codes,
+      campaign: campaign.codes,
+      device,
+      conversionRows: Int32Array.from(rows),
+      conversionValues: Float64Array.from(values),
+      sessionGapUs: spec.sessionGapMinutes * 60e6,
+      lookbackUs: spec.lookbackDays * dayUs,
+      fromUs,
+      toUs,
+    };
+    // The touchpoints do not depend on the conversion: kept for the next report over the same columns and gap.
+    let byGap = touchpointCache.get(channel);
+    if (!byGap) {
+      byGap = new Map();
+      touchpointCache.set(channel, byGap);
+    }
+    let touchpoints = byGap.get(input.sessionGapUs);
+    if (!touchpoints) {
+      touchpoints = touchpointsOf(input);
+      byGap.set(input.sessionGapUs, touchpoints);
+    }
+    collector.add(buildJourneys(input, touchpoints));
   }
-  let touchpoints = byGap.get(input.sessionGapUs);
-  if (!touchpoints) {
-    touchpoints = touchpointsOf(input);
-    byGap.set(input.sessionGapUs, touchpoints);
-  }
-  const set = buildJourneys(input, touchpoints);
+  const set = collector.result();
   const channelNames = channel.values.slice(1).map((v) => v ?? '(none)');
   const channelCount = channelNames.length;
   const direct = channel.values.indexOf('Direct');
@@ -379,7 +414,7 @@ export async function runAttribution(
       revenue: result.revenue,
       withoutTouchpoint: set.withoutTouch,
       journeysWithoutConversion: set.journeys.count - set.conversions,
-      touchpoints: set.touches.count,
+      touchpoints: collector.touchpoints,
       spend: spendTotal,
       markovConversionProbability: result.markov.conversionProbability,
     },
@@ -396,8 +431,8 @@ export async function runAttribution(
     notes,
     definitions: 'docs/attribution.md',
     stats: {
-      events: columns.eventCount,
-      persons: columns.personCount,
+      events,
+      persons,
       elapsedMs: Math.round(performance.now() - started),
     },
   };

@@ -95,8 +95,8 @@ async function advance(cursor: ShardCursor): Promise<void> {
 }
 
 /**
- * Parses the TabSeparated array of integers that starts at `from` (at its `[`) into `target` from `offset`, each
- * value mapped by `map`; returns the index after the array's `]` and how many values it held.
+ * Parses the TabSeparated array (or tuple) of integers that starts at `from` (at its `[` or `(`) into `target` from
+ * `offset`, each value mapped by `map`; returns the index after its `]` (or `)`) and how many values it held.
  */
 function parseIntegers(
   line: string,
@@ -120,7 +120,7 @@ function parseIntegers(
     n += 1;
     const c = line.charCodeAt(i);
     i += 1;
-    if (c === 93) return [i, n];
+    if (c === 93 || c === 41) return [i, n]; // the array's `]`, or a tuple's `)`
   }
 }
 
@@ -206,22 +206,12 @@ function personRowsSql(database: string, project: string, eventNames: readonly s
           ) ORDER BY person_key`;
 }
 
+const triple = new Float64Array(3);
+
 /** The three integers of a TabSeparated tuple `(a,b,c)` that starts at `from`; and the index after its `)`. */
 function parseTriple(line: string, from: number): [number, number, number, number] {
-  const out = [0, 0, 0];
-  let i = from + 1;
-  for (let k = 0; k < 3; k += 1) {
-    let negative = false;
-    if (line.charCodeAt(i) === 45) {
-      negative = true;
-      i += 1;
-    }
-    let value = 0;
-    for (let c = line.charCodeAt(i); c >= 48 && c <= 57; c = line.charCodeAt(++i)) value = value * 10 + (c - 48);
-    out[k] = negative ? -value : value;
-    i += 1; // the `,` or `)`
-  }
-  return [out[0] as number, out[1] as number, out[2] as number, i];
+  const [after] = parseIntegers(line, from, triple, 0, same);
+  return [triple[0] as number, triple[1] as number, triple[2] as number, after];
 }
 
 /** The rows merged so far into one batch (or, loading whole, into the project's columns). */
