@@ -3,10 +3,11 @@
  * filters, or an OR-step, docs/funnels.md) matched by the funnel engine's own filter code. Used for an experiment's
  * goal and a lead-scoring target or entry.
  */
-import { type ColumnCache, type ProjectColumns, personBatches } from '../engine/column-cache.js';
+import { type ColumnCache, type ProjectColumns, personBatches, valuesAskedFor } from '../engine/column-cache.js';
 import { buildFunnelStream, loadFunnelInputs } from '../engine/funnel-stream.js';
 import { FunnelscopeError } from '../model/errors.js';
 import { parseFunnelDefinition } from '../model/funnel-definition.js';
+import type { PersonStreamRequest } from '../store/event-columns.js';
 
 export type StepGiven = string | Record<string, unknown>;
 
@@ -14,6 +15,17 @@ export type StepGiven = string | Record<string, unknown>;
 export function stepLabel(step: StepGiven): string {
   if (typeof step === 'string') return step;
   return typeof step.name === 'string' ? step.name : JSON.stringify(step);
+}
+
+/** A step given as a funnel step: a one-step funnel of it. */
+function stepDefinition(step: Record<string, unknown>) {
+  return parseFunnelDefinition({ steps: [step] });
+}
+
+/** The value columns `stepRows` reads for the step (its filters'), for a report that streams the project. */
+export async function stepValuesRead(step: StepGiven): Promise<PersonStreamRequest> {
+  if (typeof step === 'string') return { eventValues: [], personValues: [] };
+  return valuesAskedFor((project) => loadFunnelInputs(project, stepDefinition(step)));
 }
 
 /** 1 for each row of the project's columns that fills the step. `field` names the option in errors. */
@@ -35,7 +47,7 @@ export async function stepRows(
     for (let r = 0; r < columns.eventCount; r += 1) if (columns.eventCode[r] === code) mask[r] = 1;
     return mask;
   }
-  const definition = parseFunnelDefinition({ steps: [step] });
+  const definition = stepDefinition(step);
   const stream = buildFunnelStream(project, definition, await loadFunnelInputs(project, definition), {
     allEvents: false,
     persons: false,

@@ -96,6 +96,41 @@ export class ColumnCache {
   }
 }
 
+/**
+ * The value columns some loading code asks a project for, found by running it over an empty project that notes
+ * what is asked for: the same code as the report's own, so the list of a stream's columns cannot drift from it.
+ */
+export async function valuesAskedFor(
+  load: (project: ProjectColumns) => Promise<unknown>,
+): Promise<PersonStreamRequest> {
+  const eventValues = new Map<string, EventValueSource>();
+  const personValues = new Set<string>();
+  const none = async (): Promise<DictionaryColumn> => ({ codes: new Int32Array(0), values: [null] });
+  await load({
+    version: '',
+    columns: {
+      eventCount: 0,
+      personCount: 0,
+      personStarts: new Int32Array(1),
+      tsUs: new Float64Array(0),
+      eventCode: new Int32Array(0),
+      eventNames: [],
+    },
+    nameCodes: new Int32Array(0),
+    scratch: new ScratchBuffers(),
+    eventValues: (source) => {
+      eventValues.set(valueSourceKey(source), source);
+      return none();
+    },
+    personValues: (property) => {
+      personValues.add(property);
+      return none();
+    },
+    personKeys: none,
+  });
+  return { eventValues: [...eventValues.values()], personValues: [...personValues] };
+}
+
 /** The first and last event time (µs; ±Infinity when there are none). */
 export interface EventSpan {
   lo: number;

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runAttribution } from '../../src/analysis/attribution/run-attribution.js';
 import { runCohorts } from '../../src/analysis/cohorts/run-cohorts.js';
+import { runExperiment } from '../../src/analysis/experiments/run-experiment.js';
 import { runFunnel } from '../../src/analysis/funnel/run-funnel.js';
 import { monthlyVisitors } from '../../src/analysis/kpi/monthly-visitors.js';
 import { runPaths } from '../../src/analysis/paths/run-paths.js';
@@ -291,6 +292,52 @@ describe('a funnel streamed in batches of persons', () => {
             seed: 7,
           } as const;
           await expectSameStreamed(events, batchEvents, (cache) => runAttribution(cache, noDeals, spec));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('gives the experiment report of the whole pass: exposures, goal by event or filtered step, per-variant funnel', async () => {
+    const eventArb = fc.record({
+      hours: fc.integer({ min: 0, max: 24 * 6 }),
+      name: fc.constantFrom('Experiment Viewed', 'Purchase', '$pageview'),
+      variant: fc.constantFrom('control', 'b'),
+      plan: fc.constantFrom('pro', 'free'),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(eventArb, { minLength: 1, maxLength: 6 }), { minLength: 2, maxLength: 12 }),
+        fc.record({ stepGoal: fc.boolean(), includeMultiple: fc.boolean(), funnel: fc.boolean() }),
+        fc.integer({ min: 1, max: 7 }),
+        async (persons, x, batchEvents) => {
+          const events: TestEvent[] = persons.flatMap((list, i) =>
+            list.map((e) => ({
+              person: `p${i}`,
+              tsSeconds: base + e.hours * 3600,
+              event: e.name,
+              props:
+                e.name === 'Experiment Viewed'
+                  ? { experiment_id: 'hero', variation_name: e.variant }
+                  : e.name === 'Purchase'
+                    ? { plan: e.plan }
+                    : ({} as Record<string, string>),
+            })),
+          );
+          const spec = {
+            project: 'default',
+            experiment: 'hero',
+            goal: x.stepGoal
+              ? { event: 'Purchase', filters: [{ property: 'plan', op: 'eq', value: 'pro' }] }
+              : 'Purchase',
+            windowDays: 2,
+            includeMultiple: x.includeMultiple,
+            alpha: 0.05,
+            tau: 0.05,
+            correction: 'holm',
+            funnel: x.funnel ? { steps: [{ event: '$pageview' }, { event: 'Purchase' }] } : null,
+          } as const;
+          await expectSameStreamed(events, batchEvents, (cache) => runExperiment(cache, spec));
         },
       ),
       { numRuns: 150 },

@@ -3,7 +3,7 @@
  * within the window after their first exposure, and per variant against the control the frequentist, Bayesian and
  * always-valid sequential comparisons, the sample-ratio check and a plain decision sentence. Reads the column cache.
  */
-import type { ColumnCache } from '../../engine/column-cache.js';
+import { type ColumnCache, type ProjectColumns, personBatches } from '../../engine/column-cache.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { type FunnelDefinition, parseFunnelDefinition } from '../../model/funnel-definition.js';
 import { expectedLoss, liftInterval, posterior, probabilityToBeat } from '../../stats/beta-binomial.js';
@@ -12,9 +12,10 @@ import { benjaminiHochberg, holm } from '../../stats/multiple-testing.js';
 import { sequentialLook } from '../../stats/sequential.js';
 import { newcombeInterval, relativeLiftInterval, twoProportionZTest } from '../../stats/two-proportions.js';
 import { type Interval, wilsonInterval } from '../../stats/wilson-interval.js';
+import type { DictionaryColumn, EventValueSource } from '../../store/event-columns.js';
 import type { FunnelReport } from '../funnel/report.js';
 import { runFunnel } from '../funnel/run-funnel.js';
-import { stepLabel, stepRows } from '../step-match.js';
+import { stepLabel, stepRows, stepValuesRead } from '../step-match.js';
 
 export interface ExperimentSpec {
   project: string;
@@ -133,6 +134,21 @@ function variantFunnel(
   });
 }
 
+/** The event properties exposures are read from: Segment's Experiment Viewed and PostHog's flag calls. */
+const exposureProperties = [
+  'experiment_id',
+  'experiment_name',
+  'variation_name',
+  'variation_id',
+  '$feature_flag',
+  '$feature_flag_response',
+] as const;
+
+/** The value columns `exposureReader` reads. */
+function exposureValues(spec: ExperimentSpec): EventValueSource[] {
+  return (spec.property ? [spec.property] : exposureProperties).map((property) => ({ kind: 'event', property }));
+}
+
 /** The variant of each row that exposes its unit to the experiment (null: no exposure). */
 async function exposureReader(
   project: Awaited<ReturnType<ColumnCache['get']>>,
@@ -147,14 +163,9 @@ async function exposureReader(
   }
   const viewed = columns.eventNames.indexOf('Experiment Viewed');
   const flag = columns.eventNames.indexOf('$feature_flag_called');
-  const [experimentId, experimentName, variationName, variationId, flagKey, flagResponse] = await Promise.all([
-    value('experiment_id'),
-    value('experiment_name'),
-    value('variation_name'),
-    value('variation_id'),
-    value('$feature_flag'),
-    value('$feature_flag_response'),
-  ]);
+  const [experimentId, experimentName, variationName, variationId, flagKey, flagResponse] = (await Promise.all(
+    exposureProperties.map(value),
+  )) as [DictionaryColumn, DictionaryColumn, DictionaryColumn, DictionaryColumn, DictionaryColumn, DictionaryColumn];
   const text = (c: { codes: Int32Array; values: (string | null)[] }, r: number) =>
     c.values[c.codes[r] as number] ?? null;
   return (r) => {
@@ -174,18 +185,30 @@ async function exposureReader(
   };
 }
 
-export async function runExperiment(cache: ColumnCache, spec: ExperimentSpec): Promise<ExperimentReport> {
-  const project = await cache.get(spec.project);
+interface ExposedUnit {
+  variant: string;
+  exposedUs: number;
+  convertedUs: number | null;
+}
+
+/**
+ * The exposed units of some persons' events, added to `options.units`: each one's first exposure's variant and
+ * time, and its first goal row in the window after it (`goalRows`: 1 = a goal row). Units that saw several variants
+ * are added only with `includeMultiple`; returns how many did.
+ */
+function exposedUnits(
+  project: ProjectColumns,
+  goalRows: Uint8Array,
+  options: {
+    exposure: (row: number) => string | null;
+    windowUs: number;
+    includeMultiple: boolean;
+    units: ExposedUnit[];
+  },
+): number {
   const { columns } = project;
-  const goalRows = await stepRows(project, spec.project, spec.goal, 'goal');
-  const isGoal = (row: number) => goalRows[row] === 1;
-  const sources = new Set<ExposureSource>();
-  const exposure = await exposureReader(project, spec, sources);
-  const windowUs = spec.windowDays * dayUs;
-  // Per unit: the first exposure's variant and time, whether it saw others, and its goal time (first after).
-  const units: { variant: string; exposedUs: number; convertedUs: number | null }[] = [];
+  const { exposure, windowUs } = options;
   let multiple = 0;
-  let lastUs = Number.NEGATIVE_INFINITY;
   for (let p = 0; p < columns.personCount; p += 1) {
     const end = columns.personStarts[p + 1] as number;
     let variant: string | null = null;
@@ -194,7 +217,6 @@ export async function runExperiment(cache: ColumnCache, spec: ExperimentSpec): P
     let convertedUs: number | null = null;
     for (let r = columns.personStarts[p] as number; r < end; r += 1) {
       const t = columns.tsUs[r] as number;
-      lastUs = Math.max(lastUs, t);
       const v = exposure(r);
       if (v !== null) {
         if (variant === null) {
@@ -202,14 +224,44 @@ export async function runExperiment(cache: ColumnCache, spec: ExperimentSpec): P
           exposedUs = t;
         } else if (v !== variant) several = true;
       }
-      if (variant !== null && convertedUs === null && isGoal(r) && t >= exposedUs && t <= exposedUs + windowUs) {
+      if (
+        variant !== null &&
+        convertedUs === null &&
+        goalRows[r] === 1 &&
+        t >= exposedUs &&
+        t <= exposedUs + windowUs
+      ) {
         convertedUs = t;
       }
     }
     if (variant === null) continue;
     if (several) multiple += 1;
-    if (several && !spec.includeMultiple) continue;
-    units.push({ variant, exposedUs, convertedUs });
+    if (several && !options.includeMultiple) continue;
+    options.units.push({ variant, exposedUs, convertedUs });
+  }
+  return multiple;
+}
+
+export async function runExperiment(cache: ColumnCache, spec: ExperimentSpec): Promise<ExperimentReport> {
+  const goalValues = await stepValuesRead(spec.goal);
+  const { span, batches } = await personBatches(cache, spec.project, {
+    eventValues: [...exposureValues(spec), ...goalValues.eventValues],
+    personValues: goalValues.personValues,
+  });
+  const sources = new Set<ExposureSource>();
+  const windowUs = spec.windowDays * dayUs;
+  // Per unit: the first exposure's variant and time, whether it saw others, and its goal time (first after); person
+  // by person, batch by batch when the store streams the project.
+  const units: ExposedUnit[] = [];
+  let multiple = 0;
+  const lastUs = span.hi;
+  for await (const project of batches) {
+    multiple += exposedUnits(project, await stepRows(project, spec.project, spec.goal, 'goal'), {
+      exposure: await exposureReader(project, spec, sources),
+      windowUs,
+      includeMultiple: spec.includeMultiple,
+      units,
+    });
   }
   const names = [...new Set(units.map((u) => u.variant))].sort();
   if (names.length < 2) {

@@ -7,18 +7,13 @@ import {
   eventSpan,
   type ProjectColumns,
   ScratchBuffers,
+  valuesAskedFor,
 } from '../../engine/column-cache.js';
 import { type FunnelInputs, firstPersonFrom, loadFunnelInputs } from '../../engine/funnel-stream.js';
 import { WorkerPool } from '../../engine/worker-pool.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { FunnelBreakdown, FunnelDefinition } from '../../model/funnel-definition.js';
-import {
-  type DictionaryColumn,
-  type EventValueSource,
-  type PersonStream,
-  type PersonStreamRequest,
-  valueSourceKey,
-} from '../../store/event-columns.js';
+import type { EventValueSource, PersonStream, PersonStreamRequest } from '../../store/event-columns.js';
 import { sharedInt32 } from '../../store/shared-arrays.js';
 import { endOfDayUtcMs, localDate, trendBuckets } from '../calendar.js';
 import {
@@ -221,39 +216,10 @@ function passRequest(
   };
 }
 
-/**
- * The value columns a run reads, found by loading its columns over an empty project that notes what is asked for:
- * the same code as the run's own, so the list cannot drift from it.
- */
+/** The value columns a run reads (valuesAskedFor over its own loading code), and those its caller reads. */
 async function valuesRead(definition: FunnelDefinition, options: RunOptions): Promise<PersonStreamRequest> {
-  const eventValues = new Map<string, EventValueSource>();
-  const personValues = new Set<string>();
-  const none = async (): Promise<DictionaryColumn> => ({ codes: new Int32Array(0), values: [null] });
-  const recorder: ProjectColumns = {
-    version: '',
-    columns: {
-      eventCount: 0,
-      personCount: 0,
-      personStarts: new Int32Array(1),
-      tsUs: new Float64Array(0),
-      eventCode: new Int32Array(0),
-      eventNames: [],
-    },
-    nameCodes: new Int32Array(0),
-    scratch: new ScratchBuffers(),
-    eventValues: (source) => {
-      eventValues.set(valueSourceKey(source), source);
-      return none();
-    },
-    personValues: (property) => {
-      personValues.add(property);
-      return none();
-    },
-    personKeys: none,
-  };
-  await loadPassColumns(recorder, definition, options);
-  for (const source of options.unitsPerBatch?.values ?? []) eventValues.set(valueSourceKey(source), source);
-  return { eventValues: [...eventValues.values()], personValues: [...personValues] };
+  const request = await valuesAskedFor((project) => loadPassColumns(project, definition, options));
+  return { ...request, eventValues: [...request.eventValues, ...(options.unitsPerBatch?.values ?? [])] };
 }
 
 /**

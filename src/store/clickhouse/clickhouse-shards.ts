@@ -76,9 +76,12 @@ export class ClickHouseShards {
       code === 'ECONNRESET' ||
       code === 'EHOSTUNREACH' ||
       code === 'ETIMEDOUT' ||
-      /ECONNREFUSED|ECONNRESET|socket hang up|Timeout error|All connection tries failed|Connection refused/i.test(
+      /ECONNREFUSED|ECONNRESET|socket hang up|Timeout error|All connection tries failed|Connection refused|Connection reset by peer/i.test(
         message,
-      );
+      ) ||
+      // ClickHouse's own network errors, relayed by a shard that lost another mid-query or mid-insert:
+      // SOCKET_TIMEOUT, NETWORK_ERROR, ALL_CONNECTION_TRIES_FAILED.
+      /\bCode: (209|210|279)\b/.test(message);
     throw new FunnelscopeError(
       down ? 'unavailable' : 'store_error',
       down
