@@ -342,6 +342,20 @@ async function* mergePersons(
     };
     const best = Array.from({ length: personCount }, () => [0, 0, 0]);
     const eventKey = (seq: number) => (seq - 1) * 2;
+    /** Keeps the latest (time, seq) setting of each trait. */
+    const traits = (line: string, from: number) => {
+      let at = from;
+      for (let p = 0; p < personCount; p += 1) {
+        const [code, ts, seq, after] = parseTriple(line, at + 1);
+        const b = best[p] as number[];
+        if (code > 0 && (b[0] === 0 || ts > (b[1] as number) || (ts === b[1] && seq > (b[2] as number)))) {
+          b[0] = code;
+          b[1] = ts;
+          b[2] = seq;
+        }
+        at = after;
+      }
+    };
     for (;;) {
       let key: string | null = null;
       for (const c of cursors) {
@@ -359,20 +373,6 @@ async function* mergePersons(
         }
       }
       for (const b of best) b.fill(0);
-      /** Keeps the latest (time, seq) setting of each trait. */
-      const traits = (line: string, from: number) => {
-        let at = from;
-        for (let p = 0; p < personCount; p += 1) {
-          const [code, ts, seq, after] = parseTriple(line, at + 1);
-          const b = best[p] as number[];
-          if (code > 0 && (b[0] === 0 || ts > (b[1] as number) || (ts === b[1] && seq > (b[2] as number)))) {
-            b[0] = code;
-            b[1] = ts;
-            b[2] = seq;
-          }
-          at = after;
-        }
-      };
       const onlyShard = holders === 1 && stage?.personKey !== key ? holder : undefined;
       if (onlyShard) {
         // The common case: the person's events, already in order, straight into the batch.
