@@ -25,7 +25,7 @@ export async function projectEnds(
   cache: ColumnCache,
   project: string,
 ): Promise<{ span: EventSpan; lastEventUs: number }> {
-  const opened = await cache.open(project, { eventValues: [], personValues: [] });
+  const opened = await cache.open(project, () => ({ eventValues: [], personValues: [] }));
   if ('stream' in opened) return { span: opened.stream.span, lastEventUs: opened.stream.lastEventUs };
   const { columns } = opened.whole;
   return { span: eventSpan(columns), lastEventUs: lastEventUs(columns) };

@@ -52,16 +52,16 @@ export class ColumnCache {
   /**
    * The project for a report that can go batch by batch: a stream of person batches with the value columns of
    * `request` when the store streams it (a large project on ClickHouse), else its columns, loaded whole and kept
-   * (also when they are here and current already).
+   * (also when they are here and current already). `request` is asked for only when a stream may follow.
    */
   async open(
     project: string,
-    request: PersonStreamRequest,
+    request: () => PersonStreamRequest | Promise<PersonStreamRequest>,
   ): Promise<{ whole: ProjectColumns } | { stream: PersonStream }> {
     const version = await this.source.dataVersion(project);
     const cached = this.entries.get(project);
     if (this.source.streamPersons && cached?.version !== version) {
-      const stream = await this.source.streamPersons(project, request);
+      const stream = await this.source.streamPersons(project, await request());
       if (stream) return { stream };
     }
     return { whole: await this.load(project, version) };
@@ -173,7 +173,7 @@ export async function personBatches(
   project: string,
   request: PersonStreamRequest,
 ): Promise<PersonBatches> {
-  const opened = await cache.open(project, request);
+  const opened = await cache.open(project, () => request);
   if ('whole' in opened) {
     const whole = opened.whole;
     return {

@@ -285,8 +285,11 @@ export function multiDeviceConversions(set: JourneySet): number {
  * the same journeys), so a streamed report holds the journeys, not every session; `touchpoints` counts them all.
  */
 export class JourneyCollector {
+  /** Each batch's kept touchpoints and journeys, their indexes already shifted to the joined arrays'. */
   private readonly parts: JourneySet[] = [];
   touchpoints = 0;
+  private touchesKept = 0;
+  private entries = 0;
 
   add(set: JourneySet): void {
     const { touches, journeys } = set;
@@ -301,6 +304,8 @@ export class JourneyCollector {
       for (let t = 0; t < touches.count; t += 1) if ((kept[t] as number) >= 0) out[kept[t] as number] = a[t] as number;
       return out;
     };
+    const touchBase = this.touchesKept;
+    const entryBase = this.entries;
     this.parts.push({
       ...set,
       touches: {
@@ -311,53 +316,40 @@ export class JourneyCollector {
         campaign: pick(touches.campaign, (n) => new Int32Array(n)),
         device: pick(touches.device, (n) => new Int32Array(n)),
       },
-      journeys: { ...journeys, touchOf: journeys.touchOf.map((t) => kept[t] as number) },
+      journeys: {
+        ...journeys,
+        // Without the closing entry: the joined set gets one at the end.
+        start: journeys.start.slice(0, journeys.count).map((e) => e + entryBase),
+        touchOf: journeys.touchOf.map((t) => (kept[t] as number) + touchBase),
+      },
     });
+    this.touchesKept += count;
+    this.entries += journeys.touchOf.length;
   }
 
   /** The joined set (touch rows are each batch's own). */
   result(): JourneySet {
     const parts = this.parts;
-    const sum = (f: (s: JourneySet) => number) => parts.reduce((n, s) => n + f(s), 0);
     const join = <T extends Int32Array | Float64Array | Uint8Array>(
       make: (n: number) => T,
       of: (s: JourneySet) => T,
-      shift: (s: JourneySet) => number = () => 0,
+      extra = 0,
     ): T => {
-      const out = make(sum((s) => of(s).length));
+      const out = make(parts.reduce((n, s) => n + of(s).length, extra));
       let at = 0;
       for (const s of parts) {
-        const a = of(s);
-        const by = shift(s);
-        for (let i = 0; i < a.length; i += 1) out[at + i] = (a[i] as number) + by;
-        at += a.length;
+        out.set(of(s), at);
+        at += of(s).length;
       }
       return out;
     };
-    // Offsets of each part's touches and journey entries in the joined arrays.
-    const touchBase = new Map<JourneySet, number>();
-    const entryBase = new Map<JourneySet, number>();
-    let touches = 0;
-    let entries = 0;
-    for (const s of parts) {
-      touchBase.set(s, touches);
-      entryBase.set(s, entries);
-      touches += s.touches.count;
-      entries += s.journeys.touchOf.length;
-    }
     const i32 = (n: number) => new Int32Array(n);
     const f64 = (n: number) => new Float64Array(n);
-    const start = i32(sum((s) => s.journeys.count) + 1);
-    let j = 0;
-    for (const s of parts) {
-      for (let k = 0; k < s.journeys.count; k += 1) {
-        start[j++] = (s.journeys.start[k] as number) + (entryBase.get(s) as number);
-      }
-    }
-    start[j] = entries;
+    const start = join(i32, (s) => s.journeys.start, 1);
+    start[start.length - 1] = this.entries;
     return {
       touches: {
-        count: touches,
+        count: this.touchesKept,
         row: join(i32, (s) => s.touches.row),
         tsUs: join(f64, (s) => s.touches.tsUs),
         channel: join(i32, (s) => s.touches.channel),
@@ -365,13 +357,9 @@ export class JourneyCollector {
         device: join(i32, (s) => s.touches.device),
       },
       journeys: {
-        count: j,
+        count: start.length - 1,
         start,
-        touchOf: join(
-          i32,
-          (s) => s.journeys.touchOf,
-          (s) => touchBase.get(s) as number,
-        ),
+        touchOf: join(i32, (s) => s.journeys.touchOf),
         converted: join(
           (n) => new Uint8Array(n),
           (s) => s.journeys.converted,
@@ -380,8 +368,8 @@ export class JourneyCollector {
         endUs: join(f64, (s) => s.journeys.endUs),
         device: join(i32, (s) => s.journeys.device),
       },
-      conversions: sum((s) => s.conversions),
-      withoutTouch: sum((s) => s.withoutTouch),
+      conversions: parts.reduce((n, s) => n + s.conversions, 0),
+      withoutTouch: parts.reduce((n, s) => n + s.withoutTouch, 0),
     };
   }
 }

@@ -290,7 +290,7 @@ export async function runFunnel(
     });
   }
   const opened = streamable(definition, options)
-    ? await cache.open(projectId, await valuesRead(definition, options))
+    ? await cache.open(projectId, () => valuesRead(definition, options))
     : { whole: await cache.get(projectId) };
   if ('stream' in opened) return runStreamed(opened.stream, definition, options, started);
   const project = opened.whole;

@@ -397,17 +397,16 @@ export class ClickHouseStore implements Store, EventColumnSource {
         extra.events.push(column);
       }
       for (const property of request.personValues) {
-        const key = chString(property);
-        const has = `type = 'identify' AND has(prop_keys, ${key})`;
-        const value = `prop_values[indexOf(prop_keys, ${key})]`;
+        // A trait as identify calls set it: the same rows as the whole load's person values read.
+        const { value, has } = valueSqlOf({ kind: 'identify', property });
         const values = await this.distinctValues(project, value, has, []);
         if (values.length > maxLiteralDictionary) return null;
         extra.persons.push({ property, sql: codeSql(values, value, has), values: [null, ...values] });
       }
+      const behaviour = `NOT has(${chStrings([...identityEventNames])}, event)`;
       const [range] = await this.shards.rows(
         0,
-        `SELECT min(ts_us), max(ts_us), maxIf(ts_us, NOT has(${chStrings([...identityEventNames])}, event)),
-                countIf(NOT has(${chStrings([...identityEventNames])}, event))
+        `SELECT min(ts_us), max(ts_us), maxIf(ts_us, ${behaviour}), countIf(${behaviour})
          FROM ${this.t}.events WHERE project_id = ${p}`,
       );
       let lo = Number(range?.[0]);
@@ -579,9 +578,9 @@ export class ClickHouseStore implements Store, EventColumnSource {
   loadPersonValues(project: string, property: string): Promise<DictionaryColumn> {
     return this.exclusive(async () => {
       const loaded = this.lastLoad(project);
-      const key = chString(property);
+      const { value, has } = valueSqlOf({ kind: 'identify', property });
       const sql = `SELECT person_key, argMax(value, (ts_us, seq)), max((ts_us, seq)) FROM (
-                     ${personEventsSql(this.t, project, `prop_values[indexOf(prop_keys, ${key})] AS value, ts_us, seq`, `type = 'identify' AND has(prop_keys, ${key})`)}
+                     ${personEventsSql(this.t, project, `${value} AS value, ts_us, seq`, has)}
                    ) GROUP BY person_key`;
       const latest = new Map<string, { value: string; ts: number; seq: number }>();
       await this.eachShard(sql, (fields) => {
