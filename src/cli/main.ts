@@ -256,6 +256,77 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       setExit(await projectsCreateCommand(config(), name, options, output));
     });
 
+  const users = program.command('users').description('dashboard users and their roles (docs/access.md)');
+  users
+    .command('add')
+    .description('add a user, or change the role, projects and password of one (asks for the password)')
+    .argument('<email>', "the user's email (their name at sign-in)")
+    .requiredOption('--role <role>', 'admin (everything), analyst (reports and saved things) or viewer (reports)')
+    .option('--projects <names>', 'comma-separated projects the user may use (default: every project)')
+    .option('--password-stdin', 'read the password from the first line of stdin')
+    .option('--json', 'print the user as JSON')
+    .action(
+      async (email: string, options: { role: string; projects?: string; passwordStdin?: boolean; json?: boolean }) => {
+        const { usersAddCommand } = await import('./commands/access.js');
+        setExit(await usersAddCommand(config(), email, options, output));
+      },
+    );
+  users
+    .command('list')
+    .description('the users with their roles and projects')
+    .option('--json', 'print {"users": […]}')
+    .action(async (options: { json?: boolean }) => {
+      const { usersListCommand } = await import('./commands/access.js');
+      setExit(await usersListCommand(config(), options, output));
+    });
+  users
+    .command('remove')
+    .description('remove a user (not the last admin)')
+    .argument('<email>', "the user's email")
+    .action(async (email: string) => {
+      const { usersRemoveCommand } = await import('./commands/access.js');
+      setExit(await usersRemoveCommand(config(), email, output));
+    });
+
+  const keys = program.command('keys').description('API keys of a project (--project): write, read or admin');
+  keys
+    .command('create')
+    .description('a new key of the project, shown once (stored hashed)')
+    .requiredOption('--role <role>', 'write (send events only), read (reports) or admin (everything in the project)')
+    .option('--label <text>', 'what the key is for')
+    .option('--json', 'print the key and its listing as JSON')
+    .action(async (options: { role: string; label?: string; json?: boolean }) => {
+      const { keysCreateCommand } = await import('./commands/access.js');
+      setExit(await keysCreateCommand(config(), options, output));
+    });
+  keys
+    .command('list')
+    .description("the project's keys, live and revoked (ids and prefixes, never the keys)")
+    .option('--json', 'print {"keys": […]}')
+    .action(async (options: { json?: boolean }) => {
+      const { keysListCommand } = await import('./commands/access.js');
+      setExit(await keysListCommand(config(), options, output));
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key by its id (from keys list)')
+    .argument('<id>', "the key's id")
+    .action(async (id: string) => {
+      const { keysRevokeCommand } = await import('./commands/access.js');
+      setExit(await keysRevokeCommand(config(), id, output));
+    });
+
+  program
+    .command('audit')
+    .description("the audit log of the project (--all: every project and the server's own entries), newest first")
+    .option('--all', 'every project and server-wide entries (users)')
+    .option('--limit <n>', 'at most this many entries', '100')
+    .option('--json', 'print {"entries": […]}')
+    .action(async (options: { all?: boolean; limit: string; json?: boolean }) => {
+      const { auditCommand } = await import('./commands/access.js');
+      setExit(await auditCommand(config(), options, output));
+    });
+
   const experiment = program
     .command('experiment')
     .description("A/B tests: an experiment's result (ID --goal EVENT), or planning one (plan) (docs/experiments.md)")

@@ -19,6 +19,9 @@ export type ErrorCode =
   | 'unsupported_format'
   | 'not_found'
   | 'unauthorized'
+  | 'forbidden'
+  | 'too_many_requests'
+  | 'storage_full'
   | 'payload_too_large'
   | 'unavailable'
   | 'store_too_new'
@@ -35,6 +38,9 @@ const statusByCode: Record<ErrorCode, number> = {
   unsupported_format: 415,
   not_found: 404,
   unauthorized: 401,
+  forbidden: 403,
+  too_many_requests: 429,
+  storage_full: 507,
   payload_too_large: 413,
   unavailable: 503,
   store_too_new: 409,

@@ -2,17 +2,22 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { FunnelscopeError } from '../model/errors.js';
 import type { EventColumnSource } from '../store/event-columns.js';
 import type { LiveIngest } from '../store/live-ingest.js';
+import { scopedColumns, scopedStore } from '../store/project-scope.js';
 import type { Store } from '../store/store.js';
+import { AccessControl, installAccessControl } from './access.js';
 import { toFunnelscopeError } from './error-handler.js';
 import type { ServerMetrics } from './metrics.js';
+import { adminRoutes } from './routes/admin.js';
 import { apiRoutes } from './routes/api.js';
-import { ingestRoutes } from './routes/ingest.js';
+import { authRoutes } from './routes/auth.js';
+import { ingestRoutes, keyResolver } from './routes/ingest.js';
 import { opsRoutes } from './routes/ops.js';
 import { snippetRoutes } from './routes/snippet.js';
 
@@ -26,6 +31,8 @@ export interface AppOptions {
   run?: { threads?: number; parallelMinEvents?: number };
   /** pino options for Fastify's logger, or false for none. */
   logger?: FastifyServerOptions['logger'];
+  /** Who may do what (docs/access.md); by default as a server bound to this machine. */
+  access?: AccessControl;
 }
 
 /**
@@ -83,24 +90,48 @@ export function buildApp(options: AppOptions): FastifyInstance {
       .send(new FunnelscopeError('not_found', `no route ${request.method} ${request.url}`).toJSON());
   });
 
+  // Each request's caller is checked against what its route declares; handlers run in the caller's project scope,
+  // which the store (wrapped here) enforces on every call.
+  const control = options.access ?? new AccessControl({ store: options.store, loopback: true });
+  const store = scopedStore(options.store);
+  const resolveKey = keyResolver(options.store);
+  control.onForget(() => resolveKey.forget());
+  void app.register(cookie);
+  installAccessControl(app, control);
+  // Browsers on customers' sites send events (and load the snippet) from any origin; the API, the sign-in and the
+  // dashboard are same-origin only, so another site's page cannot read them through a visitor's browser.
   void app.register(cors, {
-    origin: true,
-    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'Authorization', 'Content-Encoding'],
-    maxAge: 86_400,
+    delegator: (request, callback) => {
+      const path = request.url ?? '';
+      const own = path.startsWith('/api/') || path.startsWith('/auth/') || path === '/metrics';
+      callback(null, {
+        origin: !own,
+        methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+        allowedHeaders: ['Content-Type', 'Authorization', 'Content-Encoding'],
+        maxAge: 86_400,
+      });
+    },
   });
-  void app.register(opsRoutes, { store: options.store, ingest: options.ingest, metrics: options.metrics });
-  void app.register(ingestRoutes, { store: options.store, ingest: options.ingest, metrics: options.metrics });
+  void app.register(opsRoutes, { store, ingest: options.ingest, metrics: options.metrics });
+  void app.register(ingestRoutes, { store, ingest: options.ingest, metrics: options.metrics, resolveKey });
   void app.register(snippetRoutes);
-  // The dashboard, when it has been built (npm run build puts it in dist/web).
+  void app.register(authRoutes, { control });
+  void app.register(adminRoutes, { store, control });
+  // The dashboard, when it has been built (npm run build puts it in dist/web): public files (the data comes from
+  // the API, which checks its callers).
   const web = fileURLToPath(new URL('../web/', import.meta.url));
   if (existsSync(join(web, 'index.html'))) {
-    void app.register(fastifyStatic, { root: web, prefix: '/', wildcard: false, index: 'index.html' });
+    void app.register(async (files) => {
+      files.addHook('onRoute', (route) => {
+        route.config = { ...(route.config ?? {}), access: 'public' };
+      });
+      await files.register(fastifyStatic, { root: web, prefix: '/', wildcard: false, index: 'index.html' });
+    });
   }
   if (options.columns) {
     void app.register(apiRoutes, {
-      columns: options.columns,
-      store: options.store,
+      columns: scopedColumns(options.columns),
+      store,
       backlog: () => options.ingest.backlog,
       ...(options.run ? { run: options.run } : {}),
     });

@@ -1,3 +1,4 @@
+import type { KeyRole, UserRole } from '../access/roles.js';
 import type { AlertMessage, AlertRule, AlertRuleDefinition, AlertState } from '../analysis/alerts/alerts.js';
 import type { Goal, GoalDefinition } from '../analysis/goals/goals.js';
 import type { Catalog } from '../model/catalog.js';
@@ -25,7 +26,53 @@ export interface ImportLogEntry {
   finishedAt: string;
 }
 
-export type KeyKind = 'write' | 'read';
+export type { KeyRole, UserRole };
+
+/** An API key as listed (the key itself is never kept, only its hash). */
+export interface ApiKeyInfo {
+  /** The first 16 hex digits of the key's hash: names the key in lists, the audit log and `keys revoke`. */
+  id: string;
+  project: string;
+  role: KeyRole;
+  /** The key's first characters (its kind and a few random ones), to recognise it. */
+  prefix: string;
+  label: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** A live key's grant. */
+export interface KeyOwner {
+  id: string;
+  project: string;
+  role: KeyRole;
+}
+
+export interface UserRecord {
+  /** Lower case; the user's name at sign-in. */
+  email: string;
+  role: UserRole;
+  /** The projects the user may use; null: every project. */
+  projects: string[] | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StoredUser extends UserRecord {
+  passwordHash: string;
+}
+
+/** A change made through access control or privacy (who did what to what), kept for the record. */
+export interface AuditEntry {
+  at: string;
+  /** The project it concerned; null for the whole server (users). */
+  project: string | null;
+  /** A user's email, `key:<id>`, `local` (the server bound to this machine, no users) or `cli:<os user>`. */
+  actor: string;
+  action: string;
+  target: string;
+  details: Record<string, unknown>;
+}
 
 /** An event as the live view lists it. */
 export interface RecentEvent {
@@ -66,10 +113,28 @@ export interface AlertRecord {
 export interface Store {
   /** Creates the project when it is new and a fresh write key and read key for it (shown only now). */
   createProjectKeys(project: string): Promise<ProjectKeys>;
-  /** The project a live key belongs to; undefined for an unknown or revoked key. */
-  projectOfKey(key: string, kind: KeyKind): Promise<string | undefined>;
-  /** Whether the project has a live key of this kind. */
-  hasKey(project: string, kind: KeyKind): Promise<boolean>;
+  /** Makes a key of a role for the project (creating the project when new); the key is shown only now. */
+  createApiKey(project: string, role: KeyRole, label: string | null): Promise<{ key: string; info: ApiKeyInfo }>;
+  /** The project's keys, live and revoked, oldest first. */
+  listApiKeys(project: string): Promise<ApiKeyInfo[]>;
+  /** Revokes a key by its id; false when the project has no live key of that id. */
+  revokeApiKey(project: string, id: string): Promise<boolean>;
+  /** Whose a live key is; undefined for an unknown or revoked key. */
+  keyOwner(key: string): Promise<KeyOwner | undefined>;
+  /** Whether the project has a live key of this role. */
+  hasKey(project: string, role: KeyRole): Promise<boolean>;
+  /** The users, by email (no password hashes). */
+  listUsers(): Promise<UserRecord[]>;
+  /** A user with its password hash; undefined when there is none of that email. */
+  getUser(email: string): Promise<StoredUser | undefined>;
+  /** Adds a user or replaces one of that email (keeping when it was made). */
+  putUser(user: Omit<StoredUser, 'createdAt' | 'updatedAt'>): Promise<UserRecord>;
+  /** Removes a user; false when there was none. */
+  removeUser(email: string): Promise<boolean>;
+  /** Appends to the audit log. */
+  recordAudit(entry: AuditEntry): Promise<void>;
+  /** The audit log, newest first (at most `limit`): one project's entries, or every entry when null. */
+  auditLog(project: string | null, limit: number): Promise<AuditEntry[]>;
   /** Imports one file, all-or-nothing unless `skipInvalid`. */
   importFile(kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary>;
   /** A person found by any of its distinct ids (or its person id); undefined when unknown. */

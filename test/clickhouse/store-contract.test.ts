@@ -148,12 +148,71 @@ clickhouseSuite('store contract: DuckDB and ClickHouse answer alike', () => {
     same(
       await Promise.all(
         stores.map(async ({ name, store }) => [
-          await store.projectOfKey(own[name]?.writeKey as string, 'write'),
-          await store.projectOfKey(own[name]?.writeKey as string, 'read'),
-          await store.projectOfKey('fs_w_nonsense', 'write'),
+          (await store.keyOwner(own[name]?.writeKey as string))?.role,
+          (await store.keyOwner(own[name]?.readKey as string))?.project,
+          await store.keyOwner('fs_w_nonsense'),
           await store.hasKey('p3', 'read'),
           await store.hasKey('p4', 'write'),
         ]),
+      ),
+    );
+    // Admin keys, labels, revocation; users; the audit log.
+    same(
+      await Promise.all(
+        stores.map(async ({ store }) => {
+          const made = await store.createApiKey('p3', 'admin', 'ops "team"; --');
+          const owner = await store.keyOwner(made.key);
+          const revoked = await store.revokeApiKey('p3', made.info.id);
+          const again = await store.revokeApiKey('p3', made.info.id);
+          const listed = (await store.listApiKeys('p3')).map((k) => [k.role, k.label, k.revokedAt !== null, k.project]);
+          return [owner?.id === made.info.id, owner?.role, revoked, again, await store.keyOwner(made.key), listed];
+        }),
+      ),
+    );
+    same(
+      await Promise.all(
+        stores.map(async ({ store }) => {
+          await store.putUser({ email: 'a@x.io', role: 'admin', projects: null, passwordHash: 'h1' });
+          await store.putUser({ email: "o'b@x.io", role: 'viewer', projects: ['p1', 'p2'], passwordHash: 'h2' });
+          await store.putUser({ email: 'a@x.io', role: 'analyst', projects: ['p3'], passwordHash: 'h3' });
+          const users = (await store.listUsers()).map(({ createdAt: _c, updatedAt: _u, ...u }) => u);
+          const one = await store.getUser('a@x.io');
+          const removed = [await store.removeUser("o'b@x.io"), await store.removeUser('none@x.io')];
+          const at = ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-03T00:00:00.000Z'];
+          await store.recordAudit({
+            at: at[0] as string,
+            project: null,
+            actor: 'cli',
+            action: 'user.add',
+            target: 'a@x.io',
+            details: {},
+          });
+          await store.recordAudit({
+            at: at[1] as string,
+            project: 'p3',
+            actor: 'a@x.io',
+            action: 'key.revoke',
+            target: 'k',
+            details: { n: 1 },
+          });
+          await store.recordAudit({
+            at: at[2] as string,
+            project: 'p1',
+            actor: 'a@x.io',
+            action: 'person.delete',
+            target: "it's",
+            details: {},
+          });
+          return [
+            users,
+            one?.passwordHash,
+            one?.role,
+            removed,
+            (await store.listUsers()).length,
+            await store.auditLog('p3', 10),
+            await store.auditLog(null, 2),
+          ];
+        }),
       ),
     );
 

@@ -65,7 +65,20 @@ export async function serveCommand(config: Config, options: ServeOptions, output
       },
     );
   }
+  const [{ AccessControl, isLoopbackAddress }] = await Promise.all([import('../../server/access.js')]);
+  const loopback = isLoopbackAddress(options.host);
   const store = await openStore(config);
+  // Off this machine, only people who sign in (or hold a key) may read: refuse to start until an admin exists.
+  const users = await store.listUsers();
+  if (!loopback && !users.some((u) => u.role === 'admin' && u.projects === null)) {
+    await store.close();
+    throw new FunnelscopeError(
+      'invalid_argument',
+      `--host ${options.host}: refusing to listen beyond this machine until an admin exists; run \`funnelscope users add EMAIL --role admin\` first (docs/access.md)`,
+      { field: '--host', value: options.host },
+    );
+  }
+  const access = new AccessControl({ store, loopback });
   let newKeys = null;
   if (!(await store.hasKey(config.project, 'write'))) newKeys = await store.createProjectKeys(config.project);
   const dir =
@@ -94,9 +107,14 @@ export async function serveCommand(config: Config, options: ServeOptions, output
     ...(config.threads !== undefined ? { threads: Math.max(1, config.threads) } : {}),
     ...(config.parallelMinEvents !== undefined ? { parallelMinEvents: config.parallelMinEvents } : {}),
   };
-  const app = buildApp({ store, ingest, metrics, columns: store, run, logger: { level: options.logLevel } });
+  const app = buildApp({ store, ingest, metrics, columns: store, run, access, logger: { level: options.logLevel } });
   const address = await app.listen({ port, host: options.host });
   output.out(`funnelscope serving ${config.dbPath} (project ${config.project}) at ${address}`);
+  output.out(
+    users.length === 0
+      ? '  no users: open to this machine only (`funnelscope users add EMAIL --role admin` turns sign-in on)'
+      : `  sign-in required (${users.length} user${users.length === 1 ? '' : 's'}); API keys in Authorization: Bearer …`,
+  );
   if (newKeys) {
     output.out(`  write key of project ${newKeys.project}: ${newKeys.writeKey}`);
     output.out(`  read key of project ${newKeys.project}:  ${newKeys.readKey}`);

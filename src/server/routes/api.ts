@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { runAttribution } from '../../analysis/attribution/run-attribution.js';
 import { runCohorts } from '../../analysis/cohorts/run-cohorts.js';
 import { runDiagnose } from '../../analysis/diagnose/run-diagnose.js';
@@ -74,15 +74,16 @@ export interface ApiOptions {
   run?: { threads?: number; parallelMinEvents?: number };
 }
 
-/** `?project=NAME` (default `default`). */
-function projectOf(query: unknown): string {
-  const project = (query as { project?: unknown } | undefined)?.project;
-  if (project === undefined) return 'default';
-  if (typeof project !== 'string' || project === '') {
-    throw new FunnelscopeError('invalid_argument', 'project: expected a project name', { field: 'project' });
-  }
-  return project;
+/** The project of the request, as the access check authorised it (`?project=NAME`, else the caller's own). */
+function projectOf(request: FastifyRequest): string {
+  if (request.project === undefined) throw new FunnelscopeError('internal', 'the route was not authorised');
+  return request.project;
 }
+
+// What each route needs (docs/access.md): reports read; saved things are edited; channel rules are an admin's.
+const read = { config: { access: 'read' } } as const;
+const edit = { config: { access: 'edit' } } as const;
+const admin = { config: { access: 'admin' } } as const;
 
 function objectBody(body: unknown, route: string): RequestValues {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -126,8 +127,8 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
 
   // The event names of the project, the most frequent first (the funnel builder's pick list): one pass over the
   // persons, batch by batch when the store streams the project.
-  app.get('/api/events', async (request) => {
-    const project = projectOf(request.query);
+  app.get('/api/events', read, async (request) => {
+    const project = projectOf(request);
     const events = await perVersion('events', project, async () => {
       const { eventNames, batches } = await personBatches(cache, project, { eventValues: [], personValues: [] });
       const counts = new Float64Array(eventNames.length);
@@ -147,27 +148,27 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   });
 
   // Property names and deal stages (the builder's filter, breakdown and deal-stage pick lists).
-  app.get('/api/catalog', async (request) => {
-    const project = projectOf(request.query);
+  app.get('/api/catalog', read, async (request) => {
+    const project = projectOf(request);
     return perVersion('catalog', project, () => options.store.catalog(project));
   });
 
-  app.post('/api/funnel', async (request) => {
-    return runFunnel(cache, projectOf(request.query), parseFunnelDefinition(request.body), run);
+  app.post('/api/funnel', read, async (request) => {
+    return runFunnel(cache, projectOf(request), parseFunnelDefinition(request.body), run);
   });
 
-  app.post('/api/diagnose', async (request) => {
+  app.post('/api/diagnose', read, async (request) => {
     const values = objectBody(request.body, 'diagnose');
-    return runDiagnose(cache, projectOf(request.query), diagnoseSpec(definitionOf(values), values, jsonName), run);
+    return runDiagnose(cache, projectOf(request), diagnoseSpec(definitionOf(values), values, jsonName), run);
   });
 
-  app.post('/api/cohorts', async (request) => {
+  app.post('/api/cohorts', read, async (request) => {
     const values = objectBody(request.body, 'cohorts');
-    return runCohorts(cache, projectOf(request.query), cohortsSpec(definitionOf(values), values, jsonName), run);
+    return runCohorts(cache, projectOf(request), cohortsSpec(definitionOf(values), values, jsonName), run);
   });
 
   // Live view: what arrived in the last minutes (stored events, by arrival), and what waits to be stored.
-  app.get('/api/live', async (request) => {
+  app.get('/api/live', read, async (request) => {
     const query = request.query as Record<string, string>;
     const minutes = query.minutes === undefined ? 15 : Number(query.minutes);
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
@@ -176,7 +177,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       });
     }
     const since = Date.now() - minutes * 60_000;
-    const recent = await options.store.recentEvents(projectOf(request.query), since, 50);
+    const recent = await options.store.recentEvents(projectOf(request), since, 50);
     return { minutes, since: new Date(since).toISOString(), waiting: options.backlog?.() ?? 0, ...recent };
   });
 
@@ -189,15 +190,15 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   };
   const missing = (id: string) =>
     new FunnelscopeError('not_found', `no saved funnel ${JSON.stringify(id)} in this project`, { field: 'id' });
-  app.get('/api/funnels', async (request) => ({ funnels: await options.store.listFunnels(projectOf(request.query)) }));
-  app.post('/api/funnels', async (request, reply) => {
+  app.get('/api/funnels', read, async (request) => ({ funnels: await options.store.listFunnels(projectOf(request)) }));
+  app.post('/api/funnels', edit, async (request, reply) => {
     const values = objectBody(request.body, 'funnels');
     const name = funnelName(values.name);
     definitionOf(values);
-    const saved = await options.store.saveFunnel(projectOf(request.query), name, values.definition);
+    const saved = await options.store.saveFunnel(projectOf(request), name, values.definition);
     return reply.status(201).send(saved);
   });
-  app.patch<{ Params: { id: string } }>('/api/funnels/:id', async (request) => {
+  app.patch<{ Params: { id: string } }>('/api/funnels/:id', edit, async (request) => {
     const values = objectBody(request.body, 'funnels');
     const change: { name?: string; definition?: unknown } = {};
     if (values.name !== undefined) change.name = funnelName(values.name);
@@ -205,12 +206,12 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       definitionOf(values);
       change.definition = values.definition;
     }
-    const saved = await options.store.updateFunnel(projectOf(request.query), request.params.id, change);
+    const saved = await options.store.updateFunnel(projectOf(request), request.params.id, change);
     if (!saved) throw missing(request.params.id);
     return saved;
   });
-  app.delete<{ Params: { id: string } }>('/api/funnels/:id', async (request, reply) => {
-    if (!(await options.store.deleteFunnel(projectOf(request.query), request.params.id))) {
+  app.delete<{ Params: { id: string } }>('/api/funnels/:id', edit, async (request, reply) => {
+    if (!(await options.store.deleteFunnel(projectOf(request), request.params.id))) {
       throw missing(request.params.id);
     }
     return reply.status(204).send();
@@ -226,20 +227,20 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     const funnel = values.funnel === undefined ? null : parseFunnelDefinition(values.funnel);
     return kpiReport(options.store, cache, kpiSpec(project, values, jsonName, Date.now()), funnel, run);
   };
-  app.get('/api/kpi', async (request) => kpi(projectOf(request.query), queryValues(request.query)));
-  app.post('/api/kpi', async (request) => kpi(projectOf(request.query), objectBody(request.body, 'kpi')));
+  app.get('/api/kpi', read, async (request) => kpi(projectOf(request), queryValues(request.query)));
+  app.post('/api/kpi', read, async (request) => kpi(projectOf(request), objectBody(request.body, 'kpi')));
 
   const pipeline = async (project: string, values: RequestValues) =>
     runPipeline(await options.store.dealRecords(project), pipelineSpec(project, values, jsonName, Date.now()));
-  app.get('/api/pipeline', async (request) => pipeline(projectOf(request.query), queryValues(request.query)));
-  app.post('/api/pipeline', async (request) =>
-    pipeline(projectOf(request.query), objectBody(request.body, 'pipeline')),
+  app.get('/api/pipeline', read, async (request) => pipeline(projectOf(request), queryValues(request.query)));
+  app.post('/api/pipeline', read, async (request) =>
+    pipeline(projectOf(request), objectBody(request.body, 'pipeline')),
   );
 
   // The project's channel grouping: its rules and referral exclusions (docs/channels.md).
-  app.get('/api/channels', async (request) => options.store.channelSettings(projectOf(request.query)));
-  app.put('/api/channels', async (request) => {
-    const result = await options.store.setChannelSettings(projectOf(request.query), request.body ?? {});
+  app.get('/api/channels', read, async (request) => options.store.channelSettings(projectOf(request)));
+  app.put('/api/channels', admin, async (request) => {
+    const result = await options.store.setChannelSettings(projectOf(request), request.body ?? {});
     return result;
   });
 
@@ -247,76 +248,76 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   const experiment = async (project: string, id: string, values: RequestValues) =>
     runExperiment(cache, experimentSpec(project, id, values, jsonName));
   // Planning a test (no data read): GET /api/experiments/plan?baseline=1.9%&target=2.35%&traffic=2000.
-  app.get('/api/experiments/plan', async (request) =>
+  app.get('/api/experiments/plan', read, async (request) =>
     planExperiment(experimentPlanSpec(queryValues(request.query), jsonName)),
   );
-  app.get<{ Params: { id: string } }>('/api/experiments/:id', async (request) =>
-    experiment(projectOf(request.query), request.params.id, queryValues(request.query)),
+  app.get<{ Params: { id: string } }>('/api/experiments/:id', read, async (request) =>
+    experiment(projectOf(request), request.params.id, queryValues(request.query)),
   );
-  app.post<{ Params: { id: string } }>('/api/experiments/:id', async (request) =>
-    experiment(projectOf(request.query), request.params.id, objectBody(request.body, 'experiment')),
+  app.post<{ Params: { id: string } }>('/api/experiments/:id', read, async (request) =>
+    experiment(projectOf(request), request.params.id, objectBody(request.body, 'experiment')),
   );
 
   const attribution = async (project: string, values: RequestValues) =>
     runAttribution(cache, options.store, attributionSpec(project, values, jsonName));
-  app.get('/api/attribution', async (request) => attribution(projectOf(request.query), queryValues(request.query)));
-  app.post('/api/attribution', async (request) =>
-    attribution(projectOf(request.query), objectBody(request.body, 'attribution')),
+  app.get('/api/attribution', read, async (request) => attribution(projectOf(request), queryValues(request.query)));
+  app.post('/api/attribution', read, async (request) =>
+    attribution(projectOf(request), objectBody(request.body, 'attribution')),
   );
 
   const paths = async (project: string, values: RequestValues) => runPaths(cache, project, pathsSpec(values, jsonName));
-  app.post('/api/paths', async (request) => paths(projectOf(request.query), objectBody(request.body, 'paths')));
-  app.get('/api/paths', async (request) => paths(projectOf(request.query), queryValues(request.query)));
+  app.post('/api/paths', read, async (request) => paths(projectOf(request), objectBody(request.body, 'paths')));
+  app.get('/api/paths', read, async (request) => paths(projectOf(request), queryValues(request.query)));
 
   // Forecasts (docs/forecasting.md): GET /api/forecast?metric=revenue&by=month&horizon=6 and the pipeline's.
   const forecast = async (project: string, values: RequestValues) =>
     runForecast(cache, options.store, forecastSpec(project, values, jsonName));
-  app.get('/api/forecast', async (request) => forecast(projectOf(request.query), queryValues(request.query)));
-  app.post('/api/forecast', async (request) =>
-    forecast(projectOf(request.query), objectBody(request.body, 'forecast')),
+  app.get('/api/forecast', read, async (request) => forecast(projectOf(request), queryValues(request.query)));
+  app.post('/api/forecast', read, async (request) =>
+    forecast(projectOf(request), objectBody(request.body, 'forecast')),
   );
   const pipelineForecast = async (project: string, values: RequestValues) =>
     runPipelineForecast(options.store, pipelineForecastSpec(project, values, jsonName));
-  app.get('/api/forecast/pipeline', async (request) =>
-    pipelineForecast(projectOf(request.query), queryValues(request.query)),
+  app.get('/api/forecast/pipeline', read, async (request) =>
+    pipelineForecast(projectOf(request), queryValues(request.query)),
   );
-  app.post('/api/forecast/pipeline', async (request) =>
-    pipelineForecast(projectOf(request.query), objectBody(request.body, 'forecast pipeline')),
+  app.post('/api/forecast/pipeline', read, async (request) =>
+    pipelineForecast(projectOf(request), objectBody(request.body, 'forecast pipeline')),
   );
 
   // Lead scoring (docs/scoring.md): train (POST), the scored leads (GET: nothing written; POST …/apply writes the
   // traits), one lead's explanation, the saved models.
-  app.post('/api/scores/train', async (request) =>
+  app.post('/api/scores/train', edit, async (request) =>
     trainLeadScoring(
       cache,
       options.store,
-      scoreTrainSpec(projectOf(request.query), objectBody(request.body, 'scores/train'), jsonName),
+      scoreTrainSpec(projectOf(request), objectBody(request.body, 'scores/train'), jsonName),
     ),
   );
-  app.get('/api/scores', async (request) =>
+  app.get('/api/scores', read, async (request) =>
     applyLeadScoring(
       cache,
       options.store,
-      scoreApplySpec(projectOf(request.query), queryValues(request.query), jsonName),
+      scoreApplySpec(projectOf(request), queryValues(request.query), jsonName),
       false,
     ),
   );
-  app.post('/api/scores/apply', async (request) =>
+  app.post('/api/scores/apply', edit, async (request) =>
     applyLeadScoring(
       cache,
       options.store,
-      scoreApplySpec(projectOf(request.query), objectBody(request.body ?? {}, 'scores/apply'), jsonName),
+      scoreApplySpec(projectOf(request), objectBody(request.body ?? {}, 'scores/apply'), jsonName),
       true,
     ),
   );
-  app.get('/api/scores/models', async (request) => ({
-    models: await options.store.listScoringModels(projectOf(request.query)),
+  app.get('/api/scores/models', read, async (request) => ({
+    models: await options.store.listScoringModels(projectOf(request)),
   }));
-  app.get<{ Params: { id: string } }>('/api/scores/people/:id', async (request) =>
+  app.get<{ Params: { id: string } }>('/api/scores/people/:id', read, async (request) =>
     explainLeadScore(
       cache,
       options.store,
-      scoreExplainSpec(projectOf(request.query), request.params.id, queryValues(request.query), jsonName),
+      scoreExplainSpec(projectOf(request), request.params.id, queryValues(request.query), jsonName),
     ),
   );
 
@@ -326,30 +327,30 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     const definition = values.definition === undefined ? null : parseFunnelDefinition(values.definition);
     return runAnomalies(cache, options.store, anomaliesSpec(project, definition, values, jsonName));
   };
-  app.get('/api/anomalies', async (request) => anomalies(projectOf(request.query), queryValues(request.query)));
-  app.post('/api/anomalies', async (request) =>
-    anomalies(projectOf(request.query), objectBody(request.body, 'anomalies')),
+  app.get('/api/anomalies', read, async (request) => anomalies(projectOf(request), queryValues(request.query)));
+  app.post('/api/anomalies', read, async (request) =>
+    anomalies(projectOf(request), objectBody(request.body, 'anomalies')),
   );
 
   // Goals (docs/goals.md): each judged over its current period; add one (201), delete one (204, or 404).
-  app.get('/api/goals', async (request) => {
+  app.get('/api/goals', read, async (request) => {
     const asOf = (request.query as { asOf?: string }).asOf;
-    return evaluateGoals(cache, options.store, projectOf(request.query), asOf ?? null);
+    return evaluateGoals(cache, options.store, projectOf(request), asOf ?? null);
   });
-  app.post('/api/goals', async (request, reply) => {
+  app.post('/api/goals', edit, async (request, reply) => {
     const goal = goalDefinitionOf(objectBody(request.body, 'goals'), jsonName);
-    const saved = await options.store.addGoal(projectOf(request.query), goal);
+    const saved = await options.store.addGoal(projectOf(request), goal);
     return reply.status(201).send(saved);
   });
-  app.delete<{ Params: { id: string } }>('/api/goals/:id', async (request, reply) => {
-    await removeGoal(options.store, projectOf(request.query), request.params.id);
+  app.delete<{ Params: { id: string } }>('/api/goals/:id', edit, async (request, reply) => {
+    await removeGoal(options.store, projectOf(request), request.params.id);
     return reply.status(204).send();
   });
 
   // Alert rules (docs/alerts.md): list, add (201), delete (204, or 404), and what fired.
-  app.get('/api/alerts', async (request) => ({ rules: await options.store.listAlertRules(projectOf(request.query)) }));
-  app.post('/api/alerts', async (request, reply) => {
-    const project = projectOf(request.query);
+  app.get('/api/alerts', read, async (request) => ({ rules: await options.store.listAlertRules(projectOf(request)) }));
+  app.post('/api/alerts', edit, async (request, reply) => {
+    const project = projectOf(request);
     const goals = await options.store.listGoals(project);
     const rule = alertRuleOf(
       objectBody(request.body, 'alerts'),
@@ -358,8 +359,8 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     );
     return reply.status(201).send(await options.store.addAlertRule(project, rule));
   });
-  app.delete<{ Params: { id: string } }>('/api/alerts/:id', async (request, reply) => {
-    const project = projectOf(request.query);
+  app.delete<{ Params: { id: string } }>('/api/alerts/:id', edit, async (request, reply) => {
+    const project = projectOf(request);
     if (!(await options.store.deleteAlertRule(project, request.params.id))) {
       throw new FunnelscopeError('not_found', `alert rule: no rule "${request.params.id}" in project ${project}`, {
         field: 'id',
@@ -367,7 +368,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     }
     return reply.status(204).send();
   });
-  app.get('/api/alerts/history', async (request) => ({
-    history: await options.store.alertHistory(projectOf(request.query), 200),
+  app.get('/api/alerts/history', read, async (request) => ({
+    history: await options.store.alertHistory(projectOf(request), 200),
   }));
 }

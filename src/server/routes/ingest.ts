@@ -19,38 +19,71 @@ export interface IngestRouteOptions {
   store: Store;
   ingest: LiveIngest;
   metrics: ServerMetrics;
+  /** Write keys → projects (shared with the admin routes, which make it forget revoked keys). */
+  resolveKey: KeyResolver;
 }
 
 /** Seconds a refused client is asked to wait when the writer is behind. */
 const retryAfterSeconds = 5;
 
 /**
- * Write keys → projects. A known key is remembered for as long as the server runs (keys change only through the
- * CLI, which cannot open the store while the server holds it), a miss for five seconds in a bounded map of its own,
- * and concurrent look-ups of one key share one query: so a known key's request never waits for the store, which
- * may be busy storing the log.
+ * Write keys → projects. A known key is remembered, a miss for five seconds in a bounded map of its own, and
+ * concurrent look-ups of one key share one query: so a known key's request never waits for the store, which may be
+ * busy storing the log. A known key is looked up again in the background once a minute (a key revoked by the CLI
+ * of a ClickHouse store, which can run beside the server, stops working within a minute); `forget` drops every
+ * entry at once (a key revoked through this server's API stops at once).
  */
-export function keyResolver(store: Store): (key: string) => Promise<string | undefined> {
-  const known = new Map<string, Promise<string | undefined>>();
+export interface KeyResolver {
+  (key: string): Promise<string | undefined>;
+  forget(): void;
+}
+
+export function keyResolver(store: Store, recheckMs = 60_000): KeyResolver {
+  const known = new Map<string, { project: Promise<string | undefined>; checkedAt: number }>();
   const misses = new Map<string, number>();
-  return (key) => {
-    const hit = known.get(key);
-    if (hit) return hit;
-    const missUntil = misses.get(key);
-    if (missUntil !== undefined && missUntil > Date.now()) return Promise.resolve(undefined);
-    const lookup = store.projectOfKey(key, 'write').then((project) => {
-      if (project === undefined) {
+  const lookUp = (key: string) => {
+    const checkedAt = Date.now();
+    const project = store.keyOwner(key).then((owner) => {
+      const found = owner?.role === 'write' ? owner.project : undefined;
+      if (found === undefined) {
         known.delete(key);
         // Unknown keys cannot crowd out known ones: they have their own, bounded map.
         if (misses.size >= 10_000) misses.clear();
         misses.set(key, Date.now() + 5_000);
       }
-      return project;
+      return found;
     });
-    lookup.catch(() => known.delete(key));
-    known.set(key, lookup);
-    return lookup;
+    project.catch(() => known.delete(key));
+    return { project, checkedAt };
   };
+  const resolve = (key: string) => {
+    const hit = known.get(key);
+    if (hit) {
+      if (Date.now() - hit.checkedAt > recheckMs) {
+        const fresh = lookUp(key);
+        // The known answer serves until the new one is in (unless the look-up fails, when it stays).
+        hit.checkedAt = fresh.checkedAt;
+        fresh.project.then(
+          (project) => {
+            if (project !== undefined) known.set(key, fresh);
+          },
+          () => undefined,
+        );
+      }
+      return hit.project;
+    }
+    const missUntil = misses.get(key);
+    if (missUntil !== undefined && missUntil > Date.now()) return Promise.resolve(undefined);
+    const entry = lookUp(key);
+    known.set(key, entry);
+    return entry.project;
+  };
+  return Object.assign(resolve, {
+    forget: () => {
+      known.clear();
+      misses.clear();
+    },
+  });
 }
 
 /** The write key of a Segment call: HTTP Basic user (password empty) or `writeKey` in the body. */
@@ -67,7 +100,7 @@ export function segmentWriteKey(request: FastifyRequest): string | undefined {
 
 /** What every ingestion route does once it has a key and a body: authorise, check, log, answer. */
 export async function acceptMessages(
-  options: IngestRouteOptions & { resolveKey: (key: string) => Promise<string | undefined> },
+  options: IngestRouteOptions & { resolveKey: KeyResolver },
   source: string,
   key: string | undefined,
   check: () => Checked,
@@ -117,20 +150,24 @@ export function answer(reply: FastifyReply, result: { accepted: number; rejected
 
 /** The Segment HTTP Tracking API: `/v1/<call>` and analytics.js's short paths, plus the settings it boots from. */
 export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOptions): Promise<void> {
-  const accept = { ...options, resolveKey: keyResolver(options.store) };
+  const accept = { ...options, resolveKey: options.resolveKey };
   const resolveKey = accept.resolveKey;
   for (const [path, call] of Object.entries(segmentPaths)) {
-    app.post(`/v1/${path}`, { bodyLimit: call === 'batch' ? maxBatchBytes : maxEventBytes }, async (request, reply) => {
-      const received = Date.now();
-      const result = await acceptMessages(
-        accept,
-        'segment',
-        segmentWriteKey(request),
-        () => segmentMessages(request.body, call, received),
-        reply,
-      );
-      return answer(reply, result);
-    });
+    app.post(
+      `/v1/${path}`,
+      { bodyLimit: call === 'batch' ? maxBatchBytes : maxEventBytes, config: { access: 'ingest' } },
+      async (request, reply) => {
+        const received = Date.now();
+        const result = await acceptMessages(
+          accept,
+          'segment',
+          segmentWriteKey(request),
+          () => segmentMessages(request.body, call, received),
+          reply,
+        );
+        return answer(reply, result);
+      },
+    );
   }
 
   // PostHog capture: the project key is the body's api_key (or token); posthog-js may gzip without saying so in
@@ -138,7 +175,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
   for (const path of ['/batch/', '/capture/', '/e/', '/i/v0/e/', '/batch', '/capture', '/e', '/i/v0/e']) {
     app.post<{ Querystring: { compression?: string } }>(
       path,
-      { bodyLimit: maxBatchBytes * 4 },
+      { bodyLimit: maxBatchBytes * 4, config: { access: 'ingest' } },
       async (request, reply) => {
         const received = Date.now();
         const body = request.body;
@@ -158,7 +195,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
   // GA4 Measurement Protocol: the api_secret is the project's write key.
   app.post<{ Querystring: { measurement_id?: string; api_secret?: string } }>(
     '/mp/collect',
-    { bodyLimit: 130 * 1024 },
+    { bodyLimit: 130 * 1024, config: { access: 'ingest' } },
     async (request, reply) => {
       const received = Date.now();
       const measurementId = request.query.measurement_id ?? '';
@@ -174,51 +211,59 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
   );
 
   // The tracking pixel: a 1×1 GIF once the hit is durable; a JSON error otherwise.
-  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/v1/pixel.gif', async (request, reply) => {
-    const received = Date.now();
-    const result = await acceptMessages(
-      accept,
-      'pixel',
-      pixelWriteKey(request.query),
-      () =>
-        pixelMessages(request.query, received, {
-          userAgent: request.headers['user-agent'],
-          referer: request.headers.referer,
-        }),
-      reply,
-    );
-    if (result.rejected.length > 0) return answer(reply, result);
-    return reply
-      .header('Content-Type', 'image/gif')
-      .header('Cache-Control', 'no-store, no-cache, must-revalidate, max-age=0')
-      .send(pixelGif);
-  });
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>(
+    '/v1/pixel.gif',
+    { config: { access: 'ingest' } },
+    async (request, reply) => {
+      const received = Date.now();
+      const result = await acceptMessages(
+        accept,
+        'pixel',
+        pixelWriteKey(request.query),
+        () =>
+          pixelMessages(request.query, received, {
+            userAgent: request.headers['user-agent'],
+            referer: request.headers.referer,
+          }),
+        reply,
+      );
+      if (result.rejected.length > 0) return answer(reply, result);
+      return reply
+        .header('Content-Type', 'image/gif')
+        .header('Cache-Control', 'no-store, no-cache, must-revalidate, max-age=0')
+        .send(pixelGif);
+    },
+  );
 
   // What analytics.js asks for before it sends anything: its own integration, pointed back at this server.
-  app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {
-    const project = await resolveKey(request.params.writeKey);
-    if (!project) {
-      throw new FunnelscopeError('not_found', 'unknown write key', { field: 'writeKey' });
-    }
-    const host = request.headers.host ?? `${request.hostname}`;
-    return reply.send({
-      integrations: {
-        'Segment.io': {
-          apiKey: request.params.writeKey,
-          apiHost: `${host}/v1`,
-          protocol: request.protocol,
-          unbundledIntegrations: [],
-          addBundledMetadata: true,
+  app.get<{ Params: { writeKey: string } }>(
+    '/v1/projects/:writeKey/settings',
+    { config: { access: 'ingest' } },
+    async (request, reply) => {
+      const project = await resolveKey(request.params.writeKey);
+      if (!project) {
+        throw new FunnelscopeError('not_found', 'unknown write key', { field: 'writeKey' });
+      }
+      const host = request.headers.host ?? `${request.hostname}`;
+      return reply.send({
+        integrations: {
+          'Segment.io': {
+            apiKey: request.params.writeKey,
+            apiHost: `${host}/v1`,
+            protocol: request.protocol,
+            unbundledIntegrations: [],
+            addBundledMetadata: true,
+          },
         },
-      },
-      plan: { track: { __default: { enabled: true, integrations: {} } }, identify: { __default: { enabled: true } } },
-      edgeFunction: {},
-      analyticsNextEnabled: true,
-      middlewareSettings: {},
-      enabledMiddleware: {},
-      metrics: { sampleRate: 0 },
-      legacyVideoPluginsEnabled: false,
-      remotePlugins: [],
-    });
-  });
+        plan: { track: { __default: { enabled: true, integrations: {} } }, identify: { __default: { enabled: true } } },
+        edgeFunction: {},
+        analyticsNextEnabled: true,
+        middlewareSettings: {},
+        enabledMiddleware: {},
+        metrics: { sampleRate: 0 },
+        legacyVideoPluginsEnabled: false,
+        remotePlugins: [],
+      });
+    },
+  );
 }

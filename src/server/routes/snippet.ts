@@ -11,7 +11,7 @@ export async function snippetRoutes(app: FastifyInstance): Promise<void> {
   const source = readFileSync(snippetUrl);
   const gzipped = gzipSync(source, { level: 9 });
   const etag = `"${createHash('sha256').update(source).digest('base64url').slice(0, 16)}"`;
-  app.get('/fs.js', async (request, reply) => {
+  app.get('/fs.js', { config: { access: 'public' } }, async (request, reply) => {
     void reply
       .header('Content-Type', 'application/javascript; charset=utf-8')
       .header('Cache-Control', 'public, max-age=3600')

@@ -10,7 +10,7 @@ import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
 import type { SpendAndDeals } from '../../model/kpi-inputs.js';
 import type { PersonReport } from '../../model/person.js';
-import { hashKey, newKey } from '../api-keys.js';
+import { hashKey, keyId, keyPrefix, newKey } from '../api-keys.js';
 import { DuckDBStore } from '../duckdb/duckdb-store.js';
 import { catalogProperties, getDealStages, typedColumns } from '../duckdb/queries/get-catalog.js';
 import { mergeTraits } from '../duckdb/queries/get-person.js';
@@ -28,13 +28,19 @@ import {
 import { sharedInt32 } from '../shared-arrays.js';
 import type {
   AlertRecord,
+  ApiKeyInfo,
+  AuditEntry,
   ImportLogEntry,
-  KeyKind,
+  KeyOwner,
+  KeyRole,
   ProjectKeys,
   RecentEvent,
   SavedFunnel,
   Store,
   StoreCounts,
+  StoredUser,
+  UserRecord,
+  UserRole,
 } from '../store.js';
 import { entryTables, schemaVersion, shardTables } from './clickhouse-schema.js';
 import { ClickHouseShards } from './clickhouse-shards.js';
@@ -43,7 +49,7 @@ import { type ClickHouseTarget, parseClickHouseUrl } from './clickhouse-url.js';
 import { copyEvents, copyIdentityLinks, copyPersonMap } from './copy-from-duckdb.js';
 import { copyDealTables, dealTableStatements, nextRids, numberNewRows, seedDealTables } from './deal-tables.js';
 import { DealWorkspace } from './deal-workspace.js';
-import { Documents, nextVersion } from './documents.js';
+import { Documents, nextVersion, type StoredDocument } from './documents.js';
 import {
   compareBytes,
   encodeByPosition,
@@ -802,37 +808,116 @@ export class ClickHouseStore implements Store, EventColumnSource {
 
   // ---- documents: keys, settings, saved funnels, goals, alerts, models -----------------------------------------
 
-  createProjectKeys(project: string): Promise<ProjectKeys> {
+  async createProjectKeys(project: string): Promise<ProjectKeys> {
+    const write = await this.createApiKey(project, 'write', null);
+    const read = await this.createApiKey(project, 'read', null);
+    return { project, writeKey: write.key, readKey: read.key };
+  }
+
+  createApiKey(project: string, role: KeyRole, label: string | null): Promise<{ key: string; info: ApiKeyInfo }> {
     return this.exclusive(async () => {
-      const keys = { project, writeKey: newKey('write'), readKey: newKey('read') };
-      for (const [kind, key] of [
-        ['write', keys.writeKey],
-        ['read', keys.readKey],
-      ] as const) {
-        await this.documents.put(project, 'api_key', hashKey(key), { kind, prefix: key.slice(0, 10) });
-      }
-      return keys;
+      const key = newKey(role);
+      const doc = await this.documents.put(project, 'api_key', hashKey(key), {
+        kind: role,
+        prefix: keyPrefix(key),
+        label,
+        revokedAt: null,
+      });
+      return { key, info: keyInfo(project, doc) };
     });
   }
 
-  projectOfKey(key: string, kind: KeyKind): Promise<string | undefined> {
+  listApiKeys(project: string): Promise<ApiKeyInfo[]> {
+    return this.exclusive(async () => (await this.documents.list(project, 'api_key')).map((d) => keyInfo(project, d)));
+  }
+
+  revokeApiKey(project: string, id: string): Promise<boolean> {
     return this.exclusive(async () => {
+      const doc = (await this.documents.list(project, 'api_key')).find(
+        (d) => keyId(d.id) === id && (d.body as KeyBody).revokedAt === null,
+      );
+      if (!doc) return false;
+      await this.documents.put(project, 'api_key', doc.id, {
+        ...(doc.body as KeyBody),
+        revokedAt: new Date().toISOString(),
+      });
+      return true;
+    });
+  }
+
+  keyOwner(key: string): Promise<KeyOwner | undefined> {
+    return this.exclusive(async () => {
+      const hash = hashKey(key);
       const rows = await this.shards.rows(
         0,
         `SELECT project_id, body FROM ${this.t}.documents FINAL
-         WHERE kind = 'api_key' AND id = ${chString(hashKey(key))} AND deleted = 0`,
+         WHERE kind = 'api_key' AND id = ${chString(hash)} AND deleted = 0`,
       );
       const row = rows[0];
       if (!row) return undefined;
-      const body = JSON.parse(tsvField(row[1] as string) ?? '{}') as { kind?: string };
-      return body.kind === kind ? (tsvField(row[0] as string) ?? undefined) : undefined;
+      const body = JSON.parse(tsvField(row[1] as string) ?? '{}') as KeyBody;
+      if (body.revokedAt !== null && body.revokedAt !== undefined) return undefined;
+      return { id: keyId(hash), project: tsvField(row[0] as string) ?? '', role: body.kind };
     });
   }
 
-  hasKey(project: string, kind: KeyKind): Promise<boolean> {
+  hasKey(project: string, role: KeyRole): Promise<boolean> {
     return this.exclusive(async () =>
-      (await this.documents.list(project, 'api_key')).some((d) => (d.body as { kind?: string }).kind === kind),
+      (await this.documents.list(project, 'api_key')).some((d) => {
+        const body = d.body as KeyBody;
+        return body.kind === role && (body.revokedAt ?? null) === null;
+      }),
     );
+  }
+
+  // Users and the audit log are server-wide: their documents belong to the project '' (no project has that name).
+
+  listUsers(): Promise<UserRecord[]> {
+    return this.exclusive(async () =>
+      (await this.documents.list('', 'user'))
+        .map((d) => userOf(d))
+        .sort((a, b) => (a.email < b.email ? -1 : 1))
+        .map(({ passwordHash: _, ...user }) => user),
+    );
+  }
+
+  getUser(email: string): Promise<StoredUser | undefined> {
+    return this.exclusive(async () => {
+      const doc = await this.documents.get('', 'user', email);
+      return doc ? userOf(doc) : undefined;
+    });
+  }
+
+  putUser(user: Omit<StoredUser, 'createdAt' | 'updatedAt'>): Promise<UserRecord> {
+    return this.exclusive(async () => {
+      const doc = await this.documents.put('', 'user', user.email, {
+        role: user.role,
+        projects: user.projects,
+        passwordHash: user.passwordHash,
+      });
+      const { passwordHash: _, ...record } = userOf(doc);
+      return record;
+    });
+  }
+
+  removeUser(email: string): Promise<boolean> {
+    return this.exclusive(() => this.documents.remove('', 'user', email));
+  }
+
+  recordAudit(entry: AuditEntry): Promise<void> {
+    return this.exclusive(async () => {
+      await this.documents.put(entry.project ?? '', 'audit', `${entry.at}:${randomUUID()}`, entry, entry.at);
+    });
+  }
+
+  auditLog(project: string | null, limit: number): Promise<AuditEntry[]> {
+    return this.exclusive(async () => {
+      const docs =
+        project === null
+          ? await this.documents.newest('audit', limit)
+          : (await this.documents.list(project, 'audit')).reverse().slice(0, Math.max(0, limit));
+      return docs.map((d) => d.body as AuditEntry);
+    });
   }
 
   channelSettings(project: string): Promise<ChannelSettings> {
@@ -999,4 +1084,36 @@ export class ClickHouseStore implements Store, EventColumnSource {
       await this.shards.close();
     });
   }
+}
+
+interface KeyBody {
+  kind: KeyRole;
+  prefix: string;
+  label?: string | null;
+  revokedAt?: string | null;
+}
+
+function keyInfo(project: string, doc: StoredDocument): ApiKeyInfo {
+  const body = doc.body as KeyBody;
+  return {
+    id: keyId(doc.id),
+    project,
+    role: body.kind,
+    prefix: body.prefix,
+    label: body.label ?? null,
+    createdAt: doc.createdAt,
+    revokedAt: body.revokedAt ?? null,
+  };
+}
+
+function userOf(doc: StoredDocument): StoredUser {
+  const body = doc.body as { role: UserRole; projects: string[] | null; passwordHash: string };
+  return {
+    email: doc.id,
+    role: body.role,
+    projects: body.projects,
+    passwordHash: body.passwordHash,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
 }

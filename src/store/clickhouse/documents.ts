@@ -43,6 +43,23 @@ export class Documents {
     }));
   }
 
+  /** Every document of a kind, across projects, newest first (at most `limit`). */
+  async newest(kind: string, limit: number): Promise<(StoredDocument & { project: string })[]> {
+    const rows = await this.shards.rows(
+      0,
+      `SELECT project_id, id, body, created_us, updated_us FROM ${this.database}.documents FINAL
+       WHERE kind = ${chString(kind)} AND deleted = 0
+       ORDER BY created_us DESC, id DESC LIMIT ${chInt(Math.max(0, Math.floor(limit)))}`,
+    );
+    return rows.map((r) => ({
+      project: tsvField(r[0] as string) ?? '',
+      id: tsvField(r[1] as string) ?? '',
+      body: JSON.parse(tsvField(r[2] as string) ?? 'null') as unknown,
+      createdAt: new Date(Number(r[3]) / 1000).toISOString(),
+      updatedAt: new Date(Number(r[4]) / 1000).toISOString(),
+    }));
+  }
+
   /** Projects that have a document of this kind. */
   async projects(kind: string): Promise<string[]> {
     const rows = await this.shards.rows(

@@ -8,7 +8,7 @@ import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
 import type { DealPerson, SpendAndDeals } from '../../model/kpi-inputs.js';
 import type { PersonReport } from '../../model/person.js';
-import { hashKey, newKey } from '../api-keys.js';
+import { hashKey, keyId, keyPrefix, newKey } from '../api-keys.js';
 import {
   type DictionaryColumn,
   type EventColumnSource,
@@ -18,13 +18,19 @@ import {
 } from '../event-columns.js';
 import type {
   AlertRecord,
+  ApiKeyInfo,
+  AuditEntry,
   ImportLogEntry,
-  KeyKind,
+  KeyOwner,
+  KeyRole,
   ProjectKeys,
   RecentEvent,
   SavedFunnel,
   Store,
   StoreCounts,
+  StoredUser,
+  UserRecord,
+  UserRole,
 } from '../store.js';
 import {
   readSavedJson,
@@ -98,42 +104,185 @@ export class DuckDBStore implements Store, EventColumnSource {
     });
   }
 
-  createProjectKeys(project: string): Promise<ProjectKeys> {
+  async createProjectKeys(project: string): Promise<ProjectKeys> {
+    const write = await this.createApiKey(project, 'write', null);
+    const read = await this.createApiKey(project, 'read', null);
+    return { project, writeKey: write.key, readKey: read.key };
+  }
+
+  createApiKey(project: string, role: KeyRole, label: string | null): Promise<{ key: string; info: ApiKeyInfo }> {
     return this.exclusive(async () => {
       await this.ensureProject(project);
-      const keys = { project, writeKey: newKey('write'), readKey: newKey('read') };
-      for (const [kind, key] of [
-        ['write', keys.writeKey],
-        ['read', keys.readKey],
-      ] as const) {
-        await this.db.run(
-          `INSERT INTO api_keys (key_hash, project_id, kind, key_prefix) VALUES ($hash, $project, $kind, $prefix)`,
-          { hash: hashKey(key), project, kind, prefix: key.slice(0, 10) },
-        );
-      }
-      return keys;
-    });
-  }
-
-  projectOfKey(key: string, kind: KeyKind): Promise<string | undefined> {
-    return this.exclusive(async () => {
-      const project = await this.db.value<string | null>(
-        `SELECT project_id FROM api_keys WHERE key_hash = $hash AND kind = $kind AND revoked_at IS NULL`,
-        { hash: hashKey(key), kind },
+      const key = newKey(role);
+      const hash = hashKey(key);
+      await this.db.run(
+        `INSERT INTO api_keys (key_hash, project_id, kind, key_prefix, label) VALUES ($hash, $project, $role, $prefix, $label)`,
+        { hash, project, role, prefix: keyPrefix(key), label },
       );
-      return project ?? undefined;
+      const [info] = await this.keyRows('key_hash = $hash', { hash });
+      return { key, info: info as ApiKeyInfo };
     });
   }
 
-  hasKey(project: string, kind: KeyKind): Promise<boolean> {
+  private async keyRows(where: string, params: Record<string, string>): Promise<ApiKeyInfo[]> {
+    const rows = await this.db.rows<{
+      hash: string;
+      project: string;
+      role: KeyRole;
+      prefix: string;
+      label: string | null;
+      created: string;
+      revoked: string | null;
+    }>(
+      `SELECT key_hash AS hash, project_id AS project, kind AS role, key_prefix AS prefix, label,
+              strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS created, strftime(revoked_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS revoked
+       FROM api_keys WHERE ${where} ORDER BY created_at, key_hash`,
+      params,
+    );
+    return rows.map((r) => ({
+      id: keyId(r.hash),
+      project: r.project,
+      role: r.role,
+      prefix: r.prefix,
+      label: r.label,
+      createdAt: r.created,
+      revokedAt: r.revoked,
+    }));
+  }
+
+  listApiKeys(project: string): Promise<ApiKeyInfo[]> {
+    return this.exclusive(() => this.keyRows('project_id = $project', { project }));
+  }
+
+  revokeApiKey(project: string, id: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const live = await this.db.value<number>(
+        `SELECT count(*) FROM api_keys WHERE project_id = $project AND left(key_hash, 16) = $id AND revoked_at IS NULL`,
+        { project, id },
+      );
+      if (Number(live) === 0) return false;
+      await this.db.run(
+        `UPDATE api_keys SET revoked_at = current_timestamp
+         WHERE project_id = $project AND left(key_hash, 16) = $id AND revoked_at IS NULL`,
+        { project, id },
+      );
+      return true;
+    });
+  }
+
+  keyOwner(key: string): Promise<KeyOwner | undefined> {
+    return this.exclusive(async () => {
+      const hash = hashKey(key);
+      const [row] = await this.db.rows<{ project: string; role: KeyRole }>(
+        `SELECT project_id AS project, kind AS role FROM api_keys WHERE key_hash = $hash AND revoked_at IS NULL`,
+        { hash },
+      );
+      return row ? { id: keyId(hash), project: row.project, role: row.role } : undefined;
+    });
+  }
+
+  hasKey(project: string, role: KeyRole): Promise<boolean> {
     return this.exclusive(async () =>
       Boolean(
         await this.db.value<boolean>(
-          `SELECT EXISTS (SELECT 1 FROM api_keys WHERE project_id = $project AND kind = $kind AND revoked_at IS NULL)`,
-          { project, kind },
+          `SELECT EXISTS (SELECT 1 FROM api_keys WHERE project_id = $project AND kind = $role AND revoked_at IS NULL)`,
+          { project, role },
         ),
       ),
     );
+  }
+
+  private async userRows(where: string, params: Record<string, string>): Promise<StoredUser[]> {
+    const rows = await this.db.rows<{
+      email: string;
+      role: UserRole;
+      projects: string | null;
+      hash: string;
+      created: string;
+      updated: string;
+    }>(
+      `SELECT email, role, CAST(projects AS VARCHAR) AS projects, password_hash AS hash,
+              strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS created, strftime(updated_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS updated
+       FROM users ${where} ORDER BY email`,
+      params,
+    );
+    return rows.map((r) => ({
+      email: r.email,
+      role: r.role,
+      projects: r.projects === null ? null : (JSON.parse(r.projects) as string[]),
+      passwordHash: r.hash,
+      createdAt: r.created,
+      updatedAt: r.updated,
+    }));
+  }
+
+  listUsers(): Promise<UserRecord[]> {
+    return this.exclusive(async () => (await this.userRows('', {})).map(({ passwordHash: _, ...user }) => user));
+  }
+
+  getUser(email: string): Promise<StoredUser | undefined> {
+    return this.exclusive(async () => (await this.userRows('WHERE email = $email', { email }))[0]);
+  }
+
+  putUser(user: Omit<StoredUser, 'createdAt' | 'updatedAt'>): Promise<UserRecord> {
+    return this.exclusive(async () => {
+      const now = new Date().toISOString();
+      await this.db.run(
+        `INSERT INTO users (email, role, projects, password_hash, created_at, updated_at)
+         VALUES ($email, $role, $projects, $hash, CAST($now AS TIMESTAMP), CAST($now AS TIMESTAMP))
+         ON CONFLICT (email) DO UPDATE SET role = excluded.role, projects = excluded.projects,
+           password_hash = excluded.password_hash, updated_at = excluded.updated_at`,
+        {
+          email: user.email,
+          role: user.role,
+          projects: user.projects === null ? null : JSON.stringify(user.projects),
+          hash: user.passwordHash,
+          now,
+        },
+      );
+      const [stored] = await this.userRows('WHERE email = $email', { email: user.email });
+      const { passwordHash: _, ...record } = stored as StoredUser;
+      return record;
+    });
+  }
+
+  removeUser(email: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const found = await this.db.value<number>('SELECT count(*) FROM users WHERE email = $email', { email });
+      if (Number(found) === 0) return false;
+      await this.db.run('DELETE FROM users WHERE email = $email', { email });
+      return true;
+    });
+  }
+
+  recordAudit(entry: AuditEntry): Promise<void> {
+    return this.exclusive(() =>
+      this.db.run(
+        `INSERT INTO audit_log (logged_at, project_id, actor, action, target, details)
+         VALUES (CAST($at AS TIMESTAMP), $project, $actor, $action, $target, $details)`,
+        { ...entry, details: JSON.stringify(entry.details) },
+      ),
+    );
+  }
+
+  auditLog(project: string | null, limit: number): Promise<AuditEntry[]> {
+    return this.exclusive(async () => {
+      const rows = await this.db.rows<{
+        at: string;
+        project: string | null;
+        actor: string;
+        action: string;
+        target: string;
+        details: string;
+      }>(
+        `SELECT strftime(logged_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS at, project_id AS project, actor, action, target,
+                CAST(details AS VARCHAR) AS details
+         FROM audit_log ${project === null ? '' : 'WHERE project_id = $project'}
+         ORDER BY logged_at DESC LIMIT ${Math.max(0, Math.floor(limit))}`,
+        project === null ? {} : { project },
+      );
+      return rows.map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
+    });
   }
 
   /**

@@ -261,6 +261,44 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 10,
+    name: 'access-control',
+    statements: [
+      // Keys get a third role (admin) and a label. DuckDB cannot alter a CHECK constraint, so the table is copied.
+      `CREATE TABLE api_keys_v10 (
+        key_hash VARCHAR PRIMARY KEY,
+        project_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL CHECK (kind IN ('write', 'read', 'admin')),
+        key_prefix VARCHAR NOT NULL,
+        label VARCHAR,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        revoked_at TIMESTAMP
+      )`,
+      `INSERT INTO api_keys_v10 (key_hash, project_id, kind, key_prefix, created_at, revoked_at)
+       SELECT key_hash, project_id, kind, key_prefix, created_at, revoked_at FROM api_keys`,
+      'DROP TABLE api_keys',
+      'ALTER TABLE api_keys_v10 RENAME TO api_keys',
+      // Dashboard users (docs/access.md): scrypt password hashes; projects NULL means every project.
+      `CREATE TABLE users (
+        email VARCHAR PRIMARY KEY,
+        role VARCHAR NOT NULL CHECK (role IN ('admin', 'analyst', 'viewer')),
+        projects JSON,
+        password_hash VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL
+      )`,
+      // Who changed access or erased data, and when; project NULL for server-wide changes (users).
+      `CREATE TABLE audit_log (
+        logged_at TIMESTAMP NOT NULL,
+        project_id VARCHAR,
+        actor VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        target VARCHAR NOT NULL,
+        details JSON NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1]?.version ?? 0;

@@ -1,0 +1,113 @@
+/**
+ * Who may do what (docs/access.md). A user has a role over every project or a list of them; an API key belongs to
+ * one project and has a role there. Routes name the permission they need; the grant of the caller must hold it
+ * for the project the request reads or changes.
+ */
+import { FunnelscopeError } from '../model/errors.js';
+
+export const userRoles = ['admin', 'analyst', 'viewer'] as const;
+export type UserRole = (typeof userRoles)[number];
+
+/** `write` keys only send events (they sit in browsers and apps); `read` keys read reports; `admin` keys do all. */
+export const keyRoles = ['write', 'read', 'admin'] as const;
+export type KeyRole = (typeof keyRoles)[number];
+
+/**
+ * - `ingest`: send events (write keys; the ingestion routes check the key themselves).
+ * - `read`: run reports and read settings.
+ * - `edit`: keep and change saved funnels, goals, alert rules, scoring models, imports.
+ * - `admin`: users, keys, channel rules, retention, deleting people, the audit log.
+ */
+export type Permission = 'ingest' | 'read' | 'edit' | 'admin';
+
+const userPermissions: Record<UserRole, readonly Permission[]> = {
+  admin: ['read', 'edit', 'admin'],
+  analyst: ['read', 'edit'],
+  viewer: ['read'],
+};
+const keyPermissions: Record<KeyRole, readonly Permission[]> = {
+  write: ['ingest'],
+  read: ['read'],
+  admin: ['read', 'edit', 'admin'],
+};
+
+/** What a caller may do. */
+export interface Grant {
+  /** A user's email, `key:<id>`, or `local` (no users, bound to this machine). */
+  actor: string;
+  via: 'session' | 'key' | 'local';
+  permissions: readonly Permission[];
+  /** The projects it covers. */
+  projects: 'all' | readonly string[];
+}
+
+export function userGrant(email: string, role: UserRole, projects: readonly string[] | null): Grant {
+  return { actor: email, via: 'session', permissions: userPermissions[role], projects: projects ?? 'all' };
+}
+
+export function keyGrant(id: string, role: KeyRole, project: string): Grant {
+  return { actor: `key:${id}`, via: 'key', permissions: keyPermissions[role], projects: [project] };
+}
+
+/** Everything: the server bound to this machine with no users made yet (as before access control). */
+export const localGrant: Grant = {
+  actor: 'local',
+  via: 'local',
+  permissions: ['ingest', 'read', 'edit', 'admin'],
+  projects: 'all',
+};
+
+export function isUserRole(value: unknown): value is UserRole {
+  return typeof value === 'string' && (userRoles as readonly string[]).includes(value);
+}
+
+export function isKeyRole(value: unknown): value is KeyRole {
+  return typeof value === 'string' && (keyRoles as readonly string[]).includes(value);
+}
+
+function describe(grant: Grant): string {
+  return grant.via === 'key' ? `API key ${grant.actor.slice(4)}` : `user ${grant.actor}`;
+}
+
+/**
+ * Throws unless the grant holds `need` for `project` (null: the whole server, which a user needs over every
+ * project for, and a key of any project may read for its own kind of use, e.g. /metrics with an admin key).
+ */
+export function authorize(grant: Grant | undefined, need: Permission, project: string | null): Grant {
+  if (!grant) {
+    throw new FunnelscopeError('unauthorized', 'sign in, or send an API key as "Authorization: Bearer <key>"', {
+      field: 'authorization',
+    });
+  }
+  if (!grant.permissions.includes(need)) {
+    throw new FunnelscopeError('forbidden', `${describe(grant)} may not ${verbs[need]}`, {
+      field: 'authorization',
+      need,
+    });
+  }
+  if (project !== null && grant.projects !== 'all' && !grant.projects.includes(project)) {
+    throw new FunnelscopeError('forbidden', `${describe(grant)} has no access to project ${project}`, {
+      field: 'project',
+      value: project,
+    });
+  }
+  if (project === null && grant.via === 'session' && grant.projects !== 'all') {
+    throw new FunnelscopeError('forbidden', `${describe(grant)} is limited to some projects`, {
+      field: 'authorization',
+    });
+  }
+  return grant;
+}
+
+const verbs: Record<Permission, string> = {
+  ingest: 'send events',
+  read: 'read reports',
+  edit: 'change saved funnels, goals, alerts or models',
+  admin: 'administer (users, keys, channel rules, people, retention)',
+};
+
+/** The project a request means when it names none: a key's own, a user's only one, else `default`. */
+export function defaultProject(grant: Grant | undefined): string {
+  if (grant && grant.projects !== 'all' && grant.projects.length === 1) return grant.projects[0] as string;
+  return 'default';
+}
