@@ -70,10 +70,17 @@ function describe(grant: Grant): string {
 }
 
 /**
- * Throws unless the grant holds `need` for `project` (null: the whole server, which a user needs over every
- * project for, and a key of any project may read for its own kind of use, e.g. /metrics with an admin key).
+ * Throws unless the grant holds `need` for `project`. `project` null means the whole server (users, the audit log
+ * of every project): only a user over every project (or the open local grant) has it, never a key, since a key
+ * belongs to one project; `keysServerWide` lets a key with the permission through anyway (/metrics for a
+ * Prometheus bearer token, which shows counts and no customer data).
  */
-export function authorize(grant: Grant | undefined, need: Permission, project: string | null): Grant {
+export function authorize(
+  grant: Grant | undefined,
+  need: Permission,
+  project: string | null,
+  keysServerWide = false,
+): Grant {
   if (!grant) {
     throw new FunnelscopeError('unauthorized', 'sign in, or send an API key as "Authorization: Bearer <key>"', {
       field: 'authorization',
@@ -91,10 +98,14 @@ export function authorize(grant: Grant | undefined, need: Permission, project: s
       value: project,
     });
   }
-  if (project === null && grant.via === 'session' && grant.projects !== 'all') {
-    throw new FunnelscopeError('forbidden', `${describe(grant)} is limited to some projects`, {
-      field: 'authorization',
-    });
+  if (project === null && grant.projects !== 'all' && !(grant.via === 'key' && keysServerWide)) {
+    throw new FunnelscopeError(
+      'forbidden',
+      `${describe(grant)} is limited to ${grant.projects.join(', ')}: this is server-wide`,
+      {
+        field: 'authorization',
+      },
+    );
   }
   return grant;
 }

@@ -25,11 +25,12 @@ import type { KeyOwner, Store, StoredUser } from '../store/store.js';
  * What a route needs:
  * - `public`: anyone (health, the dashboard's files, sign-in);
  * - `ingest`: the route checks a write key itself (Segment, PostHog, GA4, pixel);
- * - `signed-in`: any caller the server knows (sign-out, who am I);
+ * - `signed-in`: a signed-in user (or anyone local on an open server), not a key (sign-out);
  * - a permission over the request's project (`?project=`, else the caller's own);
- * - `server-admin`: the admin permission over the whole server (users, /metrics, the whole audit log).
+ * - `server-admin`: the admin permission over the whole server (users): an admin user over every project;
+ * - `metrics`: a server admin, or an admin key of any project (/metrics, as a Prometheus bearer token).
  */
-export type RouteAccess = 'public' | 'ingest' | 'signed-in' | Permission | 'server-admin';
+export type RouteAccess = 'public' | 'ingest' | 'signed-in' | Permission | 'server-admin' | 'metrics';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -207,18 +208,21 @@ function headerValue(request: FastifyRequest, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Whether a browser's Origin header names this server (scheme, host and port, default ports normalised). */
+export function sameOrigin(request: FastifyRequest, origin: string): boolean {
+  try {
+    return new URL(origin).origin === new URL(`${request.protocol}://${request.headers.host ?? ''}`).origin;
+  } catch {
+    return false;
+  }
+}
+
 /** A browser's request that changes something must come from the dashboard's own origin. */
-function checkOrigin(request: FastifyRequest): void {
+export function checkOrigin(request: FastifyRequest): void {
   if (safeMethods.has(request.method)) return;
   const origin = headerValue(request, 'origin');
   if (origin === undefined) return; // not a browser (curl, a script); a browser always sends Origin on a POST
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    host = '';
-  }
-  if (host !== request.headers.host) {
+  if (!sameOrigin(request, origin)) {
     throw new FunnelscopeError('forbidden', `cross-site request refused (Origin ${origin})`, { field: 'origin' });
   }
 }
@@ -281,11 +285,16 @@ export function installAccessControl(app: FastifyInstance, control: AccessContro
     const grant = await control.grantOf(request);
     if (access === 'signed-in') {
       if (!grant) authorize(grant, 'read', null);
+      if (grant?.via === 'key') {
+        throw new FunnelscopeError('forbidden', 'this is for a signed-in user, not an API key', {
+          field: 'authorization',
+        });
+      }
       request.grant = grant;
       return;
     }
-    if (access === 'server-admin') {
-      request.grant = authorize(grant, 'admin', null);
+    if (access === 'server-admin' || access === 'metrics') {
+      request.grant = authorize(grant, 'admin', null, access === 'metrics');
       return;
     }
     const project = requestedProject(request, grant ?? localGrant);

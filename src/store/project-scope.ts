@@ -52,8 +52,13 @@ function guard<T extends object>(target: T, places: Record<string, ProjectPlace>
       if (typeof value !== 'function' || typeof property !== 'string') return value;
       const place = places[property];
       // A method the table does not know (a new one) is refused inside a scope, so it cannot slip past.
+      // Every method of both interfaces returns a promise, so a refusal is a rejected one (as a store error is).
       return (...args: unknown[]) => {
-        checkProject(property, place ?? 'server', args);
+        try {
+          checkProject(property, place ?? 'server', args);
+        } catch (error) {
+          return Promise.reject(error);
+        }
         return (value as (...a: unknown[]) => unknown).apply(object, args);
       };
     },

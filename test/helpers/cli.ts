@@ -17,9 +17,9 @@ export interface CliResult {
 }
 
 /** Runs the same bin a user runs, with its own environment (no FUNNELSCOPE_* leaking in). */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
   return new Promise((resolvePromise) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [binPath, ...args],
       { env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...env }, maxBuffer: 64 * 1024 * 1024 },
@@ -28,6 +28,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
         resolvePromise({ code, stdout, stderr });
       },
     );
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 

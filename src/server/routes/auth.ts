@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { normaliseEmail } from '../../access/accounts.js';
 import { FunnelscopeError } from '../../model/errors.js';
-import { type AccessControl, secureCookie, sessionCookie, setSessionCookie } from '../access.js';
+import { type AccessControl, checkOrigin, secureCookie, sessionCookie, setSessionCookie } from '../access.js';
 
 /**
  * Dashboard sign-in (docs/access.md): `POST /auth/login` sets the session cookie and returns the CSRF token the
@@ -39,10 +39,7 @@ export async function authRoutes(app: FastifyInstance, options: { control: Acces
         { field: 'protocol' },
       );
     }
-    const origin = request.headers.origin;
-    if (origin !== undefined && new URL(origin, 'http://invalid').host !== request.headers.host) {
-      throw new FunnelscopeError('forbidden', `cross-site sign-in refused (Origin ${origin})`, { field: 'origin' });
-    }
+    checkOrigin(request);
     let signedIn: Awaited<ReturnType<AccessControl['signIn']>>;
     try {
       signedIn = await control.signIn(email, body.password, request.ip);

@@ -19,7 +19,7 @@ export async function opsRoutes(
     }
     return reply.send({ status: 'ready', backlog });
   });
-  app.get('/metrics', { config: { access: 'server-admin' } }, async (_request, reply) => {
+  app.get('/metrics', { config: { access: 'metrics' } }, async (_request, reply) => {
     const text = await options.metrics.registry.metrics();
     return reply.header('Content-Type', options.metrics.registry.contentType).send(text);
   });
