@@ -64,12 +64,30 @@ export class ApiError extends Error {
   }
 }
 
+/** Who is signed in (GET /auth/session): the server is open (no users, this machine only), a user, or neither. */
+export interface SessionState {
+  open: boolean;
+  user: { email: string; role: 'admin' | 'analyst' | 'viewer'; projects: string[] | null } | null;
+  csrfToken: string | null;
+}
+
+/** The session's CSRF token, sent with every request (the server needs it on changes). */
+let csrfToken: string | null = null;
+
+/** Told when a request finds the session over (401), so the page can ask to sign in again. */
+export const signedOut = new EventTarget();
+
 async function call<T>(path: string, body?: unknown, method?: string): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (csrfToken !== null) headers['x-csrf-token'] = csrfToken;
   const response = await fetch(path, {
     method: method ?? (body === undefined ? 'GET' : 'POST'),
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers,
+    credentials: 'same-origin',
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
+  if (response.status === 401 && !path.startsWith('/auth/')) signedOut.dispatchEvent(new Event('signed-out'));
   if (response.status === 204) return undefined as T;
   const json = (await response.json()) as T & { error?: { message: string } };
   if (!response.ok)
@@ -121,4 +139,21 @@ export const api = {
   live: (project: string) => call<LiveReport>(`/api/live?${new URLSearchParams({ project })}`),
   catalog: (project: string) => call<Catalog>(`/api/catalog?project=${encodeURIComponent(project)}`),
   events: (project: string) => call<{ events: EventName[] }>(`/api/events?project=${encodeURIComponent(project)}`),
+};
+
+export const auth = {
+  session: async () => {
+    const state = await call<SessionState>('/auth/session');
+    csrfToken = state.csrfToken;
+    return state;
+  },
+  login: async (email: string, password: string) => {
+    const state = await call<{ user: SessionState['user']; csrfToken: string }>('/auth/login', { email, password });
+    csrfToken = state.csrfToken;
+    return state;
+  },
+  logout: async () => {
+    await call<void>('/auth/logout', undefined, 'POST');
+    csrfToken = null;
+  },
 };

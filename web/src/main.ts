@@ -1,5 +1,7 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { auth, type SessionState, signedOut } from './api-client.js';
 import { AttributionView } from './views/attribution-view.js';
 import { ExperimentsView } from './views/experiments-view.js';
 import { ForecastView } from './views/forecast-view.js';
@@ -9,11 +11,12 @@ import { GoalsView } from './views/goals-view.js';
 import { LeadsView } from './views/leads-view.js';
 import { LiveView } from './views/live-view.js';
 import { MoneyView } from './views/money-view.js';
+import { SignInView } from './views/sign-in-view.js';
 import './style.css';
 import { downloadTables } from './tables-csv.js';
 
 /** The view and its inputs come from the URL: `?view=funnel|friction&project=…&definition=…`. */
-function App() {
+function App({ session }: { session: SessionState }) {
   const params = new URLSearchParams(location.search);
   const requested = params.get('view');
   const view =
@@ -62,6 +65,16 @@ function App() {
       <button type="button" class="link export" title="Every table of this page in one CSV file" onClick=${() => downloadTables(view)}>
         Export CSV
       </button>
+      ${
+        session.user
+          ? html`<span class="account">
+              <span class="muted" title=${`${session.user.role}${session.user.projects ? ` of ${session.user.projects.join(', ')}` : ''}`}
+                >${session.user.email}</span
+              >
+              <button type="button" class="link" onClick=${() => auth.logout().finally(() => location.reload())}>Sign out</button>
+            </span>`
+          : null
+      }
     </header>
     <main>
       ${
@@ -86,5 +99,26 @@ function App() {
     </main>`;
 }
 
+/** Asks who is signed in first: the views when the server is open or a user is signed in, else the sign-in form. */
+function Root() {
+  const [session, setSession] = useState<SessionState | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  useEffect(() => {
+    const check = () =>
+      auth
+        .session()
+        .then(setSession)
+        .catch((error: Error) => setFailure(error.message));
+    void check();
+    signedOut.addEventListener('signed-out', check);
+    return () => signedOut.removeEventListener('signed-out', check);
+  }, []);
+  if (failure) return html`<main><p role="alert" class="error">${failure}</p></main>`;
+  if (!session) return html`<main><p class="muted">Loading…</p></main>`;
+  if (!session.open && !session.user)
+    return html`<${SignInView} onSignedIn=${() => auth.session().then(setSession)} />`;
+  return html`<${App} session=${session} />`;
+}
+
 const root = document.getElementById('app');
-if (root) render(html`<${App} />`, root);
+if (root) render(html`<${Root} />`, root);
