@@ -60,6 +60,15 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       const { peopleShowCommand } = await import('./commands/people.js');
       setExit(await peopleShowCommand(config(), id, options, output));
     });
+  people
+    .command('delete')
+    .description('erase a person on request: all its ids, events, traits, identity links and deal links (audited)')
+    .argument('<id>', 'a userId, anonymousId or person id')
+    .option('--json', 'print what was removed as JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const { peopleDeleteCommand } = await import('./commands/people.js');
+      setExit(await peopleDeleteCommand(config(), id, options, output));
+    });
 
   program
     .command('demo')

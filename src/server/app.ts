@@ -116,7 +116,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   void app.register(ingestRoutes, { store, ingest: options.ingest, metrics: options.metrics, resolveKey });
   void app.register(snippetRoutes);
   void app.register(authRoutes, { control });
-  void app.register(adminRoutes, { store, control });
+  void app.register(adminRoutes, { store, control, ingest: options.ingest });
   // The dashboard, when it has been built (npm run build puts it in dist/web): public files (the data comes from
   // the API, which checks its callers).
   const web = fileURLToPath(new URL('../web/', import.meta.url));

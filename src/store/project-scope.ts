@@ -81,6 +81,7 @@ const storePlaces: Record<keyof Store, ProjectPlace> = {
   auditLog: 0,
   importFile: { options: 2 },
   getPerson: 0,
+  deletePerson: 0,
   counts: 0,
   dealRecords: 0,
   spendAndDeals: 0,

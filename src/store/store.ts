@@ -100,6 +100,17 @@ export interface ProjectKeys {
   readKey: string;
 }
 
+/** What erasing a person removed (docs/privacy.md). */
+export interface PersonErasure {
+  /** The person's distinct ids (and person id) that were looked for. */
+  distinctIds: number;
+  events: number;
+  identityLinks: number;
+  personMap: number;
+  /** Deals whose link to the person (user id, e-mail) was cleared; the deals stay. */
+  dealsUnlinked: number;
+}
+
 /** An alert that fired or resolved, and each delivery's outcome. */
 export interface AlertRecord {
   ruleId: string;
@@ -139,6 +150,11 @@ export interface Store {
   importFile(kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary>;
   /** A person found by any of its distinct ids (or its person id); undefined when unknown. */
   getPerson(project: string, id: string): Promise<PersonReport | undefined>;
+  /**
+   * Erases a person (all its distinct ids, events, traits, identity links, deal links) from every table and the
+   * caches beside the store; undefined when no record knows the id.
+   */
+  deletePerson(project: string, id: string): Promise<PersonErasure | undefined>;
   counts(project: string): Promise<StoreCounts>;
   /** Every deal of the project and its stage history (the pipeline analysis's input). */
   dealRecords(project: string): Promise<DealRecords>;

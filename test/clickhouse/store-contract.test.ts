@@ -333,4 +333,46 @@ clickhouseSuite('store contract: DuckDB and ClickHouse answer alike', () => {
       ),
     );
   });
+
+  it('erases a person alike, from every table of every shard', async () => {
+    const file = join(dir, 'erase.ndjson');
+    writeFileSync(file, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    const dealsFile = join(dir, 'erase-deals.csv');
+    writeFileSync(
+      dealsFile,
+      'deal_id,user_id,email,stage,amount,status\nd1,ann,,won,100,won\nd2,,ANN@acme.io,demo,50,open\nd3,bob,,won,70,won\n',
+    );
+    await each((s) => s.importFile('events', file, { project: 'p9', skipInvalid: false }));
+    await each((s) => s.importFile('deals', dealsFile, { project: 'p9', skipInvalid: false }));
+    const erased = same(await each((s) => s.deletePerson('p9', 'a1')));
+    expect(erased).toEqual({ distinctIds: 2, events: 5, identityLinks: 1, personMap: 2, dealsUnlinked: 2 });
+    same(await each((s) => s.deletePerson('p9', 'ann')));
+    expect(same(await each((s) => s.getPerson('p9', 'ann')))).toBeNull();
+    same(await each((s) => s.getPerson('p9', 'bob')));
+    expect(same(await each((s) => s.counts('p9')))).toMatchObject({ events: 3, persons: 1, distinctIds: 2 });
+    same(await each(async (s) => (await s.dealRecords('p9')).deals));
+    same(await each((s) => s.loadEventColumns('p9').then((c) => ({ names: c.eventNames, count: c.eventCount }))));
+    // Table by table on every shard of the ClickHouse store: no field of p9's rows names ann, a1 or her e-mail.
+    const ch = stores.find((x) => x.name === 'clickhouse')?.store as unknown as ClickHouseStore;
+    const left: string[] = [];
+    let tablesRead = 0;
+    for (let shard = 0; shard < ch.shards.count; shard += 1) {
+      const tables = await ch.shards.rows(
+        shard,
+        `SELECT DISTINCT c.table FROM system.columns AS c WHERE c.database = '${ch.database}' AND c.name = 'project_id'`,
+      );
+      for (const [table] of tables) {
+        tablesRead += 1;
+        const rows = await ch.shards.rows(shard, `SELECT * FROM ${ch.database}.${table} WHERE project_id = 'p9'`);
+        for (const row of rows) {
+          const text = row.join('\t').toLowerCase();
+          if (row.some((f) => f === 'ann' || f === 'a1') || text.includes('ann@acme.io') || text.includes('"ann"')) {
+            left.push(`shard ${shard + 1} ${table}: ${row.join(' | ').slice(0, 200)}`);
+          }
+        }
+      }
+    }
+    expect(tablesRead).toBeGreaterThanOrEqual(8);
+    expect(left).toEqual([]);
+  });
 });

@@ -16,7 +16,7 @@ import { withStore } from '../open-store.js';
 import type { Output } from '../output.js';
 
 /** The audit log's actor for changes made from the command line: the operating-system user. */
-function cliActor(): string {
+export function cliActor(): string {
   try {
     return `cli:${userInfo().username}`;
   } catch {

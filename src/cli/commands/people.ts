@@ -22,6 +22,28 @@ export async function peopleShowCommand(
   return 0;
 }
 
+/** `funnelscope people delete ID`: erases the person behind the id from every table (docs/privacy.md). */
+export async function peopleDeleteCommand(
+  config: Config,
+  id: string,
+  options: { json?: boolean },
+  output: Output,
+): Promise<number> {
+  const { erasePerson } = await import('../../privacy/erase-person.js');
+  const { cliActor } = await import('./access.js');
+  const erased = await withStore(config, (store) => erasePerson(store, config.project, id, cliActor()));
+  if (options.json) {
+    output.out(JSON.stringify(erased));
+    return 0;
+  }
+  output.out(
+    `erased the person of "${id}" from project ${config.project}: ${erased.distinctIds} ids, ${erased.events} events, ` +
+      `${erased.identityLinks} identity links, ${erased.personMap} person-map rows, ${erased.dealsUnlinked} deals unlinked ` +
+      `(audit log: ${erased.id})`,
+  );
+  return 0;
+}
+
 export function formatPerson(person: PersonReport): string {
   const lines = [
     `person      ${person.personId}`,

@@ -10,6 +10,8 @@ import {
   userRoleOf,
 } from '../../access/accounts.js';
 import { FunnelscopeError } from '../../model/errors.js';
+import { erasePerson } from '../../privacy/erase-person.js';
+import type { LiveIngest } from '../../store/live-ingest.js';
 import type { Store } from '../../store/store.js';
 import type { AccessControl } from '../access.js';
 
@@ -36,7 +38,7 @@ function limitOf(request: FastifyRequest): number {
  */
 export async function adminRoutes(
   app: FastifyInstance,
-  options: { store: Store; control: AccessControl },
+  options: { store: Store; control: AccessControl; ingest: Pick<LiveIngest, 'storeLogged'> },
 ): Promise<void> {
   const { store, control } = options;
   const actor = (request: FastifyRequest) => request.grant?.actor ?? 'unknown';
@@ -83,6 +85,12 @@ export async function adminRoutes(
     await revokeKey(store, request.project as string, request.params.id, actor(request));
     control.forget();
     return reply.status(204).send();
+  });
+
+  // Erasure on request: what the server accepted but has not stored yet is stored first, so none of it comes back.
+  app.delete<{ Params: { id: string } }>('/api/people/:id', { config: { access: 'admin' } }, async (request) => {
+    await options.ingest.storeLogged();
+    return erasePerson(store, request.project as string, request.params.id, actor(request));
   });
 
   app.get('/api/audit', { config: { access: 'admin' } }, async (request) => ({

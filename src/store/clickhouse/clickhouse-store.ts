@@ -33,6 +33,7 @@ import type {
   ImportLogEntry,
   KeyOwner,
   KeyRole,
+  PersonErasure,
   ProjectKeys,
   RecentEvent,
   SavedFunnel,
@@ -331,7 +332,14 @@ export class ClickHouseStore implements Store, EventColumnSource {
     return stored.length;
   }
 
-  private async logImport(project: string, s: ImportSummary): Promise<void> {
+  /** An import's row in the log (or an erasure's, which moves the data version as an import does). */
+  private async logImport(
+    project: string,
+    s: Pick<ImportSummary, 'file' | 'rowsRead' | 'imported' | 'updated' | 'duplicates' | 'rejected'> & {
+      kind: ImportSummary['kind'] | 'erasure';
+      format: string;
+    },
+  ): Promise<void> {
     const id = nextVersion();
     await this.shards.command(
       0,
@@ -704,6 +712,97 @@ export class ClickHouseStore implements Store, EventColumnSource {
     });
   }
 
+  /**
+   * As the embedded store's deletePerson (delete-person.ts): the same rows go, as ClickHouse mutations on every
+   * shard (events, person map) and on the first (identity links; the deals' user id and e-mail set to NULL),
+   * waited for until done, so no report reads the person afterwards. An `erasure` row in the import log moves the
+   * data version.
+   */
+  deletePerson(project: string, id: string): Promise<PersonErasure | undefined> {
+    return this.exclusive(async () => {
+      const p = chString(project);
+      const [mapped] = await this.shards.rows(
+        0,
+        `SELECT person_id FROM ${this.t}.person_map FINAL WHERE project_id = ${p} AND distinct_id = ${chString(id)}`,
+      );
+      const personId = mapped ? (tsvField(mapped[0] as string) ?? id) : id;
+      const mappedIds = (
+        await this.shards.rows(
+          0,
+          `SELECT distinct_id FROM ${this.t}.person_map FINAL WHERE project_id = ${p} AND person_id = ${chString(personId)}`,
+        )
+      ).map((r) => tsvField(r[0] as string) ?? '');
+      const ids = chStrings([...new Set([...mappedIds, personId, id])].sort(compareBytes));
+      const eventsWhere = `project_id = ${p} AND (has(${ids}, distinct_id) OR has(${ids}, ifNull(user_id, ''))
+        OR has(${ids}, ifNull(anonymous_id, '')))`;
+      const identifies = await this.shards.rows(
+        0,
+        `SELECT properties FROM ${this.t}.events WHERE ${eventsWhere} AND type = 'identify'`,
+      );
+      const emails = new Set<string>();
+      for (const r of identifies) {
+        const email = (mergeTraits([{ traits: tsvField(r[0] as string) || 'null' }]) as { email?: unknown }).email;
+        if (typeof email === 'string') emails.add(email.trim().toLowerCase());
+      }
+      // 18.16 has no trim(): spaces around the id or e-mail go by regular expression.
+      const trimmed = (column: string) => `replaceRegexpAll(ifNull(${column}, ''), '^\\\\s+|\\\\s+$', '')`;
+      const dealsWhere = `project_id = ${p} AND (has(${ids}, ${trimmed('user_id')})
+        OR has(${chStrings([...emails])}, lower(${trimmed('email')})))`;
+      const linksWhere = `project_id = ${p} AND (has(${ids}, user_id) OR has(${ids}, other_id))`;
+      const mapWhere = `project_id = ${p} AND (has(${ids}, distinct_id) OR has(${ids}, person_id))`;
+      const count = async (sql: string) => Number((await this.shards.rows(0, sql))[0]?.[0] ?? 0);
+      const erasure: PersonErasure = {
+        distinctIds: new Set([...mappedIds, personId, id]).size,
+        events: await count(`SELECT count() FROM ${this.t}.events WHERE ${eventsWhere}`),
+        identityLinks: await count(`SELECT count() FROM ${this.t}.identity_links FINAL WHERE ${linksWhere}`),
+        // Every shard holds the whole map (each joins its own events to it): counted once, deleted on each.
+        personMap: await count(`SELECT count() FROM ${this.t}.person_map FINAL WHERE ${mapWhere}`),
+        dealsUnlinked: await count(`SELECT count() FROM ${this.t}.deals FINAL WHERE ${dealsWhere}`),
+      };
+      if (erasure.events + erasure.identityLinks + erasure.personMap + erasure.dealsUnlinked === 0) return undefined;
+      for (let i = 0; i < this.shards.count; i += 1) {
+        await this.shards.command(i, `ALTER TABLE ${this.t}.events_local DELETE WHERE ${eventsWhere}`);
+        await this.shards.command(i, `ALTER TABLE ${this.t}.person_map DELETE WHERE ${mapWhere}`);
+      }
+      await this.shards.command(0, `ALTER TABLE ${this.t}.identity_links DELETE WHERE ${linksWhere}`);
+      await this.shards.command(
+        0,
+        `ALTER TABLE ${this.t}.deals UPDATE user_id = NULL, email = NULL WHERE ${dealsWhere}`,
+      );
+      await this.mutationsDone();
+      await this.logImport(project, {
+        kind: 'erasure',
+        file: '',
+        format: '',
+        rowsRead: 0,
+        imported: 0,
+        updated: 0,
+        duplicates: 0,
+        rejected: 0,
+      });
+      return erasure;
+    });
+  }
+
+  /** Waits until every shard has applied its mutations (ALTER … DELETE / UPDATE run in the background). */
+  private async mutationsDone(timeoutMs = 300_000): Promise<void> {
+    const started = Date.now();
+    for (let i = 0; i < this.shards.count; i += 1) {
+      for (;;) {
+        // (18.16's system.mutations has no fail reason to report; a stuck mutation shows as the timeout.)
+        const [row] = await this.shards.rows(
+          i,
+          `SELECT count() FROM system.mutations WHERE database = ${chString(this.database)} AND is_done = 0`,
+        );
+        if (Number(row?.[0] ?? 0) === 0) break;
+        if (Date.now() - started > timeoutMs) {
+          throw new FunnelscopeError('store_error', `shard ${i + 1}: erasing did not finish in ${timeoutMs / 1000} s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+
   dealRecords(project: string): Promise<DealRecords> {
     return this.exclusive(async () => (await this.deals(project)).dealRecords());
   }
@@ -794,7 +893,8 @@ export class ClickHouseStore implements Store, EventColumnSource {
       (
         await this.shards.rows(
           0,
-          `SELECT kind, file, imported, finished_us FROM ${this.t}.import_log WHERE project_id = ${chString(project)}
+          `SELECT kind, file, imported, finished_us FROM ${this.t}.import_log
+           WHERE project_id = ${chString(project)} AND kind != 'erasure'
            ORDER BY import_id DESC LIMIT ${chInt(limit)}`,
         )
       ).map((r) => ({

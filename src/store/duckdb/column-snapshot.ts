@@ -202,6 +202,12 @@ function valuesFolder(snapshot: string): string {
   return snapshot.replace(/\.bin$/, '.values');
 }
 
+/** Deletes a project's snapshot and everything derived from it (after an erasure: they hold copies of events). */
+export function removeSnapshot(snapshot: string): void {
+  rmSync(snapshot, { force: true });
+  rmSync(valuesFolder(snapshot), { recursive: true, force: true });
+}
+
 function versionFolder(snapshot: string, version: string): string {
   return join(valuesFolder(snapshot), shortHash(version));
 }

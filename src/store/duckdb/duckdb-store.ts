@@ -23,6 +23,7 @@ import type {
   ImportLogEntry,
   KeyOwner,
   KeyRole,
+  PersonErasure,
   ProjectKeys,
   RecentEvent,
   SavedFunnel,
@@ -37,6 +38,7 @@ import {
   readSnapshot,
   readSnapshotVersion,
   readValues,
+  removeSnapshot,
   savedJsonPath,
   snapshotPath,
   valuesPath,
@@ -47,6 +49,7 @@ import {
 import { DuckDBDatabase, type OpenOptions } from './duckdb-database.js';
 import { importFile } from './import-file.js';
 import { checkRulePatterns, classifyChannels, storeChannelSettings } from './queries/channel-settings.js';
+import { deletePerson } from './queries/delete-person.js';
 import { getCatalog } from './queries/get-catalog.js';
 import { getDealRecords } from './queries/get-deal-records.js';
 import { getPerson } from './queries/get-person.js';
@@ -478,6 +481,19 @@ export class DuckDBStore implements Store, EventColumnSource {
     return this.exclusive(() => getPerson(this.db, project, id));
   }
 
+  deletePerson(project: string, id: string): Promise<PersonErasure | undefined> {
+    return this.exclusive(async () => {
+      try {
+        return await deletePerson(this.db, project, id);
+      } finally {
+        this.versions.clear();
+        // The column snapshot and its derived columns hold copies of the events: they go with them.
+        const snapshot = snapshotPath(this.db.path, project);
+        if (snapshot) removeSnapshot(snapshot);
+      }
+    });
+  }
+
   counts(project: string): Promise<StoreCounts> {
     return this.exclusive(() => this.countRows(project));
   }
@@ -847,7 +863,7 @@ export class DuckDBStore implements Store, EventColumnSource {
 
   private async importLog(project: string, limit: number): Promise<ImportLogEntry[]> {
     const rows = await this.db.rows<{ kind: string; file: string; imported: bigint; finished_at: Date }>(
-      `SELECT kind, file, imported, finished_at FROM import_log WHERE project_id = $project
+      `SELECT kind, file, imported, finished_at FROM import_log WHERE project_id = $project AND kind <> 'erasure'
        ORDER BY import_id DESC LIMIT $limit`,
       { project, limit },
     );
