@@ -121,10 +121,15 @@ export async function createKey(
   if (label !== null && (label.length > 200 || label.trim() === '')) {
     throw new FunnelscopeError('invalid_argument', 'label: expected 1 to 200 characters', { field: 'label' });
   }
+  if (project === '' && role === 'write') {
+    throw new FunnelscopeError('invalid_argument', 'a write key belongs to a project (events go to one)', {
+      field: 'role',
+    });
+  }
   const made = await store.createApiKey(project, role, label);
   await store.recordAudit({
     at: new Date().toISOString(),
-    project,
+    project: project === '' ? null : project,
     actor,
     action: 'key.create',
     target: made.info.id,
@@ -135,7 +140,8 @@ export async function createKey(
 
 export async function revokeKey(store: Store, project: string, id: string, actor: Actor): Promise<void> {
   if (!(await store.revokeApiKey(project, id))) {
-    throw new FunnelscopeError('not_found', `no live key ${id} in project ${project}`, { field: 'id', value: id });
+    const where = project === '' ? 'among the server-wide keys' : `in project ${project}`;
+    throw new FunnelscopeError('not_found', `no live key ${id} ${where}`, { field: 'id', value: id });
   }
   await store.recordAudit({
     at: new Date().toISOString(),

@@ -45,8 +45,14 @@ export function userGrant(email: string, role: UserRole, projects: readonly stri
   return { actor: email, via: 'session', permissions: userPermissions[role], projects: projects ?? 'all' };
 }
 
+/** A key's grant: over its project, or over every project for a server-wide key (project ''). */
 export function keyGrant(id: string, role: KeyRole, project: string): Grant {
-  return { actor: `key:${id}`, via: 'key', permissions: keyPermissions[role], projects: [project] };
+  return {
+    actor: `key:${id}`,
+    via: 'key',
+    permissions: keyPermissions[role],
+    projects: project === '' ? 'all' : [project],
+  };
 }
 
 /** Everything: the server bound to this machine with no users made yet (as before access control). */

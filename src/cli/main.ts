@@ -265,6 +265,36 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       setExit(await projectsCreateCommand(config(), name, options, output));
     });
 
+  program
+    .command('backup')
+    .description('a consistent copy of the whole store in a new DuckDB file, checked (--server: from a running server)')
+    .argument('<out>', 'the backup file to write (must not exist)')
+    .option('--server <url>', 'take it from a running server (needs a server-wide admin key)')
+    .option('--key <key>', 'the server-wide admin key (env FUNNELSCOPE_KEY)')
+    .option('--json', 'print the check as JSON')
+    .action(async (out: string, options: { server?: string; key?: string; json?: boolean }) => {
+      const { backupCommand } = await import('./commands/backup.js');
+      setExit(await backupCommand(config(), out, options, output));
+    });
+  program
+    .command('restore')
+    .description('check a backup and put it in place as the --db file (the server stopped)')
+    .argument('<backup>', 'a file made by funnelscope backup')
+    .option('--force', 'replace the --db file when it exists')
+    .option('--json', 'print the check as JSON')
+    .action(async (backup: string, options: { force?: boolean; json?: boolean }) => {
+      const { restoreCommand } = await import('./commands/backup.js');
+      setExit(await restoreCommand(config(), backup, options, output));
+    });
+  program
+    .command('check')
+    .description('the integrity check of the --db file: every table read whole, schema and project rows checked')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { checkCommand } = await import('./commands/backup.js');
+      setExit(await checkCommand(config(), options, output));
+    });
+
   const users = program.command('users').description('dashboard users and their roles (docs/access.md)');
   users
     .command('add')
@@ -303,16 +333,18 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .description('a new key of the project, shown once (stored hashed)')
     .requiredOption('--role <role>', 'write (send events only), read (reports) or admin (everything in the project)')
     .option('--label <text>', 'what the key is for')
+    .option('--server-wide', 'a key over every project (read or admin), e.g. for backups and /metrics')
     .option('--json', 'print the key and its listing as JSON')
-    .action(async (options: { role: string; label?: string; json?: boolean }) => {
+    .action(async (options: { role: string; label?: string; serverWide?: boolean; json?: boolean }) => {
       const { keysCreateCommand } = await import('./commands/access.js');
       setExit(await keysCreateCommand(config(), options, output));
     });
   keys
     .command('list')
     .description("the project's keys, live and revoked (ids and prefixes, never the keys)")
+    .option('--server-wide', 'the server-wide keys')
     .option('--json', 'print {"keys": […]}')
-    .action(async (options: { json?: boolean }) => {
+    .action(async (options: { serverWide?: boolean; json?: boolean }) => {
       const { keysListCommand } = await import('./commands/access.js');
       setExit(await keysListCommand(config(), options, output));
     });
@@ -320,9 +352,10 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .command('revoke')
     .description('revoke a key by its id (from keys list)')
     .argument('<id>', "the key's id")
-    .action(async (id: string) => {
+    .option('--server-wide', 'a server-wide key')
+    .action(async (id: string, options: { serverWide?: boolean }) => {
       const { keysRevokeCommand } = await import('./commands/access.js');
-      setExit(await keysRevokeCommand(config(), id, output));
+      setExit(await keysRevokeCommand(config(), id, options, output));
     });
 
   program

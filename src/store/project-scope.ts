@@ -108,6 +108,7 @@ const storePlaces: Record<keyof Store, ProjectPlace> = {
   recordAlert: 0,
   alertHistory: 0,
   recentImports: 0,
+  backup: 'server',
   close: 'server',
 };
 

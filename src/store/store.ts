@@ -217,5 +217,10 @@ export interface Store {
   alertHistory(project: string, limit: number): Promise<AlertRecord[]>;
   /** The most recent committed imports, newest first. */
   recentImports(project: string, limit: number): Promise<ImportLogEntry[]>;
+  /**
+   * A consistent copy of the whole store (every project, users, keys) in a new DuckDB file at `path`, taken while
+   * the store serves (docs/privacy.md). Stores that cannot (ClickHouse: use its own backups) leave it out.
+   */
+  backup?(path: string): Promise<{ file: string; tables: number; rows: number; schemaVersion: number }>;
   close(): Promise<void>;
 }

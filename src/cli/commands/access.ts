@@ -109,24 +109,28 @@ export async function usersRemoveCommand(config: Config, email: string, output: 
 /** `funnelscope keys create --role write|read|admin [--label L]`: a key of the project (--project), shown once. */
 export async function keysCreateCommand(
   config: Config,
-  options: { role: string; label?: string; json?: boolean },
+  options: { role: string; label?: string; serverWide?: boolean; json?: boolean },
   output: Output,
 ): Promise<number> {
   const role = keyRoleOf(options.role, '--role');
-  const made = await withStore(config, (store) =>
-    createKey(store, config.project, role, options.label ?? null, cliActor()),
-  );
+  const project = options.serverWide ? '' : config.project;
+  const made = await withStore(config, (store) => createKey(store, project, role, options.label ?? null, cliActor()));
   if (options.json) {
     output.out(JSON.stringify({ key: made.key, ...made.info }));
     return 0;
   }
-  output.out(`${role} key of project ${config.project} (id ${made.info.id}): ${made.key}`);
+  const of = options.serverWide ? 'every project (server-wide)' : `project ${config.project}`;
+  output.out(`${role} key of ${of} (id ${made.info.id}): ${made.key}`);
   output.out('Keys are stored hashed: keep it now, it is not shown again.');
   return 0;
 }
 
-export async function keysListCommand(config: Config, options: { json?: boolean }, output: Output): Promise<number> {
-  const keys = await withStore(config, (store) => store.listApiKeys(config.project));
+export async function keysListCommand(
+  config: Config,
+  options: { serverWide?: boolean; json?: boolean },
+  output: Output,
+): Promise<number> {
+  const keys = await withStore(config, (store) => store.listApiKeys(options.serverWide ? '' : config.project));
   if (options.json) {
     output.out(JSON.stringify({ keys }));
     return 0;
@@ -139,9 +143,15 @@ export async function keysListCommand(config: Config, options: { json?: boolean 
   return 0;
 }
 
-export async function keysRevokeCommand(config: Config, id: string, output: Output): Promise<number> {
-  await withStore(config, (store) => revokeKey(store, config.project, id, cliActor()));
-  output.out(`revoked key ${id} of project ${config.project}`);
+export async function keysRevokeCommand(
+  config: Config,
+  id: string,
+  options: { serverWide?: boolean },
+  output: Output,
+): Promise<number> {
+  const project = options.serverWide ? '' : config.project;
+  await withStore(config, (store) => revokeKey(store, project, id, cliActor()));
+  output.out(`revoked key ${id} of ${options.serverWide ? 'the server' : `project ${config.project}`}`);
   return 0;
 }
 

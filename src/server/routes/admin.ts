@@ -1,3 +1,6 @@
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   createKey,
@@ -91,6 +94,31 @@ export async function adminRoutes(
   app.delete<{ Params: { id: string } }>('/api/people/:id', { config: { access: 'admin' } }, async (request) => {
     await options.ingest.storeLogged();
     return erasePerson(store, request.project as string, request.params.id, actor(request));
+  });
+
+  // A backup of the whole store (docs/privacy.md): what the server accepted is stored first, then one consistent
+  // copy is taken between two writes and sent as a DuckDB file.
+  app.get('/api/backup', { config: { access: 'server-admin' } }, async (_request, reply) => {
+    if (!store.backup) {
+      throw new FunnelscopeError('invalid_argument', "this store makes no backups here: use ClickHouse's own backups", {
+        field: 'store',
+      });
+    }
+    await options.ingest.storeLogged();
+    const folder = mkdtempSync(join(tmpdir(), 'funnelscope-backup-'));
+    try {
+      const summary = await store.backup(join(folder, 'backup.duckdb'));
+      const stream = createReadStream(summary.file);
+      stream.on('close', () => rmSync(folder, { recursive: true, force: true }));
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-disposition', 'attachment; filename="funnelscope-backup.duckdb"')
+        .header('x-funnelscope-backup', JSON.stringify({ tables: summary.tables, rows: summary.rows }))
+        .send(stream);
+    } catch (error) {
+      rmSync(folder, { recursive: true, force: true });
+      throw error;
+    }
   });
 
   app.get('/api/audit', { config: { access: 'admin' } }, async (request) => ({

@@ -12,6 +12,8 @@ export interface OpenOptions {
   threads?: number;
   /** Print each statement's time to stderr (a debugging aid). */
   trace?: boolean;
+  /** Open without writing anything (no migration): to check a backup as it is. */
+  readOnly?: boolean;
 }
 
 /** A DuckDB database with the funnelscope schema, migrated on open. Owns one instance and one connection. */
@@ -27,6 +29,7 @@ export class DuckDBDatabase {
     const config: Record<string, string> = {};
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     if (options.threads) config.threads = String(options.threads);
+    if (options.readOnly) config.access_mode = 'READ_ONLY';
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(options.path, config);
@@ -41,7 +44,7 @@ export class DuckDBDatabase {
     const connection = await instance.connect();
     const db = new DuckDBDatabase(options.path, instance, connection, Boolean(options.trace));
     await connection.run(`SET TimeZone = 'UTC'`);
-    await db.migrate(options.migrateTo ?? latestSchemaVersion);
+    if (!options.readOnly) await db.migrate(options.migrateTo ?? latestSchemaVersion);
     return db;
   }
 

@@ -33,6 +33,7 @@ import type {
   UserRecord,
   UserRole,
 } from '../store.js';
+import { type BackupSummary, backupDatabase, checkIntegrity, type IntegrityReport } from './backup.js';
 import {
   readSavedJson,
   readSnapshot,
@@ -115,7 +116,7 @@ export class DuckDBStore implements Store, EventColumnSource {
 
   createApiKey(project: string, role: KeyRole, label: string | null): Promise<{ key: string; info: ApiKeyInfo }> {
     return this.exclusive(async () => {
-      await this.ensureProject(project);
+      if (project !== '') await this.ensureProject(project); // '': a server-wide key
       const key = newKey(role);
       const hash = hashKey(key);
       await this.db.run(
@@ -479,6 +480,15 @@ export class DuckDBStore implements Store, EventColumnSource {
 
   getPerson(project: string, id: string): Promise<PersonReport | undefined> {
     return this.exclusive(() => getPerson(this.db, project, id));
+  }
+
+  /** A consistent copy of the whole store in a new DuckDB file (backup.ts), taken between two writes. */
+  backup(path: string): Promise<BackupSummary> {
+    return this.exclusive(() => backupDatabase(this.db, path));
+  }
+
+  checkIntegrity(): Promise<IntegrityReport> {
+    return this.exclusive(() => checkIntegrity(this.db));
   }
 
   deletePerson(project: string, id: string): Promise<PersonErasure | undefined> {
