@@ -295,6 +295,34 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       setExit(await checkCommand(config(), options, output));
     });
 
+  const retention = program
+    .command('retention')
+    .description('how long the --project keeps its events (docs/privacy.md)');
+  retention
+    .command('show')
+    .description('the retention of the --project')
+    .option('--json', 'print as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { retentionShowCommand } = await import('./commands/retention.js');
+      setExit(await retentionShowCommand(config(), options, output));
+    });
+  retention
+    .command('set')
+    .description('remove events older than DAYS days (off: keep them); serve applies it hourly')
+    .argument('<days>', 'whole days, or off')
+    .action(async (days: string) => {
+      const { retentionSetCommand } = await import('./commands/retention.js');
+      setExit(await retentionSetCommand(config(), days, output));
+    });
+  retention
+    .command('apply')
+    .description('remove the events older than the retention now')
+    .option('--json', 'print what was removed as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { retentionApplyCommand } = await import('./commands/retention.js');
+      setExit(await retentionApplyCommand(config(), options, output));
+    });
+
   const users = program.command('users').description('dashboard users and their roles (docs/access.md)');
   users
     .command('add')

@@ -155,6 +155,13 @@ export interface Store {
    * caches beside the store; undefined when no record knows the id.
    */
   deletePerson(project: string, id: string): Promise<PersonErasure | undefined>;
+  /** The project's retention (docs/privacy.md): events older than this many days go; null keeps them all. */
+  retentionDays(project: string): Promise<number | null>;
+  setRetentionDays(project: string, days: number | null): Promise<void>;
+  /** Projects with a retention set (the server applies each hourly). */
+  projectsWithRetention(): Promise<string[]>;
+  /** Removes the project's events before `before` (ISO time) and the caches holding them; how many went. */
+  deleteEventsBefore(project: string, before: string): Promise<number>;
   counts(project: string): Promise<StoreCounts>;
   /** Every deal of the project and its stage history (the pipeline analysis's input). */
   dealRecords(project: string): Promise<DealRecords>;

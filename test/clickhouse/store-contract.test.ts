@@ -375,4 +375,18 @@ clickhouseSuite('store contract: DuckDB and ClickHouse answer alike', () => {
     expect(tablesRead).toBeGreaterThanOrEqual(8);
     expect(left).toEqual([]);
   });
+
+  it('keeps a retention and removes the events before a time alike', async () => {
+    same(await each((s) => s.retentionDays('p9')));
+    await each((s) => s.setRetentionDays('p9', 30));
+    expect(same(await each((s) => s.retentionDays('p9')))).toBe(30);
+    expect(same(await each(async (s) => (await s.projectsWithRetention()).includes('p9')))).toBe(true);
+    // p1's events are at 09:00 … 09:07 on 2026-06-01: those before 09:03 go.
+    expect(same(await each((s) => s.deleteEventsBefore('p1', '2026-06-01T09:03:00.000Z')))).toBe(3);
+    expect(same(await each((s) => s.deleteEventsBefore('p1', '2026-06-01T09:03:00.000Z')))).toBe(0);
+    same(await each((s) => s.counts('p1')));
+    same(await each((s) => s.loadEventColumns('p1').then((c) => ({ names: c.eventNames, count: c.eventCount }))));
+    await each((s) => s.setRetentionDays('p9', null));
+    expect(same(await each((s) => s.retentionDays('p9')))).toBeNull();
+  });
 });

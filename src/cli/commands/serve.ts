@@ -150,13 +150,38 @@ export async function serveCommand(config: Config, options: ServeOptions, output
   }, alertsEveryMs);
   alertTimer.unref();
 
+  // Retention (docs/privacy.md): each project's old events go, at start and then hourly.
+  const { applyRetention } = await import('../../privacy/retention.js');
+  let retaining: Promise<void> | null = null;
+  const retain = () => {
+    if (retaining) return;
+    retaining = (async () => {
+      for (const project of await store.projectsWithRetention()) {
+        const run = await applyRetention(store, project, Date.now(), 'server').catch((error) => {
+          app.log.error({ err: error, project }, 'applying the retention failed');
+          return null;
+        });
+        if (run && run.deleted > 0) app.log.info({ ...run }, 'removed events older than the retention');
+      }
+    })()
+      .catch((error) => app.log.error({ err: error }, 'applying the retention failed'))
+      .finally(() => {
+        retaining = null;
+      });
+  };
+  retain();
+  const retentionTimer = setInterval(retain, 3_600_000);
+  retentionTimer.unref();
+
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   clearInterval(alertTimer);
+  clearInterval(retentionTimer);
   await checking;
+  await retaining;
   await app.close();
   const left = await ingest.stop({ drain: true });
   await store.close();

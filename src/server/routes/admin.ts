@@ -14,6 +14,7 @@ import {
 } from '../../access/accounts.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import { erasePerson } from '../../privacy/erase-person.js';
+import { retentionDaysOf, setRetention } from '../../privacy/retention.js';
 import type { LiveIngest } from '../../store/live-ingest.js';
 import type { Store } from '../../store/store.js';
 import type { AccessControl } from '../access.js';
@@ -119,6 +120,16 @@ export async function adminRoutes(
       rmSync(folder, { recursive: true, force: true });
       throw error;
     }
+  });
+
+  app.get('/api/retention', { config: { access: 'admin' } }, async (request) => ({
+    project: request.project,
+    days: await store.retentionDays(request.project as string),
+  }));
+  app.put('/api/retention', { config: { access: 'admin' } }, async (request) => {
+    const days = retentionDaysOf(body(request, 'retention').days);
+    await setRetention(store, request.project as string, days, actor(request));
+    return { project: request.project, days };
   });
 
   app.get('/api/audit', { config: { access: 'admin' } }, async (request) => ({

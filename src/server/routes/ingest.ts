@@ -5,6 +5,7 @@ import { posthogApiKey, posthogMessages } from '../../ingest/posthog.js';
 import {
   type Checked,
   type ItemRejection,
+  type LiveMessage,
   maxBatchBytes,
   maxEventBytes,
   segmentMessages,
@@ -124,6 +125,8 @@ export async function acceptMessages(
     });
   }
   const { messages, rejected } = check();
+  const country = countryOf(reply.request);
+  if (country) for (const message of messages) addCountry(message, country);
   metrics.received.inc({ source }, messages.length + rejected.length);
   for (const r of rejected) metrics.rejected.inc({ reason: r.field });
   if (messages.length > 0) {
@@ -133,6 +136,38 @@ export async function acceptMessages(
     metrics.accepted.inc({ source }, messages.length);
   }
   return { accepted: messages.length, rejected };
+}
+
+/**
+ * The visitor's country as a CDN or proxy in front of the server says it (Cloudflare, CloudFront, Vercel, App
+ * Engine, or a plain X-Country-Code). The server stores no IP address (docs/privacy.md), so this is where a country
+ * comes from when the client sends none.
+ */
+const countryHeaders = [
+  'cf-ipcountry',
+  'cloudfront-viewer-country',
+  'x-vercel-ip-country',
+  'x-appengine-country',
+  'x-country-code',
+];
+
+export function countryOf(request: FastifyRequest): string | undefined {
+  for (const name of countryHeaders) {
+    const value = request.headers[name];
+    const code = (Array.isArray(value) ? value[0] : value)?.trim().toUpperCase();
+    // XX and T1 (Tor) are Cloudflare's "unknown".
+    if (code && /^[A-Z]{2}$/.test(code) && code !== 'XX') return code;
+  }
+  return undefined;
+}
+
+/** Sets `context.location.country` unless the message names a country already. */
+function addCountry(message: LiveMessage, country: string): void {
+  if (message.properties?.$geoip_country_code !== undefined || message.properties?.country !== undefined) return;
+  const context = message.context ?? {};
+  const location = (context.location ?? {}) as Record<string, unknown>;
+  if (location.country !== undefined) return;
+  message.context = { ...context, location: { ...location, country } };
 }
 
 /** 200 `{success: true}` when every message was taken; else 400 naming each refused item (the rest are stored). */

@@ -784,6 +784,47 @@ export class ClickHouseStore implements Store, EventColumnSource {
     });
   }
 
+  retentionDays(project: string): Promise<number | null> {
+    return this.exclusive(async () => {
+      const doc = await this.documents.get(project, 'retention', 'days');
+      return (doc?.body as { days?: number } | undefined)?.days ?? null;
+    });
+  }
+
+  setRetentionDays(project: string, days: number | null): Promise<void> {
+    return this.exclusive(async () => {
+      if (days === null) await this.documents.remove(project, 'retention', 'days');
+      else await this.documents.put(project, 'retention', 'days', { days });
+    });
+  }
+
+  projectsWithRetention(): Promise<string[]> {
+    return this.exclusive(() => this.documents.projects('retention'));
+  }
+
+  deleteEventsBefore(project: string, before: string): Promise<number> {
+    return this.exclusive(async () => {
+      const where = `project_id = ${chString(project)} AND ts_us < ${chInt(Date.parse(before) * 1000)}`;
+      const n = Number((await this.shards.rows(0, `SELECT count() FROM ${this.t}.events WHERE ${where}`))[0]?.[0] ?? 0);
+      if (n === 0) return 0;
+      for (let i = 0; i < this.shards.count; i += 1) {
+        await this.shards.command(i, `ALTER TABLE ${this.t}.events_local DELETE WHERE ${where}`);
+      }
+      await this.mutationsDone();
+      await this.logImport(project, {
+        kind: 'erasure',
+        file: '',
+        format: '',
+        rowsRead: 0,
+        imported: 0,
+        updated: 0,
+        duplicates: 0,
+        rejected: 0,
+      });
+      return n;
+    });
+  }
+
   /** Waits until every shard has applied its mutations (ALTER … DELETE / UPDATE run in the background). */
   private async mutationsDone(timeoutMs = 300_000): Promise<void> {
     const started = Date.now();

@@ -496,12 +496,70 @@ export class DuckDBStore implements Store, EventColumnSource {
       try {
         return await deletePerson(this.db, project, id);
       } finally {
-        this.versions.clear();
         // The column snapshot and its derived columns hold copies of the events: they go with them.
-        const snapshot = snapshotPath(this.db.path, project);
-        if (snapshot) removeSnapshot(snapshot);
+        this.dropDerived(project);
       }
     });
+  }
+
+  retentionDays(project: string): Promise<number | null> {
+    return this.exclusive(async () => {
+      const days = await this.db.value<number | null | undefined>(
+        'SELECT retention_days FROM projects WHERE project_id = $project',
+        { project },
+      );
+      return days === null || days === undefined ? null : Number(days);
+    });
+  }
+
+  setRetentionDays(project: string, days: number | null): Promise<void> {
+    return this.exclusive(async () => {
+      await this.ensureProject(project);
+      await this.db.run('UPDATE projects SET retention_days = $days WHERE project_id = $project', { project, days });
+    });
+  }
+
+  projectsWithRetention(): Promise<string[]> {
+    return this.exclusive(async () =>
+      (
+        await this.db.rows<{ project: string }>(
+          'SELECT project_id AS project FROM projects WHERE retention_days IS NOT NULL ORDER BY 1',
+        )
+      ).map((r) => r.project),
+    );
+  }
+
+  deleteEventsBefore(project: string, before: string): Promise<number> {
+    return this.exclusive(async () => {
+      const deleted = await this.db.transaction(async () => {
+        const n = Number(
+          await this.db.value<bigint>(
+            'SELECT count(*) FROM events WHERE project_id = $project AND ts < CAST($before AS TIMESTAMP)',
+            { project, before },
+          ),
+        );
+        if (n === 0) return 0;
+        await this.db.run('DELETE FROM events WHERE project_id = $project AND ts < CAST($before AS TIMESTAMP)', {
+          project,
+          before,
+        });
+        await this.db.run(
+          `INSERT INTO import_log (project_id, kind, file, format, rows_read, imported, updated, duplicates, rejected)
+           VALUES ($project, 'erasure', '', '', 0, 0, 0, 0, 0)`,
+          { project },
+        );
+        return n;
+      });
+      if (deleted > 0) this.dropDerived(project);
+      return deleted;
+    });
+  }
+
+  /** After events were removed: the version is read again, and the files beside the store holding them go. */
+  private dropDerived(project: string): void {
+    this.versions.clear();
+    const snapshot = snapshotPath(this.db.path, project);
+    if (snapshot) removeSnapshot(snapshot);
   }
 
   counts(project: string): Promise<StoreCounts> {

@@ -263,7 +263,7 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 10,
-    name: 'access-control',
+    name: 'access-control-and-privacy',
     statements: [
       // Keys get a third role (admin) and a label. DuckDB cannot alter a CHECK constraint, so the table is copied.
       `CREATE TABLE api_keys_v10 (
@@ -288,6 +288,8 @@ export const migrations: readonly Migration[] = [
         created_at TIMESTAMP NOT NULL,
         updated_at TIMESTAMP NOT NULL
       )`,
+      // Events older than this many days are removed (docs/privacy.md); NULL keeps them.
+      'ALTER TABLE projects ADD COLUMN retention_days INTEGER',
       // Who changed access or erased data, and when; project NULL for server-wide changes (users).
       `CREATE TABLE audit_log (
         logged_at TIMESTAMP NOT NULL,

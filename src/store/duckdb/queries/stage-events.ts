@@ -420,14 +420,17 @@ export function normalizedEventsSql(messages: MessagesSql): string {
        NULLIF(user_id, '') AS user_id,
        NULLIF(anonymous_id, '') AS anonymous_id,
        previous_id,
-       CASE
+       ${withoutKey(
+         `CASE
          WHEN t IN ('identify', 'group') THEN coalesce(traits, c.traits, properties)
          WHEN t = 'alias' THEN json_object('previousId', previous_id)
          WHEN t IN ('page', 'screen') AND name IS NOT NULL AND json_extract(properties, '$.name') IS NULL
            THEN json_merge_patch(coalesce(properties, '{}'), json_object('name', name))
          ELSE properties
-       END AS properties,
-       context,
+       END`,
+         '$ip',
+       )} AS properties,
+       ${withoutKey('context', 'ip')} AS context,
        CASE WHEN c.groups IS NULL AND c.groupId IS NULL AND t <> 'group' THEN NULL
          ELSE NULLIF(json_merge_patch(
            json_merge_patch(
@@ -454,6 +457,15 @@ export function normalizedEventsSql(messages: MessagesSql): string {
        ${sourceSql(channelInputs)} AS source,
        ${mediumSql(channelInputs)} AS medium
      FROM v`;
+}
+
+/**
+ * A JSON object without one top-level key: client IP addresses are not stored (docs/privacy.md), neither Segment's
+ * `context.ip` nor PostHog's `$ip` property; the country derived from them is kept where the client or the server
+ * set one. Other JSON (NULL, arrays) passes unchanged. (The dedupe key above hashes the message as it came.)
+ */
+function withoutKey(json: string, key: string): string {
+  return `CASE WHEN json_type(${json}) = 'OBJECT' THEN json_merge_patch(${json}, ${stringLiteral(JSON.stringify({ [key]: null }))}) ELSE ${json} END`;
 }
 
 /** The events-table columns stage_events fills, in table order after project_id. */
