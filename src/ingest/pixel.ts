@@ -1,3 +1,4 @@
+import { setOwn } from '../model/own-property.js';
 import { type Checked, checkedOne, checkMessage } from './segment.js';
 
 /**
@@ -46,7 +47,7 @@ export function pixelMessages(
   const properties: Record<string, string> = {};
   for (const [key, value] of Object.entries(query)) {
     if (key.startsWith('p.') && key.length > 2)
-      properties[key.slice(2)] = (Array.isArray(value) ? value[0] : value) ?? '';
+      setOwn(properties, key.slice(2), (Array.isArray(value) ? value[0] : value) ?? '');
   }
   const url = one(query, 'url') ?? headers.referer;
   const referrer = one(query, 'ref');

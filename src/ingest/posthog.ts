@@ -1,3 +1,4 @@
+import { setOwn } from '../model/own-property.js';
 import {
   type Checked,
   checkMessage,
@@ -71,7 +72,7 @@ function toMessages(event: unknown): unknown[] {
   }
   if (isObject(properties.$groups)) context.groups = properties.$groups;
   const kept: Json = {};
-  for (const [key, value] of Object.entries(properties)) if (!internal.has(key)) kept[key] = value;
+  for (const [key, value] of Object.entries(properties)) if (!internal.has(key)) setOwn(kept, key, value);
   const traits = {
     ...(isObject(properties.$set_once) ? properties.$set_once : {}),
     ...(isObject(properties.$set) ? properties.$set : {}),

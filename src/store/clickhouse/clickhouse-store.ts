@@ -9,6 +9,7 @@ import type { DealRecords } from '../../model/deals.js';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { ImportKind, ImportOptions, ImportSummary } from '../../model/import.js';
 import type { SpendAndDeals } from '../../model/kpi-inputs.js';
+import { getOwn, setOwn } from '../../model/own-property.js';
 import type { PersonReport } from '../../model/person.js';
 import { hashKey, keyId, keyPrefix, newKey } from '../api-keys.js';
 import { DuckDBStore } from '../duckdb/duckdb-store.js';
@@ -688,7 +689,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
       );
       for (const r of groupRows) {
         const type = tsvField(r[0] as string) ?? '';
-        groups[type] = [...(groups[type] ?? []), tsvField(r[1] as string) ?? ''];
+        setOwn(groups, type, [...(getOwn(groups, type) ?? []), tsvField(r[1] as string) ?? '']);
       }
       const recent = await this.shards.rows(
         0,

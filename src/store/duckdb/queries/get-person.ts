@@ -1,3 +1,4 @@
+import { getOwn, setOwn } from '../../../model/own-property.js';
 import type { PersonReport } from '../../../model/person.js';
 import type { DuckDBDatabase } from '../duckdb-database.js';
 import { createDealPeople } from './create-deal-people.js';
@@ -14,7 +15,9 @@ export function mergeTraits(identifies: readonly { traits: unknown }[]): Record<
         continue; // stored before NaN/Infinity were refused: not JSON, so not traits
       }
     }
-    if (value && typeof value === 'object' && !Array.isArray(value)) Object.assign(merged, value);
+    if (!value || typeof value !== 'object' || Array.isArray(value)) continue;
+    // Defined, not assigned: a trait named __proto__ is data, not the object's prototype.
+    for (const [key, trait] of Object.entries(value)) setOwn(merged, key, trait);
   }
   return merged;
 }
@@ -65,7 +68,7 @@ export async function getPerson(db: DuckDBDatabase, project: string, id: string)
     const groups: Record<string, string[]> = {};
     for (const r of groupRows) {
       const key = String(r.key).replace(/^"|"$/g, '');
-      groups[r.type] = [...(groups[r.type] ?? []), key];
+      setOwn(groups, r.type, [...(getOwn(groups, r.type) ?? []), key]);
     }
     await createDealPeople(db, project);
     const deals = await personDeals(db, project, personId);
