@@ -70,3 +70,22 @@ export class FunnelscopeError extends Error {
 export function isFunnelscopeError(error: unknown): error is FunnelscopeError {
   return error instanceof FunnelscopeError;
 }
+
+/** Whether an error says the disk (or the user's quota) is full: Node's ENOSPC/EDQUOT, or DuckDB's message. */
+export function isDiskFull(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown; cause?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT' || e.code === 'storage_full') return true;
+  if (typeof e.message === 'string' && /No space left on device|Disk quota exceeded/i.test(e.message)) return true;
+  return e.cause !== undefined && e.cause !== error && isDiskFull(e.cause);
+}
+
+/** The error a full disk gets: what failed, that nothing of it was kept, what to do. */
+export function diskFullError(what: string, cause: unknown): FunnelscopeError {
+  return new FunnelscopeError(
+    'storage_full',
+    `${what}: the disk is full (${(cause as Error).message}); nothing of it was kept. Free space and retry`,
+    {},
+    { cause },
+  );
+}

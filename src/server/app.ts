@@ -82,6 +82,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const failure = toFunnelscopeError(error);
     if (failure.status >= 500) request.log.error({ err: error }, failure.message);
     if (failure.status === 413) options.metrics.rejected.inc({ reason: 'size' });
+    if (failure.code === 'storage_full') {
+      options.metrics.rejected.inc({ reason: 'disk_full' });
+      void reply.header('Retry-After', '30');
+    }
     void reply.status(failure.status).send(failure.toJSON());
   });
   app.setNotFoundHandler((request, reply) => {

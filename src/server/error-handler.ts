@@ -1,4 +1,4 @@
-import { type ErrorCode, FunnelscopeError, isFunnelscopeError } from '../model/errors.js';
+import { diskFullError, type ErrorCode, FunnelscopeError, isDiskFull, isFunnelscopeError } from '../model/errors.js';
 
 /** Fastify's own failures (body too large, bad JSON, bad gzip) in our error shape. */
 const byFastifyCode: Record<string, { code: ErrorCode; message: (e: Error) => string }> = {
@@ -16,6 +16,8 @@ const byFastifyCode: Record<string, { code: ErrorCode; message: (e: Error) => st
 
 /** Any error thrown while handling a request, as a FunnelscopeError (status and stable code). */
 export function toFunnelscopeError(error: unknown): FunnelscopeError {
+  if (isFunnelscopeError(error) && error.code !== 'store_error') return error;
+  if (isDiskFull(error)) return diskFullError('the request', error);
   if (isFunnelscopeError(error)) return error;
   const e = error as Error & { code?: string; statusCode?: number };
   const known = e.code ? byFastifyCode[e.code] : undefined;

@@ -1,5 +1,5 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import { FunnelscopeError } from '../../model/errors.js';
+import { diskFullError, FunnelscopeError, isDiskFull } from '../../model/errors.js';
 import { latestSchemaVersion, migrations } from './migrations.js';
 
 export interface OpenOptions {
@@ -131,7 +131,9 @@ export class DuckDBDatabase {
     await this.connection.run('BEGIN TRANSACTION');
     try {
       const result = await body();
-      await this.connection.run('COMMIT');
+      await this.connection.run('COMMIT').catch((cause) => {
+        throw queryError('COMMIT', cause);
+      });
       return result;
     } catch (error) {
       await this.connection.run('ROLLBACK').catch(() => undefined);
@@ -168,6 +170,8 @@ function usedParams(
 /** A query error keeps the SQL that failed, so a bug report shows what ran. */
 function queryError(sql: string, cause: unknown): Error {
   if (cause instanceof FunnelscopeError) return cause;
+  // DuckDB rolls the transaction back and stays usable: the writer retries once there is room.
+  if (isDiskFull(cause)) return diskFullError(`writing ${sql.split(/\s/)[0] ?? 'to'} the database`, cause);
   return new FunnelscopeError(
     'store_error',
     `database query failed: ${(cause as Error).message}`,
