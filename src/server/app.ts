@@ -33,6 +33,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Who may do what (docs/access.md); by default as a server bound to this machine. */
   access?: AccessControl;
+  /** The reverse proxies whose X-Forwarded-* headers count: addresses or CIDRs, or true for any (default loopback). */
+  trustProxy?: string | boolean;
 }
 
 /**
@@ -46,7 +48,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // The largest body a route takes (a batch); routes set their own lower limits.
     bodyLimit: 500 * 1024,
-    trustProxy: true,
+    // X-Forwarded-Proto/-For count only from these proxies (the Secure cookie flag, the sign-in throttle's address).
+    trustProxy: options.trustProxy ?? 'loopback',
   });
 
   app.addHook('preParsing', async (request, _reply, payload) => {

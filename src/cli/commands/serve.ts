@@ -16,6 +16,8 @@ export interface ServeOptions {
   logLevel: string;
   /** Milliseconds between checks of the alert rules (default 60,000). */
   alertsEveryMs?: string;
+  /** Reverse proxies whose X-Forwarded-* headers count (comma-separated addresses or CIDRs; default loopback). */
+  trustProxy?: string;
 }
 
 /**
@@ -107,7 +109,16 @@ export async function serveCommand(config: Config, options: ServeOptions, output
     ...(config.threads !== undefined ? { threads: Math.max(1, config.threads) } : {}),
     ...(config.parallelMinEvents !== undefined ? { parallelMinEvents: config.parallelMinEvents } : {}),
   };
-  const app = buildApp({ store, ingest, metrics, columns: store, run, access, logger: { level: options.logLevel } });
+  const app = buildApp({
+    store,
+    ingest,
+    metrics,
+    columns: store,
+    run,
+    access,
+    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
+    logger: { level: options.logLevel },
+  });
   const address = await app.listen({ port, host: options.host });
   output.out(`funnelscope serving ${config.dbPath} (project ${config.project}) at ${address}`);
   output.out(
