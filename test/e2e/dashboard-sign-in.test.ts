@@ -26,7 +26,7 @@ beforeAll(async () => {
   cleanup = dir.cleanup;
   const db = join(dir.dir, 'store.duckdb');
   const add = await runCli(
-    ['--db', db, 'users', 'add', 'ana@shop.io', '--role', 'analyst', '--password-stdin'],
+    ['--db', db, 'users', 'add', 'ana@shop.io', '--role', 'analyst', '--projects', 'shop', '--password-stdin'],
     {},
     'a long pass phrase\n',
   );
@@ -47,7 +47,7 @@ describe.skipIf(!haveChromium)('dashboard sign-in', () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${server.url}/?project=shop`);
+    await page.goto(`${server.url}/`);
     await page.getByLabel('Email').fill('ana@shop.io');
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -57,6 +57,7 @@ describe.skipIf(!haveChromium)('dashboard sign-in', () => {
     await page.getByLabel('Password').fill('a long pass phrase');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('ana@shop.io').waitFor();
+    expect(new URL(page.url()).searchParams.get('project')).toBe('shop'); // her one project, not `default`
     await page.waitForSelector('.empty'); // the views run: an empty project says how to send its first event
     expect(await page.evaluate(() => document.cookie)).toBe(''); // HttpOnly: not readable by scripts
 

@@ -117,6 +117,13 @@ function Root() {
   if (!session) return html`<main><p class="muted">Loading…</p></main>`;
   if (!session.open && !session.user)
     return html`<${SignInView} onSignedIn=${() => auth.session().then(setSession)} />`;
+  // A user limited to some projects starts in the first of them, not in `default`.
+  const own = session.user?.projects?.[0];
+  const params = new URLSearchParams(location.search);
+  if (own && !params.has('project')) {
+    params.set('project', own);
+    history.replaceState(null, '', `?${params}`);
+  }
   return html`<${App} session=${session} />`;
 }
 
