@@ -56,7 +56,7 @@ describe.skipIf(!haveChromium)('dashboard sign-in', () => {
 
     await page.getByLabel('Password').fill('a long pass phrase');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText('ana@shop.io').waitFor();
+    await page.getByText('ana@shop.io', { exact: true }).waitFor();
     expect(new URL(page.url()).searchParams.get('project')).toBe('shop'); // her one project, not `default`
     await page.waitForSelector('.empty'); // the views run: an empty project says how to send its first event
     expect(await page.evaluate(() => document.cookie)).toBe(''); // HttpOnly: not readable by scripts
