@@ -1,4 +1,6 @@
-import { copyFileSync, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../../config.js';
@@ -9,11 +11,10 @@ import type { Output } from '../output.js';
 
 function duckdbOnly(config: Config, command: string): void {
   if (config.dbPath.startsWith('clickhouse://') || config.dbPath === ':memory:') {
-    throw new FunnelscopeError(
-      'invalid_argument',
-      `${command}: a DuckDB store file only (for ClickHouse, use its own backups)`,
-      { field: '--db', value: config.dbPath },
-    );
+    throw new FunnelscopeError('invalid_argument', `${command}: needs a DuckDB store file, not ${config.dbPath}`, {
+      field: '--db',
+      value: config.dbPath,
+    });
   }
 }
 
@@ -36,8 +37,8 @@ function describe(report: IntegrityReport): string {
 }
 
 /**
- * `funnelscope backup OUT`: a consistent copy of the whole store in a new DuckDB file. From the store file itself
- * (no server running), or with `--server URL` from a running server (an admin over every project: a server-wide
+ * `funnelscope backup OUT`: a consistent copy of the whole store in a new DuckDB file. From the store itself (a
+ * DuckDB file no server holds, or a ClickHouse store, which may be serving), or with `--server URL` from a running server (an admin over every project: a server-wide
  * admin key in --key or FUNNELSCOPE_KEY), which stores what it accepted first. The copy is checked once written.
  */
 export async function backupCommand(
@@ -70,7 +71,7 @@ export async function backupCommand(
         createWriteStream(partial),
       );
     } else {
-      duckdbOnly(config, 'backup');
+      if (config.dbPath === ':memory:') duckdbOnly(config, 'backup');
       await withStore(config, async (store) => {
         if (!store.backup) throw new FunnelscopeError('invalid_argument', 'this store makes no backups');
         await store.backup(partial);
@@ -92,9 +93,10 @@ export async function backupCommand(
 }
 
 /**
- * `funnelscope restore BACKUP`: checks a copy of the backup (migrated when it is older), then moves it into place
- * as the --db file (`--force` to replace one that exists; the server must be stopped). The column snapshots
- * beside the old file go; the write-ahead log of accepted events stays, and is stored at the next start.
+ * `funnelscope restore BACKUP`: checks a copy of the backup (migrated when it is older), then either moves it into
+ * place as the --db file (`--force` to replace one that exists; the server must be stopped), or, for a
+ * clickhouse:// store, copies it into that database, which must hold none of its projects' events yet. The column
+ * snapshots beside an old DuckDB file go; its write-ahead log of accepted events stays, stored at the next start.
  */
 export async function restoreCommand(
   config: Config,
@@ -102,15 +104,18 @@ export async function restoreCommand(
   options: { force?: boolean; json?: boolean },
   output: Output,
 ): Promise<number> {
-  duckdbOnly(config, 'restore');
   const target = config.dbPath;
+  const clickhouse = target.startsWith('clickhouse://');
+  if (!clickhouse) duckdbOnly(config, 'restore');
   if (!existsSync(backup)) throw new FunnelscopeError('file_not_found', `no backup ${backup}`, { file: backup });
-  if (existsSync(target) && !options.force) {
+  if (!clickhouse && existsSync(target) && !options.force) {
     throw new FunnelscopeError('invalid_argument', `${target} exists: pass --force to replace it with the backup`, {
       field: '--force',
     });
   }
-  const staging = `${target}.restoring`;
+  const staging = clickhouse
+    ? join(mkdtempSync(join(tmpdir(), 'funnelscope-restore-')), 'backup.duckdb')
+    : `${target}.restoring`;
   rmSync(staging, { force: true });
   rmSync(`${staging}.wal`, { force: true });
   copyFileSync(backup, staging);
@@ -120,23 +125,38 @@ export async function restoreCommand(
     let report: IntegrityReport;
     try {
       report = await store.checkIntegrity();
+      if (report.problems.length > 0) {
+        throw new FunnelscopeError('store_error', `the backup failed its check: ${report.problems.join('; ')}`, {
+          file: backup,
+        });
+      }
+      if (clickhouse) {
+        const [{ ClickHouseStore }, { migrateDuckDBToClickHouse }] = await Promise.all([
+          import('../../store/clickhouse/clickhouse-store.js'),
+          import('../../store/clickhouse/migrate-from-duckdb.js'),
+        ]);
+        const ch = await ClickHouseStore.open(target);
+        try {
+          await migrateDuckDBToClickHouse(store, ch);
+        } finally {
+          await ch.close();
+        }
+      }
     } finally {
       await store.close();
     }
-    if (report.problems.length > 0) {
-      throw new FunnelscopeError('store_error', `the backup failed its check: ${report.problems.join('; ')}`, {
-        file: backup,
-      });
+    if (!clickhouse) {
+      rmSync(`${target}.wal`, { force: true });
+      renameSync(staging, target);
+      rmSync(`${target}.columns`, { recursive: true, force: true });
     }
-    rmSync(`${target}.wal`, { force: true });
-    renameSync(staging, target);
-    rmSync(`${target}.columns`, { recursive: true, force: true });
+    const where = clickhouse ? target.replace(/\/\/[^@/]*@/, '//') : target;
     output.out(
-      options.json ? JSON.stringify({ file: target, ...report }) : `restored ${target}: ${describe(report)}, checked`,
+      options.json ? JSON.stringify({ file: where, ...report }) : `restored ${where}: ${describe(report)}, checked`,
     );
     return 0;
   } finally {
-    rmSync(staging, { force: true });
+    rmSync(clickhouse ? dirname(staging) : staging, { recursive: true, force: true });
     rmSync(`${staging}.wal`, { force: true });
   }
 }

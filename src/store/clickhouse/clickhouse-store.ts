@@ -826,6 +826,15 @@ export class ClickHouseStore implements Store, EventColumnSource {
     });
   }
 
+  /**
+   * A backup as a DuckDB file (backup-to-duckdb.ts): every event up to each project's highest seq at the start,
+   * and the records as they are. Not in the store's queue: it reads through the store's own methods.
+   */
+  async backup(path: string): Promise<{ file: string; tables: number; rows: number; schemaVersion: number }> {
+    const { backupClickHouse } = await import('./backup-to-duckdb.js');
+    return backupClickHouse(this, path);
+  }
+
   /** Waits until every shard has applied its mutations (ALTER … DELETE / UPDATE run in the background). */
   private async mutationsDone(timeoutMs = 300_000): Promise<void> {
     const started = Date.now();

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { DuckDBStore } from '../duckdb/duckdb-store.js';
+import type { StoredUser } from '../store.js';
 import type { ClickHouseStore } from './clickhouse-store.js';
 import { copyEvents, copyIdentityLinks, copyPersonMap } from './copy-from-duckdb.js';
 import { copyDealTables } from './deal-tables.js';
@@ -103,11 +105,12 @@ export async function migrateDuckDBToClickHouse(
       });
     });
   }
+  await copyServerRecords(source, target);
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
 }
 
-/** Saved funnels, goals, alert rules, scoring models, channel settings and live API keys, ids kept. */
+/** Saved funnels, goals, alert rules, scoring models, channel settings, retention and API keys, ids kept. */
 async function copyDocuments(source: DuckDBStore, target: ClickHouseStore, project: string): Promise<number> {
   const docs = target.documentStore;
   let count = 0;
@@ -133,13 +136,61 @@ async function copyDocuments(source: DuckDBStore, target: ClickHouseStore, proje
     await docs.put(project, 'channel_settings', 'settings', settings);
     count += 1;
   }
-  const keys = await source.db.rows<{ key_hash: string; kind: string; key_prefix: string }>(
-    `SELECT key_hash, kind, key_prefix FROM api_keys WHERE project_id = $project AND revoked_at IS NULL`,
-    { project },
-  );
-  for (const k of keys) {
-    await docs.put(project, 'api_key', k.key_hash, { kind: k.kind, prefix: k.key_prefix });
+  count += await copyKeys(source, target, project);
+  const days = await source.retentionDays(project);
+  if (days !== null) {
+    await docs.put(project, 'retention', 'days', { days });
     count += 1;
   }
   return count;
+}
+
+/** API keys, revoked ones too (so a revoked key stays revoked), with their labels and times. */
+async function copyKeys(source: DuckDBStore, target: ClickHouseStore, project: string): Promise<number> {
+  const keys = await source.db.rows<{
+    key_hash: string;
+    kind: string;
+    key_prefix: string;
+    label: string | null;
+    created: string;
+    revoked: string | null;
+  }>(
+    `SELECT key_hash, kind, key_prefix, label, strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS created,
+            strftime(revoked_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS revoked
+     FROM api_keys WHERE project_id = $project`,
+    { project },
+  );
+  for (const k of keys) {
+    await target.documentStore.put(
+      project,
+      'api_key',
+      k.key_hash,
+      { kind: k.kind, prefix: k.key_prefix, label: k.label, revokedAt: k.revoked },
+      k.created,
+    );
+  }
+  return keys.length;
+}
+
+/**
+ * Users, the keys over every project and the audit log. Audit entries get ids made from their content, so a
+ * migration run again writes each once.
+ */
+async function copyServerRecords(source: DuckDBStore, target: ClickHouseStore): Promise<void> {
+  const docs = target.documentStore;
+  for (const { email } of await source.listUsers()) {
+    const user = (await source.getUser(email)) as StoredUser;
+    await docs.put(
+      '',
+      'user',
+      email,
+      { role: user.role, projects: user.projects, passwordHash: user.passwordHash },
+      user.createdAt,
+    );
+  }
+  await copyKeys(source, target, '');
+  for (const entry of await source.auditLog(null, Number.MAX_SAFE_INTEGER)) {
+    const id = `${entry.at}:${createHash('sha256').update(JSON.stringify(entry)).digest('hex').slice(0, 16)}`;
+    await docs.put(entry.project ?? '', 'audit', id, entry, entry.at);
+  }
 }
