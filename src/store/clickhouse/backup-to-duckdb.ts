@@ -8,55 +8,27 @@
 import type { BackupSummary } from '../duckdb/backup.js';
 import { DuckDBStore } from '../duckdb/duckdb-store.js';
 import { storeChannelSettings } from '../duckdb/queries/channel-settings.js';
+import { eventColumns as storedEventColumns } from '../duckdb/queries/stage-events.js';
 import type { AuditEntry, StoredUser, UserRole } from '../store.js';
 import { chInt, chString, tsvField } from './clickhouse-sql.js';
-import type { ClickHouseStore } from './clickhouse-store.js';
+import { type ClickHouseStore, keyInfo } from './clickhouse-store.js';
 import { loadIntoDuckDB } from './copy-from-duckdb.js';
 import { dealTables, seedDealTables } from './deal-tables.js';
 
 /** Events per request to ClickHouse (each chunk passes through a temporary JSON file). */
 const chunkSeqs = 200_000;
 
-const eventColumns = [
-  'project_id',
-  'message_id',
-  'ts_us',
-  'received_us',
-  'type',
-  'event',
-  'distinct_id',
-  'user_id',
-  'anonymous_id',
-  'properties',
-  'context',
-  'groups',
-  'session_id',
-  'url',
-  'path',
-  'referrer',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_term',
-  'utm_content',
-  'channel',
-  'source',
-  'medium',
-  'device_type',
-  'os',
-  'browser',
-  'country',
-  'revenue',
-] as const;
+/** The events table's columns (DuckDB's names, in its order) and the ClickHouse column each comes from. */
+const eventColumns = ['project_id', ...storedEventColumns];
+const clickhouseName = (column: string) =>
+  column === 'ts' ? 'ts_us' : column === 'received_at' ? 'received_us' : column;
 
-/** The DuckDB events column of a ClickHouse one (times are TIMESTAMPs there, µs here). */
-const duckdbName = (column: string) => (column === 'ts_us' ? 'ts' : column === 'received_us' ? 'received_at' : column);
 const stamp = (us: string) => `make_timestamp(CAST(${us} AS BIGINT))`;
 const json = (text: string) => `CAST(NULLIF(${text}, '') AS JSON)`;
 
 const eventValues: Record<string, string> = {
-  ts_us: stamp('j.ts_us'),
-  received_us: stamp('j.received_us'),
+  ts: stamp('j.ts_us'),
+  received_at: stamp('j.received_us'),
   properties: json('j.properties'),
   context: json('j.context'),
   groups: json('j.groups'),
@@ -98,11 +70,11 @@ export async function backupClickHouse(source: ClickHouseStore, path: string): P
         await loadIntoDuckDB(
           db,
           shards,
-          `SELECT ${eventColumns.join(', ')} FROM ${t}.events
+          `SELECT ${eventColumns.map(clickhouseName).join(', ')} FROM ${t}.events
            WHERE project_id = ${p} AND seq BETWEEN ${chInt(lo)} AND ${chInt(hi)} ORDER BY seq`,
-          eventColumns,
+          eventColumns.map(clickhouseName),
           (j) =>
-            `INSERT INTO events (${eventColumns.map(duckdbName).join(', ')})
+            `INSERT INTO events (${eventColumns.join(', ')})
              SELECT ${eventColumns.map((c) => eventValues[c] ?? `j.${c}`).join(', ')} FROM ${j}`,
         );
       }
@@ -179,17 +151,17 @@ export async function backupClickHouse(source: ClickHouseStore, path: string): P
 /** A project's keys (live and revoked, hashes and all), with their ids kept. */
 async function copyKeys(source: ClickHouseStore, target: DuckDBStore, project: string): Promise<void> {
   for (const doc of await source.documentStore.list(project, 'api_key')) {
-    const body = doc.body as { kind: string; prefix: string; label?: string | null; revokedAt?: string | null };
+    const key = keyInfo(project, doc);
     await target.db.run(
-      `INSERT INTO api_keys VALUES ($hash, $project, $kind, $prefix, $label, CAST($created AS TIMESTAMP), CAST($revoked AS TIMESTAMP))`,
+      `INSERT INTO api_keys VALUES ($hash, $project, $role, $prefix, $label, CAST($createdAt AS TIMESTAMP), CAST($revokedAt AS TIMESTAMP))`,
       {
         hash: doc.id,
         project,
-        kind: body.kind,
-        prefix: body.prefix,
-        label: body.label ?? null,
-        created: doc.createdAt,
-        revoked: body.revokedAt ?? null,
+        role: key.role,
+        prefix: key.prefix,
+        label: key.label,
+        createdAt: key.createdAt,
+        revokedAt: key.revokedAt,
       },
     );
   }

@@ -195,6 +195,23 @@ export class ClickHouseStore implements Store, EventColumnSource {
     return this.database;
   }
 
+  /** The person any of whose distinct ids (or whose person id) is `id`, and all its ids, sorted. */
+  private async personOf(project: string, id: string): Promise<{ personId: string; distinctIds: string[] }> {
+    const p = chString(project);
+    const [mapped] = await this.shards.rows(
+      0,
+      `SELECT person_id FROM ${this.t}.person_map FINAL WHERE project_id = ${p} AND distinct_id = ${chString(id)}`,
+    );
+    const personId = mapped ? (tsvField(mapped[0] as string) ?? id) : id;
+    const ids = (
+      await this.shards.rows(
+        0,
+        `SELECT distinct_id FROM ${this.t}.person_map FINAL WHERE project_id = ${p} AND person_id = ${chString(personId)}`,
+      )
+    ).map((r) => tsvField(r[0] as string) ?? '');
+    return { personId, distinctIds: [...new Set([...ids, personId])].sort(compareBytes) };
+  }
+
   private async count(sql: string): Promise<number> {
     const rows = await this.shards.rows(0, sql);
     return Number(rows[0]?.[0] ?? 0);
@@ -656,18 +673,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
   getPerson(project: string, id: string): Promise<PersonReport | undefined> {
     return this.exclusive(async () => {
       const p = chString(project);
-      const [mapped] = await this.shards.rows(
-        0,
-        `SELECT person_id FROM ${this.t}.person_map FINAL WHERE project_id = ${p} AND distinct_id = ${chString(id)}`,
-      );
-      const personId = mapped ? (tsvField(mapped[0] as string) ?? id) : id;
-      const ids = (
-        await this.shards.rows(
-          0,
-          `SELECT distinct_id FROM ${this.t}.person_map FINAL WHERE project_id = ${p} AND person_id = ${chString(personId)}`,
-        )
-      ).map((r) => tsvField(r[0] as string) ?? '');
-      const distinctIds = [...new Set([...ids, personId])].sort(compareBytes);
+      const { personId, distinctIds } = await this.personOf(project, id);
       const where = `project_id = ${p} AND has(${chStrings(distinctIds)}, distinct_id)`;
       const [summary] = await this.shards.rows(
         0,
@@ -722,18 +728,8 @@ export class ClickHouseStore implements Store, EventColumnSource {
   deletePerson(project: string, id: string): Promise<PersonErasure | undefined> {
     return this.exclusive(async () => {
       const p = chString(project);
-      const [mapped] = await this.shards.rows(
-        0,
-        `SELECT person_id FROM ${this.t}.person_map FINAL WHERE project_id = ${p} AND distinct_id = ${chString(id)}`,
-      );
-      const personId = mapped ? (tsvField(mapped[0] as string) ?? id) : id;
-      const mappedIds = (
-        await this.shards.rows(
-          0,
-          `SELECT distinct_id FROM ${this.t}.person_map FINAL WHERE project_id = ${p} AND person_id = ${chString(personId)}`,
-        )
-      ).map((r) => tsvField(r[0] as string) ?? '');
-      const ids = chStrings([...new Set([...mappedIds, personId, id])].sort(compareBytes));
+      const { distinctIds } = await this.personOf(project, id);
+      const ids = chStrings(distinctIds);
       const eventsWhere = `project_id = ${p} AND (has(${ids}, distinct_id) OR has(${ids}, ifNull(user_id, ''))
         OR has(${ids}, ifNull(anonymous_id, '')))`;
       const identifies = await this.shards.rows(
@@ -753,7 +749,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
       const mapWhere = `project_id = ${p} AND (has(${ids}, distinct_id) OR has(${ids}, person_id))`;
       const count = async (sql: string) => Number((await this.shards.rows(0, sql))[0]?.[0] ?? 0);
       const erasure: PersonErasure = {
-        distinctIds: new Set([...mappedIds, personId, id]).size,
+        distinctIds: distinctIds.length,
         events: await count(`SELECT count() FROM ${this.t}.events WHERE ${eventsWhere}`),
         identityLinks: await count(`SELECT count() FROM ${this.t}.identity_links FINAL WHERE ${linksWhere}`),
         // Every shard holds the whole map (each joins its own events to it): counted once, deleted on each.
@@ -1244,7 +1240,8 @@ interface KeyBody {
   revokedAt?: string | null;
 }
 
-function keyInfo(project: string, doc: StoredDocument): ApiKeyInfo {
+/** A key as listed, from its document (the document's id is the key's hash). */
+export function keyInfo(project: string, doc: StoredDocument): ApiKeyInfo {
   const body = doc.body as KeyBody;
   return {
     id: keyId(doc.id),

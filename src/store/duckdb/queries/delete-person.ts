@@ -1,5 +1,6 @@
 import type { PersonErasure } from '../../store.js';
 import type { DuckDBDatabase } from '../duckdb-database.js';
+import { createPersonIdsTable } from './get-person.js';
 
 /**
  * Erases the person any of whose distinct ids (or whose person id) is `id` (docs/privacy.md), in one transaction:
@@ -14,17 +15,7 @@ export async function deletePerson(
   id: string,
 ): Promise<PersonErasure | undefined> {
   return db.transaction(async () => {
-    const personId =
-      (await db.value<string | undefined>(
-        `SELECT person_id FROM person_map WHERE project_id = $project AND distinct_id = $id`,
-        { project, id },
-      )) ?? id;
-    await db.run(
-      `CREATE OR REPLACE TEMP TABLE erase_ids AS
-       SELECT distinct_id FROM person_map WHERE project_id = $project AND person_id = $personId
-       UNION SELECT $personId UNION SELECT $id`,
-      { project, personId, id },
-    );
+    await createPersonIdsTable(db, project, id, 'erase_ids');
     try {
       const inIds = (column: string) => `${column} IN (SELECT distinct_id FROM erase_ids)`;
       const eventsWhere = `project_id = $project AND (${inIds('distinct_id')} OR ${inIds('user_id')} OR ${inIds('anonymous_id')})`;

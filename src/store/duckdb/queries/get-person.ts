@@ -27,19 +27,33 @@ function iso(value: unknown): string | null {
   return value instanceof Date ? value.toISOString() : String(value);
 }
 
-/** The person any of whose distinct ids (or whose person id) is `id`; undefined when no event or link knows it. */
-export async function getPerson(db: DuckDBDatabase, project: string, id: string): Promise<PersonReport | undefined> {
+/**
+ * The temp table `table(distinct_id)`: every distinct id of the person any of whose ids (or whose person id) is
+ * `id`, and its person id. Returns the person id (`id` itself when no link knows it).
+ */
+export async function createPersonIdsTable(
+  db: DuckDBDatabase,
+  project: string,
+  id: string,
+  table: 'person_ids' | 'erase_ids',
+): Promise<string> {
   const personId =
     (await db.value<string | undefined>(
       `SELECT person_id FROM person_map WHERE project_id = $project AND distinct_id = $id`,
       { project, id },
     )) ?? id;
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE person_ids AS
+    `CREATE OR REPLACE TEMP TABLE ${table} AS
      SELECT distinct_id FROM person_map WHERE project_id = $project AND person_id = $personId
      UNION SELECT $personId`,
     { project, personId },
   );
+  return personId;
+}
+
+/** The person any of whose distinct ids (or whose person id) is `id`; undefined when no event or link knows it. */
+export async function getPerson(db: DuckDBDatabase, project: string, id: string): Promise<PersonReport | undefined> {
+  const personId = await createPersonIdsTable(db, project, id, 'person_ids');
   try {
     const [summary] = await db.rows<{ n: bigint; first: Date | null; last: Date | null }>(
       `SELECT count(*) AS n, min(ts) AS first, max(ts) AS last FROM events
