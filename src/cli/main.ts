@@ -246,6 +246,10 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--log-level <level>', 'pino log level: fatal, error, warn, info, debug, trace, silent', 'info')
     .option('--alerts-every-ms <ms>', 'how often the alert rules are checked', '60000')
     .option(
+      '--geoip <file>',
+      "a MaxMind DB country database (GeoLite2-Country, DB-IP Lite): the visitor's country from its address, which is not stored",
+    )
+    .option(
       '--trust-proxy <addresses>',
       'reverse proxies whose X-Forwarded-Proto/-For count, comma-separated addresses or CIDRs (default: loopback)',
     )

@@ -6,6 +6,7 @@ import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { CountryOfIp } from '../ingest/geoip.js';
 import { FunnelscopeError } from '../model/errors.js';
 import type { EventColumnSource } from '../store/event-columns.js';
 import type { LiveIngest } from '../store/live-ingest.js';
@@ -35,6 +36,8 @@ export interface AppOptions {
   access?: AccessControl;
   /** The reverse proxies whose X-Forwarded-* headers count: addresses or CIDRs, or true for any (default loopback). */
   trustProxy?: string | boolean;
+  /** The country of an IP address (serve --geoip). */
+  countryOfIp?: CountryOfIp;
 }
 
 /**
@@ -120,7 +123,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
     },
   });
   void app.register(opsRoutes, { store, ingest: options.ingest, metrics: options.metrics });
-  void app.register(ingestRoutes, { store, ingest: options.ingest, metrics: options.metrics, resolveKey });
+  void app.register(ingestRoutes, {
+    store,
+    ingest: options.ingest,
+    metrics: options.metrics,
+    resolveKey,
+    ...(options.countryOfIp ? { countryOfIp: options.countryOfIp } : {}),
+  });
   void app.register(snippetRoutes);
   void app.register(authRoutes, { control });
   void app.register(adminRoutes, { store, control, ingest: options.ingest });

@@ -18,6 +18,8 @@ export interface ServeOptions {
   alertsEveryMs?: string;
   /** Reverse proxies whose X-Forwarded-* headers count (comma-separated addresses or CIDRs; default loopback). */
   trustProxy?: string;
+  /** A MaxMind DB country database: the visitor's country from its address (the address is not stored). */
+  geoip?: string;
 }
 
 /**
@@ -69,6 +71,9 @@ export async function serveCommand(config: Config, options: ServeOptions, output
   }
   const [{ AccessControl, isLoopbackAddress }] = await Promise.all([import('../../server/access.js')]);
   const loopback = isLoopbackAddress(options.host);
+  const countryOfIp = options.geoip
+    ? await (await import('../../ingest/geoip.js')).openCountryDatabase(options.geoip)
+    : undefined;
   const store = await openStore(config);
   // Off this machine, only people who sign in (or hold a key) may read: refuse to start until an admin exists.
   const users = await store.listUsers();
@@ -117,6 +122,7 @@ export async function serveCommand(config: Config, options: ServeOptions, output
     run,
     access,
     ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
+    ...(countryOfIp ? { countryOfIp } : {}),
     logger: { level: options.logLevel },
   });
   const address = await app.listen({ port, host: options.host });

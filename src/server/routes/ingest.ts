@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ga4Messages } from '../../ingest/ga4.js';
+import type { CountryOfIp } from '../../ingest/geoip.js';
 import { pixelGif, pixelMessages, pixelWriteKey } from '../../ingest/pixel.js';
 import { posthogApiKey, posthogMessages } from '../../ingest/posthog.js';
 import {
@@ -22,6 +23,8 @@ export interface IngestRouteOptions {
   metrics: ServerMetrics;
   /** Write keys → projects (shared with the admin routes, which make it forget revoked keys). */
   resolveKey: KeyResolver;
+  /** The country of an IP address (serve --geoip); without it, only a CDN's country header gives one. */
+  countryOfIp?: CountryOfIp;
 }
 
 /** Seconds a refused client is asked to wait when the writer is behind. */
@@ -125,8 +128,13 @@ export async function acceptMessages(
     });
   }
   const { messages, rejected } = check();
-  const country = countryOf(reply.request);
-  if (country) for (const message of messages) addCountry(message, country);
+  const fromHeader = countryOf(reply.request);
+  for (const message of messages) {
+    // A server-side SDK relays its visitor's address in context.ip; else the address is the caller's own.
+    const ip = typeof message.context?.ip === 'string' ? message.context.ip : reply.request.ip;
+    const country = fromHeader ?? options.countryOfIp?.(ip);
+    if (country) addCountry(message, country);
+  }
   metrics.received.inc({ source }, messages.length + rejected.length);
   for (const r of rejected) metrics.rejected.inc({ reason: r.field });
   if (messages.length > 0) {
@@ -140,8 +148,8 @@ export async function acceptMessages(
 
 /**
  * The visitor's country as a CDN or proxy in front of the server says it (Cloudflare, CloudFront, Vercel, App
- * Engine, or a plain X-Country-Code). The server stores no IP address (docs/privacy.md), so this is where a country
- * comes from when the client sends none.
+ * Engine, or a plain X-Country-Code). The server stores no IP address (docs/privacy.md), so this, or the country
+ * database of `serve --geoip`, is where a country comes from when the client sends none.
  */
 const countryHeaders = [
   'cf-ipcountry',
