@@ -31,6 +31,8 @@ beforeAll(async () => {
     'a long pass phrase\n',
   );
   expect(add.code).toBe(0);
+  const admin = ['--db', db, 'users', 'add', 'root@shop.io', '--role', 'admin', '--password-stdin'];
+  expect((await runCli(admin, {}, 'the admin pass phrase\n')).code).toBe(0);
   server = await startServer(db);
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
 }, 60_000);
@@ -83,6 +85,54 @@ describe.skipIf(!haveChromium)('dashboard sign-in', () => {
     const after = await page.evaluate(async () => (await fetch('/api/funnels?project=shop')).status);
     expect(after).toBe(401);
     expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('settings: an admin makes a key (shown once), revokes it, sets the retention, and reads it all in the audit log', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/?view=settings&project=shop`);
+    await page.getByLabel('Email').fill('root@shop.io');
+    await page.getByLabel('Password').fill('the admin pass phrase');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Make key' }).waitFor();
+    await page.getByLabel('Role', { exact: true }).first().selectOption('read');
+    await page.getByLabel('Label').fill('BI tool');
+    await page.getByRole('button', { name: 'Make key' }).click();
+    const key = (await page.locator('[data-new-key]').textContent()) ?? '';
+    expect(key).toMatch(/^fs_r_/);
+    const status = (k: string) =>
+      fetch(`${server.url}/api/funnels?project=shop`, { headers: { authorization: `Bearer ${k}` } }).then(
+        (r) => r.status,
+      );
+    expect(await status(key)).toBe(200);
+    const row = page.locator('tr[data-key]').filter({ hasText: 'BI tool' });
+    await row.getByRole('button', { name: /Revoke/ }).click();
+    await row.getByText(/^revoked/).waitFor();
+    expect(await status(key)).toBe(401);
+
+    await page.getByLabel('Keep events for').fill('400');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Events older than 400 days are removed.').waitFor();
+    await page.locator('tr[data-action="retention.set"]').waitFor();
+    const actions = await page
+      .locator('tr[data-action]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action')));
+    expect(actions.slice(0, 3)).toEqual(['retention.set', 'key.revoke', 'key.create']);
+    await page.locator('tr[data-user="ana@shop.io"]').waitFor(); // an admin over every project sees the users
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('settings: an analyst is told in words that keys are not hers to see', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/?view=settings`);
+    await page.getByLabel('Email').fill('ana@shop.io');
+    await page.getByLabel('Password').fill('a long pass phrase');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('may not administer');
     await page.close();
   }, 60_000);
 });

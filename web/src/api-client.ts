@@ -14,12 +14,14 @@ import type { PathsResult } from '../../src/analysis/paths/paths.js';
 import type { PipelineReport } from '../../src/analysis/pipeline/report.js';
 import type { ScoreApplyReport, ScoreTrainReport } from '../../src/analysis/scoring/run-scoring.js';
 import type { Catalog } from '../../src/model/catalog.js';
-import type { RecentEvent, SavedFunnel } from '../../src/store/store.js';
+import type { ApiKeyInfo, AuditEntry, RecentEvent, SavedFunnel, UserRecord } from '../../src/store/store.js';
 
 export type { Figure, KpiRow } from '../../src/analysis/kpi/report.js';
 // The reports' types are the server's own (one definition, type-only imports: nothing of src is bundled).
 export type {
+  ApiKeyInfo,
   AttributionReport,
+  AuditEntry,
   Catalog,
   CohortsReport,
   DiagnoseReport,
@@ -35,6 +37,7 @@ export type {
   SavedFunnel,
   ScoreApplyReport,
   ScoreTrainReport,
+  UserRecord,
 };
 export type TimeToConvert = NonNullable<FunnelReport['timeToConvert']>;
 export type TrendPoint = NonNullable<FunnelReport['trends']>[number];
@@ -139,6 +142,18 @@ export const api = {
   live: (project: string) => call<LiveReport>(`/api/live?${new URLSearchParams({ project })}`),
   catalog: (project: string) => call<Catalog>(`/api/catalog?project=${encodeURIComponent(project)}`),
   events: (project: string) => call<{ events: EventName[] }>(`/api/events?project=${encodeURIComponent(project)}`),
+  keys: (project: string) => call<{ keys: ApiKeyInfo[] }>(`/api/keys${projectQuery(project)}`),
+  createKey: (project: string, role: string, label: string) =>
+    call<ApiKeyInfo & { key: string }>(`/api/keys${projectQuery(project)}`, { role, ...(label ? { label } : {}) }),
+  revokeKey: (project: string, id: string) =>
+    call<void>(`/api/keys/${encodeURIComponent(id)}${projectQuery(project)}`, undefined, 'DELETE'),
+  retention: (project: string) => call<{ days: number | null }>(`/api/retention${projectQuery(project)}`),
+  setRetention: (project: string, days: number | null) =>
+    call<{ days: number | null }>(`/api/retention${projectQuery(project)}`, { days }, 'PUT'),
+  audit: (project: string) => call<{ entries: AuditEntry[] }>(`/api/audit${projectQuery(project)}&limit=50`),
+  users: () => call<{ users: UserRecord[] }>('/api/users'),
+  addUser: (user: { email: string; role: string; password: string; projects?: string[] }) =>
+    call<UserRecord>('/api/users', user),
 };
 
 export const auth = {

@@ -11,6 +11,7 @@ import { GoalsView } from './views/goals-view.js';
 import { LeadsView } from './views/leads-view.js';
 import { LiveView } from './views/live-view.js';
 import { MoneyView } from './views/money-view.js';
+import { SettingsView } from './views/settings-view.js';
 import { SignInView } from './views/sign-in-view.js';
 import './style.css';
 import { downloadTables } from './tables-csv.js';
@@ -20,9 +21,9 @@ function App({ session }: { session: SessionState }) {
   const params = new URLSearchParams(location.search);
   const requested = params.get('view');
   const view =
-    (['friction', 'money', 'goals', 'attribution', 'experiments', 'forecast', 'leads', 'live'] as const).find(
-      (v) => v === requested,
-    ) ?? 'funnel';
+    (
+      ['friction', 'money', 'goals', 'attribution', 'experiments', 'forecast', 'leads', 'live', 'settings'] as const
+    ).find((v) => v === requested) ?? 'funnel';
   const project = params.get('project') ?? 'default';
   const text = params.get('definition');
   let definition: unknown = null;
@@ -61,6 +62,9 @@ function App({ session }: { session: SessionState }) {
         >
         <a href=${link('leads')} onClick=${follow('leads')} aria-current=${view === 'leads' ? 'page' : undefined}>Leads</a>
         <a href=${link('live')} onClick=${follow('live')} aria-current=${view === 'live' ? 'page' : undefined}>Live</a>
+        <a href=${link('settings')} onClick=${follow('settings')} aria-current=${view === 'settings' ? 'page' : undefined}
+          >Settings</a
+        >
       </nav>
       <button type="button" class="link export" title="Every table of this page in one CSV file" onClick=${() => downloadTables(view)}>
         Export CSV
@@ -94,7 +98,9 @@ function App({ session }: { session: SessionState }) {
                       ? html`<${LeadsView} project=${project} />`
                       : view === 'live'
                         ? html`<${LiveView} project=${project} />`
-                        : html`<${FunnelView} />`
+                        : view === 'settings'
+                          ? html`<${SettingsView} project=${project} />`
+                          : html`<${FunnelView} />`
       }
     </main>`;
 }
