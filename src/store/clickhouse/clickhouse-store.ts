@@ -350,6 +350,20 @@ export class ClickHouseStore implements Store, EventColumnSource {
     return stored.length;
   }
 
+  /** Events were removed (an erasure, the retention): a row in the import log moves the data version. */
+  private logRemoval(project: string): Promise<void> {
+    return this.logImport(project, {
+      kind: 'erasure',
+      file: '',
+      format: '',
+      rowsRead: 0,
+      imported: 0,
+      updated: 0,
+      duplicates: 0,
+      rejected: 0,
+    });
+  }
+
   /** An import's row in the log (or an erasure's, which moves the data version as an import does). */
   private async logImport(
     project: string,
@@ -767,16 +781,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
         `ALTER TABLE ${this.t}.deals UPDATE user_id = NULL, email = NULL WHERE ${dealsWhere}`,
       );
       await this.mutationsDone();
-      await this.logImport(project, {
-        kind: 'erasure',
-        file: '',
-        format: '',
-        rowsRead: 0,
-        imported: 0,
-        updated: 0,
-        duplicates: 0,
-        rejected: 0,
-      });
+      await this.logRemoval(project);
       return erasure;
     });
   }
@@ -808,16 +813,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
         await this.shards.command(i, `ALTER TABLE ${this.t}.events_local DELETE WHERE ${where}`);
       }
       await this.mutationsDone();
-      await this.logImport(project, {
-        kind: 'erasure',
-        file: '',
-        format: '',
-        rowsRead: 0,
-        imported: 0,
-        updated: 0,
-        duplicates: 0,
-        rejected: 0,
-      });
+      await this.logRemoval(project);
       return n;
     });
   }

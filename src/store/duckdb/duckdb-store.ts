@@ -50,7 +50,7 @@ import {
 import { DuckDBDatabase, type OpenOptions } from './duckdb-database.js';
 import { importFile } from './import-file.js';
 import { checkRulePatterns, classifyChannels, storeChannelSettings } from './queries/channel-settings.js';
-import { deletePerson } from './queries/delete-person.js';
+import { deletePerson, logRemoval } from './queries/delete-person.js';
 import { getCatalog } from './queries/get-catalog.js';
 import { getDealRecords } from './queries/get-deal-records.js';
 import { getPerson } from './queries/get-person.js';
@@ -543,11 +543,7 @@ export class DuckDBStore implements Store, EventColumnSource {
           project,
           before,
         });
-        await this.db.run(
-          `INSERT INTO import_log (project_id, kind, file, format, rows_read, imported, updated, duplicates, rejected)
-           VALUES ($project, 'erasure', '', '', 0, 0, 0, 0, 0)`,
-          { project },
-        );
+        await logRemoval(this.db, project);
         return n;
       });
       if (deleted > 0) this.dropDerived(project);

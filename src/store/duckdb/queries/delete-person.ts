@@ -53,15 +53,20 @@ export async function deletePerson(
         { project },
       );
       await db.run(`UPDATE deals SET user_id = NULL, email = NULL WHERE ${dealsWhere}`, { project });
-      await db.run(
-        `INSERT INTO import_log (project_id, kind, file, format, rows_read, imported, updated, duplicates, rejected)
-         VALUES ($project, 'erasure', '', '', 0, 0, 0, 0, 0)`,
-        { project },
-      );
+      await logRemoval(db, project);
       return erasure;
     } finally {
       await db.run('DROP TABLE IF EXISTS erase_ids');
       await db.run('DROP TABLE IF EXISTS erase_emails');
     }
   });
+}
+
+/** Events were removed (an erasure, the retention): a row in the import log moves the data version. */
+export function logRemoval(db: DuckDBDatabase, project: string): Promise<void> {
+  return db.run(
+    `INSERT INTO import_log (project_id, kind, file, format, rows_read, imported, updated, duplicates, rejected)
+     VALUES ($project, 'erasure', '', '', 0, 0, 0, 0, 0)`,
+    { project },
+  );
 }
