@@ -4,6 +4,7 @@
  */
 import { FunnelscopeError } from '../model/errors.js';
 import type { ApiKeyInfo, Store, UserRecord } from '../store/store.js';
+import { audit } from './audit.js';
 import { checkPassword, hashPassword } from './passwords.js';
 import { isKeyRole, isUserRole, type KeyRole, keyRoles, type UserRole, userRoles } from './roles.js';
 
@@ -65,15 +66,14 @@ export type Actor = string;
 export async function putUser(store: Store, change: UserChange, actor: Actor): Promise<UserRecord> {
   checkPassword(change.password);
   const before = await store.getUser(change.email);
-  if (before?.role === 'admin' && change.role !== 'admin') await keepAnAdmin(store, change.email);
+  if (before?.role === 'admin' && change.role !== 'admin') keepAnAdmin(await store.listUsers(), change.email);
   const user = await store.putUser({
     email: change.email,
     role: change.role,
     projects: change.projects,
     passwordHash: await hashPassword(change.password),
   });
-  await store.recordAudit({
-    at: new Date().toISOString(),
+  await audit(store, {
     project: null,
     actor,
     action: before ? 'user.update' : 'user.add',
@@ -84,11 +84,8 @@ export async function putUser(store: Store, change: UserChange, actor: Actor): P
 }
 
 /** Removing or demoting the last admin of a server with users would lock everyone out of administration. */
-async function keepAnAdmin(store: Store, email: string): Promise<void> {
-  const others = (await store.listUsers()).filter(
-    (u) => u.role === 'admin' && u.projects === null && u.email !== email,
-  );
-  if (others.length === 0) {
+function keepAnAdmin(users: readonly UserRecord[], email: string): void {
+  if (!users.some((u) => u.role === 'admin' && u.projects === null && u.email !== email)) {
     throw new FunnelscopeError('invalid_argument', `${email} is the last admin: make another admin first`, {
       field: 'email',
       value: email,
@@ -99,16 +96,13 @@ async function keepAnAdmin(store: Store, email: string): Promise<void> {
 export async function removeUser(store: Store, email: string, actor: Actor): Promise<void> {
   const user = await store.getUser(email);
   if (!user) throw new FunnelscopeError('not_found', `no user ${email}`, { field: 'email', value: email });
-  if (user.role === 'admin' && (await store.listUsers()).length > 1) await keepAnAdmin(store, email);
+  if (user.role === 'admin') {
+    // The last user may go (a server bound to this machine is then open again), not the last admin of several.
+    const users = await store.listUsers();
+    if (users.length > 1) keepAnAdmin(users, email);
+  }
   await store.removeUser(email);
-  await store.recordAudit({
-    at: new Date().toISOString(),
-    project: null,
-    actor,
-    action: 'user.remove',
-    target: email,
-    details: {},
-  });
+  await audit(store, { project: null, actor, action: 'user.remove', target: email });
 }
 
 export async function createKey(
@@ -127,14 +121,7 @@ export async function createKey(
     });
   }
   const made = await store.createApiKey(project, role, label);
-  await store.recordAudit({
-    at: new Date().toISOString(),
-    project: project === '' ? null : project,
-    actor,
-    action: 'key.create',
-    target: made.info.id,
-    details: { role, label },
-  });
+  await audit(store, { project, actor, action: 'key.create', target: made.info.id, details: { role, label } });
   return made;
 }
 
@@ -143,12 +130,5 @@ export async function revokeKey(store: Store, project: string, id: string, actor
     const where = project === '' ? 'among the server-wide keys' : `in project ${project}`;
     throw new FunnelscopeError('not_found', `no live key ${id} ${where}`, { field: 'id', value: id });
   }
-  await store.recordAudit({
-    at: new Date().toISOString(),
-    project,
-    actor,
-    action: 'key.revoke',
-    target: id,
-    details: {},
-  });
+  await audit(store, { project, actor, action: 'key.revoke', target: id });
 }

@@ -75,10 +75,17 @@ function describe(grant: Grant): string {
   return grant.via === 'key' ? `API key ${grant.actor.slice(4)}` : `user ${grant.actor}`;
 }
 
+/** The answer to a request that says nothing of who it comes from. */
+export function unauthenticated(): FunnelscopeError {
+  return new FunnelscopeError('unauthorized', 'sign in, or send an API key as "Authorization: Bearer <key>"', {
+    field: 'authorization',
+  });
+}
+
 /**
- * Throws unless the grant holds `need` for `project`. `project` null means the whole server (users, the audit log
- * of every project): only a user over every project (or the open local grant) has it, never a key, since a key
- * belongs to one project; `keysServerWide` lets a key with the permission through anyway (/metrics for a
+ * Throws unless the grant holds `need` for `project`. `project` null means the whole server (users, backups):
+ * only a grant over every project has it (a user over every project, a server-wide key, the open local grant),
+ * never a key of one project; `keysServerWide` lets such a key with the permission through anyway (/metrics for a
  * Prometheus bearer token, which shows counts and no customer data).
  */
 export function authorize(
@@ -87,11 +94,7 @@ export function authorize(
   project: string | null,
   keysServerWide = false,
 ): Grant {
-  if (!grant) {
-    throw new FunnelscopeError('unauthorized', 'sign in, or send an API key as "Authorization: Bearer <key>"', {
-      field: 'authorization',
-    });
-  }
+  if (!grant) throw unauthenticated();
   if (!grant.permissions.includes(need)) {
     throw new FunnelscopeError('forbidden', `${describe(grant)} may not ${verbs[need]}`, {
       field: 'authorization',

@@ -4,6 +4,7 @@
  * identifier of the person.
  */
 import { createHash } from 'node:crypto';
+import { audit } from '../access/audit.js';
 import { FunnelscopeError } from '../model/errors.js';
 import type { PersonErasure, Store } from '../store/store.js';
 
@@ -31,13 +32,6 @@ export async function erasePerson(
     });
   }
   const target = erasedIdHash(id);
-  await store.recordAudit({
-    at: new Date().toISOString(),
-    project,
-    actor,
-    action: 'person.delete',
-    target,
-    details: { ...erased },
-  });
+  await audit(store, { project, actor, action: 'person.delete', target, details: { ...erased } });
   return { id: target, ...erased };
 }

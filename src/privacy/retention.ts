@@ -2,6 +2,7 @@
  * Retention (docs/privacy.md): a project may keep events for N days; older ones are removed when the server
  * applies the policy (hourly) or `funnelscope retention apply` does. Each change and each removal is audited.
  */
+import { audit } from '../access/audit.js';
 import { FunnelscopeError } from '../model/errors.js';
 import type { Store } from '../store/store.js';
 
@@ -20,14 +21,7 @@ export function retentionDaysOf(value: unknown, field = 'days'): number | null {
 
 export async function setRetention(store: Store, project: string, days: number | null, actor: string): Promise<void> {
   await store.setRetentionDays(project, days);
-  await store.recordAudit({
-    at: new Date().toISOString(),
-    project,
-    actor,
-    action: 'retention.set',
-    target: project,
-    details: { days },
-  });
+  await audit(store, { project, actor, action: 'retention.set', target: project, details: { days } });
 }
 
 export interface RetentionRun {
@@ -50,7 +44,7 @@ export async function applyRetention(
   const cutoff = new Date(nowMs - days * 86_400_000).toISOString();
   const deleted = await store.deleteEventsBefore(project, cutoff);
   if (deleted > 0) {
-    await store.recordAudit({
+    await audit(store, {
       at: new Date(nowMs).toISOString(),
       project,
       actor,

@@ -14,12 +14,14 @@ import {
   keyGrant,
   localGrant,
   type Permission,
+  unauthenticated,
   userGrant,
 } from '../access/roles.js';
 import { type Session, SessionTable, tokensMatch } from '../access/sessions.js';
 import { FunnelscopeError } from '../model/errors.js';
 import { withProjectScope } from '../store/project-scope.js';
-import type { KeyOwner, Store, StoredUser } from '../store/store.js';
+import type { Store, StoredUser } from '../store/store.js';
+import { KeyCache } from './key-cache.js';
 
 /**
  * What a route needs:
@@ -55,17 +57,17 @@ export interface AccessControlOptions {
   now?: () => number;
 }
 
-const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-/** The host name of a Host header (no port). */
-function hostName(host: string | undefined): string {
-  if (!host) return '';
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1).toLowerCase();
-  return (host.split(':')[0] ?? '').toLowerCase();
+/** Whether an address or host name is this machine: localhost, 127.x.x.x or ::1 (bracketed or not). */
+export function isLoopbackAddress(address: string): boolean {
+  const name = address.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
 }
 
-export function isLoopbackAddress(address: string): boolean {
-  return address === 'localhost' || address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
+/** Whether a request's Host header names this machine (its port aside). */
+function hostIsLoopback(request: FastifyRequest): boolean {
+  const host = request.headers.host ?? '';
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
+  return isLoopbackAddress(name);
 }
 
 /** A small time-limited cache, so a request does not wait on the store for a key or user it saw moments ago. */
@@ -92,7 +94,8 @@ export class AccessControl {
   readonly accountThrottle = new LoginThrottle({ free: 5, maxLockMs: 15 * 60_000 });
   /** A client address gets more (several people behind one NAT), but not unlimited guesses at many accounts. */
   readonly addressThrottle = new LoginThrottle({ free: 20, maxLockMs: 15 * 60_000 });
-  private readonly keys = new Recent<KeyOwner | undefined>(30_000);
+  /** The server's one key cache (the ingestion routes' write keys too). */
+  readonly keys: KeyCache;
   private readonly users = new Recent<StoredUser | undefined>(10_000);
   private readonly userCount = new Recent<number>(10_000);
   readonly now: () => number;
@@ -101,6 +104,7 @@ export class AccessControl {
 
   constructor(private readonly options: AccessControlOptions) {
     this.now = options.now ?? Date.now;
+    this.keys = new KeyCache(options.store);
   }
 
   get store(): Store {
@@ -118,19 +122,11 @@ export class AccessControl {
     return this.users.get(email, this.now(), () => this.store.getUser(email));
   }
 
-  private readonly forgetters: (() => void)[] = [];
-
-  /** Also call `f` when keys or users change (the ingestion routes' key cache). */
-  onForget(f: () => void): void {
-    this.forgetters.push(f);
-  }
-
   /** After a change of users or keys made through this server. */
   forget(): void {
-    this.keys.clear();
+    this.keys.forget();
     this.users.clear();
     this.userCount.clear();
-    for (const f of this.forgetters) f();
   }
 
   /** Signs a user in: the session, or an error (429 while the account or address is locked, 401 otherwise). */
@@ -156,6 +152,17 @@ export class AccessControl {
     return { session: this.sessions.create(email, this.now()), user };
   }
 
+  /** The live session of the request's cookie and its user; a session whose user is gone ends. */
+  async signedIn(request: FastifyRequest): Promise<{ session: Session; user: StoredUser } | undefined> {
+    const id = request.cookies[sessionCookie];
+    const session = id ? this.sessions.get(id, this.now()) : undefined;
+    if (!session) return undefined;
+    const user = await this.user(session.email);
+    if (user) return { session, user };
+    this.sessions.end(session.id);
+    return undefined;
+  }
+
   /** Who a request comes from; undefined when it carries no credentials (and the server is not open). */
   async grantOf(request: FastifyRequest): Promise<Grant | undefined> {
     const header = request.headers.authorization;
@@ -167,29 +174,25 @@ export class AccessControl {
         });
       }
       const key = match[1] as string;
-      const owner = await this.keys.get(key, this.now(), () => this.store.keyOwner(key));
+      const owner = await this.keys.owner(key);
       if (!owner) throw new FunnelscopeError('unauthorized', 'unknown or revoked API key', { field: 'authorization' });
       return keyGrant(owner.id, owner.role, owner.project);
     }
-    const sessionId = request.cookies[sessionCookie];
-    if (sessionId) {
-      const session = this.sessions.get(sessionId, this.now());
-      const user = session ? await this.user(session.email) : undefined;
-      if (session && user) {
-        checkOrigin(request);
-        if (!safeMethods.has(request.method) && !tokensMatch(headerValue(request, csrfHeader), session.csrfToken)) {
-          throw new FunnelscopeError('forbidden', `missing or wrong CSRF token (the ${csrfHeader} header)`, {
-            field: csrfHeader,
-          });
-        }
-        request.session = session;
-        return userGrant(user.email, user.role, user.projects);
+    const signedIn = await this.signedIn(request);
+    if (signedIn) {
+      const { session, user } = signedIn;
+      checkOrigin(request);
+      if (!safeMethods.has(request.method) && !tokensMatch(headerValue(request, csrfHeader), session.csrfToken)) {
+        throw new FunnelscopeError('forbidden', `missing or wrong CSRF token (the ${csrfHeader} header)`, {
+          field: csrfHeader,
+        });
       }
-      if (session) this.sessions.end(session.id);
+      request.session = session;
+      return userGrant(user.email, user.role, user.projects);
     }
     if (await this.open()) {
       // Open only to this machine: a page of another site (or a name rebound to 127.0.0.1) is not "local".
-      if (!loopbackHosts.has(hostName(request.headers.host))) {
+      if (!hostIsLoopback(request)) {
         throw new FunnelscopeError('forbidden', `Host ${request.headers.host ?? '(none)'} is not this machine`, {
           field: 'host',
         });
@@ -241,7 +244,7 @@ function requestedProject(request: FastifyRequest, grant: Grant): string {
 
 /** Whether a session cookie must be marked Secure: over HTTPS (or a proxy saying so), and never off this machine. */
 export function secureCookie(request: FastifyRequest): boolean {
-  return request.protocol === 'https' || !loopbackHosts.has(hostName(request.headers.host));
+  return request.protocol === 'https' || !hostIsLoopback(request);
 }
 
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, session: Session | null): void {
@@ -284,8 +287,8 @@ export function installAccessControl(app: FastifyInstance, control: AccessContro
     if (access === 'public' || access === 'ingest') return;
     const grant = await control.grantOf(request);
     if (access === 'signed-in') {
-      if (!grant) authorize(grant, 'read', null);
-      if (grant?.via === 'key') {
+      if (!grant) throw unauthenticated();
+      if (grant.via === 'key') {
         throw new FunnelscopeError('forbidden', 'this is for a signed-in user, not an API key', {
           field: 'authorization',
         });

@@ -18,7 +18,7 @@ import type { ServerMetrics } from './metrics.js';
 import { adminRoutes } from './routes/admin.js';
 import { apiRoutes } from './routes/api.js';
 import { authRoutes } from './routes/auth.js';
-import { ingestRoutes, keyResolver } from './routes/ingest.js';
+import { ingestRoutes } from './routes/ingest.js';
 import { opsRoutes } from './routes/ops.js';
 import { snippetRoutes } from './routes/snippet.js';
 
@@ -104,8 +104,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // which the store (wrapped here) enforces on every call.
   const control = options.access ?? new AccessControl({ store: options.store, loopback: true });
   const store = scopedStore(options.store);
-  const resolveKey = keyResolver(options.store);
-  control.onForget(() => resolveKey.forget());
   void app.register(cookie);
   installAccessControl(app, control);
   // Browsers on customers' sites send events (and load the snippet) from any origin; the API, the sign-in and the
@@ -127,7 +125,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     store,
     ingest: options.ingest,
     metrics: options.metrics,
-    resolveKey,
+    keys: control.keys,
     ...(options.countryOfIp ? { countryOfIp: options.countryOfIp } : {}),
   });
   void app.register(snippetRoutes);

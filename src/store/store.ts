@@ -226,8 +226,8 @@ export interface Store {
   recentImports(project: string, limit: number): Promise<ImportLogEntry[]>;
   /**
    * A consistent copy of the whole store (every project, users, keys) in a new DuckDB file at `path`, taken while
-   * the store serves (docs/privacy.md). Stores that cannot (ClickHouse: use its own backups) leave it out.
+   * the store serves (docs/privacy.md); whoever keeps the file checks it.
    */
-  backup?(path: string): Promise<{ file: string; tables: number; rows: number; schemaVersion: number }>;
+  backup(path: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { queryStore, runCli, runCliJson } from '../helpers/cli.js';
 import { startServer } from '../helpers/server.js';
 
@@ -22,7 +22,6 @@ try {
   console.warn('full-disk: skipped, cannot mount a tmpfs here (needs root)');
 }
 
-beforeAll(() => undefined);
 afterAll(() => {
   if (mounted) execFileSync('umount', [mountPoint]);
   rmSync(mountPoint, { recursive: true, force: true });

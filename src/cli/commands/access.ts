@@ -26,19 +26,15 @@ export function cliActor(): string {
 
 /** A password from the first line of stdin (`--password-stdin`), or typed twice at a terminal without echo. */
 async function readPassword(fromStdin: boolean | undefined): Promise<string> {
-  if (fromStdin || !process.stdin.isTTY) {
-    if (!fromStdin) {
-      throw new FunnelscopeError(
-        'invalid_argument',
-        'no terminal to ask for a password: pass it with --password-stdin',
-        {
-          field: '--password-stdin',
-        },
-      );
-    }
+  if (fromStdin) {
     let text = '';
     for await (const chunk of process.stdin) text += String(chunk);
-    return (text.split(/\r?\n/)[0] ?? '').replace(/\r$/, '');
+    return text.split(/\r?\n/)[0] ?? '';
+  }
+  if (!process.stdin.isTTY) {
+    throw new FunnelscopeError('invalid_argument', 'no terminal to ask for a password: pass it with --password-stdin', {
+      field: '--password-stdin',
+    });
   }
   const ask = (prompt: string) =>
     new Promise<string>((resolve) => {

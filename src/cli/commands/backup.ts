@@ -32,14 +32,21 @@ async function checkFile(path: string): Promise<IntegrityReport> {
   }
 }
 
+/** The report of a backup that passed its check; else the error naming what is wrong. */
+function sound(report: IntegrityReport, file: string): IntegrityReport {
+  if (report.problems.length === 0) return report;
+  throw new FunnelscopeError('store_error', `the backup failed its check: ${report.problems.join('; ')}`, { file });
+}
+
 function describe(report: IntegrityReport): string {
   return `${report.tables} tables, ${report.rows.toLocaleString('en-US')} rows, schema version ${report.schemaVersion}`;
 }
 
 /**
  * `funnelscope backup OUT`: a consistent copy of the whole store in a new DuckDB file. From the store itself (a
- * DuckDB file no server holds, or a ClickHouse store, which may be serving), or with `--server URL` from a running server (an admin over every project: a server-wide
- * admin key in --key or FUNNELSCOPE_KEY), which stores what it accepted first. The copy is checked once written.
+ * DuckDB file no server holds, or a ClickHouse store, which may be serving), or with `--server URL` from a running
+ * server (an admin over every project: a server-wide admin key in --key or FUNNELSCOPE_KEY), which stores what it
+ * accepted first. The copy is checked once written, here, whichever way it came.
  */
 export async function backupCommand(
   config: Config,
@@ -71,18 +78,14 @@ export async function backupCommand(
         createWriteStream(partial),
       );
     } else {
-      if (config.dbPath === ':memory:') duckdbOnly(config, 'backup');
-      await withStore(config, async (store) => {
-        if (!store.backup) throw new FunnelscopeError('invalid_argument', 'this store makes no backups');
-        await store.backup(partial);
-      });
+      if (config.dbPath === ':memory:') {
+        throw new FunnelscopeError('invalid_argument', 'backup: an in-memory store has nothing to keep', {
+          field: '--db',
+        });
+      }
+      await withStore(config, (store) => store.backup(partial));
     }
-    const report = await checkFile(partial);
-    if (report.problems.length > 0) {
-      throw new FunnelscopeError('store_error', `the backup failed its check: ${report.problems.join('; ')}`, {
-        file: out,
-      });
-    }
+    const report = sound(await checkFile(partial), out);
     renameSync(partial, out);
     output.out(options.json ? JSON.stringify({ file: out, ...report }) : `backup ${out}: ${describe(report)}, checked`);
     return 0;
@@ -124,12 +127,7 @@ export async function restoreCommand(
     const store = await DuckDBStore.open({ path: staging });
     let report: IntegrityReport;
     try {
-      report = await store.checkIntegrity();
-      if (report.problems.length > 0) {
-        throw new FunnelscopeError('store_error', `the backup failed its check: ${report.problems.join('; ')}`, {
-          file: backup,
-        });
-      }
+      report = sound(await store.checkIntegrity(), backup);
       if (clickhouse) {
         const [{ ClickHouseStore }, { migrateDuckDBToClickHouse }] = await Promise.all([
           import('../../store/clickhouse/clickhouse-store.js'),

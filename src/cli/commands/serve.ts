@@ -50,15 +50,25 @@ export async function serveCommand(config: Config, options: ServeOptions, output
       },
     );
   }
-  const [{ buildApp }, { createMetrics }, { LiveIngest }, { runAlerts }, { ColumnCache }, { networkDeliverer }] =
-    await Promise.all([
-      import('../../server/app.js'),
-      import('../../server/metrics.js'),
-      import('../../store/live-ingest.js'),
-      import('../../analysis/alerts/run-alerts.js'),
-      import('../../engine/column-cache.js'),
-      import('../../notify/network-deliverer.js'),
-    ]);
+  const [
+    { buildApp },
+    { createMetrics },
+    { LiveIngest },
+    { runAlerts },
+    { ColumnCache },
+    { networkDeliverer },
+    { AccessControl, isLoopbackAddress },
+    { applyRetention },
+  ] = await Promise.all([
+    import('../../server/app.js'),
+    import('../../server/metrics.js'),
+    import('../../store/live-ingest.js'),
+    import('../../analysis/alerts/run-alerts.js'),
+    import('../../engine/column-cache.js'),
+    import('../../notify/network-deliverer.js'),
+    import('../../server/access.js'),
+    import('../../privacy/retention.js'),
+  ]);
   const alertsEveryMs = options.alertsEveryMs === undefined ? 60_000 : Number(options.alertsEveryMs);
   if (!Number.isFinite(alertsEveryMs) || alertsEveryMs < 100) {
     throw new FunnelscopeError(
@@ -69,7 +79,6 @@ export async function serveCommand(config: Config, options: ServeOptions, output
       },
     );
   }
-  const [{ AccessControl, isLoopbackAddress }] = await Promise.all([import('../../server/access.js')]);
   const loopback = isLoopbackAddress(options.host);
   const countryOfIp = options.geoip
     ? await (await import('../../ingest/geoip.js')).openCountryDatabase(options.geoip)
@@ -141,7 +150,6 @@ export async function serveCommand(config: Config, options: ServeOptions, output
   // Alert rules (docs/alerts.md): every minute, the rules whose schedule ticked since their last check.
   const deliverer = networkDeliverer({ smtpUrl: config.smtpUrl, from: config.smtpFrom });
   const alertColumns = new ColumnCache(store);
-  let checking: Promise<void> | null = null;
   const checkAlerts = async () => {
     for (const project of await store.projectsWithAlertRules()) {
       // One project's failure does not keep the others from their checks.
@@ -157,48 +165,36 @@ export async function serveCommand(config: Config, options: ServeOptions, output
       }
     }
   };
-  const alertTimer = setInterval(() => {
-    if (checking) return; // a slow round is not run twice at once
-    checking = checkAlerts()
-      .catch((error) => app.log.error({ err: error }, 'checking alert rules failed'))
-      .finally(() => {
-        checking = null;
-      });
-  }, alertsEveryMs);
-  alertTimer.unref();
+  const alerts = repeat(checkAlerts, alertsEveryMs, (error) =>
+    app.log.error({ err: error }, 'checking alert rules failed'),
+  );
 
   // Retention (docs/privacy.md): each project's old events go, at start and then hourly.
-  const { applyRetention } = await import('../../privacy/retention.js');
-  let retaining: Promise<void> | null = null;
-  const retain = () => {
-    if (retaining) return;
-    retaining = (async () => {
-      for (const project of await store.projectsWithRetention()) {
-        const run = await applyRetention(store, project, Date.now(), 'server').catch((error) => {
-          app.log.error({ err: error, project }, 'applying the retention failed');
-          return null;
-        });
-        if (run && run.deleted > 0) app.log.info({ ...run }, 'removed events older than the retention');
-      }
-    })()
-      .catch((error) => app.log.error({ err: error }, 'applying the retention failed'))
-      .finally(() => {
-        retaining = null;
+  const retainAll = async () => {
+    for (const project of await store.projectsWithRetention()) {
+      const run = await applyRetention(store, project, Date.now(), 'server').catch((error) => {
+        app.log.error({ err: error, project }, 'applying the retention failed');
+        return null;
       });
+      if (run && run.deleted > 0) app.log.info({ ...run }, 'removed events older than the retention');
+    }
   };
-  retain();
-  const retentionTimer = setInterval(retain, 3_600_000);
-  retentionTimer.unref();
+  const retention = repeat(
+    retainAll,
+    3_600_000,
+    (error) => app.log.error({ err: error }, 'applying the retention failed'),
+    {
+      now: true,
+    },
+  );
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  clearInterval(alertTimer);
-  clearInterval(retentionTimer);
-  await checking;
-  await retaining;
+  await alerts.stop();
+  await retention.stop();
   await app.close();
   const left = await ingest.stop({ drain: true });
   await store.close();
@@ -209,4 +205,34 @@ export async function serveCommand(config: Config, options: ServeOptions, output
     return 1;
   }
   return 0;
+}
+
+/**
+ * Runs `task` every `everyMs` (and at once with `now`), never two rounds at once: a round still running when the
+ * next is due lets it pass. Failures go to `onError`. `stop` ends the timer and waits for a running round.
+ */
+function repeat(
+  task: () => Promise<void>,
+  everyMs: number,
+  onError: (error: unknown) => void,
+  options: { now?: boolean } = {},
+): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const round = () => {
+    if (running) return;
+    running = task()
+      .catch(onError)
+      .finally(() => {
+        running = null;
+      });
+  };
+  if (options.now) round();
+  const timer = setInterval(round, everyMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

@@ -98,23 +98,18 @@ export async function adminRoutes(
   });
 
   // A backup of the whole store (docs/privacy.md): what the server accepted is stored first, then one consistent
-  // copy is taken between two writes and sent as a DuckDB file.
+  // copy is taken between two writes and sent as a DuckDB file (`funnelscope backup --server` checks it).
   app.get('/api/backup', { config: { access: 'server-admin' } }, async (_request, reply) => {
-    if (!store.backup) {
-      throw new FunnelscopeError('invalid_argument', "this store makes no backups here: use ClickHouse's own backups", {
-        field: 'store',
-      });
-    }
     await options.ingest.storeLogged();
     const folder = mkdtempSync(join(tmpdir(), 'funnelscope-backup-'));
     try {
-      const summary = await store.backup(join(folder, 'backup.duckdb'));
-      const stream = createReadStream(summary.file);
+      const file = join(folder, 'backup.duckdb');
+      await store.backup(file);
+      const stream = createReadStream(file);
       stream.on('close', () => rmSync(folder, { recursive: true, force: true }));
       return reply
         .header('content-type', 'application/octet-stream')
         .header('content-disposition', 'attachment; filename="funnelscope-backup.duckdb"')
-        .header('x-funnelscope-backup', JSON.stringify({ tables: summary.tables, rows: summary.rows }))
         .send(stream);
     } catch (error) {
       rmSync(folder, { recursive: true, force: true });

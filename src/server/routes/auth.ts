@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { normaliseEmail } from '../../access/accounts.js';
 import { FunnelscopeError } from '../../model/errors.js';
-import { type AccessControl, checkOrigin, secureCookie, sessionCookie, setSessionCookie } from '../access.js';
+import { type AccessControl, checkOrigin, secureCookie, setSessionCookie } from '../access.js';
 
 /**
  * Dashboard sign-in (docs/access.md): `POST /auth/login` sets the session cookie and returns the CSRF token the
@@ -12,10 +12,9 @@ export async function authRoutes(app: FastifyInstance, options: { control: Acces
   const { control } = options;
 
   app.get('/auth/session', { config: { access: 'public' } }, async (request) => {
-    const id = request.cookies[sessionCookie];
-    const session = id ? control.sessions.get(id, control.now()) : undefined;
-    const user = session ? await control.user(session.email) : undefined;
-    if (session && user) {
+    const signedIn = await control.signedIn(request);
+    if (signedIn) {
+      const { session, user } = signedIn;
       return {
         open: false,
         user: { email: user.email, role: user.role, projects: user.projects },

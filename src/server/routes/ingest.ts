@@ -15,14 +15,15 @@ import {
 import { FunnelscopeError } from '../../model/errors.js';
 import type { LiveIngest } from '../../store/live-ingest.js';
 import type { Store } from '../../store/store.js';
+import type { KeyCache } from '../key-cache.js';
 import type { ServerMetrics } from '../metrics.js';
 
 export interface IngestRouteOptions {
   store: Store;
   ingest: LiveIngest;
   metrics: ServerMetrics;
-  /** Write keys → projects (shared with the admin routes, which make it forget revoked keys). */
-  resolveKey: KeyResolver;
+  /** Keys → owners (the server's one cache, which the admin routes make forget revoked keys). */
+  keys: KeyCache;
   /** The country of an IP address (serve --geoip); without it, only a CDN's country header gives one. */
   countryOfIp?: CountryOfIp;
 }
@@ -30,64 +31,10 @@ export interface IngestRouteOptions {
 /** Seconds a refused client is asked to wait when the writer is behind. */
 const retryAfterSeconds = 5;
 
-/**
- * Write keys → projects. A known key is remembered, a miss for five seconds in a bounded map of its own, and
- * concurrent look-ups of one key share one query: so a known key's request never waits for the store, which may be
- * busy storing the log. A known key is looked up again in the background once a minute (a key revoked by the CLI
- * of a ClickHouse store, which can run beside the server, stops working within a minute); `forget` drops every
- * entry at once (a key revoked through this server's API stops at once).
- */
-export interface KeyResolver {
-  (key: string): Promise<string | undefined>;
-  forget(): void;
-}
-
-export function keyResolver(store: Store, recheckMs = 60_000): KeyResolver {
-  const known = new Map<string, { project: Promise<string | undefined>; checkedAt: number }>();
-  const misses = new Map<string, number>();
-  const lookUp = (key: string) => {
-    const checkedAt = Date.now();
-    const project = store.keyOwner(key).then((owner) => {
-      const found = owner?.role === 'write' ? owner.project : undefined;
-      if (found === undefined) {
-        known.delete(key);
-        // Unknown keys cannot crowd out known ones: they have their own, bounded map.
-        if (misses.size >= 10_000) misses.clear();
-        misses.set(key, Date.now() + 5_000);
-      }
-      return found;
-    });
-    project.catch(() => known.delete(key));
-    return { project, checkedAt };
-  };
-  const resolve = (key: string) => {
-    const hit = known.get(key);
-    if (hit) {
-      if (Date.now() - hit.checkedAt > recheckMs) {
-        const fresh = lookUp(key);
-        // The known answer serves until the new one is in (unless the look-up fails, when it stays).
-        hit.checkedAt = fresh.checkedAt;
-        fresh.project.then(
-          (project) => {
-            if (project !== undefined) known.set(key, fresh);
-          },
-          () => undefined,
-        );
-      }
-      return hit.project;
-    }
-    const missUntil = misses.get(key);
-    if (missUntil !== undefined && missUntil > Date.now()) return Promise.resolve(undefined);
-    const entry = lookUp(key);
-    known.set(key, entry);
-    return entry.project;
-  };
-  return Object.assign(resolve, {
-    forget: () => {
-      known.clear();
-      misses.clear();
-    },
-  });
+/** The project of a live write key (a read or admin key sends no events). */
+async function writeKeyProject(keys: KeyCache, key: string): Promise<string | undefined> {
+  const owner = await keys.owner(key);
+  return owner?.role === 'write' ? owner.project : undefined;
 }
 
 /** The write key of a Segment call: HTTP Basic user (password empty) or `writeKey` in the body. */
@@ -104,14 +51,14 @@ export function segmentWriteKey(request: FastifyRequest): string | undefined {
 
 /** What every ingestion route does once it has a key and a body: authorise, check, log, answer. */
 export async function acceptMessages(
-  options: IngestRouteOptions & { resolveKey: KeyResolver },
+  options: IngestRouteOptions,
   source: string,
   key: string | undefined,
   check: () => Checked,
   reply: FastifyReply,
 ): Promise<{ accepted: number; rejected: ItemRejection[] }> {
   const { ingest, metrics } = options;
-  const project = key ? await options.resolveKey(key) : undefined;
+  const project = key ? await writeKeyProject(options.keys, key) : undefined;
   if (!project) {
     metrics.rejected.inc({ reason: 'auth' });
     throw new FunnelscopeError(
@@ -193,8 +140,6 @@ export function answer(reply: FastifyReply, result: { accepted: number; rejected
 
 /** The Segment HTTP Tracking API: `/v1/<call>` and analytics.js's short paths, plus the settings it boots from. */
 export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOptions): Promise<void> {
-  const accept = { ...options, resolveKey: options.resolveKey };
-  const resolveKey = accept.resolveKey;
   for (const [path, call] of Object.entries(segmentPaths)) {
     app.post(
       `/v1/${path}`,
@@ -202,7 +147,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
       async (request, reply) => {
         const received = Date.now();
         const result = await acceptMessages(
-          accept,
+          options,
           'segment',
           segmentWriteKey(request),
           () => segmentMessages(request.body, call, received),
@@ -223,7 +168,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
         const received = Date.now();
         const body = request.body;
         const result = await acceptMessages(
-          accept,
+          options,
           'posthog',
           posthogApiKey(body),
           () => posthogMessages(body, received),
@@ -243,7 +188,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
       const received = Date.now();
       const measurementId = request.query.measurement_id ?? '';
       const result = await acceptMessages(
-        accept,
+        options,
         'ga4',
         request.query.api_secret,
         () => ga4Messages(request.body, measurementId, received),
@@ -260,7 +205,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
     async (request, reply) => {
       const received = Date.now();
       const result = await acceptMessages(
-        accept,
+        options,
         'pixel',
         pixelWriteKey(request.query),
         () =>
@@ -283,7 +228,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
     '/v1/projects/:writeKey/settings',
     { config: { access: 'ingest' } },
     async (request, reply) => {
-      const project = await resolveKey(request.params.writeKey);
+      const project = await writeKeyProject(options.keys, request.params.writeKey);
       if (!project) {
         throw new FunnelscopeError('not_found', 'unknown write key', { field: 'writeKey' });
       }

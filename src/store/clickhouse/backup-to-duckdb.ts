@@ -5,13 +5,11 @@
  * backup starts (one writer hands out seqs in order, so every event stored before then is in, none after), and
  * the small records (keys, users, saved things, deals) are read as they are at that moment.
  */
-import type { BackupSummary } from '../duckdb/backup.js';
 import { DuckDBStore } from '../duckdb/duckdb-store.js';
 import { storeChannelSettings } from '../duckdb/queries/channel-settings.js';
 import { eventColumns as storedEventColumns } from '../duckdb/queries/stage-events.js';
-import type { AuditEntry, StoredUser, UserRole } from '../store.js';
 import { chInt, chString, tsvField } from './clickhouse-sql.js';
-import { type ClickHouseStore, keyInfo } from './clickhouse-store.js';
+import { type ClickHouseStore, keyInfo, userOf } from './clickhouse-store.js';
 import { loadIntoDuckDB } from './copy-from-duckdb.js';
 import { dealTables, seedDealTables } from './deal-tables.js';
 
@@ -35,7 +33,7 @@ const eventValues: Record<string, string> = {
   revenue: 'CAST(j.revenue AS DOUBLE)',
 };
 
-export async function backupClickHouse(source: ClickHouseStore, path: string): Promise<BackupSummary> {
+export async function backupClickHouse(source: ClickHouseStore, path: string): Promise<void> {
   const target = await DuckDBStore.open({ path });
   const db = target.db;
   const shards = source.shards;
@@ -123,13 +121,12 @@ export async function backupClickHouse(source: ClickHouseStore, path: string): P
     for (const table of dealTables) await db.run(`ALTER TABLE ${table.name} DROP COLUMN IF EXISTS rid`);
 
     // Server-wide: users, keys over every project, the audit log.
-    for (const user of await source.listUsers()) {
-      const stored = (await source.getUser(user.email)) as StoredUser;
+    for (const stored of (await source.documentStore.list('', 'user')).map(userOf)) {
       await db.run(
         `INSERT INTO users VALUES ($email, $role, $projects, $hash, CAST($created AS TIMESTAMP), CAST($updated AS TIMESTAMP))`,
         {
           email: stored.email,
-          role: stored.role satisfies UserRole,
+          role: stored.role,
           projects: stored.projects === null ? null : JSON.stringify(stored.projects),
           hash: stored.passwordHash,
           created: stored.createdAt,
@@ -139,10 +136,8 @@ export async function backupClickHouse(source: ClickHouseStore, path: string): P
     }
     await copyKeys(source, target, '');
     for (const entry of (await source.auditLog(null, Number.MAX_SAFE_INTEGER)).reverse()) {
-      await target.recordAudit(entry satisfies AuditEntry);
+      await target.recordAudit(entry);
     }
-    const report = await target.checkIntegrity();
-    return { file: path, tables: report.tables, rows: report.rows, schemaVersion: report.schemaVersion };
   } finally {
     await target.close();
   }

@@ -822,7 +822,7 @@ export class ClickHouseStore implements Store, EventColumnSource {
    * A backup as a DuckDB file (backup-to-duckdb.ts): every event up to each project's highest seq at the start,
    * and the records as they are. Not in the store's queue: it reads through the store's own methods.
    */
-  async backup(path: string): Promise<{ file: string; tables: number; rows: number; schemaVersion: number }> {
+  async backup(path: string): Promise<void> {
     const { backupClickHouse } = await import('./backup-to-duckdb.js');
     return backupClickHouse(this, path);
   }
@@ -1250,7 +1250,8 @@ export function keyInfo(project: string, doc: StoredDocument): ApiKeyInfo {
   };
 }
 
-function userOf(doc: StoredDocument): StoredUser {
+/** A user with its password hash, from its document (the document's id is the email). */
+export function userOf(doc: StoredDocument): StoredUser {
   const body = doc.body as { role: UserRole; projects: string[] | null; passwordHash: string };
   return {
     email: doc.id,

@@ -1,22 +1,16 @@
 /**
  * Backups of the DuckDB store (docs/privacy.md, "Backup and restore"). A backup is a DuckDB file holding every
  * table (and the sequences' positions) as of one transaction: `COPY FROM DATABASE` reads one snapshot, so imports
- * committing meanwhile are either wholly in it or not at all. A restore checks a copy and moves it into place.
+ * committing meanwhile are either wholly in it or not at all. Whoever keeps the file checks it (`checkIntegrity`,
+ * cli/commands/backup.ts); a restore checks a copy and moves it into place.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { FunnelscopeError } from '../../model/errors.js';
 import type { DuckDBDatabase } from './duckdb-database.js';
 import { latestSchemaVersion } from './migrations.js';
 
-export interface BackupSummary {
-  file: string;
-  tables: number;
-  rows: number;
-  schemaVersion: number;
-}
-
 /** Writes the whole database to a new DuckDB file at `path` (which must not exist yet). */
-export async function backupDatabase(db: DuckDBDatabase, path: string): Promise<BackupSummary> {
+export async function backupDatabase(db: DuckDBDatabase, path: string): Promise<void> {
   if (existsSync(path)) {
     throw new FunnelscopeError('invalid_argument', `${path} exists: a backup is written to a new file`, { file: path });
   }
@@ -33,8 +27,6 @@ export async function backupDatabase(db: DuckDBDatabase, path: string): Promise<
     rmSync(`${path}.wal`, { force: true });
     throw error;
   }
-  const report = await checkIntegrity(db);
-  return { file: path, tables: report.tables, rows: report.rows, schemaVersion: report.schemaVersion };
 }
 
 export interface IntegrityReport {

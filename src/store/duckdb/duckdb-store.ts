@@ -33,7 +33,7 @@ import type {
   UserRecord,
   UserRole,
 } from '../store.js';
-import { type BackupSummary, backupDatabase, checkIntegrity, type IntegrityReport } from './backup.js';
+import { backupDatabase, checkIntegrity, type IntegrityReport } from './backup.js';
 import {
   readSavedJson,
   readSnapshot,
@@ -483,7 +483,7 @@ export class DuckDBStore implements Store, EventColumnSource {
   }
 
   /** A consistent copy of the whole store in a new DuckDB file (backup.ts), taken between two writes. */
-  backup(path: string): Promise<BackupSummary> {
+  backup(path: string): Promise<void> {
     return this.exclusive(() => backupDatabase(this.db, path));
   }
 
