@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliJson, tempDir } from '../helpers/cli.js';
-import { startServer } from '../helpers/server.js';
+import { createKey, startServer } from '../helpers/server.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -67,19 +67,7 @@ describe('access from the CLI', () => {
     expect(lastAdmin.code).not.toBe(0);
     expect(lastAdmin.stderr).toContain('ann@example.com is the last admin');
 
-    const { json: key } = await runCliJson<{ key: string; id: string; role: string }>([
-      '--db',
-      db,
-      '--project',
-      'shop',
-      'keys',
-      'create',
-      '--role',
-      'read',
-      '--label',
-      'BI',
-      '--json',
-    ]);
+    const key = await createKey(db, 'read', 'shop', 'BI');
     expect(key.key).toMatch(/^fs_r_[\w-]{32}$/);
     const { json: listed } = await runCliJson<{ keys: { id: string; revokedAt: string | null; label: string }[] }>([
       '--db',
@@ -107,17 +95,7 @@ describe('access from the CLI', () => {
   });
 
   it('then serves on every interface, and asks every caller who it is', async () => {
-    const { json: admin } = await runCliJson<{ key: string }>([
-      '--db',
-      db,
-      '--project',
-      'shop',
-      'keys',
-      'create',
-      '--role',
-      'admin',
-      '--json',
-    ]);
+    const admin = await createKey(db, 'admin', 'shop');
     const server = await startServer(db, ['--host', '0.0.0.0']);
     try {
       const url = server.url.replace('0.0.0.0', '127.0.0.1');

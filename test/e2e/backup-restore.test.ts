@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryStore, runCli, runCliJson, tempDir } from '../helpers/cli.js';
-import { startServer } from '../helpers/server.js';
+import { createKey, startServer } from '../helpers/server.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -28,38 +28,9 @@ async function storedIds(db: string): Promise<Set<string>> {
 describe('backup and restore', () => {
   it('a backup taken during ingestion restores whole, with every event acknowledged before it', async () => {
     const db = join(dir, 'live.duckdb');
-    const { json: write } = await runCliJson<{ key: string }>([
-      '--db',
-      db,
-      '--project',
-      'shop',
-      'keys',
-      'create',
-      '--role',
-      'write',
-      '--json',
-    ]);
-    const { json: server } = await runCliJson<{ key: string }>([
-      '--db',
-      db,
-      'keys',
-      'create',
-      '--role',
-      'admin',
-      '--server-wide',
-      '--json',
-    ]);
-    const { json: projectAdmin } = await runCliJson<{ key: string }>([
-      '--db',
-      db,
-      '--project',
-      'shop',
-      'keys',
-      'create',
-      '--role',
-      'admin',
-      '--json',
-    ]);
+    const write = await createKey(db, 'write', 'shop');
+    const server = await createKey(db, 'admin', null);
+    const projectAdmin = await createKey(db, 'admin', 'shop');
     const user = ['--db', db, 'users', 'add', 'ops@shop.io', '--role', 'admin', '--password-stdin'];
     expect((await runCli(user, {}, 'a long pass phrase\n')).code).toBe(0); // sign-in on: keys are needed
     const running = await startServer(db, ['--flush-ms', '50']);

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryStore, runCli, runCliJson, tempDir } from '../helpers/cli.js';
-import { startServer } from '../helpers/server.js';
+import { createKey, startServer } from '../helpers/server.js';
 
 /** Every identifier of the erased person contains this (ids, e-mail), in any case. */
 const marker = 'erase-me';
@@ -230,24 +230,8 @@ describe('people delete', () => {
 
   it('through the API: stores what the server accepted first, so nothing of the person comes back', async () => {
     const db = await makeStore('served', true);
-    const { json: admin } = await runCliJson<{ key: string }>([
-      '--db',
-      db,
-      'keys',
-      'create',
-      '--role',
-      'admin',
-      '--json',
-    ]);
-    const { json: write } = await runCliJson<{ key: string }>([
-      '--db',
-      db,
-      'keys',
-      'create',
-      '--role',
-      'write',
-      '--json',
-    ]);
+    const admin = await createKey(db, 'admin', 'default');
+    const write = await createKey(db, 'write', 'default');
     const server = await startServer(db, ['--flush-ms', '60000']);
     try {
       const sent = await fetch(`${server.url}/v1/track`, {

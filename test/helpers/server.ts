@@ -24,6 +24,32 @@ export async function createProject(db: string, name: string): Promise<{ writeKe
   return json;
 }
 
+/**
+ * A new API key, made as a user makes one (`funnelscope keys create --json`): of `project`, or server-wide for
+ * null. The key with its listing (id, role, label …).
+ */
+export async function createKey(
+  db: string,
+  role: 'write' | 'read' | 'admin',
+  project: string | null = 'default',
+  label?: string,
+): Promise<{ key: string; id: string; role: string; label: string | null }> {
+  const { code, json, stderr } = await runCliJson<{ key: string; id: string; role: string; label: string | null }>([
+    '--db',
+    db,
+    ...(project === null ? [] : ['--project', project]),
+    'keys',
+    'create',
+    '--role',
+    role,
+    ...(project === null ? ['--server-wide'] : []),
+    ...(label === undefined ? [] : ['--label', label]),
+    '--json',
+  ]);
+  if (code !== 0) throw new Error(`keys create failed (${code}): ${stderr}`);
+  return json;
+}
+
 /** Starts `funnelscope serve` on a free port of 127.0.0.1 and resolves once it listens. */
 export function startServer(db: string, args: string[] = []): Promise<RunningServer> {
   const child = spawn(process.execPath, [binPath, '--db', db, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
